@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// libhermesoauth.so must export nothing but the C API: the version script hides every other symbol
+// (Swift metadata, the shims, Yams), so C users only ever see `hermes_*`.
+let exportOnlyCAPI: [LinkerSetting] = [
+    .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(Context.packageDirectory)/hermesoauth.map"])
+]
+
+let package = Package(
+    name: "hermes",
+    products: [
+        .library(name: "hermesoauth", type: .dynamic, targets: ["HermesOAuth"]),
+        .executable(name: "hermes", targets: ["hermes"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        .target(
+            name: "CHermesShims",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
+        .target(
+            name: "HermesOAuth",
+            dependencies: [
+                "CHermesShims",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            linkerSettings: exportOnlyCAPI
+        ),
+        .executableTarget(
+            name: "hermes",
+            dependencies: [
+                "HermesOAuth",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // A small program the tests start as a separate process (concurrent writers, lock holders).
+        .executableTarget(
+            name: "hermes-test-helper",
+            dependencies: ["HermesOAuth"]
+        ),
+        // Shared by the test targets: temporary homes, running built programs, finding the build.
+        .target(
+            name: "HermesTestSupport",
+            path: "Tests/HermesTestSupport"
+        ),
+        .testTarget(
+            name: "HermesOAuthTests",
+            dependencies: [
+                "HermesOAuth", "CHermesShims", "HermesTestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(
+            name: "hermesCLITests",
+            dependencies: ["HermesOAuth", "HermesTestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,102 @@
+import Foundation
+
+/// One entry of `mcp_servers`, after `${VAR}` interpolation, with every key hermes-agent
+/// understands given a type. `raw` keeps the whole entry, including keys hermes does not know.
+public struct MCPServerConfig: Sendable, Equatable {
+    public enum Transport: Sendable, Equatable {
+        case http(url: String)
+        case sse(url: String)
+        case stdio(command: String, args: [String])
+        case none
+    }
+
+    public let name: String
+    public let raw: ConfigValue
+
+    public init(name: String, raw: ConfigValue) {
+        self.name = name
+        self.raw = raw
+    }
+
+    public var url: String? { raw["url"]?.text.flatMap { $0.isEmpty ? nil : $0 } }
+    public var command: String? { raw["command"]?.text.flatMap { $0.isEmpty ? nil : $0 } }
+    public var args: [String] { raw["args"]?.stringList ?? [] }
+    public var env: [String: String] { raw["env"]?.stringMap ?? [:] }
+    public var headers: [String: String] { raw["headers"]?.stringMap ?? [:] }
+
+    /// `url` wins over `command` when both are set, as in hermes-agent.
+    public var transport: Transport {
+        if let url {
+            return raw["transport"]?.text?.lowercased() == "sse" ? .sse(url: url) : .http(url: url)
+        }
+        if let command { return .stdio(command: command, args: args) }
+        return .none
+    }
+
+    public var hasBothURLAndCommand: Bool { url != nil && command != nil }
+
+    /// Seconds per tool call (hermes-agent's later default of 300 s).
+    public var timeout: Double { raw["timeout"]?.double ?? 300 }
+    /// Seconds for the initial connect.
+    public var connectTimeout: Double { raw["connect_timeout"]?.double ?? 60 }
+
+    /// `auth`, lower-cased and trimmed; `oauth` turns OAuth on, `header` only guides the CLI.
+    public var auth: String? {
+        raw["auth"]?.text.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+    }
+    public var usesOAuth: Bool { auth == "oauth" }
+
+    public var oauth: OAuthSettings { OAuthSettings(raw["oauth"] ?? .null) }
+
+    public var sslVerify: Bool { Boolish.parse(raw["ssl_verify"], default: true, what: "\(name).ssl_verify") }
+    public var enabled: Bool { Boolish.parse(raw["enabled"], default: true, what: "\(name).enabled") }
+
+    public var tools: ToolFilter { ToolFilter(raw["tools"] ?? .null, server: name) }
+}
+
+/// The `oauth:` block. Every key is optional.
+public struct OAuthSettings: Sendable, Equatable {
+    public let raw: ConfigValue
+
+    init(_ raw: ConfigValue) { self.raw = raw }
+
+    private func text(_ key: String) -> String? { raw[key]?.text.flatMap { $0.isEmpty ? nil : $0 } }
+
+    public var clientID: String? { text("client_id") }
+    public var clientSecret: String? { text("client_secret") }
+    public var scope: String? { text("scope") }
+    /// 0 or absent: chosen automatically.
+    public var redirectPort: Int? { raw["redirect_port"]?.int.flatMap { $0 > 0 ? $0 : nil } }
+    public var clientName: String { text("client_name") ?? "Hermes Agent" }
+    /// Seconds to wait for the browser callback.
+    public var timeout: Double { raw["timeout"]?.double ?? 300 }
+    public var redirectURI: String? { text("redirect_uri") }
+    public var redirectHost: String? { text("redirect_host") }
+    /// The URL of a Client ID Metadata Document this client is published under, when there is one.
+    public var clientMetadataURL: String? { text("cimd") ?? text("client_metadata_url") }
+    public var flow: String? { text("flow") }
+    /// Extra authorization-request parameters (for example `access_type: offline`).
+    public var authorizationParameters: [String: String] { raw["authorization_params"]?.stringMap ?? [:] }
+}
+
+/// The `tools:` block: which tools to register and whether the resource and prompt utilities are.
+public struct ToolFilter: Sendable, Equatable {
+    public let include: [String]?
+    public let exclude: [String]?
+    public let resources: Bool
+    public let prompts: Bool
+
+    init(_ raw: ConfigValue, server: String) {
+        include = raw["include"]?.stringList
+        exclude = raw["exclude"]?.stringList
+        resources = Boolish.parse(raw["resources"], default: true, what: "\(server).tools.resources")
+        prompts = Boolish.parse(raw["prompts"], default: true, what: "\(server).tools.prompts")
+    }
+
+    /// `include` takes precedence over `exclude`; with neither, every tool is registered.
+    public func allows(_ tool: String) -> Bool {
+        if let include { return include.contains(tool) }
+        if let exclude { return !exclude.contains(tool) }
+        return true
+    }
+}

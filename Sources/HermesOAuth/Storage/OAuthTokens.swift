@@ -1,0 +1,87 @@
+import Foundation
+
+/// The token set of one server, in hermes-agent's `<name>.json` shape: `access_token`,
+/// `token_type`, `expires_in`, `scope`, `refresh_token`, plus the absolute `expires_at` (epoch
+/// seconds). Keys hermes does not use (an `id_token`, say) are carried along untouched.
+public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
+    public var accessToken: String
+    public var tokenType: String
+    public var refreshToken: String?
+    public var scope: String?
+    /// Absolute expiry in seconds since the epoch; nil when the server gave no lifetime.
+    public var expiresAt: Double?
+    public var extra: [String: JSONValue]
+
+    static let knownKeys: Set<String> = ["access_token", "token_type", "refresh_token", "scope", "expires_in", "expires_at"]
+
+    public init(accessToken: String, tokenType: String = "Bearer", refreshToken: String? = nil,
+                scope: String? = nil, expiresAt: Double? = nil, extra: [String: JSONValue] = [:]) {
+        self.accessToken = accessToken
+        self.tokenType = Self.normalise(tokenType: tokenType)
+        self.refreshToken = refreshToken
+        self.scope = scope
+        self.expiresAt = expiresAt
+        self.extra = extra
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    /// From a token file's (or a token endpoint's) JSON object. `issuedAt` anchors a relative
+    /// `expires_in` when there is no `expires_at`: the file's mtime for hermes-agent's legacy files,
+    /// the response time for a fresh token response.
+    public init(json object: [String: JSONValue], issuedAt: Double) throws(Invalid) {
+        guard let access = object["access_token"]?.string, !access.isEmpty else {
+            throw Invalid(reason: "no access_token")
+        }
+        guard let type = object["token_type"]?.string, !type.isEmpty else { throw Invalid(reason: "no token_type") }
+        accessToken = access
+        tokenType = Self.normalise(tokenType: type)
+        refreshToken = object["refresh_token"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        scope = object["scope"]?.string
+        if let absolute = object["expires_at"]?.number {
+            expiresAt = absolute
+        } else if let relative = object["expires_in"]?.number {
+            expiresAt = issuedAt + relative
+        } else {
+            expiresAt = nil
+        }
+        extra = object.filter { !Self.knownKeys.contains($0.key) }
+    }
+
+    /// The file form. `expires_in` is what remains at `now` (never negative), as hermes-agent writes.
+    public func json(now: Double = Date().timeIntervalSince1970) -> [String: JSONValue] {
+        var object = extra
+        object["access_token"] = .string(accessToken)
+        object["token_type"] = .string(tokenType)
+        if let refreshToken { object["refresh_token"] = .string(refreshToken) }
+        if let scope { object["scope"] = .string(scope) }
+        if let expiresAt {
+            object["expires_at"] = .double(expiresAt)
+            object["expires_in"] = .int(Int64(max(expiresAt - now, 0).rounded(.down)))
+        }
+        return object
+    }
+
+    /// Seconds left at `now`, clamped at zero; nil when the lifetime is unknown.
+    public func expiresIn(now: Double = Date().timeIntervalSince1970) -> Int? {
+        expiresAt.map { Int(max($0 - now, 0).rounded(.down)) }
+    }
+
+    /// Expired, or expiring within `skew` seconds. A token without a known lifetime is never
+    /// considered expired here: the server's 401 is the only signal then.
+    public func isExpired(now: Double = Date().timeIntervalSince1970, skew: Double = 0) -> Bool {
+        guard let expiresAt else { return false }
+        return now + skew >= expiresAt
+    }
+
+    static func normalise(tokenType: String) -> String {
+        tokenType.lowercased() == "bearer" ? "Bearer" : tokenType
+    }
+
+    public var description: String {
+        "OAuthTokens(access: \(Secret.mask(accessToken)), refresh: \(Secret.mask(refreshToken)), scope: \(scope ?? "-"), expiresAt: \(expiresAt.map { String($0) } ?? "-"))"
+    }
+}

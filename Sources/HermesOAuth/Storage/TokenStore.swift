@@ -1,0 +1,232 @@
+import Foundation
+import Glibc
+import SystemPackage
+
+/// What reading one of a server's files found. A corrupt file is reported, never repaired or
+/// removed by the read: the person may want to look at it, and another process may be mid-write.
+public enum ReadOutcome<Value: Sendable>: Sendable {
+    case missing
+    case corrupt(path: String, reason: String)
+    case value(Value)
+
+    public var value: Value? { if case .value(let v) = self { v } else { nil } }
+}
+
+public enum StorageError: Error, CustomStringConvertible, Sendable {
+    case unsafeDirectory(path: String, reason: String)
+    case io(path: String, operation: String, errno: Errno)
+
+    public var description: String {
+        switch self {
+        case .unsafeDirectory(let path, let reason): "refusing to use \(path): \(reason)"
+        case .io(let path, let operation, let errno): "could not \(operation) \(path): \(errno.readable)"
+        }
+    }
+}
+
+/// The files of one server under `$HERMES_HOME/mcp-tokens/`, in hermes-agent's layout:
+/// `<stem>.json` (tokens), `<stem>.client.json` (registration), `<stem>.meta.json` (authorization
+/// server metadata), `<stem>.client.json.bak` (the registration replaced last).
+///
+/// The directory is 0700 and every file 0600, written only by whole-file atomic replacement; no
+/// path is ever followed through a symlink at the file itself.
+public struct TokenStore: Sendable {
+    public let home: HermesHome
+    public let serverName: String
+    public let stem: String
+
+    public init(home: HermesHome, serverName: String) {
+        self.home = home
+        self.serverName = serverName
+        self.stem = ServerFileName.stem(for: serverName)
+    }
+
+    public var directory: String { home.tokenDirectory }
+    public var tokensFileName: String { stem + ".json" }
+    public var clientFileName: String { stem + ".client.json" }
+    public var metadataFileName: String { stem + ".meta.json" }
+    public var clientBackupFileName: String { stem + ".client.json.bak" }
+    /// Hidden, so nothing that lists token files mistakes it for one.
+    public var lockFileName: String { "." + stem + ".lock" }
+
+    public var tokensPath: String { directory + "/" + tokensFileName }
+    public var clientPath: String { directory + "/" + clientFileName }
+    public var metadataPath: String { directory + "/" + metadataFileName }
+    public var clientBackupPath: String { directory + "/" + clientBackupFileName }
+    public var lockPath: String { directory + "/" + lockFileName }
+
+    // MARK: tokens
+
+    public func readTokens(now: Double = Date().timeIntervalSince1970) -> ReadOutcome<OAuthTokens> {
+        read(tokensPath) { object, mtime throws(OAuthTokens.Invalid) in
+            // hermes-agent files older than expires_at carried only expires_in, relative to the write.
+            try OAuthTokens(json: object, issuedAt: mtime ?? now)
+        }
+    }
+
+    /// The stored tokens, or nil when there are none or the file is unusable (which is logged).
+    public func tokens() -> OAuthTokens? { warnIfCorrupt(readTokens()) }
+
+    public func save(tokens: OAuthTokens, now: Double = Date().timeIntervalSince1970) throws(StorageError) {
+        try write(JSONObject.encode(tokens.json(now: now)), name: tokensFileName)
+    }
+
+    public var hasTokensFile: Bool {
+        var st = stat()
+        return lstat(tokensPath, &st) == 0
+    }
+
+    // MARK: client registration
+
+    public func readClient() -> ReadOutcome<ClientRegistration> {
+        read(clientPath) { object, _ throws(ClientRegistration.Invalid) in try ClientRegistration(json: object) }
+    }
+
+    /// The stored registration if it may be used with `issuer`. A registration recorded for another
+    /// authorization server is not returned. One without a recorded issuer (hermes-agent wrote it)
+    /// is accepted when the stored metadata names the same issuer, or when there is no metadata.
+    public func client(forIssuer issuer: String?) -> ClientRegistration? {
+        guard let client = warnIfCorrupt(readClient()) else { return nil }
+        guard let issuer else { return client }
+        let bound = client.issuer ?? metadata()?.issuer
+        if let bound, bound != issuer {
+            HermesLog.storage.notice(
+                "ignoring the client registration in \(clientPath): it belongs to \(bound), not \(issuer)")
+            return nil
+        }
+        return client
+    }
+
+    public func save(client: ClientRegistration) throws(StorageError) {
+        try write(JSONObject.encode(client.fields), name: clientFileName)
+    }
+
+    /// Copies the current registration to `<stem>.client.json.bak` before it is replaced, so a
+    /// registration replaced by mistake can be restored by hand.
+    public func backupClient() throws(StorageError) {
+        let data: Data?
+        do { data = try AtomicFile.read(path: clientPath) } catch {
+            throw .io(path: clientPath, operation: "read", errno: error)
+        }
+        guard let data else { return }
+        try write(data, name: clientBackupFileName)
+    }
+
+    // MARK: authorization server metadata
+
+    public func readMetadata() -> ReadOutcome<AuthorizationServerMetadata> {
+        read(metadataPath) { object, _ throws(AuthorizationServerMetadata.Invalid) in
+            try AuthorizationServerMetadata(json: object)
+        }
+    }
+
+    public func metadata() -> AuthorizationServerMetadata? { warnIfCorrupt(readMetadata()) }
+
+    public func save(metadata: AuthorizationServerMetadata) throws(StorageError) {
+        try write(JSONObject.encode(metadata.fields), name: metadataFileName)
+    }
+
+    // MARK: removal
+
+    /// Deletes tokens, registration and metadata (and the backup when `includingBackup`). Returns
+    /// the paths that existed and were removed.
+    @discardableResult
+    public func removeAll(includingBackup: Bool = false) throws(StorageError) -> [String] {
+        var paths = [tokensPath, clientPath, metadataPath]
+        if includingBackup { paths.append(clientBackupPath) }
+        var removed: [String] = []
+        for path in paths {
+            if unlink(path) == 0 {
+                removed.append(path)
+            } else if errno != ENOENT {
+                throw .io(path: path, operation: "remove", errno: Errno(rawValue: errno))
+            }
+        }
+        return removed
+    }
+
+    // MARK: directory
+
+    /// Creates `mcp-tokens/` (and `HERMES_HOME` when missing) as 0700, tightens an existing one
+    /// that others could read, and refuses one that is a symlink or belongs to someone else.
+    public func prepareDirectory() throws(StorageError) {
+        try Self.makeDirectory(home.path, mode: 0o700, tighten: false)
+        try Self.makeDirectory(directory, mode: 0o700, tighten: true)
+    }
+
+    static func makeDirectory(_ path: String, mode: mode_t, tighten: Bool) throws(StorageError) {
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            guard errno == ENOENT else {
+                throw .io(path: path, operation: "inspect", errno: Errno(rawValue: errno))
+            }
+            let parent = (path as NSString).deletingLastPathComponent
+            if parent != path, !parent.isEmpty { try makeDirectory(parent, mode: mode, tighten: false) }
+            if mkdir(path, mode) != 0, errno != EEXIST {
+                throw .io(path: path, operation: "create", errno: Errno(rawValue: errno))
+            }
+            guard lstat(path, &st) == 0 else {
+                throw .io(path: path, operation: "inspect", errno: Errno(rawValue: errno))
+            }
+        }
+        guard tighten else { return }
+        if st.st_mode & S_IFMT == S_IFLNK {
+            throw .unsafeDirectory(path: path, reason: "it is a symbolic link")
+        }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            throw .unsafeDirectory(path: path, reason: "it is not a directory")
+        }
+        guard st.st_uid == geteuid() else {
+            throw .unsafeDirectory(path: path, reason: "it belongs to uid \(st.st_uid), not to this user")
+        }
+        if st.st_mode & 0o777 != mode, chmod(path, mode) != 0 {
+            throw .io(path: path, operation: "restrict permissions of", errno: Errno(rawValue: errno))
+        }
+    }
+
+    // MARK: plumbing
+
+    private func write(_ data: Data, name: String) throws(StorageError) {
+        try prepareDirectory()
+        do {
+            try AtomicFile.write(data, directory: directory, name: name, mode: 0o600)
+        } catch {
+            throw .io(path: directory + "/" + name, operation: "write", errno: error)
+        }
+    }
+
+    private func read<Value, Failure: Error & CustomStringConvertible>(
+        _ path: String, _ make: ([String: JSONValue], Double?) throws(Failure) -> Value
+    ) -> ReadOutcome<Value> {
+        let data: Data?
+        do {
+            data = try AtomicFile.read(path: path)
+        } catch .tooManySymbolicLinkLevels {
+            return .corrupt(path: path, reason: "it is a symbolic link, which hermes never follows")
+        } catch .fileTooLarge {
+            return .corrupt(path: path, reason: "it is larger than 1 MiB")
+        } catch {
+            return .corrupt(path: path, reason: "it could not be read: \(error.readable)")
+        }
+        guard let data else { return .missing }
+        let object: [String: JSONValue]
+        do { object = try JSONObject.decode(data) } catch {
+            return .corrupt(path: path, reason: "\(error)")
+        }
+        var st = stat()
+        let mtime: Double? = stat(path, &st) == 0
+            ? Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9 : nil
+        do {
+            return .value(try make(object, mtime))
+        } catch {
+            return .corrupt(path: path, reason: error.description)
+        }
+    }
+
+    private func warnIfCorrupt<Value>(_ outcome: ReadOutcome<Value>) -> Value? {
+        if case .corrupt(let path, let reason) = outcome {
+            HermesLog.storage.warning("ignoring \(path) (left as it is): \(reason)")
+        }
+        return outcome.value
+    }
+}

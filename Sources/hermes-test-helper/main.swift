@@ -1,0 +1,50 @@
+import Foundation
+import HermesOAuth
+
+// A separate process for tests that need several: concurrent token writers, lock holders.
+//   hermes-test-helper write-tokens HOME NAME COUNT TAG   write COUNT token sets, each readable
+//   hermes-test-helper hold-lock PATH SECONDS              take the lock, say "locked", hold it
+//   hermes-test-helper try-lock PATH TIMEOUT               print "acquired" or "timeout"
+
+let args = CommandLine.arguments
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(2)
+}
+
+switch args.dropFirst().first {
+case "write-tokens":
+    guard args.count == 6, let count = Int(args[4]) else { fail("usage: write-tokens HOME NAME COUNT TAG") }
+    let store = TokenStore(home: HermesHome(path: args[2]), serverName: args[3])
+    for i in 0..<count {
+        // Long values make a torn write visible as invalid JSON.
+        let padding = String(repeating: "x", count: 2000 + (i % 7) * 300)
+        let tokens = OAuthTokens(accessToken: "\(args[5])-access-\(i)-\(padding)", refreshToken: "\(args[5])-refresh-\(i)",
+                                 scope: "read", expiresAt: Date().timeIntervalSince1970 + 3600)
+        do { try store.save(tokens: tokens) } catch { fail("write \(i): \(error)") }
+    }
+    print("wrote \(count)")
+case "hold-lock":
+    guard args.count == 4, let seconds = Double(args[3]) else { fail("usage: hold-lock PATH SECONDS") }
+    do {
+        let lock = try FileLock(path: args[2])
+        try lock.lock(timeout: 5)
+        print("locked")
+        fflush(nil)
+        Thread.sleep(forTimeInterval: seconds)
+        lock.unlock()
+    } catch { fail("\(error)") }
+case "try-lock":
+    guard args.count == 4, let timeout = Double(args[3]) else { fail("usage: try-lock PATH TIMEOUT") }
+    do {
+        let lock = try FileLock(path: args[2])
+        do {
+            try lock.lock(timeout: timeout)
+            print("acquired")
+        } catch is FileLock.Timeout {
+            print("timeout")
+        }
+    } catch { fail("\(error)") }
+default:
+    fail("unknown helper command")
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import HermesOAuth
+
+@main
+struct HermesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hermes",
+        abstract: "OAuth-protected MCP servers, without the re-logins.",
+        discussion: """
+            Reads and writes $HERMES_HOME/config.yaml (default ~/.hermes) and the token files in
+            $HERMES_HOME/mcp-tokens/, compatible with hermes-agent.
+            """,
+        version: "hermes \(HermesVersion.string)",
+        subcommands: [MCPCommand.self]
+    )
+
+    static func main() {
+        CLILogHandler.install()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Where the CLI reads and writes: `$HERMES_HOME` or `~/.hermes`, and the environment that
+/// `${VAR}` references resolve against (the process environment with `.env` over it).
+struct CLIContext {
+    let home: HermesHome
+    let terminal = Terminal.shared
+
+    init() {
+        home = HermesHome.resolve()
+    }
+
+    var environment: [String: String] { DotEnv.mergedEnvironment(home: home) }
+
+    func loadConfig() throws -> ConfigFile {
+        do { return try ConfigFile.load(home: home) } catch { throw CLIFailure(error.description) }
+    }
+}
+
+/// A failure already explained to the person: printed as one line on stderr, exit code 1.
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning any error into a one-line reason on stderr and exit code 1.
+    func reportingFailures(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            Terminal.shared.fail("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import HermesOAuth
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the configured MCP servers.",
+        discussion: """
+            Examples:
+              hermes mcp list
+              hermes mcp ls --json
+            """,
+        aliases: ["ls"]
+    )
+
+    @Flag(name: .long, help: "Print the servers as JSON (secrets in headers and env masked).")
+    var json = false
+
+    func run() throws {
+        try reportingFailures {
+            let context = CLIContext()
+            let config = try context.loadConfig()
+            let names = config.serverNames
+            if json {
+                print(ServerListing.json(config: config, names: names))
+            } else {
+                ServerListing.printTable(config: config, names: names, terminal: context.terminal)
+            }
+        }
+    }
+}
+
+/// The `list` output: hermes-agent's four-column table, or JSON for scripts.
+enum ServerListing {
+    static func printTable(config: ConfigFile, names: [String], terminal: Terminal) {
+        guard !names.isEmpty else {
+            print()
+            terminal.info("No MCP servers configured.")
+            print()
+            terminal.info("Add one with:")
+            terminal.info("  hermes mcp add <name> --url <endpoint>")
+            terminal.info("  hermes mcp add <name> --command <cmd> --args <args...>")
+            print()
+            return
+        }
+        print()
+        print(terminal.paint("  MCP Servers:", .cyanBold))
+        print()
+        print("  \(pad("Name", 16)) \(pad("Transport", 30)) \(pad("Tools", 12)) \(pad("Status", 10))")
+        print("  \(String(repeating: "─", count: 16)) \(String(repeating: "─", count: 30)) \(String(repeating: "─", count: 12)) \(String(repeating: "─", count: 10))")
+        for name in names {
+            // The table shows what is written, not interpolated values: no secret can leak into it.
+            let server = MCPServerConfig(name: name, raw: config.rawServer(named: name) ?? .null)
+            let status = server.enabled ? terminal.paint("✓ enabled", .green) : terminal.paint("✗ disabled", .dim)
+            print("  \(pad(name, 16)) \(pad(transportText(server), 30)) \(pad(toolsText(server), 12)) \(status)")
+        }
+        print()
+    }
+
+    static func transportText(_ server: MCPServerConfig) -> String {
+        let text: String
+        if let url = server.url {
+            text = url
+        } else if let command = server.command {
+            text = ([command] + server.args.prefix(2)).joined(separator: " ")
+        } else {
+            return "?"
+        }
+        return text.count > 28 ? String(text.prefix(25)) + "..." : text
+    }
+
+    static func toolsText(_ server: MCPServerConfig) -> String {
+        let tools = server.tools
+        if let include = tools.include, !include.isEmpty { return "\(include.count) selected" }
+        if let exclude = tools.exclude, !exclude.isEmpty { return "-\(exclude.count) excluded" }
+        return "all"
+    }
+
+    /// Left-justified to `width` characters like Python's `:<16`, never truncated.
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    static func json(config: ConfigFile, names: [String]) -> String {
+        var servers: [JSONValue] = []
+        for name in names {
+            let raw = config.rawServer(named: name) ?? .null
+            let server = MCPServerConfig(name: name, raw: raw)
+            var object: [String: JSONValue] = [
+                "name": .string(name),
+                "enabled": .bool(server.enabled),
+                "auth": server.auth.map(JSONValue.string) ?? .null,
+            ]
+            switch server.transport {
+            case .http(let url): object["transport"] = .string("http"); object["url"] = .string(url)
+            case .sse(let url): object["transport"] = .string("sse"); object["url"] = .string(url)
+            case .stdio(let command, let args):
+                object["transport"] = .string("stdio")
+                object["command"] = .string(command)
+                object["args"] = .array(args.map(JSONValue.string))
+            case .none: object["transport"] = .null
+            }
+            let tools = server.tools
+            object["tools"] = .object([
+                "include": tools.include.map { .array($0.map(JSONValue.string)) } ?? .null,
+                "exclude": tools.exclude.map { .array($0.map(JSONValue.string)) } ?? .null,
+                "resources": .bool(tools.resources),
+                "prompts": .bool(tools.prompts),
+            ])
+            object["headers"] = .array(server.headers.keys.sorted().map(JSONValue.string))
+            object["env"] = .array(server.env.keys.sorted().map(JSONValue.string))
+            servers.append(.object(object))
+        }
+        let data = JSONObject.encode(["servers": .array(servers)])
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+    }
+}

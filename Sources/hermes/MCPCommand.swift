@@ -1,0 +1,10 @@
+import ArgumentParser
+
+struct MCPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp",
+        abstract: "Manage MCP servers: add, list, remove, log in.",
+        subcommands: [ListCommand.self, RemoveCommand.self],
+        defaultSubcommand: ListCommand.self
+    )
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Glibc
+
+/// Colour and the reference's line styles (`  ✓ …`, `  ⚠ …`). Colour only when the stream is a
+/// terminal, `NO_COLOR` is unset or empty, and `TERM` is not `dumb`.
+struct Terminal: Sendable {
+    let colour: Bool
+    let errorColour: Bool
+
+    static let shared = Terminal(environment: ProcessInfo.processInfo.environment)
+
+    init(environment: [String: String]) {
+        let allowed = (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+        colour = allowed && isatty(STDOUT_FILENO) == 1
+        errorColour = allowed && isatty(STDERR_FILENO) == 1
+    }
+
+    enum Colour: String {
+        case red = "31", green = "32", yellow = "33", cyan = "36", dim = "2", bold = "1", cyanBold = "36;1"
+    }
+
+    func paint(_ text: String, _ c: Colour, stderr: Bool = false) -> String {
+        (stderr ? errorColour : colour) ? "\u{1B}[\(c.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    func info(_ text: String) { print(paint("  \(text)", .dim)) }
+    func success(_ text: String) { print(paint("  ✓ \(text)", .green)) }
+    func warning(_ text: String) { print(paint("  ⚠ \(text)", .yellow)) }
+    func error(_ text: String) { print(paint("  ✗ \(text)", .red)) }
+
+    /// A one-line reason on stderr, for commands that fail.
+    func fail(_ text: String) {
+        FileHandle.standardError.write(Data((paint("error: ", .red, stderr: true) + text + "\n").utf8))
+    }
+
+    /// The reference's `[Y/n]` / `[y/N]` prompt. The answer is read from stdin even when it is a
+    /// pipe, so scripts can answer; end of input or an empty line takes the default.
+    func confirm(_ question: String, default yes: Bool) -> Bool {
+        let suffix = yes ? "[Y/n]" : "[y/N]"
+        print(paint("  \(question) \(suffix): ", .yellow), terminator: "")
+        fflush(nil)
+        guard let line = readLine() else {
+            print()
+            return yes
+        }
+        let answer = line.trimmingCharacters(in: .whitespaces).lowercased()
+        if answer.isEmpty { return yes }
+        return answer == "y" || answer == "yes"
+    }
+}
