@@ -279,3 +279,34 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
         #expect(store.tokens()?.accessToken.contains("-access-\(writes - 1)-") == true)
     }
 }
+
+@Suite struct JSONWriterTests {
+    @Test func writesPythonStyleIndentedJSON() {
+        let data = JSONObject.encode([
+            "b": .array([]), "a": .string("q\"\\\n\u{1}é"), "c": .object([:]), "d": .double(1893456000),
+            "e": .double(1893456000.123456), "f": .array([.int(1), .bool(false), .null]),
+        ])
+        #expect(String(decoding: data, as: UTF8.self) == """
+            {
+              "a": "q\\"\\\\\\n\\u0001é",
+              "b": [],
+              "c": {},
+              "d": 1893456000.0,
+              "e": 1893456000.123456,
+              "f": [
+                1,
+                false,
+                null
+              ]
+            }
+
+            """)
+    }
+
+    @Test func roundTripsThroughTheDecoder() throws {
+        let object: [String: JSONValue] = ["s": .string("line\nbreak \u{2028} \u{7F}"), "n": .int(-5), "x": .double(0.5),
+                                           "nested": .object(["k": .array([.string("v")])])]
+        #expect(try JSONObject.decode(JSONObject.encode(object)) == object)
+        #expect(JSONValue.object(["a": .int(1), "b": .array([])]).serialized() == #"{"a":1,"b":[]}"#)
+    }
+}

@@ -73,13 +73,75 @@ public enum JSONObject {
         return object
     }
 
-    /// Indented and with sorted keys, so repeated writes of the same content are byte-identical.
+    /// Two-space indented with sorted keys, the layout of Python's `json.dumps(indent=2)`, so
+    /// repeated writes of the same content are byte-identical and diffs stay readable.
     public static func encode(_ object: [String: JSONValue]) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Encoding a tree of JSONValue cannot fail: every case maps to a JSON value.
-        var data = (try? encoder.encode(JSONValue.object(object))) ?? Data("{}".utf8)
-        data.append(0x0A)
-        return data
+        var out = ""
+        JSONValue.object(object).write(to: &out, indent: 0)
+        out.append("\n")
+        return Data(out.utf8)
+    }
+}
+
+extension JSONValue {
+    /// Compact or indented JSON text for this value.
+    public func serialized(pretty: Bool = false) -> String {
+        var out = ""
+        write(to: &out, indent: pretty ? 0 : nil)
+        return out
+    }
+
+    fileprivate func write(to out: inout String, indent: Int?) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d): out += d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)") : "null"
+        case .string(let s): Self.writeString(s, to: &out)
+        case .array(let items):
+            guard !items.isEmpty else { out += "[]"; return }
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                Self.newline(&out, indent.map { $0 + 1 })
+                item.write(to: &out, indent: indent.map { $0 + 1 })
+            }
+            Self.newline(&out, indent)
+            out += "]"
+        case .object(let object):
+            guard !object.isEmpty else { out += "{}"; return }
+            out += "{"
+            for (i, key) in object.keys.sorted().enumerated() {
+                if i > 0 { out += "," }
+                Self.newline(&out, indent.map { $0 + 1 })
+                Self.writeString(key, to: &out)
+                out += indent == nil ? ":" : ": "
+                object[key]!.write(to: &out, indent: indent.map { $0 + 1 })
+            }
+            Self.newline(&out, indent)
+            out += "}"
+        }
+    }
+
+    private static func newline(_ out: inout String, _ indent: Int?) {
+        guard let indent else { return }
+        out += "\n" + String(repeating: "  ", count: indent)
+    }
+
+    private static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x2028...0x2029).contains(scalar.value):
+                out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
     }
 }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite: Swift tests, plus the C checks they drive (a C program built against
+# libhermesoauth.so and the installed header and pkg-config file, C/C++ header cleanliness,
+# header-vs-Swift drift, exported symbols).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build --build-tests
+swift test
