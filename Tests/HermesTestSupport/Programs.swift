@@ -98,3 +98,18 @@ public enum Build {
         return env
     }
 }
+
+/// The Python peers venv that scripts/peers.sh makes (the official MCP SDK from PyPI).
+public enum Peers {
+    public static var python: String {
+        get throws {
+            let path = Build.packageRoot + "/.peers/venv/bin/python"
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw ProgramError(description: "\(path) is missing: run scripts/peers.sh (scripts/test.sh does)")
+            }
+            return path
+        }
+    }
+
+    public static func script(_ name: String) -> String { Build.packageRoot + "/Tests/PythonPeers/" + name }
+}
