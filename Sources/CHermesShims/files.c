@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,4 +89,16 @@ int hermes_shim_flock(int fd, int exclusive, int nonblocking) {
 
 int hermes_shim_funlock(int fd) {
     return flock(fd, LOCK_UN) < 0 ? -errno : 0;
+}
+
+int hermes_shim_accept_cloexec(int fd) {
+    for (;;) {
+        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+        if (c >= 0) return c;
+        if (errno != EINTR) return -errno;
+    }
+}
+
+int hermes_shim_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0 ? -errno : 0;
 }

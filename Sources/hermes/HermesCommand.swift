@@ -2,7 +2,7 @@ import ArgumentParser
 import HermesOAuth
 
 @main
-struct HermesCommand: ParsableCommand {
+struct HermesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hermes",
         abstract: "OAuth-protected MCP servers, without the re-logins.",
@@ -14,11 +14,15 @@ struct HermesCommand: ParsableCommand {
         subcommands: [MCPCommand.self]
     )
 
-    static func main() {
+    static func main() async {
         CLILogHandler.install()
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }
@@ -58,6 +62,43 @@ extension ParsableCommand {
         } catch {
             Terminal.shared.fail("\(error)")
             throw ExitCode.failure
+        }
+    }
+
+    func reportingFailures(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            Terminal.shared.fail("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+extension CLIContext {
+    /// The named server's entry, or the reference's "not found" lines and a failure.
+    func server(named name: String, in config: ConfigFile) throws -> MCPServerConfig {
+        guard let server = config.server(named: name, environment: environment) else {
+            terminal.error("Server '\(name)' not found in config.")
+            let names = config.serverNames
+            if !names.isEmpty { terminal.info("Available servers: \(names.joined(separator: ", "))") }
+            throw CLIFailure("no MCP server named '\(name)'")
+        }
+        return server
+    }
+
+    /// The OAuth view of a server entry, or the reference's explanation of why it has none.
+    func oauthServer(_ server: MCPServerConfig) throws -> OAuthServer {
+        do {
+            return try OAuthServer(config: server)
+        } catch {
+            terminal.error(error.description)
+            if server.url != nil, !server.usesOAuth {
+                terminal.info("Use `hermes mcp remove` + `hermes mcp add` to reconfigure auth.")
+            }
+            throw CLIFailure(error.description)
         }
     }
 }

@@ -89,6 +89,14 @@ int hermes_shim_write_atomic(const char *dir, const char *name, const void *data
  * (-ELOOP for a symlink). */
 int hermes_shim_open_read_nofollow(const char *path);
 
+/* ---- sockets and pipes --------------------------------------------------------------------------- */
+
+/* accept4(fd, NULL, NULL, SOCK_CLOEXEC), retrying EINTR. Returns the connection fd or -errno. */
+int hermes_shim_accept_cloexec(int fd);
+
+/* pipe2(fds, O_CLOEXEC | O_NONBLOCK). Returns 0 or -errno. */
+int hermes_shim_pipe_cloexec(int fds[2]);
+
 /* ---- advisory locks ------------------------------------------------------------------------------ */
 
 /* Opens (creating with `mode`) a lock file without following symlinks. Returns fd or -errno. */

@@ -75,6 +75,14 @@ public struct OAuthSettings: Sendable, Equatable {
     /// The URL of a Client ID Metadata Document this client is published under, when there is one.
     public var clientMetadataURL: String? { text("cimd") ?? text("client_metadata_url") }
     public var flow: String? { text("flow") }
+    /// The same settings with another callback timeout (the CLI's `--timeout`).
+    public func with(timeout: Double) -> OAuthSettings {
+        var pairs = raw.pairs ?? []
+        pairs.removeAll { $0.key == "timeout" }
+        pairs.append(ConfigPair(key: "timeout", value: .scalar(String(timeout))))
+        return OAuthSettings(.map(pairs))
+    }
+
     /// Extra authorization-request parameters (for example `access_type: offline`).
     public var authorizationParameters: [String: String] { raw["authorization_params"]?.stringMap ?? [:] }
 }

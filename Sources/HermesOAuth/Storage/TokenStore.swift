@@ -145,6 +145,14 @@ public struct TokenStore: Sendable {
         return removed
     }
 
+    /// Deletes only the tokens file; returns its path when it existed.
+    @discardableResult
+    public func removeTokensOnly() throws(StorageError) -> [String] {
+        if unlink(tokensPath) == 0 { return [tokensPath] }
+        if errno == ENOENT { return [] }
+        throw .io(path: tokensPath, operation: "remove", errno: Errno(rawValue: errno))
+    }
+
     // MARK: directory
 
     /// Creates `mcp-tokens/` (and `HERMES_HOME` when missing) as 0700, tightens an existing one

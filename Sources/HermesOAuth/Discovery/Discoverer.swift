@@ -1,0 +1,126 @@
+import Foundation
+
+/// What discovery established about one MCP server.
+public struct DiscoveryResult: Sendable {
+    /// The RFC 8707 `resource` to send on authorize, token and refresh requests.
+    public let resource: String
+    public let protectedResource: ProtectedResourceMetadata?
+    public let authorizationServer: AuthorizationServerMetadata
+}
+
+/// RFC 9728 then RFC 8414 / OIDC discovery, in the spec's order, with the checks the 2026-07-28
+/// revision requires: the fetched `issuer` must be exactly the one the URL was built from, every
+/// endpoint must be https (http on loopback only), and PKCE S256 must be advertised.
+public struct Discoverer: Sendable {
+    public let transport: any HTTPTransport
+    public var timeout: Double = 30
+
+    public init(transport: any HTTPTransport) { self.transport = transport }
+
+    public func discover(serverURL: URL, challenge: AuthChallenge?) async throws(OAuthFailure) -> DiscoveryResult {
+        let prm = try await fetchProtectedResource(serverURL: serverURL, challenge: challenge)
+        let resource = try Self.resource(serverURL: serverURL, prm: prm)
+        // Without protected resource metadata, the 2025-03-26 rule applies: the MCP server's origin
+        // is its own authorization server.
+        let issuers = prm.map(\.authorizationServers).flatMap { $0.isEmpty ? nil : $0 } ?? [URLPolicy.origin(serverURL)]
+        var problems: [String] = []
+        for issuer in issuers {
+            do {
+                let asm = try await fetchAuthorizationServer(issuer: issuer)
+                return DiscoveryResult(resource: resource, protectedResource: prm, authorizationServer: asm)
+            } catch .protocolViolation(let reason) {
+                problems.append(reason)
+            }
+        }
+        throw .protocolViolation(problems.joined(separator: "; "))
+    }
+
+    /// The first protected resource metadata document found, or nil when none exists.
+    func fetchProtectedResource(serverURL: URL, challenge: AuthChallenge?) async throws(OAuthFailure) -> ProtectedResourceMetadata? {
+        for candidate in DiscoveryURLs.protectedResource(serverURL: serverURL, fromChallenge: challenge?.resourceMetadata) {
+            guard let json = try await fetchJSON(candidate, what: "protected resource metadata URL") else { continue }
+            return try ProtectedResourceMetadata(json: json)
+        }
+        return nil
+    }
+
+    func fetchAuthorizationServer(issuer: String) async throws(OAuthFailure) -> AuthorizationServerMetadata {
+        _ = try URLPolicy.check(issuer, what: "authorization server issuer")
+        let candidates = DiscoveryURLs.authorizationServer(issuer: issuer)
+        var mismatch: String?
+        for candidate in candidates {
+            guard let json = try await fetchJSON(candidate, what: "authorization server metadata URL") else { continue }
+            let metadata: AuthorizationServerMetadata
+            do { metadata = try AuthorizationServerMetadata(json: json) } catch {
+                throw .protocolViolation("authorization server metadata at \(candidate) is unusable: \(error)")
+            }
+            guard metadata.issuer == issuer else {
+                // RFC 8414 §3.3: a document naming another issuer must not be used.
+                mismatch = "the metadata at \(candidate) names issuer '\(metadata.issuer)', not '\(issuer)'"
+                continue
+            }
+            try Self.validate(metadata)
+            return metadata
+        }
+        throw .protocolViolation(mismatch ?? "no authorization server metadata for \(issuer) (tried \(candidates.joined(separator: ", ")))")
+    }
+
+    /// PKCE S256 must be advertised (the spec's MUST refuse when absent), and every endpoint hermes
+    /// will call or open must pass the URL policy.
+    static func validate(_ metadata: AuthorizationServerMetadata) throws(OAuthFailure) {
+        guard let methods = metadata.codeChallengeMethodsSupported else {
+            throw .protocolViolation("authorization server \(metadata.issuer) does not advertise code_challenge_methods_supported; refusing to proceed without PKCE S256")
+        }
+        guard methods.contains(PKCEPair.method) else {
+            throw .protocolViolation("authorization server \(metadata.issuer) does not support PKCE S256 (it offers \(methods.joined(separator: ", "))); refusing to proceed")
+        }
+        guard let authorize = metadata.authorizationEndpoint else {
+            throw .protocolViolation("authorization server \(metadata.issuer) has no authorization_endpoint")
+        }
+        _ = try URLPolicy.check(authorize, what: "authorization_endpoint")
+        _ = try URLPolicy.check(metadata.tokenEndpoint, what: "token_endpoint")
+        if let registration = metadata.registrationEndpoint { _ = try URLPolicy.check(registration, what: "registration_endpoint") }
+        if let revocation = metadata.revocationEndpoint { _ = try URLPolicy.check(revocation, what: "revocation_endpoint") }
+    }
+
+    /// The resource indicator: the protected resource metadata's `resource` when it names this
+    /// server (exactly, or as a parent path on the same origin), else the canonical server URL. A
+    /// document that describes another resource is refused.
+    static func resource(serverURL: URL, prm: ProtectedResourceMetadata?) throws(OAuthFailure) -> String {
+        let server = URLPolicy.canonicalResource(serverURL)
+        guard let prm else { return server }
+        guard let declared = URL(string: prm.resource) else {
+            throw .protocolViolation("protected resource metadata names an invalid resource '\(prm.resource.prefix(200))'")
+        }
+        let resource = URLPolicy.canonicalResource(declared)
+        let serverPath = URLPolicy.path(serverURL), resourcePath = URLPolicy.path(declared)
+        let sameOrigin = URLPolicy.origin(declared) == URLPolicy.origin(serverURL)
+        let parent = resourcePath.isEmpty || serverPath == resourcePath || serverPath.hasPrefix(resourcePath + "/")
+        guard sameOrigin, parent else {
+            throw .protocolViolation("protected resource metadata is for '\(prm.resource.prefix(200))', not for \(server)")
+        }
+        return resource
+    }
+
+    /// GET a JSON object. nil for a 4xx (try the next URL); an error for 5xx, network failures,
+    /// redirects to nowhere and bodies that are not JSON objects.
+    func fetchJSON(_ text: String, what: String) async throws(OAuthFailure) -> [String: JSONValue]? {
+        let url = try URLPolicy.check(text, what: what)
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(HTTPRequest(url: url, headers: ["Accept": "application/json"], timeout: timeout))
+        } catch {
+            throw OAuthFailure.from(error)
+        }
+        switch response.status {
+        case 200:
+            do { return try JSONObject.decode(response.body) } catch {
+                throw .protocolViolation("\(text) did not return a JSON object (\(error))")
+            }
+        case 300..<500:
+            return nil
+        default:
+            throw .temporarilyUnavailable("\(text) answered HTTP \(response.status)")
+        }
+    }
+}

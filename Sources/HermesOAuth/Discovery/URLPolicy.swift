@@ -1,0 +1,62 @@
+import Foundation
+
+/// Which URLs hermes will talk OAuth to or hand to a browser: `https`, or `http` on a loopback
+/// address only. Anything else (`javascript:`, `file:`, `data:`, plain http to a remote host) is
+/// refused before it is fetched or opened.
+public enum URLPolicy {
+    public static func isLoopback(host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
+        let octets = h.split(separator: ".")
+        return octets.count == 4 && octets.first == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// The URL, parsed, if hermes may use it for OAuth; otherwise a reason.
+    public static func check(_ text: String, what: String) throws(OAuthFailure) -> URL {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            throw .protocolViolation("\(what) is not an absolute URL: \(text.prefix(200))")
+        }
+        switch scheme {
+        case "https": break
+        case "http" where isLoopback(host: host): break
+        case "http": throw .protocolViolation("\(what) must use https (plain http is allowed for loopback only): \(text.prefix(200))")
+        default: throw .protocolViolation("\(what) uses the scheme '\(scheme)'; only https (or http on loopback) is allowed")
+        }
+        if url.user != nil || url.password != nil {
+            throw .protocolViolation("\(what) must not carry credentials: \(url.host ?? "")")
+        }
+        return url
+    }
+
+    /// RFC 8707 / MCP canonical resource URI: scheme and host lower-cased, no fragment, the path as
+    /// configured (the full server URL identifies the resource), no trailing slash on an empty path.
+    public static func canonicalResource(_ url: URL) -> String {
+        guard var parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return url.absoluteString }
+        parts.scheme = parts.scheme?.lowercased()
+        parts.host = parts.host?.lowercased()
+        parts.fragment = nil
+        if parts.path == "/" { parts.path = "" }
+        return parts.string ?? url.absoluteString
+    }
+
+    /// Origin: `scheme://host[:port]`.
+    public static func origin(_ url: URL) -> String {
+        var parts = URLComponents()
+        parts.scheme = url.scheme?.lowercased()
+        parts.host = url.host
+        parts.port = url.port
+        var text = parts.string ?? ""
+        // URLComponents drops the brackets of an IPv6 host when rebuilding from `host`.
+        if let host = url.host, host.contains(":"), !text.contains("[") {
+            text = "\(parts.scheme ?? "http")://[\(host)]" + (url.port.map { ":\($0)" } ?? "")
+        }
+        return text
+    }
+
+    /// The URL's path without a trailing slash ("" for the root).
+    public static func path(_ url: URL) -> String {
+        var path = URLComponents(url: url, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? url.path
+        while path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+}

@@ -1,0 +1,194 @@
+import CHermesShims
+import Foundation
+import Glibc
+
+/// The loopback HTTP listener that receives the authorization response. Bound to 127.0.0.1 (or
+/// ::1) only, on the port the redirect URI advertises, and listening from the moment the port is
+/// chosen, so no other process can take it in between. It reads at most a small, bounded request
+/// head per connection with a short deadline, answers only `GET /callback`, and shrugs off
+/// anything else (wrong paths, other methods, garbage, slow or oversized requests) without dying.
+public final class CallbackListener: @unchecked Sendable {
+    public let port: UInt16
+    public let host: String
+    private let socketFD: Int32
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let lock = NSLock()
+    private var closed = false
+
+    /// Bytes of request head read at most; a callback URL is far smaller.
+    static let maxHead = 8192
+    /// Seconds a single connection may take to send its request head.
+    static let perConnectionDeadline = 3.0
+
+    /// What the flow decides about one callback: the HTTP answer, and whether the wait is over.
+    public struct Verdict: Sendable {
+        public let status: Int
+        public let page: String
+        public let done: Bool
+
+        public init(status: Int, page: String, done: Bool) {
+            self.status = status
+            self.page = page
+            self.done = done
+        }
+    }
+
+    /// Binds `host:port` (port 0: a free port chosen by the kernel) and starts listening.
+    public init(port: UInt16, host: String = "127.0.0.1") throws(OAuthFailure) {
+        let v6 = host.contains(":")
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .network("could not create the callback socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var bound: Int32
+        if v6 {
+            var addr = sockaddr_in6()
+            addr.sin6_family = sa_family_t(AF_INET6)
+            addr.sin6_port = port.bigEndian
+            inet_pton(AF_INET6, host, &addr.sin6_addr)
+            bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        } else {
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = port.bigEndian
+            guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
+                close(fd)
+                throw .configuration("the callback listener only binds loopback addresses, not '\(host)'")
+            }
+            bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+        if bound != 0 || listen(fd, 16) != 0 {
+            let code = errno
+            close(fd)
+            if code == EADDRINUSE {
+                throw .configuration("OAuth callback port \(port) is already in use. Close any other login in progress, or set a free oauth.redirect_port for this server")
+            }
+            throw .network("could not listen on \(host):\(port): \(String(cString: strerror(code)))")
+        }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let actual: UInt16 = withUnsafePointer(to: &storage) { pointer in
+            v6 ? pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+               : pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+        }
+        var pipeFDs: [Int32] = [0, 0]
+        guard hermes_shim_pipe_cloexec(&pipeFDs) == 0 else {
+            close(fd)
+            throw .network("could not create the listener's wake pipe")
+        }
+        socketFD = fd
+        wakeRead = pipeFDs[0]
+        wakeWrite = pipeFDs[1]
+        self.port = actual
+        self.host = host
+    }
+
+    deinit {
+        stop()
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    /// Ends `serve` promptly and releases the port. Safe from any thread, more than once.
+    public func stop() {
+        let first = lock.withLock { () -> Bool in
+            if closed { return false }
+            closed = true
+            return true
+        }
+        guard first else { return }
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+        shutdown(socketFD, Int32(SHUT_RDWR))
+        close(socketFD)
+    }
+
+    /// Accepts connections on the calling thread until `decide` returns a final verdict, `stop()`
+    /// is called or the deadline passes. Blocking: run it on its own thread.
+    public func serve(until deadline: Date, decide: (CallbackParameters) -> Verdict) {
+        while Date() < deadline {
+            var fds = [pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            let wait = Int32(max(0, min(deadline.timeIntervalSinceNow, 1.0)) * 1000)
+            let ready = poll(&fds, 2, wait)
+            if lock.withLock({ closed }) { return }
+            if ready < 0 { if errno == EINTR { continue } else { return } }
+            if ready == 0 || fds[0].revents & Int16(POLLIN) == 0 { continue }
+            let client = hermes_shim_accept_cloexec(socketFD)
+            if client < 0 { continue }
+            let done = handle(client, decide: decide)
+            close(client)
+            if done { return }
+        }
+    }
+
+    private func handle(_ client: Int32, decide: (CallbackParameters) -> Verdict) -> Bool {
+        var one: Int32 = 1
+        setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
+        let head = readHead(client)
+        let verdict: Verdict
+        switch CallbackRequest.parse(head) {
+        case .callback(let parameters): verdict = decide(parameters)
+        case .notFound: verdict = Verdict(status: 404, page: Self.page("Not found", "This address only receives the OAuth callback."), done: false)
+        case .methodNotAllowed: verdict = Verdict(status: 405, page: Self.page("Method not allowed", "Only GET is accepted here."), done: false)
+        case .malformed: verdict = Verdict(status: 400, page: Self.page("Bad request", "The request could not be read."), done: false)
+        }
+        respond(client, verdict)
+        return verdict.done
+    }
+
+    /// Reads until the end of the request head, the size limit or the per-connection deadline.
+    private func readHead(_ client: Int32) -> [UInt8] {
+        var head: [UInt8] = []
+        let deadline = Date().addingTimeInterval(Self.perConnectionDeadline)
+        var chunk = [UInt8](repeating: 0, count: 2048)
+        while head.count < Self.maxHead {
+            var p = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+            let left = Int32(max(0, deadline.timeIntervalSinceNow) * 1000)
+            if left == 0 || poll(&p, 1, left) <= 0 { break }
+            let n = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, min($0.count, Self.maxHead - head.count), 0) }
+            if n <= 0 { break }
+            head += chunk[0..<n]
+            if Self.endsHead(head) { break }
+        }
+        return head
+    }
+
+    private func respond(_ client: Int32, _ verdict: Verdict) {
+        let body = Array(verdict.page.utf8)
+        let reason = [200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"][verdict.status] ?? "Error"
+        var text = "HTTP/1.1 \(verdict.status) \(reason)\r\nContent-Type: text/html; charset=utf-8\r\n"
+        text += "Content-Length: \(body.count)\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n"
+        text += "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
+        let bytes = Array(text.utf8) + body
+        var sent = 0
+        while sent < bytes.count {
+            var p = pollfd(fd: client, events: Int16(POLLOUT), revents: 0)
+            if poll(&p, 1, 1000) <= 0 { return }
+            let n = bytes[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            sent += n
+        }
+    }
+
+    static func endsHead(_ head: [UInt8]) -> Bool {
+        guard head.count >= 2 else { return false }
+        for i in 0..<(head.count - 1) where head[i] == 0x0A {
+            if head[i + 1] == 0x0A { return true }
+            if i + 2 < head.count, head[i + 1] == 0x0D, head[i + 2] == 0x0A { return true }
+        }
+        return false
+    }
+
+    /// A minimal HTML page; `message` is escaped.
+    public static func page(_ title: String, _ message: String) -> String {
+        func escape(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        return "<!doctype html><html><head><meta charset=\"utf-8\"><title>hermes: \(escape(title))</title></head>"
+            + "<body style=\"font-family:sans-serif;margin:3em\"><h2>\(escape(title))</h2><p>\(escape(message))</p></body></html>"
+    }
+}
+

@@ -1,0 +1,134 @@
+import Foundation
+
+/// How a token, refresh or revocation request failed.
+public enum TokenRequestFailure: Error, CustomStringConvertible, Sendable {
+    /// The authorization server refused with an OAuth error (RFC 6749 §5.2).
+    case rejected(status: Int, error: String, description: String?)
+    /// 5xx, 429, a network failure or a timeout: nothing is known to have changed.
+    case unavailable(String)
+    /// A success status with a body that is not a usable token response. The body is never
+    /// quoted: it may hold a token.
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .rejected(let status, let error, let description):
+            "the authorization server refused (HTTP \(status) \(error)\(description.map { ": \($0)" } ?? ""))"
+        case .unavailable(let reason): reason
+        case .malformed(let reason): reason
+        }
+    }
+
+    /// `invalid_grant` arrives as 400 from most servers and as 401 from some; both mean the grant
+    /// (code or refresh token) is dead.
+    public var isInvalidGrant: Bool { if case .rejected(_, "invalid_grant", _) = self { true } else { false } }
+    public var isInvalidClient: Bool {
+        if case .rejected(_, let e, _) = self { e == "invalid_client" || e == "unauthorized_client" } else { false }
+    }
+}
+
+/// The token endpoint (RFC 6749 §4.1.3, §6) and the revocation endpoint (RFC 7009), with the
+/// client authentication the registration calls for and the RFC 8707 `resource` on every request.
+public struct TokenEndpoint: Sendable {
+    public let transport: any HTTPTransport
+    public var timeout: Double = 30
+
+    public init(transport: any HTTPTransport, timeout: Double = 30) {
+        self.transport = transport
+        self.timeout = timeout
+    }
+
+    public func exchange(code: String, verifier: String, redirectURI: String, client: ClientRegistration,
+                         metadata: AuthorizationServerMetadata, resource: String,
+                         now: Double) async throws(TokenRequestFailure) -> OAuthTokens {
+        let fields = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI),
+                      ("code_verifier", verifier), ("resource", resource)]
+        return try await tokenRequest(fields, client: client, metadata: metadata, now: now)
+    }
+
+    /// A refresh. The old refresh token is kept when the response omits a new one (RFC 6749 §6),
+    /// and the old scope when the response omits the scope.
+    public func refresh(_ tokens: OAuthTokens, client: ClientRegistration, metadata: AuthorizationServerMetadata,
+                        resource: String, now: Double) async throws(TokenRequestFailure) -> OAuthTokens {
+        guard let refreshToken = tokens.refreshToken else { throw .malformed("no refresh token is held") }
+        let fields = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("resource", resource)]
+        var fresh = try await tokenRequest(fields, client: client, metadata: metadata, now: now)
+        if fresh.refreshToken == nil { fresh.refreshToken = refreshToken }
+        if fresh.scope == nil { fresh.scope = tokens.scope }
+        return fresh
+    }
+
+    /// RFC 7009 revocation of one token.
+    public func revoke(_ token: String, hint: String, client: ClientRegistration, endpoint: String) async throws(TokenRequestFailure) {
+        guard let url = URL(string: endpoint) else { throw .malformed("the revocation endpoint is not a URL") }
+        var fields = [("token", token), ("token_type_hint", hint)]
+        let response = try await post(url, &fields, client: client)
+        if (200..<300).contains(response.status) { return }
+        // mcp 2.3.0's /revoke insists on a client_secret field even for a public client; an empty
+        // one satisfies it without claiming a secret.
+        if response.status == 400, client.clientSecret == nil,
+           String(decoding: response.body.prefix(2000), as: UTF8.self).contains("client_secret") {
+            var retry = [("token", token), ("token_type_hint", hint), ("client_secret", "")]
+            let second = try await post(url, &retry, client: client)
+            if (200..<300).contains(second.status) { return }
+            throw Self.failure(second)
+        }
+        throw Self.failure(response)
+    }
+
+    private func tokenRequest(_ base: [(String, String)], client: ClientRegistration, metadata: AuthorizationServerMetadata,
+                              now: Double) async throws(TokenRequestFailure) -> OAuthTokens {
+        guard let url = URL(string: metadata.tokenEndpoint) else { throw .malformed("the token endpoint is not a URL") }
+        var fields = base
+        let response = try await post(url, &fields, client: client)
+        guard (200..<300).contains(response.status) else { throw Self.failure(response) }
+        let object: [String: JSONValue]
+        do { object = try JSONObject.decode(response.body) } catch {
+            throw .malformed("the token endpoint answered HTTP \(response.status) without a JSON token response")
+        }
+        do {
+            return try OAuthTokens(json: object, issuedAt: now)
+        } catch {
+            throw .malformed("the token endpoint's response is unusable: \(error)")
+        }
+    }
+
+    /// Adds client authentication and sends the form. `client_id` is always in the body: public
+    /// clients need it, and some servers want it alongside HTTP Basic too.
+    private func post(_ url: URL, _ fields: inout [(String, String)], client: ClientRegistration) async throws(TokenRequestFailure) -> HTTPResponse {
+        fields.append(("client_id", client.clientID))
+        var headers: [String: String] = [:]
+        switch Self.authMethod(client) {
+        case "client_secret_basic":
+            let user = FormEncoding.escape(client.clientID), pass = FormEncoding.escape(client.clientSecret ?? "")
+            headers["Authorization"] = "Basic " + Data("\(user):\(pass)".utf8).base64EncodedString()
+        case "client_secret_post":
+            if let secret = client.clientSecret { fields.append(("client_secret", secret)) }
+        default:
+            break
+        }
+        do {
+            return try await transport.send(.form(url, fields, headers: headers, timeout: timeout))
+        } catch {
+            throw .unavailable("\(OAuthFailure.from(error))")
+        }
+    }
+
+    /// The registration's method; a secret without a method means `client_secret_post` (some
+    /// servers return a secret and omit the method).
+    static func authMethod(_ client: ClientRegistration) -> String {
+        if let method = client.tokenEndpointAuthMethod { return method }
+        return client.clientSecret == nil ? "none" : "client_secret_post"
+    }
+
+    static func failure(_ response: HTTPResponse) -> TokenRequestFailure {
+        if response.status >= 500 || response.status == 429 {
+            return .unavailable("the authorization server answered HTTP \(response.status); try again later")
+        }
+        if let object = try? JSONObject.decode(response.body), let error = object["error"]?.string {
+            let description = object["error_description"]?.string.map { String($0.prefix(300)) }
+            return .rejected(status: response.status, error: String(error.prefix(100)), description: description)
+        }
+        return .rejected(status: response.status, error: "http_\(response.status)", description: nil)
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The smallest MCP exchange there is: an `initialize` POST. Without a token it makes the server
+/// state its authorization requirements (401 and its challenge); with one it shows whether the
+/// token is accepted (2xx), refused (401) or short of scope (403). A session the server opened is
+/// closed again at once.
+public enum MCPProbe {
+    public static let protocolVersion = "2025-11-25"
+
+    public struct Answer: Sendable {
+        public let status: Int
+        public let challenge: AuthChallenge?
+        /// The raw header, for messages when it did not parse.
+        public let rawChallenge: String?
+    }
+
+    public static func initialize(url: URL, bearer: String?, headers: [String: String], transport: any HTTPTransport,
+                                  timeout: Double) async throws(OAuthFailure) -> Answer {
+        let body: JSONValue = .object([
+            "jsonrpc": .string("2.0"), "id": .int(1), "method": .string("initialize"),
+            "params": .object([
+                "protocolVersion": .string(protocolVersion),
+                "capabilities": .object([:]),
+                "clientInfo": .object(["name": .string("hermes"), "version": .string(HermesVersion.string)]),
+            ]),
+        ])
+        var all = headers
+        all["Content-Type"] = "application/json"
+        all["Accept"] = "application/json, text/event-stream"
+        if let bearer { all["Authorization"] = "Bearer \(bearer)" }
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(HTTPRequest(method: "POST", url: url, headers: all,
+                                                            body: Data(body.serialized().utf8), timeout: timeout))
+        } catch {
+            throw OAuthFailure.from(error)
+        }
+        if (200..<300).contains(response.status), let session = response.header("mcp-session-id") {
+            var close = headers
+            close["Mcp-Session-Id"] = session
+            close["MCP-Protocol-Version"] = protocolVersion
+            if let bearer { close["Authorization"] = "Bearer \(bearer)" }
+            _ = try? await transport.send(HTTPRequest(method: "DELETE", url: url, headers: close, timeout: min(timeout, 5)))
+        }
+        let raw = response.header("www-authenticate")
+        var challenge: AuthChallenge?
+        if let raw {
+            do { challenge = try WWWAuthenticate.bearer(raw) } catch {
+                HermesLog.config.warning("\(url.absoluteString): ignoring a malformed WWW-Authenticate header: \(error)")
+            }
+        }
+        return Answer(status: response.status, challenge: challenge, rawChallenge: raw)
+    }
+}

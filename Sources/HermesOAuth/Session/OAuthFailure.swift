@@ -1,0 +1,53 @@
+/// Everything that can stop an OAuth operation, in the terms a person needs to act on it. The C
+/// API maps each case to one `hermes_status`.
+public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
+    /// No usable tokens and no way to get them without a person.
+    case needsLogin(server: String, reason: String)
+    /// The server or the authorization server could not be reached.
+    case network(String)
+    case timeout(String)
+    /// Something answered what OAuth or MCP does not allow (bad metadata, no S256, wrong issuer,
+    /// state or iss mismatch, an unusable token response).
+    case protocolViolation(String)
+    /// A temporary refusal (5xx, 429): nothing on disk was changed.
+    case temporarilyUnavailable(String)
+    /// The person or the authorization server said no.
+    case denied(String)
+    /// config.yaml asks for something impossible (no URL, not OAuth, a bad redirect port).
+    case configuration(String)
+    case storage(String)
+    case cancelled(String)
+
+    public var description: String {
+        switch self {
+        case .needsLogin(let server, let reason):
+            "MCP server '\(server)' needs login (\(reason)): run `hermes mcp login \(server)`"
+        case .network(let m), .timeout(let m), .protocolViolation(let m), .temporarilyUnavailable(let m),
+             .denied(let m), .configuration(let m), .storage(let m), .cancelled(let m):
+            m
+        }
+    }
+
+    public var status: HermesStatus {
+        switch self {
+        case .needsLogin: .needsLogin
+        case .network, .temporarilyUnavailable: .network
+        case .timeout: .timeout
+        case .protocolViolation: .protocolError
+        case .denied, .cancelled: .denied
+        case .configuration: .invalidArgument
+        case .storage: .io
+        }
+    }
+
+    static func from(_ error: any Error) -> OAuthFailure {
+        switch error {
+        case let failure as OAuthFailure: failure
+        case HTTPFailure.timedOut(let url, let seconds): .timeout("\(url) did not answer within \(Int(seconds)) s")
+        case let failure as HTTPFailure: .network(failure.description)
+        case let failure as StorageError: .storage(failure.description)
+        case is CancellationError: .cancelled("cancelled")
+        default: .protocolViolation("\(error)")
+        }
+    }
+}

@@ -1,0 +1,440 @@
+import Foundation
+
+/// The OAuth state of one MCP server: its current tokens, refresh, recovery after a 401, step-up
+/// after a 403, login and logout. One instance per server; every operation is single-flight
+/// within the process, refreshes and logins are serialised across processes with `flock`, and
+/// nothing on disk is removed or replaced unless a new, working state replaces it.
+public actor OAuthProvider {
+    public nonisolated let server: OAuthServer
+    public nonisolated let store: TokenStore
+    nonisolated let transport: any HTTPTransport
+    nonisolated let clock: @Sendable () -> Double
+
+    /// Refresh this many seconds before the recorded expiry.
+    public static let refreshSkew: Double = 60
+    /// How long to wait for another process's refresh before giving up.
+    public static let refreshLockTimeout: Double = 30
+
+    private var cached: OAuthTokens?
+    private var stale = true
+    private var metadataCache: AuthorizationServerMetadata?
+    private var refreshTask: Task<OAuthTokens, any Error>?
+    private var loginTask: Task<OAuthTokens, any Error>?
+
+    public init(server: OAuthServer, home: HermesHome, transport: any HTTPTransport = URLSessionTransport.shared,
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.server = server
+        self.store = TokenStore(home: home, serverName: server.name)
+        self.transport = transport
+        self.clock = clock
+    }
+
+    /// The next read goes to disk (tokens changed there, or may have).
+    public func markStale() {
+        stale = true
+        metadataCache = nil
+    }
+
+    /// The tokens as last known, read from disk when stale.
+    public func tokens() -> OAuthTokens? {
+        if stale {
+            cached = store.tokens()
+            stale = false
+        }
+        return cached
+    }
+
+    // MARK: tokens for requests
+
+    /// A valid access token, refreshed first when expired or about to expire. Never interactive:
+    /// without usable tokens it fails with `.needsLogin`.
+    public func accessToken() async throws(OAuthFailure) -> String {
+        guard let current = tokens() else { throw .needsLogin(server: server.name, reason: "no tokens are stored") }
+        let now = clock()
+        if !current.isExpired(now: now, skew: Self.refreshSkew) { return current.accessToken }
+        guard current.refreshToken != nil else {
+            throw .needsLogin(server: server.name, reason: "the access token expired and no refresh token is held")
+        }
+        do {
+            return try await refreshed(from: current, force: false).accessToken
+        } catch {
+            // A refresh ahead of expiry that failed for a passing reason leaves a usable token.
+            if !current.isExpired(now: clock()), error.isTransient { return current.accessToken }
+            throw error
+        }
+    }
+
+    /// After the server answered 401 to `failedToken`: a token worth retrying with (someone else's
+    /// newer token, or a refreshed one), or `.needsLogin`. Never opens a browser.
+    public func recover(failedToken: String?) async throws(OAuthFailure) -> String {
+        stale = true
+        guard let current = tokens() else { throw .needsLogin(server: server.name, reason: "no tokens are stored") }
+        if let failedToken, current.accessToken != failedToken, !current.isExpired(now: clock()) {
+            return current.accessToken
+        }
+        guard current.refreshToken != nil else {
+            throw .needsLogin(server: server.name, reason: "the server rejected the access token and no refresh token is held")
+        }
+        return try await refreshed(from: current, force: true).accessToken
+    }
+
+    // MARK: refresh
+
+    private func refreshed(from current: OAuthTokens, force: Bool) async throws(OAuthFailure) -> OAuthTokens {
+        if let running = refreshTask { return try await Self.value(of: running) }
+        let task = Task { try await self.performRefresh(replacing: current, force: force) }
+        refreshTask = task
+        defer { refreshTask = nil }
+        return try await Self.value(of: task)
+    }
+
+    /// Under the server's refresh lock: adopt a token another process already refreshed, or spend
+    /// the refresh token. A rotated refresh token is written before the lock is released.
+    private func performRefresh(replacing current: OAuthTokens, force: Bool) async throws(OAuthFailure) -> OAuthTokens {
+        let lock = try fileLock(store.lockPath)
+        do {
+            try await lock.lock(timeout: Self.refreshLockTimeout)
+        } catch {
+            throw .timeout("another process has held the refresh lock of '\(server.name)' for \(Int(Self.refreshLockTimeout)) s")
+        }
+        defer { lock.unlock() }
+
+        let now = clock()
+        let onDisk = store.tokens()
+        if let disk = onDisk, disk.accessToken != current.accessToken, !disk.isExpired(now: now, skew: force ? 0 : Self.refreshSkew) {
+            cached = disk
+            stale = false
+            return disk
+        }
+        let base = onDisk ?? current
+        guard base.refreshToken != nil else {
+            throw .needsLogin(server: server.name, reason: "no refresh token is held")
+        }
+        let metadata = try await authorizationServerMetadata()
+        let registrar = Registrar(transport: transport, store: store, settings: server.settings)
+        guard let choice = try registrar.existing(metadata: metadata, redirectURI: nil, now: now) else {
+            throw .needsLogin(server: server.name, reason: "no client registration is stored for \(metadata.issuer)")
+        }
+        let fresh: OAuthTokens
+        do {
+            fresh = try await TokenEndpoint(transport: transport).refresh(base, client: choice.registration, metadata: metadata,
+                                                                          resource: resource(metadata), now: now)
+        } catch let failure {
+            if failure.isInvalidClient {
+                if choice.kind == .dynamic { try? registrar.discardStored(reason: "the token endpoint answered invalid_client") }
+                throw .needsLogin(server: server.name, reason: "the authorization server no longer knows this client; a new registration will be made at login")
+            }
+            switch failure {
+            case .rejected(_, let error, let description):
+                throw .needsLogin(server: server.name, reason: "the refresh was refused (\(error)\(description.map { ": \($0)" } ?? ""))")
+            case .unavailable(let reason):
+                throw .temporarilyUnavailable("refreshing the tokens of '\(server.name)' failed; nothing was changed: \(reason)")
+            case .malformed(let reason):
+                throw .protocolViolation("refreshing the tokens of '\(server.name)' failed: \(reason)")
+            }
+        }
+        do {
+            try store.save(tokens: fresh, now: now)
+        } catch {
+            // Keep going with the new tokens: the old refresh token may already be spent.
+            HermesLog.storage.error("could not store the refreshed tokens of '\(server.name)': \(error)")
+        }
+        cached = fresh
+        stale = false
+        return fresh
+    }
+
+    // MARK: metadata
+
+    /// Authorization server metadata from memory, then `<name>.meta.json`, then discovery.
+    public func authorizationServerMetadata() async throws(OAuthFailure) -> AuthorizationServerMetadata {
+        if let metadataCache { return metadataCache }
+        if let stored = store.metadata() {
+            metadataCache = stored
+            return stored
+        }
+        let answer = try await MCPProbe.initialize(url: server.url, bearer: nil, headers: server.headers,
+                                                   transport: transport, timeout: server.connectTimeout)
+        let discovery = try await Discoverer(transport: transport).discover(serverURL: server.url, challenge: answer.challenge)
+        let metadata = remember(discovery)
+        do { try store.save(metadata: metadata) } catch {
+            HermesLog.storage.warning("could not store the authorization server metadata of '\(server.name)': \(error)")
+        }
+        return metadata
+    }
+
+    /// The metadata with the discovered resource recorded beside it (`hermes_resource`), so a
+    /// refresh after a restart sends the same `resource` without discovery.
+    private func remember(_ discovery: DiscoveryResult) -> AuthorizationServerMetadata {
+        var metadata = discovery.authorizationServer
+        metadata.fields["hermes_resource"] = .string(discovery.resource)
+        metadataCache = metadata
+        return metadata
+    }
+
+    private func resource(_ metadata: AuthorizationServerMetadata) -> String {
+        metadata.fields["hermes_resource"]?.string ?? server.canonicalResource
+    }
+
+    // MARK: login
+
+    /// The result of a login that the server accepted.
+    public struct LoginReport: Sendable {
+        public let tokens: OAuthTokens
+        public let issuer: String
+        public let registration: RegistrationKind
+        public let stepUps: Int
+    }
+
+    /// Runs the authorization code flow and checks that the MCP server accepts the new token,
+    /// stepping up (at most twice) when it asks for more scope. A second call while one runs joins it.
+    public func login(interaction: LoginInteraction, scope: String? = nil, newClient: Bool = false) async throws(OAuthFailure) -> LoginReport {
+        var tokens = try await authorize(interaction: interaction, scope: scope, newClient: newClient)
+        var stepUps = 0
+        while true {
+            let answer = try await MCPProbe.initialize(url: server.url, bearer: tokens.accessToken, headers: server.headers,
+                                                       transport: transport, timeout: server.connectTimeout)
+            if (200..<300).contains(answer.status) {
+                let metadata = metadataCache
+                return LoginReport(tokens: tokens, issuer: metadata?.issuer ?? "", registration: lastRegistrationKind, stepUps: stepUps)
+            }
+            if answer.status == 403, let challenge = answer.challenge, challenge.error == "insufficient_scope", stepUps < 2 {
+                stepUps += 1
+                interaction.say("  The server asks for more access (scope \(challenge.scope ?? "?")); authorizing again.")
+                tokens = try await authorize(interaction: interaction, scope: Self.union(tokens.scope, challenge.scope), newClient: false)
+                continue
+            }
+            throw .protocolViolation("the MCP server answered HTTP \(answer.status) to the new token\(answer.rawChallenge.map { " (\($0.prefix(200)))" } ?? "")")
+        }
+    }
+
+    /// Step-up after a 403 `insufficient_scope`: the held and the challenged scopes together
+    /// (SEP-2350). Without a way to reach a person it is `.needsLogin`.
+    public func stepUp(challenge: AuthChallenge, interaction: LoginInteraction?) async throws(OAuthFailure) -> OAuthTokens {
+        let scope = Self.union(tokens()?.scope, challenge.scope)
+        guard let interaction else {
+            throw .needsLogin(server: server.name, reason: "the server requires the scope '\(scope ?? "?")'")
+        }
+        return try await authorize(interaction: interaction, scope: scope, newClient: false)
+    }
+
+    private var lastRegistrationKind: RegistrationKind = .dynamic
+
+    private func authorize(interaction: LoginInteraction, scope: String?, newClient: Bool) async throws(OAuthFailure) -> OAuthTokens {
+        if let running = loginTask { return try await Self.value(of: running) }
+        let task = Task { try await self.performLogin(interaction: interaction, scope: scope, newClient: newClient) }
+        loginTask = task
+        defer { loginTask = nil }
+        return try await Self.value(of: task)
+    }
+
+    private func performLogin(interaction: LoginInteraction, scope requested: String?, newClient: Bool) async throws(OAuthFailure) -> OAuthTokens {
+        let lock = try fileLock(store.directory + "/." + store.stem + ".login.lock")
+        if !((try? lock.tryLock()) ?? false) {
+            interaction.say("  Another hermes process is logging in to '\(server.name)'; waiting for it to finish...")
+            do { try await lock.lock(timeout: server.settings.timeout + 30) } catch {
+                throw .timeout("another login for '\(server.name)' did not finish in time")
+            }
+            stale = true
+            if let tokens = tokens(), !tokens.isExpired(now: clock()), Self.covers(tokens.scope, requested) {
+                lock.unlock()
+                return tokens
+            }
+        }
+        defer { lock.unlock() }
+
+        let probe = try await MCPProbe.initialize(url: server.url, bearer: nil, headers: server.headers,
+                                                  transport: transport, timeout: server.connectTimeout)
+        let challenge = probe.status == 401 || probe.status == 403 ? probe.challenge : nil
+        let discovery = try await Discoverer(transport: transport).discover(serverURL: server.url, challenge: challenge)
+        let metadata = discovery.authorizationServer
+        let scope = Self.chooseScope(requested: requested ?? server.settings.scope, challenge: challenge?.scope,
+                                     protectedResource: discovery.protectedResource, metadata: metadata)
+        let registrar = Registrar(transport: transport, store: store, settings: server.settings)
+        let endpoint = TokenEndpoint(transport: transport)
+        var forceNewClient = newClient
+
+        for round in 0..<2 {
+            let listener = try bindListener(registrar: registrar, issuer: metadata.issuer, newClient: forceNewClient, interaction: interaction)
+            defer { listener.stop() }
+            let redirectURI = server.settings.redirectURI
+                ?? "http://\(server.settings.redirectHost ?? "127.0.0.1"):\(listener.port)/callback"
+            var choice = forceNewClient ? nil : try registrar.existing(metadata: metadata, redirectURI: redirectURI, now: clock())
+            if choice == nil { choice = try await registrar.register(metadata: metadata, redirectURI: redirectURI, scope: scope) }
+            guard let choice else { throw .protocolViolation("no client identity") }
+            let canHeal = round == 0 && choice.kind == .dynamic
+
+            let pkce: PKCEPair
+            do { pkce = try PKCEPair.generate() } catch { throw .storage("\(error)") }
+            let attempt = AuthorizationAttempt(serverName: server.name, metadata: metadata, client: choice.registration,
+                                               redirectURI: redirectURI, resource: discovery.resource, scope: scope,
+                                               extraParameters: server.settings.authorizationParameters, listener: listener,
+                                               timeout: server.settings.timeout, interaction: interaction)
+            switch try await attempt.run(pkce: pkce) {
+            case .refused(let error, let description):
+                let detail = error + (description.map { ": \($0)" } ?? "")
+                if error == "access_denied" { throw .denied("authorization for '\(server.name)' was denied (\(detail))") }
+                if canHeal, ["invalid_client", "unauthorized_client", "invalid_scope"].contains(error) {
+                    interaction.say("  The authorization server refused this client (\(error)); registering a new one.")
+                    forceNewClient = true
+                    continue
+                }
+                throw .protocolViolation("authorization for '\(server.name)' failed (\(detail))")
+            case .code(let code):
+                let tokens: OAuthTokens
+                do {
+                    tokens = try await endpoint.exchange(code: code, verifier: pkce.verifier, redirectURI: redirectURI,
+                                                         client: choice.registration, metadata: metadata,
+                                                         resource: discovery.resource, now: clock())
+                } catch let failure {
+                    if failure.isInvalidClient, canHeal {
+                        interaction.say("  The authorization server no longer knows this client; registering a new one.")
+                        forceNewClient = true
+                        continue
+                    }
+                    switch failure {
+                    case .unavailable(let reason): throw .temporarilyUnavailable("the token exchange for '\(server.name)' failed: \(reason)")
+                    default: throw .protocolViolation("the token exchange for '\(server.name)' failed: \(failure)")
+                    }
+                }
+                try commit(tokens: tokens, choice: choice, metadata: remember(discovery))
+                lastRegistrationKind = choice.kind
+                return tokens
+            }
+        }
+        throw .protocolViolation("the authorization server refused a freshly registered client too")
+    }
+
+    /// Everything a login produced, written only once it worked: the new registration (the one
+    /// it replaces kept as `.client.json.bak`), the metadata, then the tokens.
+    private func commit(tokens: OAuthTokens, choice: ClientChoice, metadata: AuthorizationServerMetadata) throws(OAuthFailure) {
+        do {
+            if choice.isNew {
+                try store.backupClient()
+                try store.save(client: choice.registration)
+            }
+            try store.save(metadata: metadata)
+            try store.save(tokens: tokens, now: clock())
+        } catch {
+            throw .storage("the login worked but its result could not be stored: \(error)")
+        }
+        cached = tokens
+        stale = false
+    }
+
+    /// The port the redirect URI will advertise, bound and listening before anything is sent:
+    /// `oauth.redirect_port`, else the port the stored registration lists, else a fresh one.
+    private func bindListener(registrar: Registrar, issuer: String, newClient: Bool, interaction: LoginInteraction) throws(OAuthFailure) -> CallbackListener {
+        if let port = server.settings.redirectPort {
+            guard port < 65536 else { throw .configuration("oauth.redirect_port \(port) is not a port") }
+            return try CallbackListener(port: UInt16(port))
+        }
+        if server.settings.redirectURI != nil {
+            throw .configuration("oauth.redirect_uri needs oauth.redirect_port: the port the local listener forwards from")
+        }
+        if !newClient, let port = registrar.registeredPort(issuer: issuer) {
+            do { return try CallbackListener(port: port) } catch {
+                interaction.say("  The registered callback port \(port) is busy; registering a new client on another port.")
+            }
+        }
+        return try CallbackListener(port: 0)
+    }
+
+    // MARK: logout
+
+    public struct LogoutReport: Sendable {
+        public var revoked: [String] = []
+        public var problems: [String] = []
+        public var removed: [String] = []
+    }
+
+    /// Revokes the refresh and access tokens at the server's RFC 7009 endpoint when it has one,
+    /// then deletes the local tokens (and the registration and metadata unless `keepRegistration`).
+    /// A failed revocation is reported; the local deletion happens regardless.
+    public func logout(keepRegistration: Bool) async throws(OAuthFailure) -> LogoutReport {
+        var report = LogoutReport()
+        stale = true
+        if let tokens = tokens() {
+            do {
+                let metadata = try await authorizationServerMetadata()
+                let registrar = Registrar(transport: transport, store: store, settings: server.settings)
+                if let endpoint = metadata.revocationEndpoint, let choice = try registrar.existing(metadata: metadata, redirectURI: nil, now: clock()) {
+                    let revoker = TokenEndpoint(transport: transport)
+                    for (token, hint) in [(tokens.refreshToken, "refresh_token"), (tokens.accessToken, "access_token")] {
+                        guard let token else { continue }
+                        do {
+                            try await revoker.revoke(token, hint: hint, client: choice.registration, endpoint: endpoint)
+                            report.revoked.append(hint)
+                        } catch {
+                            report.problems.append("revoking the \(hint.replacingOccurrences(of: "_", with: " ")) failed: \(error)")
+                        }
+                    }
+                } else {
+                    report.problems.append("the authorization server offers no revocation endpoint; the tokens were deleted locally only")
+                }
+            } catch {
+                report.problems.append("could not reach the authorization server to revoke the tokens: \(error)")
+            }
+        }
+        do {
+            report.removed += try store.removeTokensOnly()
+            if !keepRegistration { report.removed += try store.removeAll() }
+        } catch {
+            throw .storage("\(error)")
+        }
+        cached = nil
+        stale = false
+        metadataCache = nil
+        return report
+    }
+
+    // MARK: helpers
+
+    private func fileLock(_ path: String) throws(OAuthFailure) -> FileLock {
+        do {
+            try store.prepareDirectory()
+            return try FileLock(path: path)
+        } catch {
+            throw .storage("could not open the lock \(path): \(error)")
+        }
+    }
+
+    private static func value(of task: Task<OAuthTokens, any Error>) async throws(OAuthFailure) -> OAuthTokens {
+        do { return try await task.value } catch { throw OAuthFailure.from(error) }
+    }
+
+    /// The spec's scope strategy: configured or explicitly requested scope, else the challenge's,
+    /// else everything the protected resource lists, else none. `offline_access` is added when
+    /// the authorization server offers it, so a refresh token is issued (SEP-2207).
+    static func chooseScope(requested: String?, challenge: String?, protectedResource: ProtectedResourceMetadata?,
+                            metadata: AuthorizationServerMetadata) -> String? {
+        var scope = requested ?? challenge ?? protectedResource?.scopesSupported.flatMap { $0.isEmpty ? nil : $0.joined(separator: " ") }
+        if let current = scope, metadata.scopesSupported?.contains("offline_access") == true,
+           !current.split(separator: " ").contains("offline_access") {
+            scope = current + " offline_access"
+        }
+        return scope
+    }
+
+    /// Scopes of `a` then those of `b` not already present.
+    static func union(_ a: String?, _ b: String?) -> String? {
+        var out: [Substring] = []
+        for s in (a ?? "").split(separator: " ") + (b ?? "").split(separator: " ") where !out.contains(s) { out.append(s) }
+        return out.isEmpty ? nil : out.joined(separator: " ")
+    }
+
+    static func covers(_ held: String?, _ wanted: String?) -> Bool {
+        let have = Set((held ?? "").split(separator: " "))
+        return (wanted ?? "").split(separator: " ").allSatisfy { have.contains($0) }
+    }
+}
+
+extension OAuthFailure {
+    /// Failures after which the current state is still good: try again later.
+    var isTransient: Bool {
+        switch self {
+        case .network, .timeout, .temporarilyUnavailable: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import HermesOAuth
+
+struct LoginCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "login",
+        abstract: "Log in to an OAuth-protected MCP server (authorization code flow with PKCE).",
+        discussion: """
+            Discovers the server's authorization server, registers hermes as a client when needed,
+            opens the authorization URL in a browser ($BROWSER if set, else xdg-open when a display
+            is available) and waits for the callback on 127.0.0.1. On a terminal, the address the
+            browser ends on can also be pasted back, for machines without a browser. Previous
+            tokens stay in place until the new ones are stored.
+
+            Examples:
+              hermes mcp login linear
+              hermes mcp login notion --new-client
+              BROWSER=firefox hermes mcp login internal --timeout 600
+            """
+    )
+
+    @Argument(help: "The server's name in config.yaml.")
+    var name: String
+
+    @Flag(name: .long, help: "Register a new client instead of reusing the stored registration.")
+    var newClient = false
+
+    @Option(name: .long, help: "Seconds to wait for the browser (default: oauth.timeout, else 300).")
+    var timeout: Double?
+
+    func run() async throws {
+        try await reportingFailures {
+            let context = CLIContext()
+            let terminal = context.terminal
+            let config = try context.loadConfig()
+            var server = try context.oauthServer(try context.server(named: name, in: config))
+            if let timeout {
+                server = OAuthServer(name: server.name, url: server.url, settings: server.settings.with(timeout: timeout),
+                                     headers: server.headers, connectTimeout: server.connectTimeout)
+            }
+            print()
+            terminal.info("Starting OAuth flow for '\(name)'...")
+            let provider = OAuthProvider(server: server, home: context.home)
+            do {
+                let report = try await provider.login(interaction: .terminal(), newClient: newClient)
+                terminal.success("Authenticated — tokens stored for '\(name)'")
+                terminal.info(TokenSummary.describe(report.tokens))
+                if report.stepUps > 0 { terminal.info("Scope raised \(report.stepUps) time(s) at the server's request.") }
+            } catch {
+                terminal.error("Authentication failed: \(error)")
+                throw CLIFailure("login to '\(name)' failed")
+            }
+        }
+    }
+}
+
+/// One line about a token set, never showing a token.
+enum TokenSummary {
+    static func describe(_ tokens: OAuthTokens, now: Double = Date().timeIntervalSince1970) -> String {
+        var parts: [String] = []
+        if let left = tokens.expiresIn(now: now) {
+            parts.append(left > 0 ? "expires in \(duration(left))" : "expired")
+        } else {
+            parts.append("no expiry given")
+        }
+        parts.append("scope: \(tokens.scope ?? "(none)")")
+        parts.append(tokens.refreshToken == nil ? "no refresh token" : "refresh token held")
+        return parts.joined(separator: ", ")
+    }
+
+    static func duration(_ seconds: Int) -> String {
+        if seconds >= 86400 { return "\(seconds / 86400)d \(seconds % 86400 / 3600)h" }
+        if seconds >= 3600 { return "\(seconds / 3600)h \(seconds % 3600 / 60)m" }
+        if seconds >= 60 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
+    }
+}
