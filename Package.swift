@@ -26,9 +26,14 @@ let package = Package(
             linkerSettings: [.linkedLibrary("crypto")]
         ),
         .target(
+            name: "CHermesCurl",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        .target(
             name: "HermesOAuth",
             dependencies: [
                 "CHermesShims",
+                "CHermesCurl",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),

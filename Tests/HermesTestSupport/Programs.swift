@@ -8,6 +8,7 @@ public struct ProgramResult: Sendable {
 
 public struct ProgramError: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Runs a program to completion with a deadline, feeding `input` to its stdin. The child is killed

@@ -60,6 +60,7 @@ settings = {
     "iss_mode": "correct",         # "correct", "wrong", "missing": the iss parameter on the redirect
     "advertise_iss": True,         # authorization_response_iss_parameter_supported
     "required_scope": None,        # 403 insufficient_scope unless the token carries this scope
+    "always_insufficient": False,  # 403 insufficient_scope (scope="admin") whatever the token holds
     # Tokens.
     "access_ttl": 3600,
     "rotate_refresh": True,
@@ -247,8 +248,8 @@ class FrontDoor:
             if settings["prm_in_header"]:
                 parts.append(f'resource_metadata="{MCP_ORIGIN}{PRM_PATHS[settings["prm_location"]]}"')
             return await respond(send, 401, {"error": "invalid_token"}, headers=[("www-authenticate", "Bearer " + ", ".join(parts))])
-        need = settings["required_scope"]
-        if need and need not in token.scopes:
+        need = settings["required_scope"] or ("admin" if settings["always_insufficient"] else None)
+        if need and (need not in token.scopes or settings["always_insufficient"]):
             challenge = (f'Bearer error="insufficient_scope", scope="{need}", '
                          f'resource_metadata="{MCP_ORIGIN}{PRM_PATHS[settings["prm_location"]]}"')
             return await respond(send, 403, {"error": "insufficient_scope"}, headers=[("www-authenticate", challenge)])

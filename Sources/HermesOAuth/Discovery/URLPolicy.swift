@@ -13,7 +13,13 @@ public enum URLPolicy {
 
     /// The URL, parsed, if hermes may use it for OAuth; otherwise a reason.
     public static func check(_ text: String, what: String) throws(OAuthFailure) -> URL {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased() else {
+            throw .protocolViolation("\(what) is not an absolute URL: \(text.prefix(200))")
+        }
+        guard scheme == "https" || scheme == "http" else {
+            throw .protocolViolation("\(what) uses the scheme '\(scheme.prefix(20))'; only https (or http on loopback) is allowed")
+        }
+        guard let host = url.host, !host.isEmpty else {
             throw .protocolViolation("\(what) is not an absolute URL: \(text.prefix(200))")
         }
         switch scheme {

@@ -135,6 +135,7 @@ public final class CallbackListener: @unchecked Sendable {
         case .malformed: verdict = Verdict(status: 400, page: Self.page("Bad request", "The request could not be read."), done: false)
         }
         respond(client, verdict)
+        linger(client)
         return verdict.done
     }
 
@@ -179,6 +180,23 @@ public final class CallbackListener: @unchecked Sendable {
             if i + 2 < head.count, head[i + 1] == 0x0D, head[i + 2] == 0x0A { return true }
         }
         return false
+    }
+
+    /// Closing a socket with unread input resets the connection, and the peer may lose the answer:
+    /// half-close, then discard what is still arriving, briefly and boundedly.
+    private func linger(_ client: Int32) {
+        shutdown(client, Int32(SHUT_WR))
+        var sink = [UInt8](repeating: 0, count: 4096)
+        let deadline = Date().addingTimeInterval(0.2)
+        var total = 0
+        while total < 65536 {
+            var p = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+            let left = Int32(max(0, deadline.timeIntervalSinceNow) * 1000)
+            if left == 0 || poll(&p, 1, left) <= 0 { return }
+            let n = sink.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { return }
+            total += n
+        }
     }
 
     /// A minimal HTML page; `message` is escaped.

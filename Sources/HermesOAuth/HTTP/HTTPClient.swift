@@ -1,7 +1,5 @@
+import CHermesCurl
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 public struct HTTPRequest: Sendable {
     public var method: String
@@ -60,101 +58,83 @@ public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
 }
 
-/// URLSession (libcurl underneath on Linux). Redirects are never followed: an OAuth endpoint that
-/// redirects a POST carrying a code or a secret is answered as the 3xx it is. Completion handlers
-/// rather than async URLSession APIs, so no Swift-concurrency thread is ever parked on the network.
-public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
-    private let session: URLSession
+/// libcurl, through CHermesCurl. Redirects are never followed: an OAuth endpoint that redirects a
+/// POST carrying a code or a secret is answered as the 3xx it is. Each exchange runs on a GCD
+/// thread, never on the Swift-concurrency pool, and is bounded in time and in response size.
+public final class CurlTransport: HTTPTransport, @unchecked Sendable {
+    public static let shared = CurlTransport()
 
-    public init() {
-        let config = URLSessionConfiguration.ephemeral
-        config.httpCookieStorage = nil
-        config.urlCache = nil
-        config.requestCachePolicy = .reloadIgnoringLocalCacheData
-        config.httpShouldSetCookies = false
-        session = URLSession(configuration: config, delegate: RedirectRefuser(), delegateQueue: nil)
-    }
+    /// Bytes of response body accepted at most; discovery documents and token responses are tiny.
+    public let maxBody: Int
+    private let queue = DispatchQueue(label: "hermes.http", attributes: .concurrent)
 
-    public static let shared = URLSessionTransport()
+    public init(maxBody: Int = 16 << 20) { self.maxBody = maxBody }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        var urlRequest = URLRequest(url: request.url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: request.timeout)
-        urlRequest.httpMethod = request.method
-        urlRequest.httpBody = request.body
-        urlRequest.httpShouldHandleCookies = false
-        for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
-        if request.headers["User-Agent"] == nil {
-            urlRequest.setValue("hermes/\(HermesVersion.string)", forHTTPHeaderField: "User-Agent")
+        var headers = request.headers
+        if headers.keys.first(where: { $0.lowercased() == "user-agent" }) == nil {
+            headers["User-Agent"] = "hermes/\(HermesVersion.string)"
         }
+        let lines = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        let cancel = CancelFlag()
         let url = request.url.absoluteString
-        let box = ResumeOnce()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, Error>) in
-                let task = session.dataTask(with: urlRequest) { data, response, error in
-                    if let http = response as? HTTPURLResponse, error == nil {
-                        var headers: [String: String] = [:]
-                        for (key, value) in http.allHeaderFields {
-                            guard let k = key as? String, let v = value as? String else { continue }
-                            let name = k.lowercased()
-                            headers[name] = headers[name].map { $0 + ", " + v } ?? v
-                        }
-                        box.resume(continuation, .success(HTTPResponse(status: http.statusCode, headers: headers, body: data ?? Data())))
-                    } else if let error = error as? URLError, error.code == .timedOut {
-                        box.resume(continuation, .failure(HTTPFailure.timedOut(url: url, seconds: request.timeout)))
-                    } else if let error = error as? URLError, error.code == .cancelled {
-                        box.resume(continuation, .failure(box.timedOut ? HTTPFailure.timedOut(url: url, seconds: request.timeout) : CancellationError()))
-                    } else {
-                        let reason = error.map { ($0 as NSError).localizedDescription } ?? "no HTTP response"
-                        box.resume(continuation, .failure(HTTPFailure.unreachable(url: url, reason: reason)))
-                    }
-                }
-                box.task = task
-                task.resume()
-                // libcurl's timeout is an idle timeout; this bounds the whole exchange.
-                DispatchQueue.global().asyncAfter(deadline: .now() + request.timeout + 0.5) { [weak task] in
-                    box.timedOut = true
-                    task?.cancel()
+        let maxBody = self.maxBody
+        let result: Result<HTTPResponse, HTTPFailure> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                queue.async {
+                    continuation.resume(returning: Self.perform(request, url: url, lines: lines, maxBody: maxBody, cancel: cancel.pointer))
                 }
             }
         } onCancel: {
-            box.task?.cancel()
+            cancel.pointer.pointee = 1
         }
+        if cancel.pointer.pointee != 0 { throw CancellationError() }
+        return try result.get()
     }
 
+    private static func perform(_ request: HTTPRequest, url: String, lines: [String], maxBody: Int,
+                                cancel: UnsafeMutablePointer<Int32>) -> Result<HTTPResponse, HTTPFailure> {
+        var out = hermes_curl_response()
+        defer { hermes_curl_response_free(&out) }
+        let cStrings = lines.map { strdup($0) }
+        defer { cStrings.forEach { free($0) } }
+        let timeoutMS = max(1, Int(request.timeout * 1000))
+        let rc: Int32 = cStrings.map { UnsafePointer($0) }.withUnsafeBufferPointer { headerPointers in
+            if let body = request.body {
+                return body.withUnsafeBytes { raw in
+                    hermes_curl_perform(request.method, url, headerPointers.baseAddress, headerPointers.count,
+                                        raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), raw.count, timeoutMS, maxBody, cancel, &out)
+                }
+            }
+            return hermes_curl_perform(request.method, url, headerPointers.baseAddress, headerPointers.count,
+                                       nil, 0, timeoutMS, maxBody, cancel, &out)
+        }
+        if out.too_large != 0 {
+            return .failure(.unreachable(url: url, reason: "the response exceeded \(maxBody) bytes"))
+        }
+        if rc != 0 {
+            if out.timed_out != 0 { return .failure(.timedOut(url: url, seconds: request.timeout)) }
+            let message = withUnsafeBytes(of: out.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            return .failure(.unreachable(url: url, reason: message))
+        }
+        let headerText = out.headers.map { String(cString: $0) } ?? ""
+        var headers: [String: String] = [:]
+        for line in headerText.split(whereSeparator: \.isNewline) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[name] = headers[name].map { $0 + ", " + value } ?? value
+        }
+        let body = out.body.map { Data(bytes: $0, count: out.body_len) } ?? Data()
+        return .success(HTTPResponse(status: Int(out.status), headers: headers, body: body))
+    }
 }
 
-/// Refuses redirects so the 3xx itself is returned.
-private final class RedirectRefuser: NSObject, URLSessionTaskDelegate {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                           newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        completionHandler(nil)
-    }
-}
-
-private final class ResumeOnce: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = false
-    private var _task: URLSessionTask?
-    private var _timedOut = false
-
-    var task: URLSessionTask? {
-        get { lock.withLock { _task } }
-        set { lock.withLock { _task = newValue } }
-    }
-
-    var timedOut: Bool {
-        get { lock.withLock { _timedOut } }
-        set { lock.withLock { _timedOut = newValue } }
-    }
-
-    func resume(_ c: CheckedContinuation<HTTPResponse, Error>, _ result: Result<HTTPResponse, Error>) {
-        let first = lock.withLock { () -> Bool in
-            if done { return false }
-            done = true
-            return true
-        }
-        if first { c.resume(with: result) }
-    }
+/// A flag libcurl's progress callback polls; set from whichever thread cancels the task.
+private final class CancelFlag: @unchecked Sendable {
+    let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    init() { pointer.initialize(to: 0) }
+    deinit { pointer.deallocate() }
 }
 
 /// `application/x-www-form-urlencoded` as HTML and RFC 6749 Appendix B define it.

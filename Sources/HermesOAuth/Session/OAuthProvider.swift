@@ -21,7 +21,7 @@ public actor OAuthProvider {
     private var refreshTask: Task<OAuthTokens, any Error>?
     private var loginTask: Task<OAuthTokens, any Error>?
 
-    public init(server: OAuthServer, home: HermesHome, transport: any HTTPTransport = URLSessionTransport.shared,
+    public init(server: OAuthServer, home: HermesHome, transport: any HTTPTransport = CurlTransport.shared,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.server = server
         self.store = TokenStore(home: home, serverName: server.name)

@@ -1,0 +1,47 @@
+/*
+ * CHermesCurl: one HTTP exchange through libcurl, for the OAuth and MCP transports.
+ *
+ * Foundation's URLSession on Linux cannot reach IPv6 literal hosts (http://[::1]:port/) and has no
+ * way to bound a response's size; libcurl does both. This binding only performs a request and
+ * hands back status, headers and body: retries, redirects and timeouts are decided in Swift.
+ * Hidden from libhermesoauth.so's dynamic symbols.
+ */
+#ifndef CHERMES_CURL_H
+#define CHERMES_CURL_H
+
+#include <stddef.h>
+
+#pragma GCC visibility push(hidden)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hermes_curl_response {
+    long status;          /* HTTP status, 0 when no response arrived */
+    char *headers;        /* raw header lines of the final response, NUL-terminated */
+    size_t headers_len;
+    unsigned char *body;  /* response body (not NUL-terminated) */
+    size_t body_len;
+    int timed_out;        /* 1 when the deadline passed */
+    int too_large;        /* 1 when the body exceeded max_body */
+    char error[256];      /* libcurl's message when the exchange failed */
+} hermes_curl_response;
+
+/* Performs one request and blocks until it finishes, `timeout_ms` passes, or `*cancel` becomes
+ * non-zero. `headers` are "Name: value" strings. Redirects are not followed. Returns 0 when a
+ * response arrived (whatever its status), else libcurl's error code, with `out->error` set.
+ * Release `out` with hermes_curl_response_free either way. */
+int hermes_curl_perform(const char *method, const char *url, const char *const *headers, size_t header_count,
+                        const void *body, size_t body_len, long timeout_ms, size_t max_body,
+                        const volatile int *cancel, hermes_curl_response *out);
+
+void hermes_curl_response_free(hermes_curl_response *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#pragma GCC visibility pop
+
+#endif

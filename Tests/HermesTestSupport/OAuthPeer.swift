@@ -1,0 +1,145 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A running instance of Tests/PythonPeers/oauth_server.py: the official MCP Python SDK serving
+/// an OAuth-protected MCP server on loopback. Stopped by `stop()` or when released; the server also
+/// exits by itself when its stdin closes, so a crashed test leaves nothing behind.
+public final class OAuthPeer: @unchecked Sendable {
+    public let mcpURL: String
+    public let issuer: String
+    public let admin: String
+    private let process: Process
+    private let stdin: Pipe
+
+    public init(arguments: [String] = [], settings: [String: Any] = [:]) throws {
+        let python = try Peers.python
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        let config = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
+        process.arguments = [Peers.script("oauth_server.py"), "--config", config] + arguments
+        let out = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardInput = input
+        process.standardError = FileHandle.standardError
+        try process.run()
+        self.process = process
+        self.stdin = input
+
+        var pending: [UInt8] = []
+        var ready = ""
+        let fd = out.fileHandleForReading.fileDescriptor
+        let deadline = Date().addingTimeInterval(30)
+        while ready.isEmpty, Date() < deadline, process.isRunning {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 200) > 0 else { continue }
+            var byte: UInt8 = 0
+            guard read(fd, &byte, 1) == 1 else { break }
+            if byte == 0x0A {
+                let text = String(decoding: pending, as: UTF8.self)
+                if text.hasPrefix("READY ") { ready = text }
+                pending = []
+            } else {
+                pending.append(byte)
+            }
+        }
+        let line = ready
+        guard line.hasPrefix("READY "),
+              let info = try JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: String],
+              let mcp = info["mcp_url"], let issuer = info["issuer"], let admin = info["admin"] else {
+            process.terminate()
+            throw ProgramError(description: "the OAuth test server did not start (\(line))")
+        }
+        self.mcpURL = mcp
+        self.issuer = issuer
+        self.admin = admin
+    }
+
+    deinit { stop() }
+
+    /// Closes stdin (the server exits on EOF), then SIGTERM, then SIGKILL, each with a deadline.
+    public func stop() {
+        try? stdin.fileHandleForWriting.close()
+        guard process.isRunning else { return }
+        let pid = process.processIdentifier
+        for (signal, wait) in [(Int32(0), 2.0), (SIGTERM, 2.0), (SIGKILL, 2.0)] {
+            if signal != 0 { kill(pid, signal) }
+            let deadline = Date().addingTimeInterval(wait)
+            while process.isRunning, Date() < deadline { usleep(10_000) }
+            if !process.isRunning { break }
+        }
+        process.waitUntilExit()
+    }
+
+    public var isRunning: Bool { process.isRunning }
+
+    // MARK: admin API
+
+    public func configure(_ settings: [String: Any]) async throws {
+        _ = try await request("POST", "/config", body: try JSONSerialization.data(withJSONObject: settings))
+    }
+
+    public func call(_ path: String) async throws {
+        _ = try await request("POST", path, body: nil)
+    }
+
+    /// Every request the server saw, oldest first.
+    public func log() async throws -> [Request] {
+        let data = try await request("GET", "/log", body: nil)
+        let entries = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        return entries.map(Request.init)
+    }
+
+    public func state() async throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: try await request("GET", "/state", body: nil)) as? [String: Any] ?? [:]
+    }
+
+    public struct Request: @unchecked Sendable {
+        public let method: String
+        public let path: String
+        public let origin: String
+        public let query: [String: String]
+        public let form: [String: String]
+        public let json: [String: Any]
+        public let bearer: String?
+        public let basicAuth: Bool
+
+        init(_ e: [String: Any]) {
+            method = e["method"] as? String ?? ""
+            path = e["path"] as? String ?? ""
+            origin = e["origin"] as? String ?? ""
+            query = e["query"] as? [String: String] ?? [:]
+            form = e["form"] as? [String: String] ?? [:]
+            json = e["json"] as? [String: Any] ?? [:]
+            bearer = e["bearer"] as? String
+            basicAuth = e["basic"] as? Bool ?? false
+        }
+
+        /// Query or form field.
+        public subscript(_ name: String) -> String? { query[name] ?? form[name] }
+    }
+
+    private func request(_ method: String, _ path: String, body: Data?) async throws -> Data {
+        var request = URLRequest(url: URL(string: admin + path)!)
+        request.httpMethod = method
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+            throw ProgramError(description: "admin \(path) failed: \(String(decoding: data, as: UTF8.self))")
+        }
+        return data
+    }
+}
+
+extension Peers {
+    /// `$BROWSER` for tests: a script that follows the authorization URL's redirects like a person
+    /// who approves at once. With `record`, every URL it was given is appended to that file.
+    public static func browser(record: String? = nil, mode: String? = nil) -> [String: String] {
+        var env = ["BROWSER": "python3 \(script("browser.py"))"]
+        if let record { env["BROWSER_LOG"] = record }
+        if let mode { env["BROWSER_MODE"] = mode }
+        return env
+    }
+}
