@@ -1,0 +1,131 @@
+import Foundation
+import HermesOAuth
+import HermesTestSupport
+import Testing
+
+/// `hermes mcp login` and `logout` as a person runs them, against the Python SDK's OAuth server.
+@Suite(.timeLimit(.minutes(2))) struct LoginCLITests {
+    let dir = TemporaryDirectory("hermes-login")
+    var home: String { dir.path }
+
+    func configure(_ peer: OAuthPeer, extra: String = "") throws {
+        try dir.write("config.yaml", """
+            mcp_servers:
+              demo:
+                url: \(peer.mcpURL)
+                auth: oauth
+            \(extra)
+              plain:
+                url: http://127.0.0.1:9/mcp
+              local:
+                command: echo
+            """)
+    }
+
+    func hermes(_ args: [String], env: [String: String] = [:], input: String? = nil) throws -> ProgramResult {
+        var all = Peers.browser(record: dir.file("browser.log"))
+        for (k, v) in env { all[k] = v }
+        return try run(Build.product("hermes"), args, environment: Build.environment(home: home, extra: all), input: input)
+    }
+
+    @Test func loginStoresTokensAndSaysSo() throws {
+        let peer = try OAuthPeer()
+        try configure(peer)
+        let result = try hermes(["mcp", "login", "demo"])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("Starting OAuth flow for 'demo'..."))
+        #expect(result.stdout.contains("✓ Authenticated — tokens stored for 'demo'"))
+        #expect(result.stdout.contains("scope: read write") && result.stdout.contains("refresh token held"))
+        // The URL always goes to stderr, with the browser's outcome.
+        #expect(result.stderr.contains("Open this URL in your browser:"))
+        #expect(result.stderr.contains("/authorize?response_type=code&client_id="))
+        #expect(result.stderr.contains("(Browser opened automatically.)"))
+        let tokens = try #require(TokenStore(home: HermesHome(path: home), serverName: "demo").tokens())
+        #expect(!result.stdout.contains(tokens.accessToken) && !result.stderr.contains(tokens.accessToken))
+        #expect(!result.stderr.contains(try #require(tokens.refreshToken)))
+    }
+
+    @Test func loginRefusesWhatCannotBeLoggedInto() throws {
+        let peer = try OAuthPeer()
+        try configure(peer)
+        let missing = try hermes(["mcp", "login", "nope"])
+        #expect(missing.status == 1 && missing.stdout.contains("Server 'nope' not found in config."))
+        #expect(missing.stdout.contains("Available servers: demo, plain, local"))
+        let plain = try hermes(["mcp", "login", "plain"])
+        #expect(plain.status == 1 && plain.stdout.contains("is not configured for OAuth (auth=none)"))
+        #expect(plain.stdout.contains("Use `hermes mcp remove` + `hermes mcp add` to reconfigure auth."))
+        let local = try hermes(["mcp", "login", "local"])
+        #expect(local.status == 1 && local.stdout.contains("has no URL — not an OAuth-capable server"))
+    }
+
+    @Test func aFailedLoginExitsNonZeroAndKeepsTheOldTokens() async throws {
+        let peer = try OAuthPeer()
+        try configure(peer)
+        #expect(try hermes(["mcp", "login", "demo"]).status == 0)
+        let store = TokenStore(home: HermesHome(path: home), serverName: "demo")
+        let before = FileManager.default.contents(atPath: store.tokensPath)
+        try await peer.configure(["deny": true])
+        let denied = try hermes(["mcp", "login", "demo"])
+        #expect(denied.status == 1)
+        #expect(denied.stdout.contains("✗ Authentication failed: authorization for 'demo' was denied (access_denied"))
+        #expect(denied.stderr.contains("error: login to 'demo' failed"))
+        #expect(FileManager.default.contents(atPath: store.tokensPath) == before)
+    }
+
+    @Test func aLoginNobodyCompletesTimesOut() throws {
+        let peer = try OAuthPeer()
+        try configure(peer)
+        let start = Date()
+        let result = try hermes(["mcp", "login", "demo", "--timeout", "1"], env: ["BROWSER_MODE": "print"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("no authorization response arrived within 1 s"))
+        #expect(Date().timeIntervalSince(start) < 15)
+    }
+
+    @Test func logoutRevokesAndDeletes() throws {
+        let peer = try OAuthPeer()
+        try configure(peer)
+        #expect(try hermes(["mcp", "login", "demo"]).status == 0)
+        let result = try hermes(["mcp", "logout", "demo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("✓ Revoked the refresh token and access token at the authorization server"))
+        #expect(result.stdout.contains("✓ Removed local OAuth state for 'demo' (3 file(s))"))
+        let again = try hermes(["mcp", "logout", "demo"])
+        #expect(again.stdout.contains("No local tokens were stored for 'demo'."))
+    }
+
+    /// On a terminal the person can paste the address the browser ended on; afterwards the
+    /// terminal's input belongs to whatever runs next, untouched.
+    @Test func pasteBackOnATerminalAndNothingSwallowedAfter() throws {
+        let peer = try OAuthPeer()
+        try configure(peer)
+        let script = """
+            [{"expect": "Or paste the address"},
+             {"paste_redirect_of_url_after": "Open this URL in your browser:"},
+             {"expect": "Authenticated"},
+             {"send": "typed-after-login\\r"},
+             {"expect": "got:typed-after-login"}]
+            """
+        let command = "\(Build.product("hermes")) mcp login demo; read line; echo \"got:$line\""
+        var env = Build.environment(home: home, extra: ["BROWSER_MODE": "print"])
+        for (k, v) in Peers.browser(record: dir.file("browser.log"), mode: "print") { env[k] = v }
+        let result = try run(try Peers.python, [Peers.script("pty_drive.py"), script, "--", "/bin/sh", "-c", command], environment: env)
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("✓ Authenticated — tokens stored for 'demo'"))
+        #expect(result.stdout.contains("got:typed-after-login"))
+    }
+
+    @Test func whenTheBrowserWinsThePasteReaderLetsGoOfTheTerminal() throws {
+        let peer = try OAuthPeer()
+        try configure(peer)
+        let script = """
+            [{"expect": "Authenticated"}, {"send": "next-command-input\\r"}, {"expect": "got:next-command-input"}]
+            """
+        let command = "\(Build.product("hermes")) mcp login demo; read line; echo \"got:$line\""
+        var env = Build.environment(home: home)
+        for (k, v) in Peers.browser(record: dir.file("browser.log")) { env[k] = v }
+        let result = try run(try Peers.python, [Peers.script("pty_drive.py"), script, "--", "/bin/sh", "-c", command], environment: env)
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("got:next-command-input"))
+    }
+}
