@@ -459,3 +459,101 @@ enum HostileClient {
         return n > 0 ? String(decoding: reply[0..<n], as: UTF8.self) : ""
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct RegistrationPriorityTests {
+    @Test func preRegisteredCredentialsWinAndUseTheServersAuthMethod() async throws {
+        let port = try CallbackListener(port: 0).port
+        let redirect = "http://127.0.0.1:\(port)/callback"
+        let f = try Fixture(settings: [
+            "static_clients": ["pre-id": ["client_secret": "pre-secret", "redirect_uris": [redirect], "token_endpoint_auth_method": "client_secret_basic",
+                                          "grant_types": ["authorization_code", "refresh_token"], "scope": "read write admin"]],
+            "asm_overrides": ["registration_endpoint": NSNull(), "token_endpoint_auth_methods_supported": ["client_secret_basic"]],
+        ])
+        let provider = f.provider([ConfigPair(key: "client_id", value: .string("pre-id")), ConfigPair(key: "client_secret", value: .string("pre-secret")),
+                                   ConfigPair(key: "redirect_port", value: .scalar("\(port)"))])
+        let report = try await provider.login(interaction: f.interaction())
+        #expect(report.registration == .preRegistered)
+        #expect(try await f.requests("POST", "/register").isEmpty)
+        let token = try #require(try await f.requests("POST", "/token").first)
+        #expect(token.basicAuth && token["client_secret"] == nil && token["client_id"] == "pre-id")
+        // Config is the source of truth for a pre-registered client: nothing is written for it.
+        #expect(f.store.readClient().value == nil)
+        f.clock.advance(3600)
+        _ = try await provider.accessToken()
+        #expect(try await f.requests("POST", "/token").last?.basicAuth == true)
+    }
+
+    @Test func aClientIDMetadataDocumentWhenTheServerSupportsIt() async throws {
+        let port = try CallbackListener(port: 0).port
+        let document = "https://client.example.org/hermes/client.json"
+        let f = try Fixture(settings: [
+            "static_clients": [document: ["redirect_uris": ["http://127.0.0.1:\(port)/callback"], "token_endpoint_auth_method": "none",
+                                          "grant_types": ["authorization_code", "refresh_token"], "scope": "read write admin"]],
+            "asm_overrides": ["client_id_metadata_document_supported": true],
+        ])
+        let provider = f.provider([ConfigPair(key: "cimd", value: .string(document)), ConfigPair(key: "redirect_port", value: .scalar("\(port)"))])
+        let report = try await provider.login(interaction: f.interaction())
+        #expect(report.registration == .metadataDocument)
+        #expect(try await f.requests("POST", "/register").isEmpty)
+        #expect(try await f.requests("GET", "/authorize").first?["client_id"] == document)
+    }
+
+    @Test func withoutCIMDSupportTheDocumentIsNotUsed() async throws {
+        let f = try Fixture()
+        let report = try await f.provider([ConfigPair(key: "cimd", value: .string("https://client.example.org/c.json"))]).login(interaction: f.interaction())
+        #expect(report.registration == .dynamic)
+        #expect(try await f.requests("POST", "/register").count == 1)
+    }
+
+    @Test func noRegistrationEndpointAndNoClientIDIsAClearError() async throws {
+        let f = try Fixture(settings: ["asm_overrides": ["registration_endpoint": NSNull()]])
+        await expectFailure({ _ = try await f.provider().login(interaction: f.interaction()) }) {
+            if case .configuration(let m) = $0 { return m.contains("oauth.client_id") } else { return false }
+        }
+    }
+}
+
+@Suite(.timeLimit(.minutes(2))) struct ConcurrentLoginTests {
+    @Test func twoLoginsForOneServerInOneProcessShareOneFlow() async throws {
+        let f = try Fixture()
+        let provider = f.provider()
+        async let a = provider.login(interaction: f.interaction())
+        async let b = provider.login(interaction: f.interaction())
+        let (first, second) = try await (a, b)
+        #expect(first.tokens == second.tokens)
+        #expect(try await f.requests("GET", "/authorize").count == 1)
+    }
+
+    @Test func loginsForDifferentServersNeverShareAPortOrAResult() async throws {
+        let f = try Fixture()
+        let g = try Fixture()
+        async let a = f.provider().login(interaction: f.interaction())
+        async let b = g.provider().login(interaction: g.interaction())
+        let (first, second) = try await (a, b)
+        #expect(first.tokens.accessToken != second.tokens.accessToken)
+        let portA = try await f.requests("GET", "/authorize").first?["redirect_uri"]
+        let portB = try await g.requests("GET", "/authorize").first?["redirect_uri"]
+        #expect(portA != nil && portA != portB)
+        let statuses = (try await f.probe(first.tokens.accessToken), try await g.probe(second.tokens.accessToken))
+        #expect(statuses == (200, 200))
+    }
+
+    @Test func aSecondProcessWaitsForTheFirstLoginAndAdoptsIt() async throws {
+        let f = try Fixture(settings: ["token_delay": 1.0])
+        try f.dir.write("config.yaml", "mcp_servers:\n  peer:\n    url: \(f.peer.mcpURL)\n    auth: oauth\n")
+        var env = Build.environment(home: f.dir.path)
+        for (k, v) in Peers.browser(record: f.browserLog) { env[k] = v }
+        let processes = try (0..<2).map { _ -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Build.product("hermes"))
+            p.arguments = ["mcp", "login", "peer"]
+            p.environment = env
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        for p in processes { p.waitUntilExit(); #expect(p.terminationStatus == 0) }
+        #expect(try await f.requests("GET", "/authorize").count == 1)
+    }
+}

@@ -19,6 +19,7 @@ when its stdin closes, so a test that dies never leaves it behind.
 import argparse
 import asyncio
 import json
+import logging
 import os
 import secrets
 import socket
@@ -68,6 +69,9 @@ settings = {
     # Faults at the token endpoint: {"status": 503, "count": 1, "body": "..."}; "delay" in seconds.
     "token_fault": None,
     "token_delay": 0,
+    # Clients this server knows without registration: pre-registered ones and Client ID Metadata
+    # Documents (keyed by their URL), as {client_id: OAuthClientInformationFull fields}.
+    "static_clients": {},
 }
 
 log = []
@@ -85,7 +89,10 @@ class Provider:
     """The in-memory authorization server behind the SDK's handlers."""
 
     async def get_client(self, client_id):
-        return clients.get(client_id)
+        if client_id in clients:
+            return clients[client_id]
+        known = settings["static_clients"].get(client_id)
+        return OAuthClientInformationFull(client_id=client_id, **known) if known else None
 
     async def register_client(self, client_info: OAuthClientInformationFull):
         # Any scope this server knows may later be requested (step-up), whatever was registered.
@@ -314,6 +321,7 @@ def url_host(host):
 
 
 def main():
+    logging.disable(logging.INFO)
     global ISSUER, ISSUER_PATH, ISSUER_URL_OBJ, MCP_URL, MCP_PATH, MCP_ORIGIN, PRM_PATHS, ASM_PATHS
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")

@@ -67,9 +67,11 @@ public struct Registrar: Sendable {
 
     /// RFC 7591 dynamic registration. The result is not saved: the caller stores it once a login
     /// succeeds with it, so a failed login leaves the previous registration in place.
-    public func register(metadata: AuthorizationServerMetadata, redirectURI: String, scope: String?) async throws(OAuthFailure) -> ClientChoice {
+    /// Throws `OAuthFailure`. The untyped `throws` works around a Swift 6.3 optimiser crash
+    /// (coroutine splitting of this function with a typed throw, release builds only).
+    public func register(metadata: AuthorizationServerMetadata, redirectURI: String, scope: String?) async throws -> ClientChoice {
         guard let endpoint = metadata.registrationEndpoint, let url = URL(string: endpoint) else {
-            throw .configuration("the authorization server \(metadata.issuer) offers no dynamic client registration; set oauth.client_id (and oauth.client_secret) for this server in config.yaml")
+            throw OAuthFailure.configuration("the authorization server \(metadata.issuer) offers no dynamic client registration; set oauth.client_id (and oauth.client_secret) for this server in config.yaml")
         }
         let method = Self.preferredAuthMethod(metadata, hasSecret: false)
         var request: [String: JSONValue] = [
@@ -81,25 +83,25 @@ public struct Registrar: Sendable {
             "application_type": .string("native"),
         ]
         if let scope { request["scope"] = .string(scope) }
-        var response = try await post(url, request)
+        var response = try await post(url, request).get()
         if response.status == 400, String(decoding: response.body.prefix(4000), as: UTF8.self).contains("application_type") {
             // SEP-837 lets a server reject the type; one retry without it, as the spec allows.
             request["application_type"] = nil
-            response = try await post(url, request)
+            response = try await post(url, request).get()
         }
         guard response.status == 200 || response.status == 201 else {
             let detail = (try? JSONObject.decode(response.body)).flatMap { object -> String? in
                 guard let error = object["error"]?.string else { return nil }
                 return error + (object["error_description"]?.string.map { ": \($0.prefix(300))" } ?? "")
             } ?? "HTTP \(response.status)"
-            if response.status >= 500 { throw .temporarilyUnavailable("client registration at \(endpoint) failed: \(detail)") }
-            throw .protocolViolation("client registration at \(endpoint) was refused: \(detail)")
+            if response.status >= 500 { throw OAuthFailure.temporarilyUnavailable("client registration at \(endpoint) failed: \(detail)") }
+            throw OAuthFailure.protocolViolation("client registration at \(endpoint) was refused: \(detail)")
         }
         var client: ClientRegistration
         do {
             client = try ClientRegistration(json: JSONObject.decode(response.body))
         } catch {
-            throw .protocolViolation("client registration at \(endpoint) returned no usable client_id")
+            throw OAuthFailure.protocolViolation("client registration at \(endpoint) returned no usable client_id")
         }
         // Some servers echo an empty redirect_uris list; the one just registered is what counts.
         if client.redirectURIs.isEmpty { client.redirectURIs = [redirectURI] }
@@ -132,13 +134,13 @@ public struct Registrar: Sendable {
         return hasSecret ? "client_secret_post" : "none"
     }
 
-    private func post(_ url: URL, _ body: [String: JSONValue]) async throws(OAuthFailure) -> HTTPResponse {
+    private func post(_ url: URL, _ body: [String: JSONValue]) async -> Result<HTTPResponse, OAuthFailure> {
         do {
-            return try await transport.send(HTTPRequest(method: "POST", url: url,
-                                                        headers: ["Content-Type": "application/json", "Accept": "application/json"],
-                                                        body: Data(JSONValue.object(body).serialized().utf8), timeout: timeout))
+            return .success(try await transport.send(HTTPRequest(method: "POST", url: url,
+                                                                 headers: ["Content-Type": "application/json", "Accept": "application/json"],
+                                                                 body: Data(JSONValue.object(body).serialized().utf8), timeout: timeout)))
         } catch {
-            throw OAuthFailure.from(error)
+            return .failure(OAuthFailure.from(error))
         }
     }
 }

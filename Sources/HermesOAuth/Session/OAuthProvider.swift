@@ -260,7 +260,11 @@ public actor OAuthProvider {
             let redirectURI = server.settings.redirectURI
                 ?? "http://\(server.settings.redirectHost ?? "127.0.0.1"):\(listener.port)/callback"
             var choice = forceNewClient ? nil : try registrar.existing(metadata: metadata, redirectURI: redirectURI, now: clock())
-            if choice == nil { choice = try await registrar.register(metadata: metadata, redirectURI: redirectURI, scope: scope) }
+            if choice == nil {
+                do { choice = try await registrar.register(metadata: metadata, redirectURI: redirectURI, scope: scope) } catch {
+                    throw OAuthFailure.from(error)
+                }
+            }
             guard let choice else { throw .protocolViolation("no client identity") }
             let canHeal = round == 0 && choice.kind == .dynamic
 
