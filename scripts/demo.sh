@@ -1,39 +1,58 @@
 #!/usr/bin/env bash
-# A look at hermes with no account anywhere: builds a release, makes a throw-away HERMES_HOME with
-# a config like the ones hermes-agent writes, and runs the CLI against it.
+# hermes end to end with no account anywhere: installs what is missing, builds a release, starts a
+# local OAuth-protected MCP server (the official MCP Python SDK's authorization server, the same
+# one the tests use) on 127.0.0.1, and in a throw-away HERMES_HOME logs in with the browser step
+# automated, shows the result, refreshes, and logs out again. Stops the server at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product hermes
+python=$(scripts/peers.sh)
+swift build -c release --product hermes >/dev/null
 hermes="$PWD/.build/release/hermes"
 export HERMES_HOME="$(mktemp -d /tmp/hermes-demo.XXXXXX)"
-trap 'rm -rf "$HERMES_HOME"' EXIT
+server_log="$HERMES_HOME/server.out"
 
-cat > "$HERMES_HOME/config.yaml" <<'YAML'
+# The server exits when its stdin closes; the fifo keeps it open until we close it.
+mkfifo "$HERMES_HOME/server.in"
+"$python" Tests/PythonPeers/oauth_server.py --config '{"access_ttl": 120}' < "$HERMES_HOME/server.in" > "$server_log" 2>&1 &
+server=$!
+exec 3>"$HERMES_HOME/server.in"
+cleanup() { exec 3>&- || true; wait "$server" 2>/dev/null || true; rm -rf "$HERMES_HOME"; }
+trap cleanup EXIT
+for _ in $(seq 100); do grep -q '^READY' "$server_log" 2>/dev/null && break; sleep 0.1; done
+url=$(sed -n 's/^READY //p' "$server_log" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["mcp_url"])')
+
+cat > "$HERMES_HOME/config.yaml" <<YAML
 model: anthropic/claude-sonnet
 mcp_servers:
-  linear:
-    url: https://mcp.linear.app/mcp
+  demo:
+    url: $url
     auth: oauth
   time:
     command: uvx
     args: [mcp-server-time, --local-timezone, UTC]
-    tools:
-      include: [get_current_time]
-  github:
-    url: https://api.githubcopilot.com/mcp/
-    headers:
-      Authorization: "Bearer ${MCP_GITHUB_API_KEY}"
-    enabled: false
 YAML
-mkdir -p "$HERMES_HOME/mcp-tokens"
-printf '{"access_token": "demo-access-token-0000", "token_type": "Bearer", "expires_in": 3600, "refresh_token": "demo-refresh", "expires_at": %s}\n' \
-  "$(date +%s)" > "$HERMES_HOME/mcp-tokens/linear.json"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-step hermes --version;              "$hermes" --version
-step hermes mcp list;               "$hermes" mcp list
-step hermes mcp list --json;        "$hermes" mcp list --json
-step hermes mcp remove linear --yes; "$hermes" mcp remove linear --yes
-step ls "\$HERMES_HOME/mcp-tokens";  ls -A "$HERMES_HOME/mcp-tokens"
-step hermes mcp list;               "$hermes" mcp list
+# The "browser": fetches the authorization URL and follows its redirect, as a person approving would.
+export BROWSER="$python $PWD/Tests/PythonPeers/browser.py"
+bold=""; plain=""
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; plain=$'\033[0m'; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
+
+echo "local OAuth-protected MCP server (MCP Python SDK) at $url"
+step hermes --version;           "$hermes" --version
+step hermes mcp list;            "$hermes" mcp list
+step hermes mcp login demo;      "$hermes" mcp login demo
+step ls -l '$HERMES_HOME/mcp-tokens'; ls -l "$HERMES_HOME/mcp-tokens"
+step "python3 -c 'show the stored token file, secrets masked'"
+"$python" - "$HERMES_HOME/mcp-tokens/demo.json" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+for key in ("access_token", "refresh_token"):
+    if key in data:
+        data[key] = data[key][:4] + "…" + data[key][-4:]
+print(json.dumps(data, indent=2, ensure_ascii=False))
+PY
+step hermes mcp logout demo;     "$hermes" mcp logout demo
+step hermes mcp remove time --yes; "$hermes" mcp remove time --yes
+step hermes mcp list;            "$hermes" mcp list

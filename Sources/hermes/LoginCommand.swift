@@ -39,7 +39,7 @@ struct LoginCommand: AsyncParsableCommand {
                 server = OAuthServer(name: server.name, url: server.url, settings: server.settings.with(timeout: timeout),
                                      headers: server.headers, connectTimeout: server.connectTimeout)
             }
-            print()
+            terminal.line()
             terminal.info("Starting OAuth flow for '\(name)'...")
             let provider = OAuthProvider(server: server, home: context.home)
             do {

@@ -23,10 +23,17 @@ struct Terminal: Sendable {
         (stderr ? errorColour : colour) ? "\u{1B}[\(c.rawValue)m\(text)\u{1B}[0m" : text
     }
 
-    func info(_ text: String) { print(paint("  \(text)", .dim)) }
-    func success(_ text: String) { print(paint("  ✓ \(text)", .green)) }
-    func warning(_ text: String) { print(paint("  ⚠ \(text)", .yellow)) }
-    func error(_ text: String) { print(paint("  ✗ \(text)", .red)) }
+    // Each line is flushed at once so that, even into a pipe, stdout keeps its place relative to
+    // what goes to stderr (the login URL, warnings).
+    func info(_ text: String) { line(paint("  \(text)", .dim)) }
+    func success(_ text: String) { line(paint("  ✓ \(text)", .green)) }
+    func warning(_ text: String) { line(paint("  ⚠ \(text)", .yellow)) }
+    func error(_ text: String) { line(paint("  ✗ \(text)", .red)) }
+
+    func line(_ text: String = "") {
+        print(text)
+        fflush(nil)
+    }
 
     /// A one-line reason on stderr, for commands that fail.
     func fail(_ text: String) {

@@ -296,6 +296,27 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
         #expect(report.issuer == f.peer.issuer)
     }
 
+    /// The scope strategy on the wire: the challenge's scope first, else the resource's
+    /// scopes_supported, else no scope parameter at all.
+    @Test(arguments: [(#"{"challenge_scope": "read"}"#, "read" as String?), (#"{"prm_scopes": null}"#, nil)])
+    func scopeOnTheWire(settings: String, expected: String?) async throws {
+        let f = try Fixture(settings: try JSONSerialization.jsonObject(with: Data(settings.utf8)) as! [String: Any])
+        _ = try await f.provider().login(interaction: f.interaction())
+        let authorize = try #require(try await f.requests("GET", "/authorize").first)
+        #expect(authorize["scope"] == expected)
+    }
+
+    /// 2025-03-26 servers publish no protected resource metadata: their origin is the issuer.
+    @Test func noProtectedResourceMetadataFallsBackToTheOrigin() async throws {
+        let f = try Fixture(settings: ["prm_location": "none", "prm_in_header": false])
+        let report = try await f.provider().login(interaction: f.interaction())
+        #expect(report.issuer == f.peer.issuer)
+        let discovery = try await f.peer.log().filter { $0.method == "GET" && !$0.path.hasSuffix("/authorize") }.map(\.path)
+        #expect(discovery == ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource",
+                              "/.well-known/oauth-authorization-server"])
+        #expect(try await f.requests("GET", "/authorize").first?["resource"] == f.peer.mcpURL)
+    }
+
     @Test(arguments: [
         ("asm_raw", #""this is not json""#, "JSON"),
         ("asm_overrides", #"{"code_challenge_methods_supported": null}"#, "code_challenge_methods_supported"),

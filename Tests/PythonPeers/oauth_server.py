@@ -48,7 +48,7 @@ SCOPES = ["read", "write", "admin"]
 
 settings = {
     # Discovery layout.
-    "prm_location": "path",        # "path" (/.well-known/oauth-protected-resource/mcp), "root", "custom"
+    "prm_location": "path",        # "path" (/.well-known/oauth-protected-resource/mcp), "root", "custom", "none"
     "prm_in_header": True,         # advertise resource_metadata in WWW-Authenticate
     "asm_location": "oauth",       # "oauth" (RFC 8414), "oidc-insert", "oidc-append"
     "prm_scopes": SCOPES[:2],      # scopes_supported in the PRM (None: omitted)
@@ -225,7 +225,7 @@ class FrontDoor:
 
         if path.startswith("/admin/"):
             return await self.admin(path, body, send)
-        if self.mcp_app and path == PRM_PATHS[settings["prm_location"]]:
+        if self.mcp_app and settings["prm_location"] != "none" and path == PRM_PATHS[settings["prm_location"]]:
             return await respond(send, 200, prm_document())
         if self.as_app and path == ASM_PATHS[settings["asm_location"]]:
             if settings["asm_raw"] is not None:
@@ -346,7 +346,8 @@ def main():
     ISSUER_URL_OBJ = AnyHttpUrl(ISSUER)
     PRM_PATHS = {"path": "/.well-known/oauth-protected-resource" + MCP_PATH,
                  "root": "/.well-known/oauth-protected-resource",
-                 "custom": "/custom/resource-metadata"}
+                 "custom": "/custom/resource-metadata",
+                 "none": "/no-protected-resource-metadata-here"}
     ASM_PATHS = {"oauth": "/.well-known/oauth-authorization-server" + ISSUER_PATH,
                  "oidc-insert": "/.well-known/openid-configuration" + ISSUER_PATH,
                  "oidc-append": ISSUER_PATH + "/.well-known/openid-configuration"}

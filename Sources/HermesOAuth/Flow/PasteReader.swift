@@ -22,7 +22,8 @@ final class PasteReader: @unchecked Sendable {
         while !isStopped {
             let ready = hermes_shim_wait_readable(fd, 200)
             if ready < 0 { return }
-            if ready == 0 { continue }
+            // Stopped while waiting: the input that woke us belongs to whatever runs next.
+            if ready == 0 || isStopped { continue }
             var byte: UInt8 = 0
             let n = read(fd, &byte, 1)
             if n == 0 { return } // end of input
