@@ -62,6 +62,74 @@ void hermes_free(void *p);
  * a successful call does not clear it. */
 const char *hermes_last_error(void);
 
+/* ---- The manager ---------------------------------------------------------------------------------
+ *
+ * A hermes_oauth handle gives access to the OAuth state of the MCP servers configured in one
+ * HERMES_HOME (its config.yaml and mcp-tokens/). Every handle on the same home in a process shares
+ * one manager: tokens refreshed through one handle, by another thread, or by another process are
+ * seen by all at once (inotify marks them stale; the next call re-reads the file). Handles may be
+ * used from any thread concurrently; a NULL, closed or foreign handle is an error (HERMES_EINVAL),
+ * never a crash.
+ */
+typedef struct hermes_oauth hermes_oauth;
+
+/* Opens a handle on `hermes_home` (NULL: $HERMES_HOME when set and not blank, else ~/.hermes).
+ * The home need not exist yet. Release the handle with hermes_oauth_close(). */
+hermes_status hermes_oauth_open(const char *hermes_home, hermes_oauth **out);
+
+/* Closes the handle and drops the callbacks registered through it. NULL or an already closed
+ * handle is ignored. Do not use the handle afterwards. */
+void hermes_oauth_close(hermes_oauth *h);
+
+/* A valid access token for the configured server `server`, refreshed first when it is expired or
+ * about to expire. Never interactive: without usable tokens it returns HERMES_ENEEDS_LOGIN (a
+ * person must run `hermes mcp login SERVER`). HERMES_ENOTFOUND: no such OAuth server in
+ * config.yaml. HERMES_ENETWORK / HERMES_ETIMEOUT: the refresh could not be done now; nothing was
+ * lost. A cached token costs no system call. `*token` is the caller's: hermes_free() it. */
+hermes_status hermes_oauth_access_token(hermes_oauth *h, const char *server, char **token);
+
+/* The MCP server answered 401 to `failed_token` (may be NULL when unknown). Decides whether a
+ * retry is worthwhile: a newer token on disk is adopted, else the refresh token is used; concurrent
+ * calls for the same failed token share one recovery. On HERMES_OK, `*retry` is 1: call
+ * hermes_oauth_access_token() again and repeat the request once. Otherwise `*retry` is 0 and the
+ * status says why (HERMES_ENEEDS_LOGIN, HERMES_ENOTFOUND, HERMES_ENETWORK, ...). */
+hermes_status hermes_oauth_handle_401(hermes_oauth *h, const char *server, const char *failed_token, int *retry);
+
+/* hermes_oauth_login flags. */
+#define HERMES_LOGIN_NEW_CLIENT 0x1u  /* register a new client instead of reusing the stored one */
+#define HERMES_LOGIN_NO_TERMINAL 0x2u /* do not read a pasted redirect address from stdin */
+
+/* Runs the interactive authorization code flow for `server`, as `hermes mcp login` does: the URL
+ * is printed to stderr and opened with $BROWSER (or xdg-open with a display); the callback arrives
+ * on 127.0.0.1. Blocks the calling thread until the login completes, fails, or oauth.timeout
+ * (300 s) passes. The previous tokens stay in place unless the login succeeds. */
+hermes_status hermes_oauth_login(hermes_oauth *h, const char *server, unsigned flags);
+
+/* hermes_oauth_logout flags. */
+#define HERMES_LOGOUT_KEEP_REGISTRATION 0x1u /* keep client registration and metadata */
+
+/* Revokes the server's tokens at its RFC 7009 endpoint when it has one, then deletes them locally.
+ * Returns HERMES_OK once the local files are gone, even if revocation failed; in that case
+ * hermes_last_error() describes the revocation problem. */
+hermes_status hermes_oauth_logout(hermes_oauth *h, const char *server, unsigned flags);
+
+/* Events passed to a hermes_token_event_fn. */
+#define HERMES_TOKEN_UPDATED 1 /* the server's token file was written or replaced */
+#define HERMES_TOKEN_REMOVED 2 /* the server's token file was deleted */
+
+/* Called on a library thread (not the caller's) each time a token file changes on disk, by this
+ * process or any other. `server` is the server's name (the file's stem when no configured server
+ * matches) and is valid only during the call. Keep the callback short; it must not call
+ * hermes_oauth_close() on the handle it was registered with. */
+typedef void (*hermes_token_event_fn)(const char *server, int event, void *user);
+
+/* Registers `fn` with `user`; the same pair may be registered once per handle. */
+hermes_status hermes_oauth_watch(hermes_oauth *h, hermes_token_event_fn fn, void *user);
+
+/* Removes a registration made with hermes_oauth_watch (HERMES_ENOTFOUND when there is none). A
+ * call already in progress on the library thread may still complete after this returns. */
+hermes_status hermes_oauth_unwatch(hermes_oauth *h, hermes_token_event_fn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

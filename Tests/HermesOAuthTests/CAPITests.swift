@@ -49,7 +49,9 @@ import HermesTestSupport
     /// The hand-written header and the Swift exports must agree in every signature and name.
     @Test func theHeaderMatchesTheSwiftExports() throws {
         let generated = Build.generatedHeaderDirectory(module: "HermesOAuth")
-        let clang = try run("/usr/bin/env", ["clang", "-fsyntax-only", "-I", include, "-I", generated,
+        // The generated header includes the shim header for the handle's struct type.
+        let shims = Build.packageRoot + "/Sources/CHermesShims/include"
+        let clang = try run("/usr/bin/env", ["clang", "-fsyntax-only", "-I", include, "-I", generated, "-I", shims,
                                              programs + "/header_drift.c"])
         #expect(clang.status == 0, "the header and the Swift exports disagree:\n\(clang.stderr)")
 

@@ -17,6 +17,13 @@
 
 #pragma GCC visibility push(hidden)
 
+/* The C API's opaque handle type. Only its address matters: libhermesoauth hands out pointers to
+ * these and looks them up in a registry, so a stale or foreign pointer is an error, never a crash.
+ * C users see it as an incomplete type (include/hermesoauth.h). */
+typedef struct hermes_oauth {
+    unsigned char reserved;
+} hermes_oauth;
+
 #ifdef __cplusplus
 extern "C" {
 #endif

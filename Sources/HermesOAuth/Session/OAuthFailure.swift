@@ -17,6 +17,8 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
     case configuration(String)
     case storage(String)
     case cancelled(String)
+    /// No OAuth server of that name in config.yaml.
+    case unknownServer(String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
         case .network(let m), .timeout(let m), .protocolViolation(let m), .temporarilyUnavailable(let m),
              .denied(let m), .configuration(let m), .storage(let m), .cancelled(let m):
             m
+        case .unknownServer(let name):
+            "no MCP server named '\(name)' in config.yaml"
         }
     }
 
@@ -37,6 +41,7 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
         case .denied, .cancelled: .denied
         case .configuration: .invalidArgument
         case .storage: .io
+        case .unknownServer: .notFound
         }
     }
 

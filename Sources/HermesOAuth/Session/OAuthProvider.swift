@@ -15,8 +15,10 @@ public actor OAuthProvider {
     /// How long to wait for another process's refresh before giving up.
     public static let refreshLockTimeout: Double = 30
 
-    private var cached: OAuthTokens?
-    private var stale = true
+    /// Current tokens, shared with the manager's hot path and the file watcher.
+    public nonisolated let cell = TokenCell()
+    private nonisolated let executor: QueueExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private var metadataCache: AuthorizationServerMetadata?
     private var refreshTask: Task<OAuthTokens, any Error>?
     private var loginTask: Task<OAuthTokens, any Error>?
@@ -27,21 +29,26 @@ public actor OAuthProvider {
         self.store = TokenStore(home: home, serverName: server.name)
         self.transport = transport
         self.clock = clock
+        self.executor = QueueExecutor(label: "hermes.provider.\(server.name)")
     }
 
-    /// The next read goes to disk (tokens changed there, or may have).
-    public func markStale() {
-        stale = true
+    /// The next read goes to disk (tokens changed there, or may have). Callable from any thread.
+    public nonisolated func markStale() {
+        cell.markStale()
+    }
+
+    /// The metadata file changed: forget the copy in memory.
+    public func forgetMetadata() {
         metadataCache = nil
     }
 
     /// The tokens as last known, read from disk when stale.
     public func tokens() -> OAuthTokens? {
-        if stale {
-            cached = store.tokens()
-            stale = false
-        }
-        return cached
+        let (tokens, stale) = cell.snapshot()
+        guard stale else { return tokens }
+        let fresh = store.tokens()
+        cell.set(fresh)
+        return fresh
     }
 
     // MARK: tokens for requests
@@ -67,7 +74,7 @@ public actor OAuthProvider {
     /// After the server answered 401 to `failedToken`: a token worth retrying with (someone else's
     /// newer token, or a refreshed one), or `.needsLogin`. Never opens a browser.
     public func recover(failedToken: String?) async throws(OAuthFailure) -> String {
-        stale = true
+        cell.markStale()
         guard let current = tokens() else { throw .needsLogin(server: server.name, reason: "no tokens are stored") }
         if let failedToken, current.accessToken != failedToken, !current.isExpired(now: clock()) {
             return current.accessToken
@@ -102,8 +109,7 @@ public actor OAuthProvider {
         let now = clock()
         let onDisk = store.tokens()
         if let disk = onDisk, disk.accessToken != current.accessToken, !disk.isExpired(now: now, skew: force ? 0 : Self.refreshSkew) {
-            cached = disk
-            stale = false
+            cell.set(disk)
             return disk
         }
         let base = onDisk ?? current
@@ -139,8 +145,7 @@ public actor OAuthProvider {
             // Keep going with the new tokens: the old refresh token may already be spent.
             HermesLog.storage.error("could not store the refreshed tokens of '\(server.name)': \(error)")
         }
-        cached = fresh
-        stale = false
+        cell.set(fresh)
         return fresh
     }
 
@@ -235,7 +240,7 @@ public actor OAuthProvider {
             do { try await lock.lock(timeout: server.settings.timeout + 30) } catch {
                 throw .timeout("another login for '\(server.name)' did not finish in time")
             }
-            stale = true
+            cell.markStale()
             if let tokens = tokens(), !tokens.isExpired(now: clock()), Self.covers(tokens.scope, requested) {
                 lock.unlock()
                 return tokens
@@ -322,8 +327,7 @@ public actor OAuthProvider {
         } catch {
             throw .storage("the login worked but its result could not be stored: \(error)")
         }
-        cached = tokens
-        stale = false
+        cell.set(tokens)
     }
 
     /// The port the redirect URI will advertise, bound and listening before anything is sent:
@@ -357,7 +361,7 @@ public actor OAuthProvider {
     /// A failed revocation is reported; the local deletion happens regardless.
     public func logout(keepRegistration: Bool) async throws(OAuthFailure) -> LogoutReport {
         var report = LogoutReport()
-        stale = true
+        cell.markStale()
         if let tokens = tokens() {
             do {
                 let metadata = try await authorizationServerMetadata()
@@ -386,8 +390,7 @@ public actor OAuthProvider {
         } catch {
             throw .storage("\(error)")
         }
-        cached = nil
-        stale = false
+        cell.set(nil)
         metadataCache = nil
         return report
     }

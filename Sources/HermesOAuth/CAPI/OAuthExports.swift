@@ -1,0 +1,178 @@
+import CHermesShims
+import Foundation
+
+// The manager's C API (include/hermesoauth.h). Each function converts its arguments, calls
+// OAuthManager, and converts the result; slow paths run through BlockingBridge, off Swift's
+// cooperative pool, so these may be called from any thread.
+
+private func text(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
+
+private func fail(_ failure: OAuthFailure) -> Int32 { LastError.fail(failure.status, failure.description) }
+
+/// The handle and server name, or the status to return.
+private func resolve(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?, _ function: String)
+    -> Result<(OAuthHandle, String), StatusCode> {
+    guard let handle = OAuthHandles.lookup(h) else {
+        return .failure(StatusCode(LastError.fail(.invalidArgument, "\(function): the handle is NULL, closed or not from hermes_oauth_open")))
+    }
+    guard let name = text(server), !name.isEmpty else {
+        return .failure(StatusCode(LastError.fail(.invalidArgument, "\(function): the server name is NULL or empty")))
+    }
+    return .success((handle, name))
+}
+
+private struct StatusCode: Error {
+    let value: Int32
+    init(_ value: Int32) { self.value = value }
+}
+
+@c public func hermes_oauth_open(_ hermesHome: UnsafePointer<CChar>?,
+                                 _ out: UnsafeMutablePointer<UnsafeMutablePointer<hermes_oauth>?>?) -> Int32 {
+    guard let out else { return LastError.fail(.invalidArgument, "hermes_oauth_open: out must not be NULL") }
+    out.pointee = nil
+    let home: HermesHome
+    if let path = text(hermesHome) {
+        guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return LastError.fail(.invalidArgument, "hermes_oauth_open: hermes_home is empty (pass NULL for the default)")
+        }
+        home = HermesHome(path: path)
+    } else {
+        home = HermesHome.resolve()
+    }
+    let manager = OAuthManager.shared(home: home)
+    manager.startWatching()
+    out.pointee = OAuthHandles.open(OAuthHandle(manager: manager))
+    return HermesStatus.ok.rawValue
+}
+
+@c public func hermes_oauth_close(_ h: UnsafeMutablePointer<hermes_oauth>?) {
+    guard let handle = OAuthHandles.close(h) else { return }
+    let ids = handle.subscriptions.withLock { subs -> [UInt64] in
+        defer { subs.removeAll() }
+        return subs.map(\.id)
+    }
+    for id in ids { handle.manager.unsubscribe(id) }
+}
+
+@c public func hermes_oauth_access_token(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?,
+                                         _ token: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    token?.pointee = nil
+    guard let token else { return LastError.fail(.invalidArgument, "hermes_oauth_access_token: token must not be NULL") }
+    let (handle, name): (OAuthHandle, String)
+    switch resolve(h, server, "hermes_oauth_access_token") {
+    case .success(let pair): (handle, name) = pair
+    case .failure(let status): return status.value
+    }
+    let manager = handle.manager
+    if let cached = manager.cachedAccessToken(for: name) {
+        token.pointee = strdup(cached)
+        return HermesStatus.ok.rawValue
+    }
+    let result: Result<String, OAuthFailure> = BlockingBridge.wait {
+        do { return .success(try await manager.accessToken(for: name)) } catch { return .failure(error as! OAuthFailure) }
+    }
+    switch result {
+    case .success(let value):
+        token.pointee = strdup(value)
+        return HermesStatus.ok.rawValue
+    case .failure(let failure):
+        return fail(failure)
+    }
+}
+
+@c public func hermes_oauth_handle_401(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?,
+                                       _ failedToken: UnsafePointer<CChar>?, _ retry: UnsafeMutablePointer<Int32>?) -> Int32 {
+    retry?.pointee = 0
+    let (handle, name): (OAuthHandle, String)
+    switch resolve(h, server, "hermes_oauth_handle_401") {
+    case .success(let pair): (handle, name) = pair
+    case .failure(let status): return status.value
+    }
+    let failed = text(failedToken)
+    let manager = handle.manager
+    let answer = BlockingBridge.wait { await manager.handle401(server: name, failedToken: failed) }
+    if answer.retry {
+        retry?.pointee = 1
+        return HermesStatus.ok.rawValue
+    }
+    return fail(answer.failure ?? .needsLogin(server: name, reason: "no recovery is possible"))
+}
+
+/// Flags of hermes_oauth_login.
+private let loginNewClient: UInt32 = 0x1
+private let loginNoTerminal: UInt32 = 0x2
+/// Flags of hermes_oauth_logout.
+private let logoutKeepRegistration: UInt32 = 0x1
+
+@c public func hermes_oauth_login(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?, _ flags: UInt32) -> Int32 {
+    let (handle, name): (OAuthHandle, String)
+    switch resolve(h, server, "hermes_oauth_login") {
+    case .success(let pair): (handle, name) = pair
+    case .failure(let status): return status.value
+    }
+    var terminal = LoginInteraction.terminal()
+    if flags & loginNoTerminal != 0 { terminal.pasteFromTerminal = false }
+    let interaction = terminal
+    let manager = handle.manager
+    let newClient = flags & loginNewClient != 0
+    let result: Result<Void, OAuthFailure> = BlockingBridge.wait {
+        do {
+            _ = try await manager.login(name, interaction: interaction, newClient: newClient)
+            return .success(())
+        } catch {
+            return .failure(error as! OAuthFailure)
+        }
+    }
+    if case .failure(let failure) = result { return fail(failure) }
+    return HermesStatus.ok.rawValue
+}
+
+@c public func hermes_oauth_logout(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?, _ flags: UInt32) -> Int32 {
+    let (handle, name): (OAuthHandle, String)
+    switch resolve(h, server, "hermes_oauth_logout") {
+    case .success(let pair): (handle, name) = pair
+    case .failure(let status): return status.value
+    }
+    let manager = handle.manager
+    let keep = flags & logoutKeepRegistration != 0
+    let result: Result<OAuthProvider.LogoutReport, OAuthFailure> = BlockingBridge.wait {
+        do { return .success(try await manager.logout(name, keepRegistration: keep)) } catch { return .failure(error as! OAuthFailure) }
+    }
+    switch result {
+    case .failure(let failure): return fail(failure)
+    case .success(let report):
+        // The local state is gone either way; a revocation problem is still worth a message.
+        if !report.problems.isEmpty { _ = LastError.fail(.network, report.problems.joined(separator: "; ")) }
+        return HermesStatus.ok.rawValue
+    }
+}
+
+@c public func hermes_oauth_watch(_ h: UnsafeMutablePointer<hermes_oauth>?, _ fn: hermes_token_event_fn?,
+                                  _ user: UnsafeMutableRawPointer?) -> Int32 {
+    guard let handle = OAuthHandles.lookup(h) else {
+        return LastError.fail(.invalidArgument, "hermes_oauth_watch: the handle is NULL, closed or not from hermes_oauth_open")
+    }
+    guard let fn else { return LastError.fail(.invalidArgument, "hermes_oauth_watch: the callback must not be NULL") }
+    let userBits = UInt(bitPattern: user)
+    let id = handle.manager.subscribe { event in
+        event.server.withCString { fn($0, event.kind.rawValue, UnsafeMutableRawPointer(bitPattern: userBits)) }
+    }
+    handle.subscriptions.withLock { $0.append((fn, userBits, id)) }
+    return HermesStatus.ok.rawValue
+}
+
+@c public func hermes_oauth_unwatch(_ h: UnsafeMutablePointer<hermes_oauth>?, _ fn: hermes_token_event_fn?,
+                                    _ user: UnsafeMutableRawPointer?) -> Int32 {
+    guard let handle = OAuthHandles.lookup(h) else {
+        return LastError.fail(.invalidArgument, "hermes_oauth_unwatch: the handle is NULL, closed or not from hermes_oauth_open")
+    }
+    let userBits = UInt(bitPattern: user)
+    let removed = handle.subscriptions.withLock { subs -> [UInt64] in
+        let matching = subs.filter { unsafeBitCast($0.fn, to: UInt.self) == unsafeBitCast(fn, to: UInt.self) && $0.user == userBits }
+        subs.removeAll { unsafeBitCast($0.fn, to: UInt.self) == unsafeBitCast(fn, to: UInt.self) && $0.user == userBits }
+        return matching.map(\.id)
+    }
+    guard !removed.isEmpty else { return LastError.fail(.notFound, "hermes_oauth_unwatch: no such callback on this handle") }
+    for id in removed { handle.manager.unsubscribe(id) }
+    return HermesStatus.ok.rawValue
+}

@@ -1,0 +1,267 @@
+import Foundation
+import Synchronization
+
+/// What a caller that saw a 401 should do next.
+public struct RecoveryAnswer: Sendable, Equatable {
+    /// Retrying is worthwhile: `token` is different from the one that failed.
+    public let retry: Bool
+    public let token: String?
+    /// Why not, when `retry` is false.
+    public let failure: OAuthFailure?
+
+    static func retry(_ token: String) -> RecoveryAnswer { RecoveryAnswer(retry: true, token: token, failure: nil) }
+    static func giveUp(_ failure: OAuthFailure) -> RecoveryAnswer { RecoveryAnswer(retry: false, token: nil, failure: failure) }
+}
+
+/// One per `HERMES_HOME` per process, shared by every caller (CLI, MCP runtime, C programs): the
+/// providers by server name, live reload of token files through inotify, and single-flight 401
+/// recovery. Tokens refreshed anywhere, by this process or another, are used everywhere at once.
+public final class OAuthManager: Sendable {
+    public let home: HermesHome
+    let transport: any HTTPTransport
+    let clock: @Sendable () -> Double
+
+    private struct Entry {
+        let server: OAuthServer
+        let provider: OAuthProvider
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var namesByStem: [String: String] = [:]
+        var subscribers: [UInt64: @Sendable (TokenEvent) -> Void] = [:]
+        var nextSubscriber: UInt64 = 1
+        var recoveries: [String: Task<RecoveryAnswer, Never>] = [:]
+        var watcher: TokenWatcher?
+    }
+
+    private let state = Mutex(State())
+
+    private static let registry = Mutex<[String: OAuthManager]>([:])
+
+    /// The process-wide manager for `home` (resolved through symlinks, so two spellings of one
+    /// directory share it).
+    public static func shared(home: HermesHome = .resolve()) -> OAuthManager {
+        let key = (try? FileManager.default.destinationOfSymbolicLink(atPath: home.path)).map { _ in
+            URL(fileURLWithPath: home.path).resolvingSymlinksInPath().path
+        } ?? URL(fileURLWithPath: home.path).resolvingSymlinksInPath().path
+        return registry.withLock { managers in
+            if let existing = managers[key] { return existing }
+            let manager = OAuthManager(home: HermesHome(path: key))
+            managers[key] = manager
+            return manager
+        }
+    }
+
+    /// A manager of its own (tests, benchmarks): not the shared one.
+    public init(home: HermesHome, transport: any HTTPTransport = CurlTransport.shared,
+                clock: @escaping @Sendable () -> Double = { TokenCell.now() }) {
+        self.home = home
+        self.transport = transport
+        self.clock = clock
+    }
+
+    deinit {
+        state.withLock { $0.watcher }?.stop()
+    }
+
+    // MARK: providers
+
+    /// The provider for a config entry: the same instance for the same server across reconnects;
+    /// a new one when its URL, headers or `oauth` block changed.
+    public func provider(for config: MCPServerConfig) throws(OAuthFailure) -> OAuthProvider {
+        let server = try OAuthServer(config: config)
+        startWatching()
+        return state.withLock { s in
+            if let entry = s.entries[server.name], entry.server == server { return entry.provider }
+            let provider = OAuthProvider(server: server, home: home, transport: transport, clock: clock)
+            s.entries[server.name] = Entry(server: server, provider: provider)
+            s.namesByStem[provider.store.stem] = server.name
+            return provider
+        }
+    }
+
+    /// The cached provider, else one built from config.yaml; nil when no such OAuth server exists.
+    public func provider(named name: String) throws(OAuthFailure) -> OAuthProvider? {
+        if let cached = cachedProvider(named: name) { return cached }
+        let config: ConfigFile
+        do { config = try ConfigFile.load(home: home) } catch { throw .configuration(error.description) }
+        guard let entry = config.server(named: name, environment: DotEnv.mergedEnvironment(home: home)) else { return nil }
+        return try provider(for: entry)
+    }
+
+    public func cachedProvider(named name: String) -> OAuthProvider? {
+        state.withLock { $0.entries[name]?.provider }
+    }
+
+    // MARK: tokens
+
+    /// The hot path: a valid access token already in memory, with no lock beyond two uncontended
+    /// mutexes and no system call. nil when it must be (re)read or refreshed.
+    public func cachedAccessToken(for name: String) -> String? {
+        guard let provider = state.withLock({ $0.entries[name]?.provider }) else { return nil }
+        return provider.cell.freshAccessToken(now: clock(), skew: OAuthProvider.refreshSkew)
+    }
+
+    /// A valid access token for the server, refreshed when needed. Never interactive.
+    public func accessToken(for name: String) async throws(OAuthFailure) -> String {
+        if let token = cachedAccessToken(for: name) { return token }
+        guard let provider = try provider(named: name) else { throw .unknownServer(name) }
+        return try await provider.accessToken()
+    }
+
+    /// After the server answered 401 to `failedToken`. Concurrent callers with the same failed
+    /// token share one recovery; a caller whose token was already replaced is told to retry at
+    /// once. Recovery adopts a newer token from disk, else refreshes, else answers "needs login".
+    public func handle401(server name: String, failedToken: String?) async -> RecoveryAnswer {
+        let provider: OAuthProvider
+        do {
+            guard let p = try self.provider(named: name) else { return .giveUp(.unknownServer(name)) }
+            provider = p
+        } catch {
+            return .giveUp(error)
+        }
+        let (current, stale) = provider.cell.snapshot()
+        if !stale, let current, let failedToken, current.accessToken != failedToken, !current.isExpired(now: clock()) {
+            return .retry(current.accessToken)
+        }
+        let key = name + "\u{0}" + (failedToken ?? "")
+        let task: Task<RecoveryAnswer, Never> = state.withLock { s in
+            if let running = s.recoveries[key] { return running }
+            let task = Task(executorPreference: QueueExecutor.bridge) { [weak self] () -> RecoveryAnswer in
+                let answer: RecoveryAnswer
+                do {
+                    let token = try await provider.recover(failedToken: failedToken)
+                    answer = token == failedToken ? .giveUp(.needsLogin(server: name, reason: "the server keeps refusing the current token")) : .retry(token)
+                } catch {
+                    answer = .giveUp(OAuthFailure.from(error))
+                }
+                self?.state.withLock { _ = $0.recoveries.removeValue(forKey: key) }
+                return answer
+            }
+            s.recoveries[key] = task
+            return task
+        }
+        return await task.value
+    }
+
+    // MARK: login, logout, removal
+
+    public func login(_ name: String, interaction: LoginInteraction, newClient: Bool = false) async throws(OAuthFailure) -> OAuthProvider.LoginReport {
+        guard let provider = try provider(named: name) else { throw .unknownServer(name) }
+        return try await provider.login(interaction: interaction, newClient: newClient)
+    }
+
+    public func logout(_ name: String, keepRegistration: Bool) async throws(OAuthFailure) -> OAuthProvider.LogoutReport {
+        guard let provider = try provider(named: name) else { throw .unknownServer(name) }
+        return try await provider.logout(keepRegistration: keepRegistration)
+    }
+
+    /// Forgets the server: evicts its provider and deletes its token, registration and metadata
+    /// files, revoking the tokens first when asked and possible. Returns the files removed.
+    @discardableResult
+    public func remove(_ name: String, revoke: Bool = false) async throws(OAuthFailure) -> [String] {
+        let entry = state.withLock { $0.entries.removeValue(forKey: name) }
+        if revoke, let provider = entry?.provider {
+            return try await provider.logout(keepRegistration: false).removed
+        }
+        do {
+            return try TokenStore(home: home, serverName: name).removeAll()
+        } catch {
+            throw .storage(error.description)
+        }
+    }
+
+    // MARK: live reload
+
+    /// Every change to a token file from now on, as an `AsyncSequence`. Ends when the consumer
+    /// stops iterating.
+    public func events() -> AsyncStream<TokenEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: TokenEvent.self, bufferingPolicy: .bufferingNewest(1024))
+        let id = subscribe { continuation.yield($0) }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        return stream
+    }
+
+    /// Calls `handler` on the watcher thread for every change; returns an id for `unsubscribe`.
+    @discardableResult
+    public func subscribe(_ handler: @escaping @Sendable (TokenEvent) -> Void) -> UInt64 {
+        startWatching()
+        return state.withLock { s in
+            let id = s.nextSubscriber
+            s.nextSubscriber += 1
+            s.subscribers[id] = handler
+            return id
+        }
+    }
+
+    public func unsubscribe(_ id: UInt64) {
+        _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
+    }
+
+    /// Starts the inotify watcher once. Failure to watch (no inotify instances left) degrades to
+    /// reading the file whenever a token is needed rather than failing.
+    public func startWatching() {
+        let needed = state.withLock { $0.watcher == nil }
+        guard needed else { return }
+        let watcher: TokenWatcher
+        do {
+            watcher = try TokenWatcher(directory: home.tokenDirectory) { [weak self] change in self?.apply(change) }
+        } catch {
+            HermesLog.storage.warning("cannot watch \(home.tokenDirectory) (\(error)); tokens will be re-read on every use")
+            return
+        }
+        let installed = state.withLock { s -> Bool in
+            if s.watcher != nil { return false }
+            s.watcher = watcher
+            return true
+        }
+        if installed { watcher.start() } else { watcher.stop() }
+    }
+
+    /// Stops the watcher (the manager keeps working; tokens are then re-read from disk on use).
+    public func stopWatching() {
+        let watcher = state.withLock { s -> TokenWatcher? in
+            defer { s.watcher = nil }
+            return s.watcher
+        }
+        watcher?.stop()
+    }
+
+    private func apply(_ change: TokenWatcher.Change) {
+        switch change {
+        case .tokens(let stem, let kind):
+            let (provider, name, subscribers) = lookup(stem: stem)
+            provider?.markStale()
+            let event = TokenEvent(server: name, kind: kind)
+            for handler in subscribers { handler(event) }
+        case .registration(let stem):
+            if let provider = lookup(stem: stem).0 {
+                provider.markStale()
+                Task(executorPreference: QueueExecutor.bridge) { await provider.forgetMetadata() }
+            }
+        case .everything:
+            let providers = state.withLock { $0.entries.values.map(\.provider) }
+            for provider in providers {
+                provider.markStale()
+                Task(executorPreference: QueueExecutor.bridge) { await provider.forgetMetadata() }
+            }
+        }
+    }
+
+    private func lookup(stem: String) -> (OAuthProvider?, String, [@Sendable (TokenEvent) -> Void]) {
+        var (name, subscribers) = state.withLock { ($0.namesByStem[stem], Array($0.subscribers.values)) }
+        if name == nil {
+            // A server this process has not used yet: config.yaml names it.
+            if let config = try? ConfigFile.load(home: home) {
+                let map = Dictionary(config.serverNames.map { (ServerFileName.stem(for: $0), $0) }, uniquingKeysWith: { a, _ in a })
+                state.withLock { s in for (k, v) in map where s.namesByStem[k] == nil { s.namesByStem[k] = v } }
+                name = map[stem]
+            }
+            subscribers = state.withLock { Array($0.subscribers.values) }
+        }
+        let resolved = name ?? stem
+        let provider = state.withLock { $0.entries[resolved]?.provider }
+        return (provider, resolved, subscribers)
+    }
+}

@@ -1,0 +1,175 @@
+import CHermesShims
+import Foundation
+import Glibc
+
+/// What happened to a server's token file.
+public enum TokenEventKind: Int32, Sendable {
+    case updated = 1
+    case removed = 2
+}
+
+/// A change on disk, as subscribers are told it.
+public struct TokenEvent: Sendable, Equatable {
+    /// The server's name when known (from the providers in use or config.yaml), else the file stem.
+    public let server: String
+    public let kind: TokenEventKind
+}
+
+/// One inotify instance over `$HERMES_HOME/mcp-tokens/`, on its own thread. It sees atomic renames
+/// (hermes, hermes-agent), in-place writes and deletions; while the directory does not exist it
+/// watches the nearest existing ancestor and takes up the directory when it appears, so deleting
+/// and recreating `mcp-tokens/` (or the whole home) is survived.
+final class TokenWatcher: @unchecked Sendable {
+    enum Change: Sendable {
+        /// `<stem>.json` was written or replaced, or removed.
+        case tokens(stem: String, TokenEventKind)
+        /// `<stem>.client.json` or `<stem>.meta.json` changed.
+        case registration(stem: String)
+        /// Anything may have changed (the directory reappeared, the event queue overflowed).
+        case everything
+    }
+
+    private let directory: String
+    private let onChange: @Sendable (Change) -> Void
+    private let inotify: Inotify
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let lock = NSLock()
+    private var stopped = false
+    private var thread: Thread?
+    private var finished = DispatchSemaphore(value: 0)
+
+    // Owned by the watcher thread.
+    private var directoryWatch: Int32?
+    private var ancestorWatch: (wd: Int32, path: String)?
+
+    static let directoryMask = Inotify.closeWrite | Inotify.movedTo | Inotify.movedFrom | Inotify.delete
+        | Inotify.deleteSelf | Inotify.moveSelf | Inotify.onlyDirectory
+    static let ancestorMask = Inotify.create | Inotify.movedTo | Inotify.deleteSelf | Inotify.moveSelf | Inotify.onlyDirectory
+
+    init(directory: String, onChange: @escaping @Sendable (Change) -> Void) throws {
+        self.directory = directory
+        self.onChange = onChange
+        inotify = try Inotify()
+        var fds: [Int32] = [0, 0]
+        guard hermes_shim_pipe_cloexec(&fds) == 0 else { throw StorageError.unsafeDirectory(path: directory, reason: "no pipe for the watcher") }
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+        establish()
+    }
+
+    deinit {
+        stop()
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "hermes.token-watcher"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops the thread and waits for it, unless called from the watcher thread itself.
+    func stop() {
+        let first = lock.withLock { () -> Bool in
+            if stopped { return false }
+            stopped = true
+            return true
+        }
+        guard first else { return }
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+        if let thread, !thread.isEqual(Thread.current) { finished.wait() }
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    private func run() {
+        defer { finished.signal() }
+        while !isStopped {
+            var fds = [pollfd(fd: inotify.fileDescriptor, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 2, 5000)
+            if isStopped { return }
+            if ready < 0 && errno != EINTR { return }
+            if ready <= 0 {
+                // A directory that appeared between the ancestor watch and now is taken up here.
+                if directoryWatch == nil { establish() }
+                continue
+            }
+            guard let events = try? inotify.drain() else { continue }
+            handle(events)
+        }
+    }
+
+    private func handle(_ events: [InotifyEvent]) {
+        var reestablish = false
+        for event in events {
+            if event.has(Inotify.overflow) {
+                onChange(.everything)
+                continue
+            }
+            if event.watch == directoryWatch {
+                if event.has(Inotify.deleteSelf) || event.has(Inotify.moveSelf) || event.has(Inotify.ignored) {
+                    directoryWatch = nil
+                    reestablish = true
+                    onChange(.everything)
+                    continue
+                }
+                classify(event)
+            } else if let ancestor = ancestorWatch, event.watch == ancestor.wd {
+                if event.has(Inotify.deleteSelf) || event.has(Inotify.moveSelf) || event.has(Inotify.ignored) {
+                    ancestorWatch = nil
+                }
+                reestablish = true
+            }
+        }
+        if reestablish { establish() }
+    }
+
+    private func classify(_ event: InotifyEvent) {
+        let name = event.name
+        // Temporary files of atomic writes and lock files are hidden; backups are not state.
+        guard !name.isEmpty, !name.hasPrefix("."), !name.hasSuffix(".bak") else { return }
+        if name.hasSuffix(".client.json") {
+            onChange(.registration(stem: String(name.dropLast(".client.json".count))))
+        } else if name.hasSuffix(".meta.json") {
+            onChange(.registration(stem: String(name.dropLast(".meta.json".count))))
+        } else if name.hasSuffix(".json") {
+            let stem = String(name.dropLast(".json".count))
+            let gone = event.has(Inotify.delete) || event.has(Inotify.movedFrom)
+            onChange(.tokens(stem: stem, gone ? .removed : .updated))
+        }
+    }
+
+    /// Watches the token directory if it exists, else the nearest existing ancestor.
+    private func establish() {
+        guard directoryWatch == nil else { return }
+        if let wd = try? inotify.addWatch(directory, mask: Self.directoryMask) {
+            directoryWatch = wd
+            if let ancestor = ancestorWatch {
+                try? inotify.removeWatch(ancestor.wd)
+                ancestorWatch = nil
+            }
+            // Files may have been written before the watch existed.
+            onChange(.everything)
+            return
+        }
+        var path = (directory as NSString).deletingLastPathComponent
+        while path.count > 1 {
+            var st = stat()
+            if stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { break }
+            path = (path as NSString).deletingLastPathComponent
+        }
+        if let ancestor = ancestorWatch, ancestor.path == path { return }
+        if let ancestor = ancestorWatch { try? inotify.removeWatch(ancestor.wd) }
+        ancestorWatch = (try? inotify.addWatch(path, mask: Self.ancestorMask)).map { ($0, path) }
+        // The directory may have appeared while the ancestor watch was being placed.
+        if let wd = try? inotify.addWatch(directory, mask: Self.directoryMask) {
+            directoryWatch = wd
+            onChange(.everything)
+        }
+    }
+}
