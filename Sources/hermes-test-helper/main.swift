@@ -5,6 +5,8 @@ import HermesOAuth
 //   hermes-test-helper write-tokens HOME NAME COUNT TAG   write COUNT token sets, each readable
 //   hermes-test-helper hold-lock PATH SECONDS              take the lock, say "locked", hold it
 //   hermes-test-helper try-lock PATH TIMEOUT               print "acquired" or "timeout"
+//   hermes-test-helper access-token HOME NAME              print "ok <sha256 prefix of the token>" via the manager
+//   hermes-test-helper refresh HOME NAME                   force a refresh, as a cron job would; print the same
 
 let args = CommandLine.arguments
 func fail(_ message: String) -> Never {
@@ -45,6 +47,29 @@ case "try-lock":
             print("timeout")
         }
     } catch { fail("\(error)") }
+case "access-token", "refresh":
+    guard args.count == 4 else { fail("usage: \(args[1]) HOME NAME") }
+    let manager = OAuthManager(home: HermesHome(path: args[2]))
+    let name = args[3]
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        do {
+            let token: String
+            if args[1] == "refresh" {
+                guard let provider = try manager.provider(named: name) else { throw OAuthFailure.unknownServer(name) }
+                token = try await provider.recover(failedToken: try await provider.accessToken())
+            } else {
+                token = try await manager.accessToken(for: name)
+            }
+            print("ok " + Crypto.sha256(token).prefix(6).map { String(format: "%02x", $0) }.joined())
+        } catch let failure as OAuthFailure {
+            print("error \(failure.status.cName) \(failure)")
+        } catch {
+            print("error \(error)")
+        }
+        done.signal()
+    }
+    done.wait()
 default:
     fail("unknown helper command")
 }

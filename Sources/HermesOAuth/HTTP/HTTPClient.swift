@@ -59,14 +59,13 @@ public protocol HTTPTransport: Sendable {
 }
 
 /// libcurl, through CHermesCurl. Redirects are never followed: an OAuth endpoint that redirects a
-/// POST carrying a code or a secret is answered as the 3xx it is. Each exchange runs on a GCD
-/// thread, never on the Swift-concurrency pool, and is bounded in time and in response size.
+/// POST carrying a code or a secret is answered as the 3xx it is. Each exchange runs on a thread of
+/// its own, never on the Swift-concurrency pool, and is bounded in time and in response size.
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     public static let shared = CurlTransport()
 
     /// Bytes of response body accepted at most; discovery documents and token responses are tiny.
     public let maxBody: Int
-    private let queue = DispatchQueue(label: "hermes.http", attributes: .concurrent)
 
     public init(maxBody: Int = 16 << 20) { self.maxBody = maxBody }
 
@@ -81,9 +80,13 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         let maxBody = self.maxBody
         let result: Result<HTTPResponse, HTTPFailure> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                queue.async {
+                // A thread of its own: libcurl blocks, and GCD's shared pool is only as wide as the
+                // machine has cores, so a few slow servers would stall everything else queued there.
+                let thread = Thread {
                     continuation.resume(returning: Self.perform(request, url: url, lines: lines, maxBody: maxBody, cancel: cancel.pointer))
                 }
+                thread.stackSize = 1 << 20
+                thread.start()
             }
         } onCancel: {
             cancel.pointer.pointee = 1

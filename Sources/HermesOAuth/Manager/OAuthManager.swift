@@ -232,12 +232,12 @@ public final class OAuthManager: Sendable {
         switch change {
         case .tokens(let stem, let kind):
             let (provider, name, subscribers) = lookup(stem: stem)
-            provider?.markStale()
+            if let provider { provider.cell.fileChanged(now: FileIdentity.of(provider.store.tokensPath)) }
             let event = TokenEvent(server: name, kind: kind)
             for handler in subscribers { handler(event) }
         case .registration(let stem):
+            // A new registration or metadata file does not change the tokens in hand.
             if let provider = lookup(stem: stem).0 {
-                provider.markStale()
                 Task(executorPreference: QueueExecutor.bridge) { await provider.forgetMetadata() }
             }
         case .everything:

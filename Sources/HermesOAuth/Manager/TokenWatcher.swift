@@ -55,7 +55,7 @@ final class TokenWatcher: @unchecked Sendable {
         guard hermes_shim_pipe_cloexec(&fds) == 0 else { throw StorageError.unsafeDirectory(path: directory, reason: "no pipe for the watcher") }
         wakeRead = fds[0]
         wakeWrite = fds[1]
-        establish()
+        establish(announce: false)
     }
 
     deinit {
@@ -144,8 +144,10 @@ final class TokenWatcher: @unchecked Sendable {
         }
     }
 
-    /// Watches the token directory if it exists, else the nearest existing ancestor.
-    private func establish() {
+    /// Watches the token directory if it exists, else the nearest existing ancestor. When the
+    /// directory (re)appears, the token files already in it are reported: they may have been
+    /// written before the watch existed.
+    private func establish(announce: Bool = true) {
         guard directoryWatch == nil else { return }
         if let wd = try? inotify.addWatch(directory, mask: Self.directoryMask) {
             directoryWatch = wd
@@ -153,8 +155,7 @@ final class TokenWatcher: @unchecked Sendable {
                 try? inotify.removeWatch(ancestor.wd)
                 ancestorWatch = nil
             }
-            // Files may have been written before the watch existed.
-            onChange(.everything)
+            if announce { announceExisting() }
             return
         }
         var path = (directory as NSString).deletingLastPathComponent
@@ -169,7 +170,15 @@ final class TokenWatcher: @unchecked Sendable {
         // The directory may have appeared while the ancestor watch was being placed.
         if let wd = try? inotify.addWatch(directory, mask: Self.directoryMask) {
             directoryWatch = wd
-            onChange(.everything)
+            if announce { announceExisting() }
+        }
+    }
+
+    private func announceExisting() {
+        onChange(.everything)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names.sorted() {
+            classify(InotifyEvent(watch: directoryWatch ?? -1, mask: Inotify.movedTo, cookie: 0, name: name))
         }
     }
 }

@@ -89,7 +89,7 @@ public actor OAuthProvider {
 
     private func refreshed(from current: OAuthTokens, force: Bool) async throws(OAuthFailure) -> OAuthTokens {
         if let running = refreshTask { return try await Self.value(of: running) }
-        let task = Task { try await self.performRefresh(replacing: current, force: force) }
+        let task = Task(executorPreference: QueueExecutor.bridge) { try await self.performRefresh(replacing: current, force: force) }
         refreshTask = task
         defer { refreshTask = nil }
         return try await Self.value(of: task)
@@ -145,7 +145,7 @@ public actor OAuthProvider {
             // Keep going with the new tokens: the old refresh token may already be spent.
             HermesLog.storage.error("could not store the refreshed tokens of '\(server.name)': \(error)")
         }
-        cell.set(fresh)
+        cell.set(fresh, written: FileIdentity.of(store.tokensPath))
         return fresh
     }
 
@@ -227,7 +227,7 @@ public actor OAuthProvider {
 
     private func authorize(interaction: LoginInteraction, scope: String?, newClient: Bool) async throws(OAuthFailure) -> OAuthTokens {
         if let running = loginTask { return try await Self.value(of: running) }
-        let task = Task { try await self.performLogin(interaction: interaction, scope: scope, newClient: newClient) }
+        let task = Task(executorPreference: QueueExecutor.bridge) { try await self.performLogin(interaction: interaction, scope: scope, newClient: newClient) }
         loginTask = task
         defer { loginTask = nil }
         return try await Self.value(of: task)
@@ -327,7 +327,7 @@ public actor OAuthProvider {
         } catch {
             throw .storage("the login worked but its result could not be stored: \(error)")
         }
-        cell.set(tokens)
+        cell.set(tokens, written: FileIdentity.of(store.tokensPath))
     }
 
     /// The port the redirect URI will advertise, bound and listening before anything is sent:

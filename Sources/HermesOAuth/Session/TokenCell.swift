@@ -8,6 +8,8 @@ public final class TokenCell: Sendable {
     private struct State {
         var tokens: OAuthTokens?
         var stale = true
+        /// The token file as this process last wrote it, so its own write does not count as news.
+        var written: FileIdentity?
     }
 
     private let state = Mutex(State())
@@ -29,12 +31,20 @@ public final class TokenCell: Sendable {
         state.withLock { ($0.tokens, $0.stale) }
     }
 
-    public func set(_ tokens: OAuthTokens?) {
-        state.withLock { $0 = State(tokens: tokens, stale: false) }
+    public func set(_ tokens: OAuthTokens?, written: FileIdentity? = nil) {
+        state.withLock { $0 = State(tokens: tokens, stale: false, written: written) }
     }
 
     public func markStale() {
         state.withLock { $0.stale = true }
+    }
+
+    /// The file changed on disk: stale, unless it is still exactly the file this process wrote.
+    public func fileChanged(now identity: FileIdentity?) {
+        state.withLock { s in
+            if let identity, identity == s.written { return }
+            s.stale = true
+        }
     }
 
     /// Wall-clock seconds from the vDSO: no system call.
@@ -42,5 +52,20 @@ public final class TokenCell: Sendable {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// Enough of a file's `stat` to tell one version from another.
+public struct FileIdentity: Sendable, Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let modified: Int64
+
+    public static func of(_ path: String) -> FileIdentity? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                            modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
     }
 }
