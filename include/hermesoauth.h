@@ -88,6 +88,10 @@ void hermes_oauth_close(hermes_oauth *h);
  * lost. A cached token costs no system call. `*token` is the caller's: hermes_free() it. */
 hermes_status hermes_oauth_access_token(hermes_oauth *h, const char *server, char **token);
 
+/* The configured URL of `server` (the MCP endpoint its tokens are for), from config.yaml with
+ * ${VAR} references expanded. `*url` is the caller's: hermes_free() it. */
+hermes_status hermes_oauth_server_url(hermes_oauth *h, const char *server, char **url);
+
 /* The MCP server answered 401 to `failed_token` (may be NULL when unknown). Decides whether a
  * retry is worthwhile: a newer token on disk is adopted, else the refresh token is used; concurrent
  * calls for the same failed token share one recovery. On HERMES_OK, `*retry` is 1: call

@@ -7,8 +7,10 @@
 #   pkg-config          how C programs find libhermesoauth
 #   gcc g++ binutils    the C and C++ header checks and nm for the exported-symbol check
 #   util-linux          `script`, which gives CLI tests a terminal
+#   valgrind            the C API tests run under it (no definite leaks)
+#   curl                the benchmark's stand-in browser
 set -euo pipefail
-packages=(libssl-dev libcurl4-openssl-dev libjansson-dev pkg-config gcc g++ binutils util-linux)
+packages=(libssl-dev libcurl4-openssl-dev libjansson-dev pkg-config gcc g++ binutils util-linux valgrind curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,7 @@
 import ArgumentParser
 import HermesOAuth
 
-struct RemoveCommand: ParsableCommand {
+struct RemoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove",
         abstract: "Remove an MCP server from config.yaml and delete its OAuth tokens.",
@@ -19,8 +19,11 @@ struct RemoveCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "Do not ask for confirmation.")
     var yes = false
 
-    func run() throws {
-        try reportingFailures {
+    @Flag(name: .long, help: "Revoke the server's OAuth tokens at its authorization server before deleting them.")
+    var revoke = false
+
+    func run() async throws {
+        try await reportingFailures {
             let context = CLIContext()
             let terminal = context.terminal
             let config = try context.loadConfig()
@@ -34,17 +37,21 @@ struct RemoveCommand: ParsableCommand {
                 terminal.info("Cancelled.")
                 return
             }
+            // Tokens first, while the entry still says where to revoke them; through the manager, so a
+            // provider cached in this process goes too.
+            var cleanup: Result<[String], OAuthFailure>
+            do {
+                cleanup = .success(try await OAuthManager.shared(home: context.home).remove(name, revoke: revoke))
+            } catch {
+                cleanup = .failure(error as! OAuthFailure)
+            }
             let removed = try ConfigFile.update(home: context.home) { file in
                 try file.removeServer(named: name)
             }
             if removed { terminal.success("Removed '\(name)' from config") }
-
-            let store = TokenStore(home: context.home, serverName: name)
-            do {
-                let files = try store.removeAll()
-                if !files.isEmpty { terminal.success("Cleaned up OAuth tokens") }
-            } catch {
-                terminal.warning("Could not remove the OAuth tokens: \(error)")
+            switch cleanup {
+            case .success(let files): if !files.isEmpty { terminal.success("Cleaned up OAuth tokens") }
+            case .failure(let error): terminal.warning("Could not remove the OAuth tokens: \(error)")
             }
         }
     }

@@ -114,3 +114,58 @@ public enum Peers {
 
     public static func script(_ name: String) -> String { Build.packageRoot + "/Tests/PythonPeers/" + name }
 }
+
+/// A program driven line by line: read its output up to a marker, answer on its stdin.
+public final class Interactive: @unchecked Sendable {
+    public let process = Process()
+    private let stdin = Pipe()
+    private let stdout = Pipe()
+    private let stderr = Pipe()
+    private var buffer: [UInt8] = []
+    public private(set) var output = ""
+
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+    }
+
+    /// Reads until `marker` appears in the output (true) or `timeout` passes or output ends (false).
+    public func read(until marker: String, timeout: Double = 60) -> Bool {
+        let fd = stdout.fileHandleForReading.fileDescriptor
+        let deadline = Date().addingTimeInterval(timeout)
+        while !output.contains(marker), Date() < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 100) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            buffer += chunk[0..<n]
+            output = String(decoding: buffer, as: UTF8.self)
+        }
+        return output.contains(marker)
+    }
+
+    public func send(_ line: String) {
+        stdin.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    /// Closes stdin and waits (killing the program after `timeout`); returns exit status and the
+    /// rest of stdout and all of stderr.
+    public func finish(timeout: Double = 120) -> (status: Int32, stdout: String, stderr: String) {
+        try? stdin.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { _ = read(until: "\u{0}never", timeout: 0.2) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        let rest = stdout.fileHandleForReading.readDataToEndOfFile()
+        buffer += rest
+        output = String(decoding: buffer, as: UTF8.self)
+        let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus, output, err)
+    }
+}

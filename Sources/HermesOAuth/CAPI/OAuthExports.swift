@@ -80,6 +80,24 @@ private struct StatusCode: Error {
     }
 }
 
+@c public func hermes_oauth_server_url(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?,
+                                       _ url: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    url?.pointee = nil
+    guard let url else { return LastError.fail(.invalidArgument, "hermes_oauth_server_url: url must not be NULL") }
+    let (handle, name): (OAuthHandle, String)
+    switch resolve(h, server, "hermes_oauth_server_url") {
+    case .success(let pair): (handle, name) = pair
+    case .failure(let status): return status.value
+    }
+    do {
+        guard let provider = try handle.manager.provider(named: name) else { return fail(.unknownServer(name)) }
+        url.pointee = strdup(provider.server.url.absoluteString)
+        return HermesStatus.ok.rawValue
+    } catch {
+        return fail(error)
+    }
+}
+
 @c public func hermes_oauth_handle_401(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?,
                                        _ failedToken: UnsafePointer<CChar>?, _ retry: UnsafeMutablePointer<Int32>?) -> Int32 {
     retry?.pointee = 0

@@ -161,8 +161,9 @@ public final class OAuthManager: Sendable {
     /// files, revoking the tokens first when asked and possible. Returns the files removed.
     @discardableResult
     public func remove(_ name: String, revoke: Bool = false) async throws(OAuthFailure) -> [String] {
-        let entry = state.withLock { $0.entries.removeValue(forKey: name) }
-        if revoke, let provider = entry?.provider {
+        let cached = state.withLock { $0.entries.removeValue(forKey: name) }?.provider
+        if revoke, let provider = cached ?? ((try? self.provider(named: name)) ?? nil) {
+            _ = state.withLock { $0.entries.removeValue(forKey: name) }
             return try await provider.logout(keepRegistration: false).removed
         }
         do {

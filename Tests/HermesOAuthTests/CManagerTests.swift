@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import HermesOAuth
+import HermesTestSupport
+
+/// The manager's C API and the libcurl + jansson example, compiled by a C compiler against the
+/// built libhermesoauth.so and run against the real OAuth MCP server, with tokens changed on disk by
+/// another process while the C program runs.
+@Suite(.timeLimit(.minutes(3))) struct CManagerTests {
+    var include: String { Build.packageRoot + "/include" }
+    var lib: String { Build.productsDirectory }
+
+    func compile(_ source: String, into dir: TemporaryDirectory, libraries: [String], library: String? = nil) throws -> String {
+        let exe = dir.file((source as NSString).lastPathComponent.replacingOccurrences(of: ".c", with: ""))
+        let lib = library ?? self.lib
+        let cc = try run("/usr/bin/env", ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", include, source,
+                                          "-L", lib, "-lhermesoauth", "-Wl,-rpath," + lib, "-o", exe] + libraries)
+        #expect(cc.status == 0, "cc failed: \(cc.stderr)")
+        return exe
+    }
+
+    /// A fixture logged in to the peer, as `HERMES_HOME` for a C program.
+    func loggedIn() async throws -> (Fixture, [String: String]) {
+        let f = try Fixture()
+        let manager = try f.manager()
+        _ = try await manager.login("peer", interaction: f.interaction())
+        var env = ProcessInfo.processInfo.environment
+        env["HERMES_HOME"] = f.home.path
+        return (f, env)
+    }
+
+    @Test func theManagerAPIFromCUnderValgrind() async throws {
+        let (f, env) = try await loggedIn()
+        // valgrind 3.19 cannot read the DWARF 5 of a debug build: a copy without debug info.
+        let stripped = f.dir.file("lib")
+        try FileManager.default.createDirectory(atPath: stripped, withIntermediateDirectories: true)
+        #expect(try run("/usr/bin/env", ["objcopy", "--strip-debug", lib + "/libhermesoauth.so", stripped + "/libhermesoauth.so"]).status == 0)
+        let exe = try compile(Build.packageRoot + "/Tests/CPrograms/manager_check.c", into: f.dir, libraries: ["-lcrypto", "-lpthread"], library: stripped)
+        let valgrind = "/usr/bin/valgrind"
+        #expect(FileManager.default.isExecutableFile(atPath: valgrind), "valgrind is missing: scripts/setup.sh installs it")
+        let program = try Interactive(valgrind, ["--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                                                 "--show-leak-kinds=definite", "--error-exitcode=99", exe, "peer"], environment: env)
+        #expect(program.read(until: "waiting", timeout: 120), "\(program.output)")
+        // Another process refreshes the tokens, as a cron job would.
+        let refresh = try run(Build.product("hermes-test-helper"), ["refresh", f.home.path, "peer"])
+        #expect(refresh.stdout.hasPrefix("ok "))
+        program.send("go")
+        let result = program.finish()
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("ok"))
+        #expect(!result.stderr.contains("definitely lost"), "\(result.stderr)")
+        let tokens = result.stdout.split(separator: "\n").filter { $0.hasPrefix("token ") }
+        #expect(tokens.count == 2 && tokens[0] != tokens[1])
+        #expect(try await f.requests("GET", "/authorize").count == 1)
+    }
+
+    @Test func theExampleUsesTokensAnotherProcessRefreshed() async throws {
+        let (f, env) = try await loggedIn()
+        let exe = try compile(Build.packageRoot + "/examples/c/mcp_tools.c", into: f.dir, libraries: ["-lcurl", "-ljansson"])
+        let program = try Interactive(exe, ["peer", "2"], environment: env)
+        #expect(program.read(until: "round 1 done"), "\(program.output)")
+        #expect(program.output.contains("tools: echo add"))
+        let refresh = try run(Build.product("hermes-test-helper"), ["refresh", f.home.path, "peer"])
+        #expect(refresh.stdout.hasPrefix("ok "))
+        let refreshed = try #require(f.store.tokens()?.accessToken)
+        try await Task.sleep(nanoseconds: 200_000_000)
+        program.send("")
+        let result = program.finish()
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.components(separatedBy: "tools: echo add").count == 3)
+        // The second round presented the token the other process obtained, and no one logged in again.
+        let lastMCP = try #require(try await f.peer.log().last { $0.path == "/mcp" && $0.method == "POST" })
+        #expect(lastMCP.bearer == refreshed)
+        #expect(try await f.requests("GET", "/authorize").count == 1)
+        #expect(!result.stdout.contains("recovered"))
+    }
+
+    @Test func theExampleRecoversFromARevokedToken() async throws {
+        let (f, env) = try await loggedIn()
+        let exe = try compile(Build.packageRoot + "/examples/c/mcp_tools.c", into: f.dir, libraries: ["-lcurl", "-ljansson"])
+        let program = try Interactive(exe, ["peer", "2"], environment: env)
+        #expect(program.read(until: "round 1 done"), "\(program.output)")
+        try await f.peer.call("/revoke-access")
+        program.send("")
+        let result = program.finish()
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("recovered from a 401"))
+        #expect(result.stdout.components(separatedBy: "tools: echo add").count == 3)
+        #expect(try await f.refreshRequests() == 1)
+        #expect(try await f.requests("GET", "/authorize").count == 1)
+    }
+}
