@@ -52,6 +52,11 @@ let package = Package(
             name: "hermes-test-helper",
             dependencies: ["HermesOAuth"]
         ),
+        // Figures for the manager: hot path, live reload, 401 storm, cross-process refresh.
+        .executableTarget(
+            name: "hermes-bench",
+            dependencies: ["HermesOAuth", "CHermesShims", "HermesTestSupport"]
+        ),
         // Shared by the test targets: temporary homes, running built programs, finding the build.
         .target(
             name: "HermesTestSupport",
