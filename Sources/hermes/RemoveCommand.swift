@@ -43,7 +43,7 @@ struct RemoveCommand: AsyncParsableCommand {
             do {
                 cleanup = .success(try await OAuthManager.shared(home: context.home).remove(name, revoke: revoke))
             } catch {
-                cleanup = .failure(error as! OAuthFailure)
+                cleanup = .failure(OAuthFailure.from(error))
             }
             let removed = try ConfigFile.update(home: context.home) { file in
                 try file.removeServer(named: name)

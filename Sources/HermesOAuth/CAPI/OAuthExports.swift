@@ -9,21 +9,17 @@ private func text(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cStrin
 
 private func fail(_ failure: OAuthFailure) -> Int32 { LastError.fail(failure.status, failure.description) }
 
-/// The handle and server name, or the status to return.
-private func resolve(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?, _ function: String)
-    -> Result<(OAuthHandle, String), StatusCode> {
+/// Runs `body` with the live handle and the server name, or returns the status for a NULL, closed
+/// or foreign handle or a missing name.
+private func withServer(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?, _ function: String,
+                        _ body: (OAuthHandle, String) -> Int32) -> Int32 {
     guard let handle = OAuthHandles.lookup(h) else {
-        return .failure(StatusCode(LastError.fail(.invalidArgument, "\(function): the handle is NULL, closed or not from hermes_oauth_open")))
+        return LastError.fail(.invalidArgument, "\(function): the handle is NULL, closed or not from hermes_oauth_open")
     }
     guard let name = text(server), !name.isEmpty else {
-        return .failure(StatusCode(LastError.fail(.invalidArgument, "\(function): the server name is NULL or empty")))
+        return LastError.fail(.invalidArgument, "\(function): the server name is NULL or empty")
     }
-    return .success((handle, name))
-}
-
-private struct StatusCode: Error {
-    let value: Int32
-    init(_ value: Int32) { self.value = value }
+    return body(handle, name)
 }
 
 @c public func hermes_oauth_open(_ hermesHome: UnsafePointer<CChar>?,
@@ -58,25 +54,22 @@ private struct StatusCode: Error {
                                          _ token: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     token?.pointee = nil
     guard let token else { return LastError.fail(.invalidArgument, "hermes_oauth_access_token: token must not be NULL") }
-    let (handle, name): (OAuthHandle, String)
-    switch resolve(h, server, "hermes_oauth_access_token") {
-    case .success(let pair): (handle, name) = pair
-    case .failure(let status): return status.value
-    }
-    let manager = handle.manager
-    if let cached = manager.cachedAccessToken(for: name) {
-        token.pointee = strdup(cached)
-        return HermesStatus.ok.rawValue
-    }
-    let result: Result<String, OAuthFailure> = BlockingBridge.wait {
-        do { return .success(try await manager.accessToken(for: name)) } catch { return .failure(error as! OAuthFailure) }
-    }
-    switch result {
-    case .success(let value):
-        token.pointee = strdup(value)
-        return HermesStatus.ok.rawValue
-    case .failure(let failure):
-        return fail(failure)
+    return withServer(h, server, "hermes_oauth_access_token") { handle, name in
+        let manager = handle.manager
+        if let cached = manager.cachedAccessToken(for: name) {
+            token.pointee = strdup(cached)
+            return HermesStatus.ok.rawValue
+        }
+        let result: Result<String, OAuthFailure> = BlockingBridge.wait {
+            do { return .success(try await manager.accessToken(for: name)) } catch { return .failure(OAuthFailure.from(error)) }
+        }
+        switch result {
+        case .success(let value):
+            token.pointee = strdup(value)
+            return HermesStatus.ok.rawValue
+        case .failure(let failure):
+            return fail(failure)
+        }
     }
 }
 
@@ -84,36 +77,30 @@ private struct StatusCode: Error {
                                        _ url: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     url?.pointee = nil
     guard let url else { return LastError.fail(.invalidArgument, "hermes_oauth_server_url: url must not be NULL") }
-    let (handle, name): (OAuthHandle, String)
-    switch resolve(h, server, "hermes_oauth_server_url") {
-    case .success(let pair): (handle, name) = pair
-    case .failure(let status): return status.value
-    }
-    do {
-        guard let provider = try handle.manager.provider(named: name) else { return fail(.unknownServer(name)) }
-        url.pointee = strdup(provider.server.url.absoluteString)
-        return HermesStatus.ok.rawValue
-    } catch {
-        return fail(error)
+    return withServer(h, server, "hermes_oauth_server_url") { handle, name in
+        do {
+            guard let provider = try handle.manager.provider(named: name) else { return fail(.unknownServer(name)) }
+            url.pointee = strdup(provider.server.url.absoluteString)
+            return HermesStatus.ok.rawValue
+        } catch {
+            return fail(OAuthFailure.from(error))
+        }
     }
 }
 
 @c public func hermes_oauth_handle_401(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?,
                                        _ failedToken: UnsafePointer<CChar>?, _ retry: UnsafeMutablePointer<Int32>?) -> Int32 {
     retry?.pointee = 0
-    let (handle, name): (OAuthHandle, String)
-    switch resolve(h, server, "hermes_oauth_handle_401") {
-    case .success(let pair): (handle, name) = pair
-    case .failure(let status): return status.value
+    return withServer(h, server, "hermes_oauth_handle_401") { handle, name in
+        let failed = text(failedToken)
+        let manager = handle.manager
+        let answer = BlockingBridge.wait { await manager.handle401(server: name, failedToken: failed) }
+        if answer.retry {
+            retry?.pointee = 1
+            return HermesStatus.ok.rawValue
+        }
+        return fail(answer.failure ?? .needsLogin(server: name, reason: "no recovery is possible"))
     }
-    let failed = text(failedToken)
-    let manager = handle.manager
-    let answer = BlockingBridge.wait { await manager.handle401(server: name, failedToken: failed) }
-    if answer.retry {
-        retry?.pointee = 1
-        return HermesStatus.ok.rawValue
-    }
-    return fail(answer.failure ?? .needsLogin(server: name, reason: "no recovery is possible"))
 }
 
 /// Flags of hermes_oauth_login.
@@ -123,45 +110,39 @@ private let loginNoTerminal: UInt32 = 0x2
 private let logoutKeepRegistration: UInt32 = 0x1
 
 @c public func hermes_oauth_login(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?, _ flags: UInt32) -> Int32 {
-    let (handle, name): (OAuthHandle, String)
-    switch resolve(h, server, "hermes_oauth_login") {
-    case .success(let pair): (handle, name) = pair
-    case .failure(let status): return status.value
-    }
-    var terminal = LoginInteraction.terminal()
-    if flags & loginNoTerminal != 0 { terminal.pasteFromTerminal = false }
-    let interaction = terminal
-    let manager = handle.manager
-    let newClient = flags & loginNewClient != 0
-    let result: Result<Void, OAuthFailure> = BlockingBridge.wait {
-        do {
-            _ = try await manager.login(name, interaction: interaction, newClient: newClient)
-            return .success(())
-        } catch {
-            return .failure(error as! OAuthFailure)
+    return withServer(h, server, "hermes_oauth_login") { handle, name in
+        var terminal = LoginInteraction.terminal()
+        if flags & loginNoTerminal != 0 { terminal.pasteFromTerminal = false }
+        let interaction = terminal
+        let manager = handle.manager
+        let newClient = flags & loginNewClient != 0
+        let result: Result<Void, OAuthFailure> = BlockingBridge.wait {
+            do {
+                _ = try await manager.login(name, interaction: interaction, newClient: newClient)
+                return .success(())
+            } catch {
+                return .failure(OAuthFailure.from(error))
+            }
         }
+        if case .failure(let failure) = result { return fail(failure) }
+        return HermesStatus.ok.rawValue
     }
-    if case .failure(let failure) = result { return fail(failure) }
-    return HermesStatus.ok.rawValue
 }
 
 @c public func hermes_oauth_logout(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?, _ flags: UInt32) -> Int32 {
-    let (handle, name): (OAuthHandle, String)
-    switch resolve(h, server, "hermes_oauth_logout") {
-    case .success(let pair): (handle, name) = pair
-    case .failure(let status): return status.value
-    }
-    let manager = handle.manager
-    let keep = flags & logoutKeepRegistration != 0
-    let result: Result<OAuthProvider.LogoutReport, OAuthFailure> = BlockingBridge.wait {
-        do { return .success(try await manager.logout(name, keepRegistration: keep)) } catch { return .failure(error as! OAuthFailure) }
-    }
-    switch result {
-    case .failure(let failure): return fail(failure)
-    case .success(let report):
-        // The local state is gone either way; a revocation problem is still worth a message.
-        if !report.problems.isEmpty { _ = LastError.fail(.network, report.problems.joined(separator: "; ")) }
-        return HermesStatus.ok.rawValue
+    return withServer(h, server, "hermes_oauth_logout") { handle, name in
+        let manager = handle.manager
+        let keep = flags & logoutKeepRegistration != 0
+        let result: Result<OAuthProvider.LogoutReport, OAuthFailure> = BlockingBridge.wait {
+            do { return .success(try await manager.logout(name, keepRegistration: keep)) } catch { return .failure(OAuthFailure.from(error)) }
+        }
+        switch result {
+        case .failure(let failure): return fail(failure)
+        case .success(let report):
+            // The local state is gone either way; a revocation problem is still worth a message.
+            if !report.problems.isEmpty { _ = LastError.fail(.network, report.problems.joined(separator: "; ")) }
+            return HermesStatus.ok.rawValue
+        }
     }
 }
 

@@ -45,7 +45,7 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
         }
     }
 
-    static func from(_ error: any Error) -> OAuthFailure {
+    public static func from(_ error: any Error) -> OAuthFailure {
         switch error {
         case let failure as OAuthFailure: failure
         case HTTPFailure.timedOut(let url, let seconds): .timeout("\(url) did not answer within \(Int(seconds)) s")
