@@ -40,6 +40,11 @@ let package = Package(
             ],
             linkerSettings: exportOnlyCAPI
         ),
+        // The MCP client runtime on top of HermesOAuth (kept out of libhermesoauth.so).
+        .target(
+            name: "HermesMCP",
+            dependencies: ["HermesOAuth", "CHermesShims"]
+        ),
         .executableTarget(
             name: "hermes",
             dependencies: [
@@ -50,7 +55,7 @@ let package = Package(
         // A small program the tests start as a separate process (concurrent writers, lock holders).
         .executableTarget(
             name: "hermes-test-helper",
-            dependencies: ["HermesOAuth"]
+            dependencies: ["HermesOAuth", "HermesMCP"]
         ),
         // Figures for the manager: hot path, live reload, 401 storm, cross-process refresh.
         .executableTarget(
@@ -68,6 +73,10 @@ let package = Package(
                 "HermesOAuth", "CHermesShims", "HermesTestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
+        ),
+        .testTarget(
+            name: "HermesMCPTests",
+            dependencies: ["HermesMCP", "HermesOAuth", "HermesTestSupport"]
         ),
         .testTarget(
             name: "hermesCLITests",

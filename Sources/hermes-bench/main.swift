@@ -93,7 +93,7 @@ var latencies: [Double] = []
 let data = JSONObject.encode(OAuthTokens(accessToken: "x", expiresAt: now() + 86400).json())
 for i in 0..<1000 {
     let tmp = home.tokenDirectory + "/.bench.tmp"
-    FileManager.default.createFile(atPath: tmp, contents: data)
+    _ = FileManager.default.createFile(atPath: tmp, contents: data)
     let before = arrivals.lock.withLock { arrivals.times.count }
     let t = now()
     rename(tmp, store.tokensPath)

@@ -1,4 +1,5 @@
 import Foundation
+import HermesMCP
 import HermesOAuth
 
 // A separate process for tests that need several: concurrent token writers, lock holders.
@@ -70,6 +71,16 @@ case "access-token", "refresh":
         done.signal()
     }
     done.wait()
+case "spawn-stdio":
+    // Starts a stdio server, prints its pid, and idles: the test then kills this process hard.
+    guard args.count >= 3 else { fail("usage: spawn-stdio COMMAND ARGS...") }
+    do {
+        let child = try StdioProcess.spawn(command: args[2], args: Array(args.dropFirst(3)),
+                                           environment: ProcessInfo.processInfo.environment, stderrLog: nil)
+        print("child \(child.pid)")
+        fflush(nil)
+        Thread.sleep(forTimeInterval: 300)
+    } catch { fail("\(error)") }
 default:
     fail("unknown helper command")
 }

@@ -104,6 +104,20 @@ int hermes_shim_accept_cloexec(int fd);
 /* pipe2(fds, O_CLOEXEC | O_NONBLOCK). Returns 0 or -errno. */
 int hermes_shim_pipe_cloexec(int fds[2]);
 
+/* ---- child processes ------------------------------------------------------------------------------ */
+
+/* fork + execve of `path` (an absolute path: resolve PATH before calling) with `argv` and `envp`.
+ * The child gets `in_fd`, `out_fd`, `err_fd` as 0, 1, 2 and no other descriptor; with `new_group`
+ * it leads a process group of its own; with `death_signal` non-zero the kernel sends it that
+ * signal when the calling thread's process dies (PR_SET_PDEATHSIG). Only async-signal-safe calls
+ * run between fork and exec. Returns the child's pid, or -errno (an exec failure included). */
+int hermes_shim_spawn(const char *path, char *const argv[], char *const envp[], int in_fd, int out_fd, int err_fd,
+                      int new_group, int death_signal);
+
+/* prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to this process, so it
+ * can reap them. Returns 0 or -errno. */
+int hermes_shim_become_subreaper(void);
+
 /* ---- advisory locks ------------------------------------------------------------------------------ */
 
 /* Opens (creating with `mode`) a lock file without following symlinks. Returns fd or -errno. */

@@ -1,0 +1,171 @@
+import CHermesShims
+import Foundation
+import Glibc
+import HermesOAuth
+
+/// A stdio MCP server: a child in a process group of its own, with a parent-death signal, its
+/// stderr appended to `$HERMES_HOME/logs/mcp-stderr.log`, and a shutdown that leaves nothing
+/// behind: close stdin, wait, SIGTERM the group, wait, SIGKILL the group and every descendant
+/// found under it, then reap.
+public final class StdioProcess: @unchecked Sendable {
+    public let pid: pid_t
+    public let command: String
+    /// Write end of the server's stdin, read end of its stdout.
+    public let input: FileHandle
+    public let output: FileHandle
+    private let lock = NSLock()
+    private var exitStatus: Int32?
+
+    public struct SpawnError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Starts `command` with `args`. `command` is looked up in the child environment's PATH.
+    public static func spawn(command: String, args: [String], environment: [String: String],
+                             stderrLog: String?) throws -> StdioProcess {
+        guard let path = resolve(command, path: environment["PATH"]) else {
+            throw SpawnError(description: "command not found: \(command)")
+        }
+        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
+        guard hermes_shim_pipe_cloexec(&toChild) == 0, hermes_shim_pipe_cloexec(&fromChild) == 0 else {
+            throw SpawnError(description: "could not create pipes for \(command)")
+        }
+        // Blocking ends for the child; the parent's ends stay non-blocking-free too (FileHandle).
+        for fd in [toChild[0], toChild[1], fromChild[0], fromChild[1]] {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        }
+        let errFD = stderrLog.flatMap { log -> Int32? in
+            try? FileManager.default.createDirectory(atPath: (log as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            return fd >= 0 ? fd : nil
+        } ?? open("/dev/null", O_WRONLY | O_CLOEXEC)
+        defer {
+            close(toChild[0])
+            close(fromChild[1])
+            close(errFD)
+        }
+        let argv = [path] + args
+        let envp = environment.map { "\($0.key)=\($0.value)" }
+        let pid: Int32 = Spawner.shared.run {
+            withCStrings(argv) { cArgv in
+                withCStrings(envp) { cEnvp in
+                    hermes_shim_spawn(path, cArgv, cEnvp, toChild[0], fromChild[1], errFD, 1, SIGKILL)
+                }
+            }
+        }
+        guard pid > 0 else {
+            close(toChild[1])
+            close(fromChild[0])
+            throw SpawnError(description: "could not start \(command): \(String(cString: strerror(-pid)))")
+        }
+        return StdioProcess(pid: pid, command: command,
+                            input: FileHandle(fileDescriptor: toChild[1], closeOnDealloc: true),
+                            output: FileHandle(fileDescriptor: fromChild[0], closeOnDealloc: true))
+    }
+
+    private init(pid: pid_t, command: String, input: FileHandle, output: FileHandle) {
+        self.pid = pid
+        self.command = command
+        self.input = input
+        self.output = output
+    }
+
+    /// Reaps the child if it has exited; true when it has.
+    public var hasExited: Bool {
+        lock.withLock {
+            if exitStatus != nil { return true }
+            var status: Int32 = 0
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid || (r < 0 && errno == ECHILD) {
+                exitStatus = status
+                return true
+            }
+            return false
+        }
+    }
+
+    /// The server and everything it started, as the kernel lists them now.
+    public var processTree: [pid_t] { [pid] + ProcessTree.descendants(of: pid) }
+
+    public struct ShutdownReport: Sendable, Equatable {
+        /// How the server went: closing stdin was enough, SIGTERM was needed, or SIGKILL.
+        public enum Stage: String, Sendable { case stdinClosed = "stdin closed", terminated = "SIGTERM", killed = "SIGKILL" }
+        public let stage: Stage
+        public let descendantsKilled: Int
+    }
+
+    /// Stops the server and its descendants, waiting at most `grace` seconds at each step.
+    @discardableResult
+    public func shutdown(grace: Double = 2) -> ShutdownReport {
+        let descendants = ProcessTree.descendants(of: pid)
+        try? input.close()
+        var stage = ShutdownReport.Stage.stdinClosed
+        if !waitForExit(grace) {
+            stage = .terminated
+            kill(-pid, SIGTERM)
+            if !waitForExit(grace) {
+                stage = .killed
+                kill(-pid, SIGKILL)
+                _ = waitForExit(grace)
+            }
+        }
+        // Descendants that left the group (setsid, double fork) or outlived the leader.
+        var killed = 0
+        for child in descendants + ProcessTree.descendants(of: pid) where kill(child, 0) == 0 {
+            kill(child, SIGKILL)
+            killed += 1
+        }
+        if !hasExited {
+            kill(pid, SIGKILL)
+            _ = waitForExit(grace)
+        }
+        ProcessReaper.reap(descendants)
+        return ShutdownReport(stage: stage, descendantsKilled: killed)
+    }
+
+    private func waitForExit(_ seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if hasExited { return true }
+            usleep(10_000)
+        }
+        return hasExited
+    }
+
+    static func resolve(_ name: String, path: String?) -> String? {
+        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        for dir in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+}
+
+/// Orphaned descendants of hermes' servers are re-parented to hermes (a child subreaper) and
+/// reaped here, so none lingers as a zombie when the init process does not reap.
+public enum ProcessReaper {
+    private static let enabled: Bool = hermes_shim_become_subreaper() == 0
+
+    public static func adoptOrphans() { _ = enabled }
+
+    static func reap(_ pids: [pid_t]) {
+        guard enabled else { return }
+        let deadline = Date().addingTimeInterval(1)
+        var pending = Set(pids)
+        while !pending.isEmpty, Date() < deadline {
+            for pid in pending {
+                var status: Int32 = 0
+                let r = waitpid(pid, &status, WNOHANG)
+                if r == pid || (r < 0 && errno == ECHILD) { pending.remove(pid) }
+            }
+            if !pending.isEmpty { usleep(5_000) }
+        }
+    }
+}
+
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    let pointers = strings.map { strdup($0) } + [nil]
+    defer { pointers.forEach { free($0) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
