@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        // Pinned: hermes works around this version's Linux gaps (its HTTP transport, its PKCE).
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         .target(
@@ -43,12 +45,13 @@ let package = Package(
         // The MCP client runtime on top of HermesOAuth (kept out of libhermesoauth.so).
         .target(
             name: "HermesMCP",
-            dependencies: ["HermesOAuth", "CHermesShims"]
+            dependencies: ["HermesOAuth", "CHermesShims", .product(name: "MCP", package: "swift-sdk")]
         ),
         .executableTarget(
             name: "hermes",
             dependencies: [
                 "HermesOAuth",
+                "HermesMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

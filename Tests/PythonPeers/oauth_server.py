@@ -271,6 +271,17 @@ class FrontDoor:
         if path == "/admin/revoke-access":
             access_tokens.clear()
             return await respond(send, 200, {"ok": True})
+        if path == "/admin/revoke-all":
+            access_tokens.clear()
+            refresh_tokens.clear()
+            return await respond(send, 200, {"ok": True})
+        if path == "/admin/end-sessions":
+            # Forget every MCP session, as a restarted server would: old session ids get 404.
+            manager = getattr(self.mcp_app.state, "session_manager", None) if self.mcp_app else None
+            instances = getattr(manager, "_server_instances", None)
+            if isinstance(instances, dict):
+                instances.clear()
+            return await respond(send, 200, {"ok": True, "cleared": instances is not None})
         if path == "/admin/forget-clients":
             clients.clear()
             return await respond(send, 200, {"ok": True})
@@ -363,6 +374,15 @@ def main():
     def add(a: int, b: int) -> int:
         """Add two integers."""
         return a + b
+
+    @mcp.resource("hermes://greeting", name="greeting", description="A fixed greeting")
+    def greeting() -> str:
+        return "hello from the peer"
+
+    @mcp.prompt()
+    def summarize(topic: str) -> str:
+        """Ask for a summary of a topic."""
+        return f"Summarize {topic} in one line."
 
     mcp_app = mcp.streamable_http_app(streamable_http_path=MCP_PATH, json_response=args.json_response, host=args.host)
     provider = Provider()

@@ -1,0 +1,196 @@
+import Foundation
+import HermesOAuth
+import MCP
+
+/// Classification of failures, as hermes-agent's `_is_auth_error` and its session-expiry sibling.
+public enum MCPErrors {
+    public struct TimedOut: Error, CustomStringConvertible {
+        public let what: String
+        public let seconds: Double
+        public var description: String { "\(what) timed out after \(String(format: "%.1f", seconds))s" }
+    }
+
+    /// 401s, refused or missing tokens, and 403 insufficient_scope (which needs a new login here:
+    /// the runtime never opens a browser).
+    public static func isAuthFailure(_ error: any Error) -> Bool {
+        switch error {
+        case MCPTransportError.unauthorized: return true
+        case MCPTransportError.forbidden(let challenge): return challenge?.error == "insufficient_scope"
+        case OAuthFailure.needsLogin, OAuthFailure.denied: return true
+        default: return false
+        }
+    }
+
+    /// The session is gone but the credentials are fine: reconnect and retry, no OAuth involved.
+    public static func isSessionLost(_ error: any Error) -> Bool {
+        switch error {
+        case MCPTransportError.sessionExpired, MCPTransportError.closed: return true
+        default:
+            let text = "\(error)".lowercased()
+            return ["invalid or expired session", "expired session", "session expired", "session not found",
+                    "unknown session", "session terminated", "transport is closed", "connection closed",
+                    "broken pipe", "end of file"].contains { text.contains($0) }
+        }
+    }
+
+    static func failedToken(_ error: any Error) -> String? {
+        if case MCPTransportError.unauthorized(let token, _) = error { return token }
+        return nil
+    }
+}
+
+/// The five operations the agent exposes (call a tool, list and read resources, list and get
+/// prompts), each answering a JSON string in hermes-agent's shapes. An authorization failure goes
+/// through the manager's `handle401`: when a retry is worthwhile the session is rebuilt with fresh
+/// credentials and the call is retried once; otherwise the answer is the `needs_reauth` shape.
+/// An expired session is reconnected and retried once without OAuth.
+public struct MCPOperations: Sendable {
+    public let task: MCPServerTask
+
+    public init(task: MCPServerTask) { self.task = task }
+
+    public func callTool(_ tool: String, arguments: [String: Value]) async -> String {
+        await perform("tools/call \(tool)") { connection in
+            let (content, isError) = try await connection.client.callTool(name: tool, arguments: arguments)
+            let text = content.compactMap { block -> String? in
+                if case .text(let text, _, _) = block { return text }
+                return nil
+            }.joined(separator: "\n")
+            if isError == true { return ["error": .string(text.isEmpty ? "MCP tool returned an error" : text)] }
+            return ["result": .string(text)]
+        }
+    }
+
+    public func listResources() async -> String {
+        await perform("resources/list") { connection in
+            var all: [Resource] = []
+            var cursor: String?
+            repeat {
+                let page = try await connection.client.listResources(cursor: cursor)
+                all += page.resources
+                cursor = page.nextCursor
+            } while cursor != nil
+            return ["resources": try Self.json(all)]
+        }
+    }
+
+    public func readResource(_ uri: String) async -> String {
+        await perform("resources/read \(uri)") { connection in
+            let contents = try await connection.client.readResource(uri: uri)
+            let text = contents.compactMap(\.text).joined(separator: "\n")
+            return ["result": .string(text)]
+        }
+    }
+
+    public func listPrompts() async -> String {
+        await perform("prompts/list") { connection in
+            var all: [Prompt] = []
+            var cursor: String?
+            repeat {
+                let page = try await connection.client.listPrompts(cursor: cursor)
+                all += page.prompts
+                cursor = page.nextCursor
+            } while cursor != nil
+            return ["prompts": try Self.json(all)]
+        }
+    }
+
+    public func getPrompt(_ name: String, arguments: [String: String]) async -> String {
+        await perform("prompts/get \(name)") { connection in
+            let (description, messages) = try await connection.client.getPrompt(name: name, arguments: arguments)
+            var out: [String: JSONValue] = ["messages": try Self.json(messages)]
+            if let description { out["description"] = .string(description) }
+            return out
+        }
+    }
+
+    // MARK: recovery
+
+    private func perform(_ operation: String, _ body: @escaping @Sendable (MCPConnection) async throws -> [String: JSONValue]) async -> String {
+        let timeout = task.config.timeout
+        let connection: MCPConnection
+        do {
+            connection = try await task.connection()
+        } catch {
+            return await answer(for: error, operation: operation, connection: nil, retry: body, timeout: timeout)
+        }
+        do {
+            return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)") { try await body(connection) })
+        } catch {
+            return await answer(for: error, operation: operation, connection: connection, retry: body, timeout: timeout)
+        }
+    }
+
+    private func answer(for error: any Error, operation: String, connection: MCPConnection?,
+                        retry body: @escaping @Sendable (MCPConnection) async throws -> [String: JSONValue], timeout: Double) async -> String {
+        let name = task.name
+        if MCPErrors.isAuthFailure(error) {
+            let failed = MCPErrors.failedToken(error)
+            let recovery = await task.manager.handle401(server: name, failedToken: failed)
+            guard recovery.retry else { return needsReauth() }
+            do {
+                let fresh = try await task.reconnect(after: connection?.generation ?? 0)
+                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)") { try await body(fresh) })
+            } catch {
+                return MCPErrors.isAuthFailure(error) ? needsReauth() : Self.failure(error)
+            }
+        }
+        if MCPErrors.isSessionLost(error), let connection {
+            do {
+                let fresh = try await task.reconnect(after: connection.generation)
+                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)") { try await body(fresh) })
+            } catch {
+                return MCPErrors.isAuthFailure(error) ? needsReauth() : Self.failure(error)
+            }
+        }
+        return Self.failure(error)
+    }
+
+    /// hermes-agent's shape, with the real HERMES_HOME in the text.
+    public func needsReauth() -> String {
+        let name = task.name
+        let home = task.manager.home.display()
+        return Self.render([
+            "error": .string("MCP server '\(name)' requires re-authentication. Run `hermes mcp login \(name)` (or delete the tokens file under \(home)/mcp-tokens/ and restart). Do NOT retry this tool — ask the user to re-authenticate."),
+            "needs_reauth": .bool(true),
+            "server": .string(name),
+        ])
+    }
+
+    static func failure(_ error: any Error) -> String {
+        let type = String(describing: Swift.type(of: error))
+        return render(["error": .string("MCP call failed: \(type): \(Redaction.redact("\(error)"))")])
+    }
+
+    /// `json.dumps` style: `", "` and `": "` separators, keys sorted (the reference's key orders
+    /// happen to be alphabetical), non-ASCII kept.
+    public static func render(_ object: [String: JSONValue]) -> String {
+        PythonJSON.dumps(.object(object))
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+    }
+}
+
+/// JSON text laid out as Python's `json.dumps(..., ensure_ascii=False)` lays it out.
+enum PythonJSON {
+    static func dumps(_ value: JSONValue) -> String {
+        let compact = value.serialized()
+        // Re-space the compact form outside strings: "," → ", " and ":" → ": ".
+        var out = ""
+        var inString = false
+        var escaped = false
+        for c in compact {
+            out.append(c)
+            if inString {
+                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+            } else if c == "\"" {
+                inString = true
+            } else if c == "," || c == ":" {
+                out.append(" ")
+            }
+        }
+        return out
+    }
+}

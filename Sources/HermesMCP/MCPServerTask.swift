@@ -1,0 +1,180 @@
+import Foundation
+import HermesOAuth
+import MCP
+
+/// One live MCP session: the SDK client, its transport, and what `initialize` and `tools/list`
+/// said. `generation` tells sessions apart, so a caller can ask for one newer than the one that
+/// failed it.
+public struct MCPConnection: Sendable {
+    public let generation: Int
+    public let client: Client
+    public let transport: any Transport
+    public let serverName: String
+    public let protocolVersion: String
+    public let tools: [Tool]
+    public let connectMilliseconds: Double
+}
+
+/// The session of one configured server, with the reference's lifecycle: `connect` retries a
+/// failed first connection with backoff (1, 2, 4 s) unless the failure is about authorization, which
+/// is final ("needs login"); `reconnect(after:)` rebuilds the session with fresh credentials;
+/// `shutdown` wins over everything and leaves no process behind. An actor, so the signals can
+/// come from any thread without a race.
+public actor MCPServerTask {
+    public nonisolated let name: String
+    public nonisolated let config: MCPServerConfig
+    public nonisolated let manager: OAuthManager
+    let environment: [String: String]
+    private var current: MCPConnection?
+    private var generation = 0
+    private var isShutDown = false
+    private var connecting: Task<MCPConnection, Error>?
+
+    /// Retries of a first connection that failed for a reason other than authorization.
+    public static let initialRetries = 3
+    public static let backoff: [Double] = [1, 2, 4]
+
+    public init(config: MCPServerConfig, manager: OAuthManager, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.name = config.name
+        self.config = config
+        self.manager = manager
+        self.environment = environment
+    }
+
+    public struct ShutDown: Error, CustomStringConvertible {
+        public var description: String { "the MCP server task was shut down" }
+    }
+
+    /// The ready session, connecting first when there is none.
+    public func connection() async throws -> MCPConnection {
+        if let current { return current }
+        return try await establish(retries: Self.initialRetries)
+    }
+
+    /// A session newer than generation `failed`: the current one when it already is, else a new one.
+    public func reconnect(after failed: Int) async throws -> MCPConnection {
+        if let current, current.generation > failed { return current }
+        if let old = current {
+            current = nil
+            await old.client.disconnect()
+        }
+        return try await establish(retries: Self.initialRetries)
+    }
+
+    public func shutdown() async {
+        isShutDown = true
+        connecting?.cancel()
+        if let old = current {
+            current = nil
+            await old.client.disconnect()
+        }
+    }
+
+    private func establish(retries: Int) async throws -> MCPConnection {
+        if isShutDown { throw ShutDown() }
+        if let connecting { return try await connecting.value }
+        let task = Task { try await self.connectWithRetries(retries) }
+        connecting = task
+        defer { connecting = nil }
+        let connection = try await task.value
+        current = connection
+        return connection
+    }
+
+    private func connectWithRetries(_ retries: Int) async throws -> MCPConnection {
+        var attempt = 0
+        while true {
+            do {
+                if isShutDown { throw ShutDown() }
+                generation += 1
+                return try await connectOnce(generation: generation)
+            } catch {
+                // Authorization failures need a person; retrying would only repeat them.
+                if MCPErrors.isAuthFailure(error) || error is ShutDown || attempt >= retries { throw error }
+                let pause = Self.backoff[min(attempt, Self.backoff.count - 1)]
+                attempt += 1
+                try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
+            }
+        }
+    }
+
+    private func connectOnce(generation: Int) async throws -> MCPConnection {
+        let started = Date()
+        let transport: any Transport
+        switch config.transport {
+        case .http(let text), .sse(let text):
+            guard let url = URL(string: text) else { throw MCPTransportError.unreachable("invalid URL: \(text)") }
+            let usesOAuth = config.usesOAuth
+            if usesOAuth { _ = try manager.provider(for: config) }
+            let manager = self.manager, name = self.name
+            transport = HTTPMCPTransport(url: url, headers: config.headers, timeout: max(config.connectTimeout, config.timeout)) {
+                guard usesOAuth else { return nil }
+                return try await manager.accessToken(for: name)
+            }
+        case .stdio(let command, let args):
+            let env = ChildEnvironment.build(parent: environment, configured: config.env)
+            let process = try StdioProcess.spawn(command: command, args: args, environment: env,
+                                                 stderrLog: manager.home.logsDirectory + "/mcp-stderr.log")
+            transport = StdioMCPTransport(process: process)
+        case .none:
+            throw MCPTransportError.unreachable("server '\(name)' has neither url nor command")
+        }
+        let client = Client(name: "hermes", version: HermesVersion.string)
+        do {
+            let result = try await withTimeout(config.connectTimeout, what: "connecting to '\(name)'") {
+                try await client.connect(transport: transport)
+            }
+            if let http = transport as? HTTPMCPTransport { await http.setProtocolVersion(result.protocolVersion) }
+            var tools: [Tool] = []
+            if result.capabilities.tools != nil {
+                var cursor: String?
+                repeat {
+                    let pageCursor = cursor
+                    let page = try await withTimeout(config.connectTimeout, what: "listing the tools of '\(name)'") {
+                        try await client.listTools(cursor: pageCursor)
+                    }
+                    tools += page.tools
+                    cursor = page.nextCursor
+                } while cursor != nil
+            }
+            return MCPConnection(generation: generation, client: client, transport: transport, serverName: result.serverInfo.name,
+                                 protocolVersion: result.protocolVersion, tools: tools,
+                                 connectMilliseconds: Date().timeIntervalSince(started) * 1000)
+        } catch {
+            await client.disconnect()
+            await transport.disconnect()
+            throw error
+        }
+    }
+}
+
+/// Runs `body` with a deadline. The work is abandoned (cancelled, not awaited) when the deadline
+/// passes: a request stuck where cancellation cannot reach must not hold the caller too.
+func withTimeout<T: Sendable>(_ seconds: Double, what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let once = ResumeOnce<T>()
+    return try await withCheckedThrowingContinuation { continuation in
+        let work = Task {
+            do { once.resume(continuation, .success(try await body())) } catch { once.resume(continuation, .failure(error)) }
+        }
+        Task {
+            try? await Task.sleep(nanoseconds: UInt64(max(seconds, 0.001) * 1e9))
+            if once.resume(continuation, .failure(MCPErrors.TimedOut(what: what, seconds: seconds))) { work.cancel() }
+        }
+    }
+}
+
+final class ResumeOnce<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+
+    @discardableResult
+    func resume(_ continuation: CheckedContinuation<T, Error>, _ result: Result<T, Error>) -> Bool {
+        let first = lock.withLock { () -> Bool in
+            if done { return false }
+            done = true
+            return true
+        }
+        if first { continuation.resume(with: result) }
+        return first
+    }
+}

@@ -1,0 +1,25 @@
+import HermesOAuth
+
+/// How an MCP exchange failed at the transport, in the terms the runtime acts on.
+public enum MCPTransportError: Error, CustomStringConvertible, Sendable {
+    /// 401: the token (nil when none was sent) was refused.
+    case unauthorized(token: String?, challenge: AuthChallenge?)
+    /// 403 with `insufficient_scope`, or another 403.
+    case forbidden(challenge: AuthChallenge?)
+    /// 404 for a request carrying a session id: the server forgot the session.
+    case sessionExpired
+    case http(status: Int, detail: String)
+    case unreachable(String)
+    case closed(String)
+
+    public var description: String {
+        switch self {
+        case .unauthorized: "the MCP server answered 401 Unauthorized"
+        case .forbidden(let c): "the MCP server answered 403 Forbidden" + (c?.scope.map { " (needs scope \($0))" } ?? "")
+        case .sessionExpired: "the MCP session expired (404)"
+        case .http(let status, let detail): "the MCP server answered HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)")
+        case .unreachable(let reason): reason
+        case .closed(let reason): reason
+        }
+    }
+}

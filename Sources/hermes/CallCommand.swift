@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import HermesMCP
+import HermesOAuth
+import MCP
+
+struct CallCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "Call one tool of an MCP server and print what the agent would receive.",
+        discussion: """
+            Prints the handler's JSON exactly as the runtime returns it to a model: {"result": ...},
+            {"error": ...}, or the needs_reauth shape when the server needs a new login. Exits 1 when
+            the answer is an error.
+
+            Examples:
+              hermes mcp call demo echo '{"text":"hi"}'
+              hermes mcp call time get_current_time '{"timezone":"UTC"}'
+            """
+    )
+
+    @Argument(help: "The server's name in config.yaml.")
+    var name: String
+
+    @Argument(help: "The tool to call.")
+    var tool: String
+
+    @Argument(help: "The arguments as a JSON object.")
+    var arguments: String = "{}"
+
+    func run() async throws {
+        try await reportingFailures {
+            let context = CLIContext()
+            let config = try context.loadConfig()
+            let server = try context.server(named: name, in: config)
+            guard let object = try? JSONDecoder().decode([String: Value].self, from: Data(arguments.utf8)) else {
+                throw CLIFailure("the arguments must be a JSON object, not: \(arguments.prefix(80))")
+            }
+            ProcessReaper.adoptOrphans()
+            let task = MCPServerTask(config: server, manager: OAuthManager.shared(home: context.home), environment: context.environment)
+            let answer = await MCPOperations(task: task).callTool(tool, arguments: object)
+            await task.shutdown()
+            print(answer)
+            if answer.hasPrefix("{\"error\"") { throw ExitCode.failure }
+        }
+    }
+}

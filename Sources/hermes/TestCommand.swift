@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import HermesMCP
+import HermesOAuth
+
+struct TestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Connect to an MCP server and list its tools.",
+        discussion: """
+            Uses the stored OAuth tokens (refreshing them when needed) but never starts a login:
+            a server that needs one is reported, with the command to run.
+
+            Examples:
+              hermes mcp test linear
+              hermes mcp test time --json
+            """
+    )
+
+    @Argument(help: "The server's name in config.yaml.")
+    var name: String
+
+    @Flag(name: .long, help: "Print the result as JSON.")
+    var json = false
+
+    func run() async throws {
+        try await reportingFailures {
+            let context = CLIContext()
+            let terminal = context.terminal
+            let config = try context.loadConfig()
+            let server = try context.server(named: name, in: config)
+            let manager = OAuthManager.shared(home: context.home)
+            ProcessReaper.adoptOrphans()
+            let task = MCPServerTask(config: server, manager: manager, environment: context.environment)
+            let transportText: String
+            switch server.transport {
+            case .http(let url), .sse(let url): transportText = "HTTP → \(url)"
+            case .stdio(let command, _): transportText = "stdio → \(command)"
+            case .none: transportText = "none"
+            }
+            let auth = server.usesOAuth ? "OAuth 2.1 PKCE" : (server.headers.isEmpty ? "none" : "headers")
+            if !json {
+                terminal.line()
+                terminal.line(terminal.paint("  Testing '\(name)'...", .cyan))
+                terminal.info("Transport: \(transportText)")
+                if server.usesOAuth || server.headers.isEmpty {
+                    terminal.info("Auth: \(auth)")
+                } else {
+                    for (key, value) in server.headers.sorted(by: { $0.key < $1.key })
+                    where key.lowercased().contains("key") || key.lowercased().contains("auth") {
+                        terminal.line("    \(key): \(value.count > 8 ? "\(value.prefix(4))***\(value.suffix(4))" : "***")")
+                    }
+                }
+            }
+            let start = Date()
+            do {
+                let connection = try await task.connection()
+                await task.shutdown()
+                let ms = Date().timeIntervalSince(start) * 1000
+                if json {
+                    let tools: [JSONValue] = connection.tools.map { .object(["name": .string($0.name), "description": .string($0.description ?? "")]) }
+                    print(JSONValue.object(["server": .string(name), "transport": .string(transportText), "auth": .string(auth),
+                                            "connected": .bool(true), "connect_ms": .int(Int64(ms.rounded())),
+                                            "protocol_version": .string(connection.protocolVersion), "tools": .array(tools)]).serialized(pretty: true))
+                    return
+                }
+                terminal.success("Connected (\(Int(ms.rounded()))ms)")
+                terminal.success("Tools discovered: \(connection.tools.count)")
+                if !connection.tools.isEmpty {
+                    terminal.line()
+                    for tool in connection.tools {
+                        let description = tool.description ?? ""
+                        let short = description.count > 55 ? String(description.prefix(55)) + "..." : description
+                        terminal.line("    \(ServerListing.pad(terminal.paint(tool.name, .green), 36)) \(short)")
+                    }
+                }
+                terminal.line()
+            } catch {
+                await task.shutdown()
+                let ms = Date().timeIntervalSince(start) * 1000
+                let reason = MCPErrors.isAuthFailure(error)
+                    ? "needs login: run `hermes mcp login \(name)` (\(error))" : Redaction.redact("\(error)")
+                if json {
+                    print(JSONValue.object(["server": .string(name), "transport": .string(transportText), "auth": .string(auth),
+                                            "connected": .bool(false), "connect_ms": .int(Int64(ms.rounded())),
+                                            "error": .string(reason)]).serialized(pretty: true))
+                } else {
+                    terminal.error("Connection failed (\(Int(ms.rounded()))ms): \(reason)")
+                }
+                throw CLIFailure("could not connect to '\(name)'")
+            }
+        }
+    }
+}
