@@ -8,7 +8,7 @@ import MCP
 /// `text/event-stream` reply (whose `data:` events are split out) is handed to the SDK's client.
 /// The SDK's own HTTP transport hangs on SSE replies on Linux and cannot reach IPv6 literals.
 public actor HTTPMCPTransport: Transport {
-    public nonisolated let logger = Logger(label: "hermes.mcp.http")
+    public nonisolated let logger = MCPLogging.quietLogger("hermes.mcp.http")
     let url: URL
     let headers: [String: String]
     let http: any HTTPTransport
@@ -63,17 +63,13 @@ public actor HTTPMCPTransport: Transport {
         } catch {
             throw MCPTransportError.unreachable("\(OAuthFailure.from(error))")
         }
-        logger.debug("POST \(url.absoluteString) → \(response.status) \(response.header("content-type") ?? "-") \(response.body.count) bytes")
         let challenge = response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) }
         switch response.status {
         case 200..<300:
             if let id = response.header("mcp-session-id") { sessionID = id }
             if response.status == 202 || response.body.isEmpty { return }
             if (response.header("content-type") ?? "").lowercased().contains("text/event-stream") {
-                for message in SSE.dataEvents(response.body) {
-                    logger.debug("event: \(String(decoding: message.prefix(300), as: UTF8.self))")
-                    continuation.yield(message)
-                }
+                for message in SSE.dataEvents(response.body) { continuation.yield(message) }
             } else {
                 continuation.yield(response.body)
             }

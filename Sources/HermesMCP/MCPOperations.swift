@@ -115,7 +115,7 @@ public struct MCPOperations: Sendable {
             return await answer(for: error, operation: operation, connection: nil, retry: body, timeout: timeout)
         }
         do {
-            return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)") { try await body(connection) })
+            return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: connection.lost) { try await body(connection) })
         } catch {
             return await answer(for: error, operation: operation, connection: connection, retry: body, timeout: timeout)
         }
@@ -130,7 +130,7 @@ public struct MCPOperations: Sendable {
             guard recovery.retry else { return needsReauth() }
             do {
                 let fresh = try await task.reconnect(after: connection?.generation ?? 0)
-                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)") { try await body(fresh) })
+                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: fresh.lost) { try await body(fresh) })
             } catch {
                 return MCPErrors.isAuthFailure(error) ? needsReauth() : Self.failure(error)
             }
@@ -138,7 +138,7 @@ public struct MCPOperations: Sendable {
         if MCPErrors.isSessionLost(error), let connection {
             do {
                 let fresh = try await task.reconnect(after: connection.generation)
-                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)") { try await body(fresh) })
+                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: fresh.lost) { try await body(fresh) })
             } catch {
                 return MCPErrors.isAuthFailure(error) ? needsReauth() : Self.failure(error)
             }

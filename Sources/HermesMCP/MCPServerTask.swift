@@ -13,6 +13,8 @@ public struct MCPConnection: Sendable {
     public let protocolVersion: String
     public let tools: [Tool]
     public let connectMilliseconds: Double
+    /// Returns when the connection is known to be gone (a stdio server exited); never for HTTP.
+    public let lost: @Sendable () async -> Void
 }
 
 /// The session of one configured server, with the reference's lifecycle: `connect` retries a
@@ -137,9 +139,11 @@ public actor MCPServerTask {
                     cursor = page.nextCursor
                 } while cursor != nil
             }
+            let stdio = transport as? StdioMCPTransport
             return MCPConnection(generation: generation, client: client, transport: transport, serverName: result.serverInfo.name,
                                  protocolVersion: result.protocolVersion, tools: tools,
-                                 connectMilliseconds: Date().timeIntervalSince(started) * 1000)
+                                 connectMilliseconds: Date().timeIntervalSince(started) * 1000,
+                                 lost: { if let stdio { await stdio.closed.wait() } else { await Task.never() } })
         } catch {
             await client.disconnect()
             await transport.disconnect()
@@ -148,18 +152,37 @@ public actor MCPServerTask {
     }
 }
 
-/// Runs `body` with a deadline. The work is abandoned (cancelled, not awaited) when the deadline
-/// passes: a request stuck where cancellation cannot reach must not hold the caller too.
-func withTimeout<T: Sendable>(_ seconds: Double, what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+/// Runs `body` with a deadline, and gives up early when `lost` returns (the connection died). The
+/// work is abandoned (cancelled, not awaited) then: a request stuck where cancellation cannot reach
+/// must not hold the caller too.
+func withTimeout<T: Sendable>(_ seconds: Double, what: String, lost: (@Sendable () async -> Void)? = nil,
+                              _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     let once = ResumeOnce<T>()
     return try await withCheckedThrowingContinuation { continuation in
         let work = Task {
             do { once.resume(continuation, .success(try await body())) } catch { once.resume(continuation, .failure(error)) }
         }
-        Task {
+        let timer = Task {
             try? await Task.sleep(nanoseconds: UInt64(max(seconds, 0.001) * 1e9))
             if once.resume(continuation, .failure(MCPErrors.TimedOut(what: what, seconds: seconds))) { work.cancel() }
         }
+        if let lost {
+            Task {
+                await lost()
+                if once.resume(continuation, .failure(MCPTransportError.closed("the server went away during \(what)"))) {
+                    work.cancel()
+                    timer.cancel()
+                }
+            }
+        }
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    /// Suspends until cancelled.
+    static func never() async {
+        let stream = AsyncStream<Void> { _ in }
+        for await _ in stream {}
     }
 }
 

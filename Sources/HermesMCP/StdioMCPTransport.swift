@@ -5,9 +5,12 @@ import MCP
 
 /// MCP over a child's stdin and stdout, one JSON message per line.
 public actor StdioMCPTransport: Transport {
-    public nonisolated let logger = Logger(label: "hermes.mcp.stdio")
+    public nonisolated let logger = MCPLogging.quietLogger("hermes.mcp.stdio")
     public nonisolated let process: StdioProcess
     private let stream: AsyncThrowingStream<Data, Swift.Error>
+    /// Signalled when the server closes its output (exit, crash): requests in flight then fail at
+    /// once instead of waiting for their timeout.
+    public nonisolated let closed = ClosedSignal()
 
     public init(process: StdioProcess) {
         self.process = process
@@ -16,6 +19,7 @@ public actor StdioMCPTransport: Transport {
         // A thread of its own reads lines until the child closes its stdout.
         let fd = process.output.fileDescriptor
         let command = process.command
+        let closed = self.closed
         Thread {
             var buffer: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 65536)
@@ -31,6 +35,7 @@ public actor StdioMCPTransport: Transport {
                 }
             }
             continuation.finish(throwing: MCPTransportError.closed("the stdio server '\(command)' closed its output"))
+            closed.fire()
         }.start()
     }
 
@@ -56,5 +61,32 @@ public actor StdioMCPTransport: Transport {
             return true
         }
         if !ok { throw MCPTransportError.closed("the stdio server '\(process.command)' is not reading its input") }
+    }
+}
+
+/// A one-shot signal that any number of tasks can wait for.
+public final class ClosedSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fired = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    public func fire() {
+        let toResume = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            fired = true
+            defer { waiters = [] }
+            return waiters
+        }
+        toResume.forEach { $0.resume() }
+    }
+
+    public func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = lock.withLock { () -> Bool in
+                if fired { return true }
+                waiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
     }
 }
