@@ -127,6 +127,8 @@ class Provider:
     async def exchange_refresh_token(self, client, refresh_token, scopes):
         if settings["rotate_refresh"]:
             refresh_tokens.pop(refresh_token.token, None)
+        if settings.get("revoke_access_on_refresh"):
+            access_tokens.clear()
         token = self._issue(client.client_id, scopes or refresh_token.scopes, refresh_token.resource,
                             keep_refresh=None if settings["rotate_refresh"] else refresh_token.token)
         return token
@@ -277,8 +279,7 @@ class FrontDoor:
             return await respond(send, 200, {"ok": True})
         if path == "/admin/end-sessions":
             # Forget every MCP session, as a restarted server would: old session ids get 404.
-            manager = getattr(self.mcp_app.state, "session_manager", None) if self.mcp_app else None
-            instances = getattr(manager, "_server_instances", None)
+            instances = getattr(MCP.session_manager, "_server_instances", None)
             if isinstance(instances, dict):
                 instances.clear()
             return await respond(send, 200, {"ok": True, "cleared": instances is not None})
@@ -363,7 +364,9 @@ def main():
                  "oidc-insert": "/.well-known/openid-configuration" + ISSUER_PATH,
                  "oidc-append": ISSUER_PATH + "/.well-known/openid-configuration"}
 
+    global MCP
     mcp = MCPServer(name="hermes-test-peer")
+    MCP = mcp
 
     @mcp.tool()
     def echo(text: str) -> str:

@@ -1,0 +1,168 @@
+import Foundation
+import HermesOAuth
+import HermesTestSupport
+import MCP
+import Testing
+@testable import HermesMCP
+
+/// A logged-in HERMES_HOME next to a real OAuth-protected MCP server (Python SDK), and a stdio
+/// server from the same SDK.
+struct RuntimeFixture {
+    let peer: OAuthPeer
+    let dir = TemporaryDirectory("hermes-runtime")
+    var home: HermesHome { HermesHome(path: dir.path) }
+    let manager: OAuthManager
+
+    init(arguments: [String] = [], settings: [String: Any] = [:], login: Bool = true) async throws {
+        peer = try OAuthPeer(arguments: arguments, settings: settings)
+        let python = try Peers.python
+        try dir.write("config.yaml", """
+            mcp_servers:
+              demo:
+                url: \(peer.mcpURL)
+                auth: oauth
+                timeout: 20
+                connect_timeout: 10
+              local:
+                command: \(python)
+                args: [\(Peers.script("stdio_server.py"))]
+                timeout: 20
+            """)
+        manager = OAuthManager(home: HermesHome(path: dir.path))
+        if login {
+            var env = ProcessInfo.processInfo.environment
+            for (k, v) in Peers.browser() { env[k] = v }
+            _ = try await manager.login("demo", interaction: LoginInteraction(browser: BrowserLauncher(environment: env), pasteFromTerminal: false) { _ in })
+        }
+    }
+
+    func task(_ name: String) throws -> MCPServerTask {
+        let config = try #require(try ConfigFile.load(home: home).server(named: name, environment: ProcessInfo.processInfo.environment))
+        return MCPServerTask(config: config, manager: manager)
+    }
+
+    func refreshes() async throws -> Int {
+        try await peer.log().filter { $0.path == "/token" && $0["grant_type"] == "refresh_token" }.count
+    }
+}
+
+func decode(_ answer: String) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any]) ?? [:]
+}
+
+@Suite(.timeLimit(.minutes(2))) struct RuntimeTests {
+    @Test(arguments: [false, true])
+    func theFiveOperationsOverHTTP(jsonResponses: Bool) async throws {
+        let f = try await RuntimeFixture(arguments: jsonResponses ? ["--json-response"] : [])
+        let task = try f.task("demo")
+        let ops = MCPOperations(task: task)
+        #expect(await ops.callTool("echo", arguments: ["text": "hi"]) == #"{"result": "hi"}"#)
+        #expect(await ops.callTool("add", arguments: ["a": 2, "b": 40]) == #"{"result": "42"}"#)
+        let resources = decode(await ops.listResources())["resources"] as? [[String: Any]]
+        #expect(resources?.first?["uri"] as? String == "hermes://greeting")
+        #expect(await ops.readResource("hermes://greeting") == #"{"result": "hello from the peer"}"#)
+        let prompts = decode(await ops.listPrompts())["prompts"] as? [[String: Any]]
+        #expect(prompts?.first?["name"] as? String == "summarize")
+        let prompt = decode(await ops.getPrompt("summarize", arguments: ["topic": "OAuth"]))
+        #expect("\(prompt["messages"] ?? "")".contains("Summarize OAuth in one line."))
+        let unknown = decode(await ops.callTool("nope", arguments: [:]))
+        #expect(unknown["error"] != nil && unknown["needs_reauth"] == nil)
+        await task.shutdown()
+    }
+
+    @Test func a401MidSessionIsRecoveredByOneRefreshAndOneRetry() async throws {
+        let f = try await RuntimeFixture()
+        let task = try f.task("demo")
+        let ops = MCPOperations(task: task)
+        #expect(await ops.callTool("echo", arguments: ["text": "before"]) == #"{"result": "before"}"#)
+        let first = try await task.connection().generation
+        try await f.peer.call("/revoke-access")
+        #expect(await ops.callTool("echo", arguments: ["text": "after"]) == #"{"result": "after"}"#)
+        #expect(try await f.refreshes() == 1)
+        #expect(try await task.connection().generation > first)
+        #expect(try await f.peer.log().filter { $0.path == "/authorize" }.count == 1)
+        await task.shutdown()
+    }
+
+    @Test func tokensAnotherProcessRefreshedArePickedUpWithoutALogin() async throws {
+        let f = try await RuntimeFixture(settings: ["revoke_access_on_refresh": true])
+        let task = try f.task("demo")
+        let ops = MCPOperations(task: task)
+        #expect(await ops.callTool("echo", arguments: ["text": "one"]) == #"{"result": "one"}"#)
+        // Another process spends the refresh token; the server drops the old access token.
+        let other = try run(Build.product("hermes-test-helper"), ["refresh", f.dir.path, "demo"])
+        #expect(other.stdout.hasPrefix("ok "), "\(other.stdout)\(other.stderr)")
+        #expect(await ops.callTool("echo", arguments: ["text": "two"]) == #"{"result": "two"}"#)
+        #expect(try await f.refreshes() == 1)
+        #expect(try await f.peer.log().filter { $0.path == "/authorize" }.count == 1)
+        await task.shutdown()
+    }
+
+    @Test func revokedTokensWithNoRecoveryGiveNeedsReauth() async throws {
+        let f = try await RuntimeFixture()
+        let task = try f.task("demo")
+        let ops = MCPOperations(task: task)
+        #expect(await ops.callTool("echo", arguments: ["text": "x"]) == #"{"result": "x"}"#)
+        try await f.peer.call("/revoke-all")
+        let answer = await ops.callTool("echo", arguments: ["text": "y"])
+        let object = decode(answer)
+        #expect(object["needs_reauth"] as? Bool == true)
+        #expect(object["server"] as? String == "demo")
+        #expect((object["error"] as? String)?.contains("hermes mcp login demo") == true)
+        #expect((object["error"] as? String)?.contains(f.home.path + "/mcp-tokens/") == true)
+        #expect(answer.hasPrefix(#"{"error": "MCP server 'demo' requires re-authentication."#))
+        // Nothing was deleted on the way.
+        #expect(TokenStore(home: f.home, serverName: "demo").tokens() != nil)
+        await task.shutdown()
+    }
+
+    @Test func aServerThatNeedsMoreScopeGivesNeedsReauth() async throws {
+        let f = try await RuntimeFixture()
+        let task = try f.task("demo")
+        let ops = MCPOperations(task: task)
+        try await f.peer.configure(["required_scope": "admin"])
+        let object = decode(await ops.callTool("echo", arguments: ["text": "x"]))
+        #expect(object["needs_reauth"] as? Bool == true)
+        await task.shutdown()
+    }
+
+    @Test func withoutTokensTheFirstConnectFailsFastWithNeedsReauth() async throws {
+        let f = try await RuntimeFixture(login: false)
+        let task = try f.task("demo")
+        let start = Date()
+        let object = decode(await MCPOperations(task: task).callTool("echo", arguments: ["text": "x"]))
+        #expect(object["needs_reauth"] as? Bool == true)
+        #expect(Date().timeIntervalSince(start) < 5)   // no backoff retries for an authorization failure
+        await task.shutdown()
+    }
+
+    @Test func anExpiredSessionIsReconnectedWithoutOAuth() async throws {
+        let f = try await RuntimeFixture()
+        let task = try f.task("demo")
+        let ops = MCPOperations(task: task)
+        #expect(await ops.callTool("echo", arguments: ["text": "a"]) == #"{"result": "a"}"#)
+        let first = try await task.connection().generation
+        try await f.peer.call("/end-sessions")
+        #expect(await ops.callTool("echo", arguments: ["text": "b"]) == #"{"result": "b"}"#)
+        #expect(try await task.connection().generation > first)   // a new session, not the old one
+        #expect(try await f.refreshes() == 0)
+        await task.shutdown()
+    }
+
+    @Test func aStdioServerThatCrashesIsRestarted() async throws {
+        let f = try await RuntimeFixture(login: false)
+        let task = try f.task("local")
+        let ops = MCPOperations(task: task)
+        #expect(await ops.callTool("add", arguments: ["a": 1, "b": 2]) == #"{"result": "3"}"#)
+        #expect(await ops.readResource("hermes://greeting") == #"{"result": "hello from stdio"}"#)
+        let before = try await task.connection()
+        let crashed = decode(await ops.callTool("crash", arguments: [:]))
+        #expect(crashed["error"] != nil && crashed["needs_reauth"] == nil)
+        #expect(await ops.callTool("echo", arguments: ["text": "back"]) == #"{"result": "back"}"#)
+        let after = try await task.connection()
+        #expect(after.generation > before.generation)
+        let pid = (after.transport as? StdioMCPTransport)?.process.pid ?? 0
+        await task.shutdown()
+        #expect(pid > 0 && kill(pid, 0) != 0)
+    }
+}
