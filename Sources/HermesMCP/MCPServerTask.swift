@@ -63,6 +63,9 @@ public actor MCPServerTask {
         return try await establish(retries: Self.initialRetries)
     }
 
+    /// How many connections were attempted so far (each try of each retry counts).
+    public var connectionAttempts: Int { generation }
+
     public func shutdown() async {
         isShutDown = true
         connecting?.cancel()

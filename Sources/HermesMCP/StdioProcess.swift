@@ -23,6 +23,7 @@ public final class StdioProcess: @unchecked Sendable {
     /// Starts `command` with `args`. `command` is looked up in the child environment's PATH.
     public static func spawn(command: String, args: [String], environment: [String: String],
                              stderrLog: String?) throws -> StdioProcess {
+        ignoreBrokenPipes
         guard let path = resolve(command, path: environment["PATH"]) else {
             throw SpawnError(description: "command not found: \(command)")
         }
@@ -131,6 +132,10 @@ public final class StdioProcess: @unchecked Sendable {
         }
         return hasExited
     }
+
+    /// Writing to a server that has just died must be an EPIPE error, not a SIGPIPE that kills
+    /// hermes. Process-wide, once; children get the default disposition back before exec.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     static func resolve(_ name: String, path: String?) -> String? {
         if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }

@@ -129,10 +129,10 @@ func decode(_ answer: String) -> [String: Any] {
     @Test func withoutTokensTheFirstConnectFailsFastWithNeedsReauth() async throws {
         let f = try await RuntimeFixture(login: false)
         let task = try f.task("demo")
-        let start = Date()
         let object = decode(await MCPOperations(task: task).callTool("echo", arguments: ["text": "x"]))
         #expect(object["needs_reauth"] as? Bool == true)
-        #expect(Date().timeIntervalSince(start) < 5)   // no backoff retries for an authorization failure
+        // An authorization failure is final: one attempt, no backoff retries.
+        #expect(await task.connectionAttempts == 1)
         await task.shutdown()
     }
 

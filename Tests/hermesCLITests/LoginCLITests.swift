@@ -129,3 +129,52 @@ import Testing
         #expect(result.stdout.contains("got:next-command-input"))
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct RuntimeCLITests {
+    let dir = TemporaryDirectory("hermes-runtime-cli")
+
+    @Test func testAndCallAgainstHTTPAndStdioServers() async throws {
+        let peer = try OAuthPeer()
+        let python = try Peers.python
+        try dir.write("config.yaml", """
+            mcp_servers:
+              demo:
+                url: \(peer.mcpURL)
+                auth: oauth
+              local:
+                command: \(python)
+                args: [\(Peers.script("stdio_server.py")), --marker, \(dir.path)]
+            """)
+        var env = Build.environment(home: dir.path)
+        for (k, v) in Peers.browser() { env[k] = v }
+        let hermes = Build.product("hermes")
+
+        let before = try run(hermes, ["mcp", "test", "demo"], environment: env)
+        #expect(before.status == 1)
+        #expect(before.stdout.contains("Connection failed") && before.stdout.contains("hermes mcp login demo"))
+        let needs = try run(hermes, ["mcp", "call", "demo", "echo", #"{"text":"hi"}"#], environment: env)
+        #expect(needs.status == 1 && needs.stdout.contains(#""needs_reauth": true"#))
+
+        #expect(try run(hermes, ["mcp", "login", "demo"], environment: env).status == 0)
+        let test = try run(hermes, ["mcp", "test", "demo"], environment: env)
+        #expect(test.status == 0, "\(test.stdout)\(test.stderr)")
+        for line in ["  Testing 'demo'...", "  Transport: HTTP → \(peer.mcpURL)", "  Auth: OAuth 2.1 PKCE", "  ✓ Tools discovered: 2"] {
+            #expect(test.stdout.contains(line), "missing \(line)")
+        }
+        #expect(test.stdout.contains("  ✓ Connected ("))
+        let json = try run(hermes, ["mcp", "test", "local", "--json"], environment: env)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["connected"] as? Bool == true)
+        #expect((object?["tools"] as? [[String: Any]])?.map { $0["name"] as? String } == ["echo", "add", "crash"])
+
+        let call = try run(hermes, ["mcp", "call", "demo", "echo", #"{"text":"hi"}"#], environment: env)
+        #expect(call.status == 0 && call.stdout == "{\"result\": \"hi\"}\n")
+        let local = try run(hermes, ["mcp", "call", "local", "add", #"{"a":2,"b":40}"#], environment: env)
+        #expect(local.status == 0 && local.stdout == "{\"result\": \"42\"}\n")
+        let bad = try run(hermes, ["mcp", "call", "local", "add", "not json"], environment: env)
+        #expect(bad.status == 1 && bad.stderr.contains("JSON object"))
+        // No stdio server outlives the command.
+        let left = try run("/usr/bin/env", ["pgrep", "-f", "--marker \(dir.path)"])
+        #expect(left.stdout.isEmpty)
+    }
+}
