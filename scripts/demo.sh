@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # hermes end to end with no account anywhere: installs what is missing, builds a release, starts a
 # local OAuth-protected MCP server (the official MCP Python SDK's authorization server, the same
-# one the tests use) on 127.0.0.1, and in a throw-away HERMES_HOME logs in with the browser step
-# automated, shows the result, refreshes, and logs out again. Stops the server at the end.
+# one the tests use) on 127.0.0.1 and a stdio server, and in a throw-away HERMES_HOME logs in with
+# the browser step automated, tests and calls both servers, and logs out. Stops everything at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -28,9 +28,9 @@ mcp_servers:
   demo:
     url: $url
     auth: oauth
-  time:
-    command: uvx
-    args: [mcp-server-time, --local-timezone, UTC]
+  local:
+    command: $python
+    args: [$PWD/Tests/PythonPeers/stdio_server.py]
 YAML
 
 # The "browser": fetches the authorization URL and follows its redirect, as a person approving would.
@@ -42,7 +42,15 @@ step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 echo "local OAuth-protected MCP server (MCP Python SDK) at $url"
 step hermes --version;           "$hermes" --version
 step hermes mcp list;            "$hermes" mcp list
+step hermes mcp call demo echo "'{\"text\":\"hi\"}'   # before any login"
+"$hermes" mcp call demo echo '{"text":"hi"}' || true
 step hermes mcp login demo;      "$hermes" mcp login demo
+step hermes mcp test demo;       "$hermes" mcp test demo
+step hermes mcp call demo echo "'{\"text\":\"hi\"}'"
+"$hermes" mcp call demo echo '{"text":"hi"}'
+step hermes mcp test local;      "$hermes" mcp test local
+step hermes mcp call local add "'{\"a\":2,\"b\":40}'"
+"$hermes" mcp call local add '{"a":2,"b":40}'
 step ls -l '$HERMES_HOME/mcp-tokens'; ls -l "$HERMES_HOME/mcp-tokens"
 step "python3 -c 'show the stored token file, secrets masked'"
 "$python" - "$HERMES_HOME/mcp-tokens/demo.json" <<'PY'
@@ -54,5 +62,7 @@ for key in ("access_token", "refresh_token"):
 print(json.dumps(data, indent=2, ensure_ascii=False))
 PY
 step hermes mcp logout demo;     "$hermes" mcp logout demo
-step hermes mcp remove time --yes; "$hermes" mcp remove time --yes
+step hermes mcp call demo echo "'{\"text\":\"hi\"}'   # after logout"
+"$hermes" mcp call demo echo '{"text":"hi"}' || true
+step hermes mcp remove local --yes; "$hermes" mcp remove local --yes
 step hermes mcp list;            "$hermes" mcp list
