@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `hermes mcp test` against hermes-agent 0.19.0's on the same servers (hermes-agent in its own venv,
+# .peers/agent, installed from PyPI on first use).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+python=$(scripts/peers.sh)
+if [ ! -x .peers/agent/bin/hermes ]; then
+  python3 -m venv .peers/agent
+  .peers/agent/bin/pip install -q --disable-pip-version-check "hermes-agent[mcp]==0.19.0"
+fi
+swift build -c release --product hermes >/dev/null
+echo "machine: $(nproc) cores, kernel $(uname -r), $(date -u +%Y-%m-%d)"
+exec "$python" bench/mcp_test_bench.py --hermes .build/release/hermes --agent .peers/agent/bin/hermes "$@"

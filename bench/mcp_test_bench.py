@@ -1,0 +1,89 @@
+"""`hermes mcp test` side by side with hermes-agent 0.19.0's, on the same servers and HERMES_HOME:
+the OAuth-protected HTTP server (tokens from a login done by hermes; hermes-agent reads the same
+files) and a stdio server, both on the official MCP Python SDK. Wall time and peak RSS per run.
+
+  python bench/mcp_test_bench.py --hermes .build/release/hermes --agent .peers/agent/bin/hermes [--runs 5]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def measure(cmd, env):
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    out, err = proc.communicate(timeout=120)
+    _, status, usage = os.wait4(proc.pid, 0) if False else (None, proc.returncode, None)
+    wall = (time.perf_counter() - start) * 1000
+    return wall, proc.returncode, out.decode(errors="replace") + err.decode(errors="replace")
+
+
+def run_with_rss(cmd, env):
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.execvpe(cmd[0], cmd, env)
+    _, status, usage = os.wait4(pid, 0)
+    return (time.perf_counter() - start) * 1000, os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--hermes", required=True)
+    p.add_argument("--agent", required=True)
+    p.add_argument("--runs", type=int, default=5)
+    args = p.parse_args()
+    server = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests/PythonPeers/oauth_server.py")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = server.stdout.readline()
+    info = json.loads(line[6:])
+    home = tempfile.mkdtemp(prefix="hermes-bench-")
+    with open(os.path.join(home, "config.yaml"), "w") as f:
+        f.write(f"""mcp_servers:
+  demo:
+    url: {info['mcp_url']}
+    auth: oauth
+  local:
+    command: {sys.executable}
+    args: [{os.path.join(ROOT, 'Tests/PythonPeers/stdio_server.py')}]
+""")
+    env = dict(os.environ, HERMES_HOME=home, BROWSER="curl -s -L -o /dev/null", NO_COLOR="1")
+    login = subprocess.run([args.hermes, "mcp", "login", "demo"], env=env, capture_output=True, text=True)
+    if login.returncode != 0:
+        raise SystemExit(login.stdout + login.stderr)
+    rows = []
+    try:
+        for name, binary in (("hermes", args.hermes), ("hermes-agent 0.19.0", args.agent)):
+            for server_name, label in (("demo", "HTTP + OAuth"), ("local", "stdio")):
+                walls, rss, ok = [], [], 0
+                for _ in range(args.runs):
+                    wall, code, peak = run_with_rss([binary, "mcp", "test", server_name], env)
+                    walls.append(wall)
+                    rss.append(peak)
+                    ok += code == 0
+                # One run with output kept, to show it really connected.
+                check = subprocess.run([binary, "mcp", "test", server_name], env=env, capture_output=True, text=True, timeout=120)
+                connected = "Connected" in check.stdout + check.stderr
+                rows.append((name, label, statistics.median(walls), max(rss), f"{ok}/{args.runs}", connected))
+    finally:
+        server.stdin.close()
+        server.wait(timeout=10)
+    print("| client | server | median wall ms | peak RSS MiB | exit 0 | connected |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]:.0f} | {r[3]:.1f} | {r[4]} | {'yes' if r[5] else 'no'} |")
+
+
+if __name__ == "__main__":
+    main()
