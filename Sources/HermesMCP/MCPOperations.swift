@@ -63,13 +63,10 @@ public struct MCPOperations: Sendable {
 
     public func listResources() async -> String {
         await perform("resources/list") { connection in
-            var all: [Resource] = []
-            var cursor: String?
-            repeat {
+            let all = try await allPages { cursor in
                 let page = try await connection.client.listResources(cursor: cursor)
-                all += page.resources
-                cursor = page.nextCursor
-            } while cursor != nil
+                return (page.resources, page.nextCursor)
+            }
             return ["resources": try Self.json(all)]
         }
     }
@@ -84,13 +81,10 @@ public struct MCPOperations: Sendable {
 
     public func listPrompts() async -> String {
         await perform("prompts/list") { connection in
-            var all: [Prompt] = []
-            var cursor: String?
-            repeat {
+            let all = try await allPages { cursor in
                 let page = try await connection.client.listPrompts(cursor: cursor)
-                all += page.prompts
-                cursor = page.nextCursor
-            } while cursor != nil
+                return (page.prompts, page.nextCursor)
+            }
             return ["prompts": try Self.json(all)]
         }
     }
@@ -171,6 +165,18 @@ public struct MCPOperations: Sendable {
     static func json<T: Encodable>(_ value: T) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
     }
+}
+
+/// Every item of a paginated MCP list, following `nextCursor` to the end.
+func allPages<Item>(_ fetch: (String?) async throws -> ([Item], String?)) async throws -> [Item] {
+    var all: [Item] = []
+    var cursor: String?
+    repeat {
+        let (items, next) = try await fetch(cursor)
+        all += items
+        cursor = next
+    } while cursor != nil
+    return all
 }
 
 /// JSON text laid out as Python's `json.dumps(..., ensure_ascii=False)` lays it out.

@@ -132,15 +132,13 @@ public actor MCPServerTask {
             if let http = transport as? HTTPMCPTransport { await http.setProtocolVersion(result.protocolVersion) }
             var tools: [Tool] = []
             if result.capabilities.tools != nil {
-                var cursor: String?
-                repeat {
-                    let pageCursor = cursor
-                    let page = try await withTimeout(config.connectTimeout, what: "listing the tools of '\(name)'") {
-                        try await client.listTools(cursor: pageCursor)
+                let (timeout, name) = (config.connectTimeout, self.name)
+                tools = try await allPages { cursor in
+                    let page = try await withTimeout(timeout, what: "listing the tools of '\(name)'") {
+                        try await client.listTools(cursor: cursor)
                     }
-                    tools += page.tools
-                    cursor = page.nextCursor
-                } while cursor != nil
+                    return (page.tools, page.nextCursor)
+                }
             }
             let stdio = transport as? StdioMCPTransport
             return MCPConnection(generation: generation, client: client, transport: transport, serverName: result.serverInfo.name,

@@ -44,6 +44,9 @@ from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOption
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer_tools  # noqa: E402
+
 SCOPES = ["read", "write", "admin"]
 
 settings = {
@@ -368,24 +371,7 @@ def main():
     mcp = MCPServer(name="hermes-test-peer")
     MCP = mcp
 
-    @mcp.tool()
-    def echo(text: str) -> str:
-        """Echo the text back."""
-        return text
-
-    @mcp.tool()
-    def add(a: int, b: int) -> int:
-        """Add two integers."""
-        return a + b
-
-    @mcp.resource("hermes://greeting", name="greeting", description="A fixed greeting")
-    def greeting() -> str:
-        return "hello from the peer"
-
-    @mcp.prompt()
-    def summarize(topic: str) -> str:
-        """Ask for a summary of a topic."""
-        return f"Summarize {topic} in one line."
+    peer_tools.register(mcp, "hello from the peer")
 
     mcp_app = mcp.streamable_http_app(streamable_http_path=MCP_PATH, json_response=args.json_response, host=args.host)
     provider = Provider()
