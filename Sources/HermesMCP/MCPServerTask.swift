@@ -31,6 +31,8 @@ public actor MCPServerTask {
     private var generation = 0
     private var isShutDown = false
     private var connecting: Task<MCPConnection, Error>?
+    /// The transport of a connection attempt in progress, so shutdown can stop its process too.
+    private var attempt: (any Transport)?
 
     /// Retries of a first connection that failed for a reason other than authorization.
     public static let initialRetries = 3
@@ -69,6 +71,10 @@ public actor MCPServerTask {
     public func shutdown() async {
         isShutDown = true
         connecting?.cancel()
+        if let attempt {
+            self.attempt = nil
+            await attempt.disconnect()
+        }
         if let old = current {
             current = nil
             await old.client.disconnect()
@@ -125,6 +131,12 @@ public actor MCPServerTask {
             throw MCPTransportError.unreachable("server '\(name)' has neither url nor command")
         }
         let client = Client(name: "hermes", version: HermesVersion.string)
+        attempt = transport
+        defer { attempt = nil }
+        if isShutDown {
+            await transport.disconnect()
+            throw ShutDown()
+        }
         do {
             let result = try await withTimeout(config.connectTimeout, what: "connecting to '\(name)'") {
                 try await client.connect(transport: transport)
