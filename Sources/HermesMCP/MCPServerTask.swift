@@ -34,15 +34,18 @@ public actor MCPServerTask {
     /// The transport of a connection attempt in progress, so shutdown can stop its process too.
     private var attempt: (any Transport)?
 
-    /// Retries of a first connection that failed for a reason other than authorization.
+    /// Retries of a connection that failed for a reason other than authorization.
     public static let initialRetries = 3
-    public static let backoff: [Double] = [1, 2, 4]
+    /// Seconds between them (the last value repeats).
+    let backoff: [Double]
 
-    public init(config: MCPServerConfig, manager: OAuthManager, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(config: MCPServerConfig, manager: OAuthManager, environment: [String: String] = ProcessInfo.processInfo.environment,
+                backoff: [Double] = [1, 2, 4]) {
         self.name = config.name
         self.config = config
         self.manager = manager
         self.environment = environment
+        self.backoff = backoff.isEmpty ? [1] : backoff
     }
 
     public struct ShutDown: Error, CustomStringConvertible {
@@ -102,7 +105,7 @@ public actor MCPServerTask {
             } catch {
                 // Authorization failures need a person; retrying would only repeat them.
                 if MCPErrors.isAuthFailure(error) || error is ShutDown || attempt >= retries { throw error }
-                let pause = Self.backoff[min(attempt, Self.backoff.count - 1)]
+                let pause = backoff[min(attempt, backoff.count - 1)]
                 attempt += 1
                 try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
             }

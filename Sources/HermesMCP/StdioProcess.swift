@@ -95,13 +95,15 @@ public final class StdioProcess: @unchecked Sendable {
         public let descendantsKilled: Int
     }
 
-    /// Stops the server and its descendants, waiting at most `grace` seconds at each step.
+    /// Stops the server and its descendants: close stdin (half a second to exit), SIGTERM the group
+    /// and wait at most `grace` seconds, then SIGKILL the group and every descendant, and reap.
     @discardableResult
     public func shutdown(grace: Double = 2) -> ShutdownReport {
         let descendants = ProcessTree.descendants(of: pid)
         try? input.close()
         var stage = ShutdownReport.Stage.stdinClosed
-        if !waitForExit(grace) {
+        // Most servers exit as soon as their input ends (the Python SDK's ignore SIGTERM until then).
+        if !waitForExit(min(grace, 0.5)) {
             stage = .terminated
             kill(-pid, SIGTERM)
             if !waitForExit(grace) {

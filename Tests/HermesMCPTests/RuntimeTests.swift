@@ -166,3 +166,47 @@ func decode(_ answer: String) -> [String: Any] {
         #expect(pid > 0 && kill(pid, 0) != 0)
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct ServerTaskTests {
+    func config(_ yaml: String) throws -> MCPServerConfig {
+        try #require(try ConfigFile(path: "/x", text: "mcp_servers:\n" + yaml).servers(environment: ProcessInfo.processInfo.environment).first)
+    }
+
+    @Test func mcpServerTimeFromPyPI() async throws {
+        let dir = TemporaryDirectory()
+        let bin = URL(fileURLWithPath: try Peers.python).deletingLastPathComponent().path
+        let task = MCPServerTask(config: try config("  time:\n    command: \(bin)/mcp-server-time\n    args: [--local-timezone, UTC]\n"),
+                                 manager: OAuthManager(home: HermesHome(path: dir.path)))
+        let connection = try await task.connection()
+        #expect(connection.tools.map(\.name).contains("get_current_time"))
+        let answer = decode(await MCPOperations(task: task).callTool("get_current_time", arguments: ["timezone": "UTC"]))
+        #expect("\(answer["result"] ?? "")".contains("UTC"), "\(answer)")
+        await task.shutdown()
+    }
+
+    @Test func aFailingFirstConnectIsRetriedWithBackoffThenReported() async throws {
+        let dir = TemporaryDirectory()
+        let task = MCPServerTask(config: try config("  broken:\n    command: false\n    connect_timeout: 5\n"),
+                                 manager: OAuthManager(home: HermesHome(path: dir.path)), backoff: [0.01])
+        let answer = decode(await MCPOperations(task: task).callTool("echo", arguments: [:]))
+        #expect((answer["error"] as? String)?.hasPrefix("MCP call failed:") == true)
+        #expect(answer["needs_reauth"] == nil)
+        #expect(await task.connectionAttempts == 1 + MCPServerTask.initialRetries)
+    }
+
+    @Test func shutdownWinsOverReconnect() async throws {
+        let dir = TemporaryDirectory()
+        let task = MCPServerTask(config: try config("  local:\n    command: \(try Peers.python)\n    args: [\(Peers.script("stdio_server.py"))]\n"),
+                                 manager: OAuthManager(home: HermesHome(path: dir.path)))
+        let first = try await task.connection()
+        await task.shutdown()
+        await #expect(throws: MCPServerTask.ShutDown.self) { try await task.reconnect(after: first.generation) }
+        await #expect(throws: MCPServerTask.ShutDown.self) { try await task.connection() }
+    }
+
+    @Test func errorTextIsRedacted() {
+        let text = Redaction.redact("failed: Authorization: Bearer abc.def-ghi token=s3cret&key=k1 sk-live_123 ghp_abcDEF password=hunter2")
+        for secret in ["abc.def-ghi", "s3cret", "k1", "sk-live_123", "ghp_abcDEF", "hunter2"] { #expect(!text.contains(secret)) }
+        #expect(text.contains("[REDACTED]"))
+    }
+}
