@@ -178,3 +178,72 @@ import Testing
         #expect(left.stdout.isEmpty)
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct StatusAndReauthCLITests {
+    let dir = TemporaryDirectory("hermes-status")
+
+    func setUp() throws -> (OAuthPeer, [String: String]) {
+        let peer = try OAuthPeer()
+        try dir.write("config.yaml", """
+            mcp_servers:
+              one:
+                url: \(peer.mcpURL)
+                auth: oauth
+              two:
+                url: \(peer.mcpURL)
+                auth: oauth
+              plain:
+                command: echo
+            """)
+        var env = Build.environment(home: dir.path)
+        for (k, v) in Peers.browser() { env[k] = v }
+        return (peer, env)
+    }
+
+    @Test func statusShowsStateWithoutSecrets() throws {
+        let (peer, env) = try setUp()
+        defer { peer.stop() }
+        let hermes = Build.product("hermes")
+        let login = try run(hermes, ["mcp", "login", "one"], environment: env)
+        #expect(login.status == 0, "\(login.stdout)\(login.stderr)")
+        let tokens = try #require(TokenStore(home: HermesHome(path: dir.path), serverName: "one").tokens())
+        let status = try run(hermes, ["mcp", "status"], environment: env)
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("  ✓ Tokens: \(Secret.mask(tokens.accessToken)) — expires in"))
+        #expect(status.stdout.contains("refresh token held") && status.stdout.contains("scope: read write"))
+        #expect(status.stdout.contains("Registration: dynamic") && status.stdout.contains("Issuer: http://127.0.0.1:"))
+        #expect(status.stdout.contains("No tokens: run `hermes mcp login two`"))
+        #expect(!status.stdout.contains("plain"))
+        #expect(!status.stdout.contains(tokens.accessToken) && !status.stdout.contains(tokens.refreshToken!))
+        let json = try run(hermes, ["mcp", "status", "one", "--json"], environment: env)
+        let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(rows?.first?["refresh_token_held"] as? Bool == true)
+        #expect(rows?.first?["access_token"] as? String == Secret.mask(tokens.accessToken))
+    }
+
+    @Test func statusWatchPrintsAnotherProcessesRefresh() throws {
+        let (peer, env) = try setUp()
+        defer { peer.stop() }
+        #expect(try run(Build.product("hermes"), ["mcp", "login", "one"], environment: env).status == 0)
+        let watcher = try Interactive(Build.product("hermes"), ["mcp", "status", "--watch"], environment: env)
+        #expect(watcher.read(until: "Watching"))
+        let refresh = try run(Build.product("hermes-test-helper"), ["refresh", dir.path, "one"])
+        #expect(refresh.stdout.hasPrefix("ok "))
+        #expect(watcher.read(until: "  one  updated  expires in"), "\(watcher.output)")
+        kill(watcher.process.processIdentifier, SIGTERM)
+        _ = watcher.finish()
+    }
+
+    @Test func reauthOneOrAll() throws {
+        let (peer, env) = try setUp()
+        defer { peer.stop() }
+        let hermes = Build.product("hermes")
+        let none = try run(hermes, ["mcp", "reauth"], environment: env)
+        #expect(none.status == 1 && none.stdout.contains("Specify a server name, or use --all"))
+        let all = try run(hermes, ["mcp", "reauth", "--all"], environment: env)
+        #expect(all.status == 0, "\(all.stdout)\(all.stderr)")
+        #expect(all.stdout.contains("Re-authenticated 2/2 server(s)"))
+        let one = try run(hermes, ["mcp", "reauth", "two"], environment: env)
+        #expect(one.status == 0 && one.stdout.contains("Authenticated — tokens stored for 'two'"))
+    }
+}

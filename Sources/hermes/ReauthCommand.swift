@@ -1,0 +1,60 @@
+import ArgumentParser
+import HermesOAuth
+
+struct ReauthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reauth",
+        abstract: "Log in again to one OAuth server, or to all of them in turn.",
+        discussion: """
+            Like `login`, one server after another with --all. The previous tokens stay until each new
+            login succeeds.
+
+            Examples:
+              hermes mcp reauth linear
+              hermes mcp reauth --all
+            """
+    )
+
+    @Argument(help: "The server's name in config.yaml.")
+    var name: String?
+
+    @Flag(name: .long, help: "Every server with `auth: oauth` and a URL, in config order.")
+    var all = false
+
+    func run() async throws {
+        try await reportingFailures {
+            let context = CLIContext()
+            let terminal = context.terminal
+            let config = try context.loadConfig()
+            let names: [String]
+            if all {
+                names = config.servers(environment: context.environment).filter { $0.usesOAuth && $0.url != nil }.map(\.name)
+                if names.isEmpty {
+                    terminal.info("No OAuth-based MCP servers found in config.")
+                    return
+                }
+            } else if let name {
+                names = [name]
+            } else {
+                terminal.error("Specify a server name, or use --all to re-auth every OAuth server.")
+                throw CLIFailure("no server named")
+            }
+            var ok = 0
+            for name in names {
+                let server = try context.oauthServer(try context.server(named: name, in: config))
+                terminal.line()
+                terminal.info("Starting OAuth flow for '\(name)'...")
+                do {
+                    let report = try await OAuthProvider(server: server, home: context.home).login(interaction: .terminal())
+                    terminal.success("Authenticated — tokens stored for '\(name)'")
+                    terminal.info(TokenSummary.describe(report.tokens))
+                    ok += 1
+                } catch {
+                    terminal.error("Authentication failed: \(error)")
+                }
+            }
+            if all { terminal.info("Re-authenticated \(ok)/\(names.count) server(s)") }
+            if ok < names.count { throw CLIFailure("\(names.count - ok) of \(names.count) login(s) failed") }
+        }
+    }
+}
