@@ -151,11 +151,11 @@ import HermesTestSupport
 
     @Test func anotherProcessesLockBlocksUntilReleased() throws {
         let path = dir.file("srv.lock")
-        let p = try holder(path, seconds: 1.0)
+        let p = try holder(path, seconds: 3.0)
         let lock = try FileLock(path: path)
         #expect(try lock.tryLock() == false)
         #expect(throws: FileLock.Timeout.self) { try lock.lock(timeout: 0.2) }
-        // The holder lets go after a second; a patient waiter then gets it.
+        // The holder lets go after three seconds; a patient waiter then gets it.
         try lock.lock(timeout: 10)
         #expect(lock.isHeld)
         p.waitUntilExit()
