@@ -140,8 +140,12 @@ public actor MCPServerTask {
             await transport.disconnect()
             throw ShutDown()
         }
+        // A stdio server that exits during the handshake fails it at once.
+        let stdio = transport as? StdioMCPTransport
+        var lost: (@Sendable () async -> Void)?
+        if let signal = stdio?.closed { lost = { await signal.wait() } }
         do {
-            let result = try await withTimeout(config.connectTimeout, what: "connecting to '\(name)'") {
+            let result = try await withTimeout(config.connectTimeout, what: "connecting to '\(name)'", lost: lost) {
                 try await client.connect(transport: transport)
             }
             if let http = transport as? HTTPMCPTransport { await http.setProtocolVersion(result.protocolVersion) }
@@ -155,11 +159,10 @@ public actor MCPServerTask {
                     return (page.tools, page.nextCursor)
                 }
             }
-            let stdio = transport as? StdioMCPTransport
             return MCPConnection(generation: generation, client: client, transport: transport, serverName: result.serverInfo.name,
                                  protocolVersion: result.protocolVersion, tools: tools,
                                  connectMilliseconds: Date().timeIntervalSince(started) * 1000,
-                                 lost: { if let stdio { await stdio.closed.wait() } else { await Task.never() } })
+                                 lost: lost ?? { await Task.never() })
         } catch {
             await client.disconnect()
             await transport.disconnect()

@@ -247,3 +247,63 @@ import Testing
         #expect(one.status == 0 && one.stdout.contains("Authenticated — tokens stored for 'two'"))
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct AddCLITests {
+    let dir = TemporaryDirectory("hermes-add")
+
+    @Test func addingHTTPAndStdioServersWithoutATerminal() async throws {
+        let peer = try OAuthPeer()
+        defer { peer.stop() }
+        var env = Build.environment(home: dir.path)
+        for (k, v) in Peers.browser() { env[k] = v }
+        let hermes = Build.product("hermes")
+        let python = try Peers.python
+
+        let oauth = try run(hermes, ["mcp", "add", "demo", "--url", peer.mcpURL, "--auth", "oauth", "--tools", "echo"], environment: env)
+        #expect(oauth.status == 0, "\(oauth.stdout)\(oauth.stderr)")
+        #expect(oauth.stdout.contains("Connected! Found 2 tool(s) from 'demo':"))
+        #expect(oauth.stdout.contains("✓ Saved 'demo' to"))
+        #expect(oauth.stdout.contains("(1/2 tools enabled)"))
+        // The login really produced tokens.
+        #expect(TokenStore(home: HermesHome(path: dir.path), serverName: "demo").tokens() != nil)
+
+        let stdio = try run(hermes, ["mcp", "add", "local", "--command", python, "--args", Peers.script("stdio_server.py"), "--env", "DEBUG=1"], environment: env)
+        #expect(stdio.status == 0 && stdio.stdout.contains("(3/3 tools enabled)"), "\(stdio.stdout)\(stdio.stderr)")
+
+        let config = try ConfigFile.load(home: HermesHome(path: dir.path))
+        let demo = try #require(config.server(named: "demo", environment: [:]))
+        #expect(demo.usesOAuth && demo.tools.include == ["echo"] && demo.enabled)
+        let local = try #require(config.server(named: "local", environment: [:]))
+        #expect(local.env == ["DEBUG": "1"] && local.tools.include == nil && local.args == [Peers.script("stdio_server.py")])
+
+        // Existing name: no overwrite without --yes.
+        let again = try run(hermes, ["mcp", "add", "local", "--command", python], environment: env)
+        #expect(again.status == 1 && again.stdout.contains("Cancelled."))
+
+        // Unreachable: not saved, unless --yes (then saved disabled).
+        let down = try run(hermes, ["mcp", "add", "down", "--command", "false"], environment: env)
+        #expect(down.status == 1 && down.stdout.contains("Failed to connect"))
+        #expect(try ConfigFile.load(home: HermesHome(path: dir.path)).rawServer(named: "down") == nil)
+        let saved = try run(hermes, ["mcp", "add", "down", "--command", "false", "--yes"], environment: env)
+        #expect(saved.status == 0 && saved.stdout.contains("Saved 'down' to config (disabled)"))
+        #expect(try ConfigFile.load(home: HermesHome(path: dir.path)).server(named: "down", environment: [:])?.enabled == false)
+    }
+
+    @Test func badInputIsRefusedWithTheReferenceMessages() throws {
+        let hermes = Build.product("hermes")
+        let env = Build.environment(home: dir.path)
+        let cases: [([String], String)] = [
+            (["mcp", "add", "x"], "Must specify --url <endpoint>, --command <cmd>, or --preset <name>"),
+            (["mcp", "add", "x", "--url", "http://127.0.0.1:9/mcp", "--env", "A=1"], "--env is only supported for stdio MCP servers"),
+            (["mcp", "add", "x", "--command", "cat", "--env", "BAD-NAME=1"], "Invalid --env variable name 'BAD-NAME'"),
+            (["mcp", "add", "x", "--command", "cat", "--env", "NOVALUE"], "Invalid --env value 'NOVALUE' (expected KEY=VALUE)"),
+            (["mcp", "add", "x", "--preset", "nope"], "Unknown MCP preset: nope"),
+        ]
+        for (args, message) in cases {
+            let result = try run(hermes, args, environment: env)
+            #expect(result.status == 1)
+            #expect((result.stdout + result.stderr).contains(message), "\(args): \(result.stdout)\(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("config.yaml")))
+    }
+}

@@ -108,6 +108,31 @@ public enum DotEnv {
         return merged
     }
 
+    /// Sets `key` in the `.env` file at `path` (0600, written atomically): the line that assigns it
+    /// is replaced, other lines (comments included) are kept, a missing key is appended.
+    public static func set(path: String, key: String, value: String) throws {
+        let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+        let line = "\(key)=\"\(escaped)\""
+        var lines = existing.isEmpty ? [] : existing.components(separatedBy: "\n")
+        if lines.last == "" { lines.removeLast() }
+        var replaced = false
+        for (i, l) in lines.enumerated() {
+            var t = l.trimmingCharacters(in: .whitespaces)
+            if t.hasPrefix("export ") { t = String(t.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+            if t.hasPrefix(key + "=") || t.hasPrefix(key + " =") {
+                lines[i] = line
+                replaced = true
+            }
+        }
+        if !replaced { lines.append(line) }
+        let directory = (path as NSString).deletingLastPathComponent
+        try TokenStore.makeDirectory(directory, mode: 0o700, tighten: false)
+        try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), directory: directory,
+                             name: (path as NSString).lastPathComponent, mode: 0o600)
+    }
+
     public static func isValidKey(_ key: String) -> Bool {
         guard let first = key.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
             return false

@@ -1,0 +1,227 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import HermesMCP
+import HermesOAuth
+
+struct AddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add an MCP server: connect (logging in when it uses OAuth), pick its tools, save.",
+        discussion: """
+            Discovery comes first: hermes connects, runs the OAuth login when the server needs one,
+            lists the tools and asks which to enable, then saves. Without a terminal it never asks:
+            all tools are enabled unless --tools says otherwise, and a server that cannot be reached
+            is not saved unless --yes.
+
+            Examples:
+              hermes mcp add linear --url https://mcp.linear.app/mcp --auth oauth
+              hermes mcp add github --url https://api.githubcopilot.com/mcp/ --auth header
+              hermes mcp add time --command uvx --args mcp-server-time --local-timezone UTC --all-tools
+              hermes mcp add fs --command npx --args -y @modelcontextprotocol/server-filesystem /tmp --tools read_file
+            """
+    )
+
+    @Argument(help: "The name to save the server under.")
+    var name: String
+    @Option(help: "The server's streamable-HTTP endpoint.") var url: String?
+    @Option(help: "The command of a stdio server.") var command: String?
+    @Option(parsing: .upToNextOption, help: "Arguments of the stdio command.") var args: [String] = []
+    @Option(help: "oauth or header.") var auth: String?
+    @Option(help: "A known server: codex.") var preset: String?
+    @Option(parsing: .singleValue, help: "KEY=VALUE for a stdio server's environment (repeatable).") var env: [String] = []
+    @Option(parsing: .singleValue, help: "Name=Value HTTP header (repeatable).") var header: [String] = []
+    @Option(help: "Pre-registered OAuth client id.") var clientId: String?
+    @Option(help: "Pre-registered OAuth client secret.") var clientSecret: String?
+    @Option(help: "OAuth scope to request.") var scope: String?
+    @Option(help: "Fixed OAuth callback port.") var redirectPort: Int?
+    @Option(help: "Seconds allowed for connecting.") var connectTimeout: Double?
+    @Option(help: "Comma-separated tools to enable.") var tools: String?
+    @Flag(help: "Enable every tool without asking.") var allTools = false
+    @Flag(name: [.short, .long], help: "Answer yes: overwrite, and save even when the server cannot be reached (disabled).") var yes = false
+
+    func run() async throws {
+        try await reportingFailures {
+            let context = CLIContext()
+            let terminal = context.terminal
+            let interactive = isatty(STDIN_FILENO) == 1
+
+            var entry: [ConfigPair] = []
+            var environment: [ConfigPair] = []
+            for item in env {
+                guard let eq = item.firstIndex(of: "=") else { throw CLIFailure("Invalid --env value '\(item)' (expected KEY=VALUE)") }
+                let key = String(item[..<eq])
+                if key.isEmpty { throw CLIFailure("Invalid --env value '\(item)' (missing variable name)") }
+                guard DotEnv.isValidKey(key) else { throw CLIFailure("Invalid --env variable name '\(key)'") }
+                environment.append(ConfigPair(key: key, value: .string(String(item[item.index(after: eq)...]))))
+            }
+            var command = self.command, args = self.args
+            if let preset, url == nil, command == nil {
+                guard preset == "codex" else { throw CLIFailure("Unknown MCP preset: \(preset)") }
+                command = "codex"
+                args = ["mcp-server"]
+            }
+            if url != nil, !environment.isEmpty {
+                throw CLIFailure("--env is only supported for stdio MCP servers (--command or stdio presets)")
+            }
+            if let url {
+                entry.append(ConfigPair(key: "url", value: .string(url)))
+            } else if let command {
+                entry.append(ConfigPair(key: "command", value: .string(command)))
+                if !args.isEmpty { entry.append(ConfigPair(key: "args", value: .list(args.map(ConfigValue.string)))) }
+                if !environment.isEmpty { entry.append(ConfigPair(key: "env", value: .map(environment))) }
+            } else {
+                terminal.error("Must specify --url <endpoint>, --command <cmd>, or --preset <name>")
+                terminal.info("hermes mcp add <name> --url https://mcp.example.com/mcp --auth oauth")
+                terminal.info("hermes mcp add <name> --command npx --args -y @some/mcp-server")
+                terminal.info("hermes mcp add <name> --preset codex")
+                throw CLIFailure("no transport given")
+            }
+
+            let existing = try context.loadConfig()
+            if existing.rawServer(named: name) != nil, !yes {
+                if !interactive || !terminal.confirm("Server '\(name)' already exists. Overwrite?", default: false) {
+                    terminal.info("Cancelled.")
+                    throw CLIFailure("'\(name)' already exists (use --yes to overwrite)")
+                }
+            }
+
+            var headers: [ConfigPair] = []
+            for item in header {
+                guard let eq = item.firstIndex(of: "="), eq != item.startIndex else { throw CLIFailure("Invalid --header '\(item)' (expected Name=Value)") }
+                headers.append(ConfigPair(key: String(item[..<eq]), value: .string(String(item[item.index(after: eq)...]))))
+            }
+            if url != nil, auth?.lowercased() == "header", !headers.contains(where: { $0.key.lowercased() == "authorization" }) {
+                let key = "MCP_" + name.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+                    .trimmingCharacters(in: CharacterSet(charactersIn: "_")) + "_API_KEY"
+                let dotenv = (try? DotEnv.load(path: context.home.envPath, environment: [:])) ?? [:]
+                if dotenv[key] != nil {
+                    terminal.success("\(key): already configured")
+                } else {
+                    guard interactive, let secret = Self.readSecret("  API key / Bearer token: "), !secret.isEmpty else {
+                        throw CLIFailure("header auth needs the key: run on a terminal, or pass --header Authorization='Bearer ...'")
+                    }
+                    var value = secret.trimmingCharacters(in: .whitespaces)
+                    if value.lowercased().hasPrefix("bearer ") { value = String(value.dropFirst(7)) }
+                    try DotEnv.set(path: context.home.envPath, key: key, value: value)
+                    terminal.success("Saved to \(context.home.display())/.env as \(key)")
+                }
+                headers.append(ConfigPair(key: "Authorization", value: .string("Bearer ${\(key)}")))
+            }
+            if !headers.isEmpty { entry.append(ConfigPair(key: "headers", value: .map(headers))) }
+            if url != nil, auth?.lowercased() == "oauth" {
+                entry.append(ConfigPair(key: "auth", value: .string("oauth")))
+                var oauth: [ConfigPair] = []
+                if let clientId { oauth.append(ConfigPair(key: "client_id", value: .string(clientId))) }
+                if let clientSecret { oauth.append(ConfigPair(key: "client_secret", value: .string(clientSecret))) }
+                if let scope { oauth.append(ConfigPair(key: "scope", value: .string(scope))) }
+                if let redirectPort { oauth.append(ConfigPair(key: "redirect_port", value: .scalar(String(redirectPort)))) }
+                if !oauth.isEmpty { entry.append(ConfigPair(key: "oauth", value: .map(oauth))) }
+            }
+            if let connectTimeout { entry.append(ConfigPair(key: "connect_timeout", value: .scalar(String(connectTimeout)))) }
+
+            // Probe with the entry as it would be saved (interpolated the same way).
+            let raw = ConfigValue.map(entry)
+            let probeConfig = MCPServerConfig(name: name, raw: Interpolation.expand(raw, environment: context.environment))
+            terminal.line()
+            terminal.line(terminal.paint("  Connecting to '\(name)'...", .cyan))
+            let manager = OAuthManager.shared(home: context.home)
+            ProcessReaper.adoptOrphans()
+            var task = MCPServerTask(config: probeConfig, manager: manager, environment: context.environment, backoff: [1])
+            var connection: MCPConnection?
+            var failure: String?
+            do {
+                connection = try await task.connection()
+            } catch {
+                if probeConfig.usesOAuth, MCPErrors.isAuthFailure(error) {
+                    // The server needs a login: run it now, then connect again.
+                    terminal.info("Starting OAuth flow for '\(name)'...")
+                    do {
+                        _ = try await OAuthProvider(server: try OAuthServer(config: probeConfig), home: context.home).login(interaction: .terminal())
+                        await task.shutdown()
+                        task = MCPServerTask(config: probeConfig, manager: manager, environment: context.environment, backoff: [1])
+                        connection = try await task.connection()
+                    } catch {
+                        failure = "\(error)"
+                    }
+                } else {
+                    failure = Redaction.redact("\(error)")
+                }
+            }
+            await task.shutdown()
+
+            guard let connection else {
+                terminal.error("Failed to connect: \(failure ?? "unknown error")")
+                let save = yes || (interactive && terminal.confirm("Save config anyway (you can test later)?", default: false))
+                guard save else { throw CLIFailure("'\(name)' was not saved") }
+                try ConfigFile.update(home: context.home) { file in
+                    try file.setServer(named: name, .map(entry + [ConfigPair(key: "enabled", value: .scalar("false"))]))
+                }
+                terminal.success("Saved '\(name)' to config (disabled)")
+                terminal.info("Fix the issue, then: hermes mcp test \(name)")
+                return
+            }
+
+            let names = connection.tools.map(\.name)
+            var enabled = names
+            if !names.isEmpty {
+                terminal.line()
+                terminal.line("  Connected! Found \(names.count) tool(s) from '\(name)':")
+                for tool in connection.tools {
+                    let d = tool.description ?? ""
+                    terminal.line("    \(ServerListing.pad(tool.name, 40)) \(d.count > 60 ? String(d.prefix(60)) + "…" : d)")
+                }
+                if let tools {
+                    let wanted = tools.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    let unknown = wanted.filter { !names.contains($0) }
+                    if !unknown.isEmpty { throw CLIFailure("unknown tool(s): \(unknown.joined(separator: ", ")) (available: \(names.joined(separator: ", ")))") }
+                    enabled = names.filter { wanted.contains($0) }
+                } else if interactive, !allTools, !yes {
+                    print(terminal.paint("  Enable all \(names.count) tools? [Y/n/select]: ", .yellow), terminator: "")
+                    fflush(nil)
+                    let answer = (readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+                    if answer == "n" || answer == "no" {
+                        terminal.info("Cancelled — server not saved.")
+                        throw CLIFailure("'\(name)' was not saved")
+                    }
+                    if answer == "s" || answer == "select" {
+                        print("  Tools to enable (comma-separated): ", terminator: "")
+                        fflush(nil)
+                        let picked = (readLine() ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                        enabled = names.filter { picked.contains($0) }
+                        if enabled.isEmpty {
+                            terminal.info("No tools selected — server not saved.")
+                            throw CLIFailure("'\(name)' was not saved")
+                        }
+                    }
+                }
+            } else {
+                terminal.info("Server connected but reported no tools.")
+            }
+            var saved = entry
+            if enabled.count < names.count {
+                saved.append(ConfigPair(key: "tools", value: .map([ConfigPair(key: "include", value: .list(enabled.map(ConfigValue.string)))])))
+            }
+            saved.append(ConfigPair(key: "enabled", value: .scalar("true")))
+            try ConfigFile.update(home: context.home) { file in try file.setServer(named: name, .map(saved)) }
+            terminal.success("Saved '\(name)' to \(context.home.display())/config.yaml (\(enabled.count)/\(names.count) tools enabled)")
+            terminal.info("Start a new session to use these tools.")
+        }
+    }
+
+    /// Reads a line from the terminal without echoing it.
+    static func readSecret(_ prompt: String) -> String? {
+        print(prompt, terminator: "")
+        fflush(nil)
+        var old = termios()
+        tcgetattr(STDIN_FILENO, &old)
+        var quiet = old
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet)
+        defer {
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &old)
+            print()
+        }
+        return readLine()
+    }
+}
