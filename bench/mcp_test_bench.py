@@ -11,31 +11,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from benchlib import run_with_rss
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def measure(cmd, env):
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    out, err = proc.communicate(timeout=120)
-    _, status, usage = os.wait4(proc.pid, 0) if False else (None, proc.returncode, None)
-    wall = (time.perf_counter() - start) * 1000
-    return wall, proc.returncode, out.decode(errors="replace") + err.decode(errors="replace")
-
-
-def run_with_rss(cmd, env):
-    start = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:
-        devnull = os.open(os.devnull, os.O_RDWR)
-        os.dup2(devnull, 0)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        os.execvpe(cmd[0], cmd, env)
-    _, status, usage = os.wait4(pid, 0)
-    return (time.perf_counter() - start) * 1000, os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
 
 
 def main():
