@@ -85,9 +85,6 @@ public final class StdioProcess: @unchecked Sendable {
         }
     }
 
-    /// The server and everything it started, as the kernel lists them now.
-    public var processTree: [pid_t] { [pid] + ProcessTree.descendants(of: pid) }
-
     public struct ShutdownReport: Sendable, Equatable {
         /// How the server went: closing stdin was enough, SIGTERM was needed, or SIGKILL.
         public enum Stage: String, Sendable { case stdinClosed = "stdin closed", terminated = "SIGTERM", killed = "SIGKILL" }

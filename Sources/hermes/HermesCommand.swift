@@ -32,7 +32,7 @@ struct HermesCommand: AsyncParsableCommand {
 
 /// Where the CLI reads and writes: `$HERMES_HOME` or `~/.hermes`, and the environment that
 /// `${VAR}` references resolve against (the process environment with `.env` over it).
-struct CLIContext {
+final class CLIContext {
     let home: HermesHome
     let terminal = Terminal.shared
 
@@ -40,7 +40,8 @@ struct CLIContext {
         home = HermesHome.resolve()
     }
 
-    var environment: [String: String] { DotEnv.mergedEnvironment(home: home) }
+    /// Read once per command, and only by commands that expand `${VAR}`.
+    lazy var environment: [String: String] = DotEnv.mergedEnvironment(home: home)
 
     func loadConfig() throws -> ConfigFile {
         do { return try ConfigFile.load(home: home) } catch { throw CLIFailure(error.description) }

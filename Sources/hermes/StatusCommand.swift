@@ -78,12 +78,13 @@ struct StatusRow {
         case .missing: tokens = nil; corrupt = nil
         }
         let metadata = store.readMetadata().value
-        issuer = metadata?.issuer ?? store.readClient().value?.issuer
+        let client = store.readClient().value
+        issuer = metadata?.issuer ?? client?.issuer
         if server.oauth.clientID != nil {
             registration = "pre-registered"
         } else if server.oauth.clientMetadataURL != nil, metadata?.clientIDMetadataDocumentSupported == true {
             registration = "client-id-metadata-document"
-        } else if store.readClient().value != nil {
+        } else if client != nil {
             registration = "dynamic"
         } else {
             registration = "none yet"
