@@ -52,7 +52,9 @@ let package = Package(
             dependencies: [
                 "HermesOAuth",
                 "HermesMCP",
+                "CHermesShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
         // A small program the tests start as a separate process (concurrent writers, lock holders).
@@ -83,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "hermesCLITests",
-            dependencies: ["HermesOAuth", "HermesTestSupport"]
+            dependencies: ["hermes", "HermesOAuth", "HermesTestSupport"]
         ),
     ]
 )

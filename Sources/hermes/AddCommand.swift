@@ -127,28 +127,44 @@ struct AddCommand: AsyncParsableCommand {
             terminal.line(terminal.paint("  Connecting to '\(name)'...", .cyan))
             let manager = OAuthManager.shared(home: context.home)
             ProcessReaper.adoptOrphans()
-            var task = MCPServerTask(config: probeConfig, manager: manager, environment: context.environment, backoff: [1])
             var connection: MCPConnection?
             var failure: String?
+            let home = context.home
+            let login: @Sendable () async throws -> Void = {
+                _ = try await Spinner.around("Logging in to '\(name)'…") { spinner in
+                    try await OAuthProvider(server: try OAuthServer(config: probeConfig), home: home)
+                        .login(interaction: .terminal(spinner: spinner))
+                }
+            }
             do {
-                connection = try await task.connection()
+                connection = try await Self.connect(probeConfig, manager: manager, environment: context.environment)
             } catch {
                 if probeConfig.usesOAuth, MCPErrors.isAuthFailure(error) {
                     // The server needs a login: run it now, then connect again.
                     terminal.info("Starting OAuth flow for '\(name)'...")
                     do {
-                        _ = try await OAuthProvider(server: try OAuthServer(config: probeConfig), home: context.home).login(interaction: .terminal())
-                        await task.shutdown()
-                        task = MCPServerTask(config: probeConfig, manager: manager, environment: context.environment, backoff: [1])
-                        connection = try await task.connection()
+                        try await login()
+                        connection = try await Self.connect(probeConfig, manager: manager, environment: context.environment)
                     } catch {
-                        failure = "\(error)"
+                        failure = TerminalText.clean("\(error)")
                     }
                 } else {
-                    failure = Redaction.redact("\(error)")
+                    failure = TerminalText.clean(Redaction.redact("\(error)"))
                 }
             }
-            await task.shutdown()
+            if connection != nil, probeConfig.usesOAuth, TokenStore(home: context.home, serverName: name).tokens() == nil {
+                // Answering without a token proves nothing about OAuth: the person asked for it, so
+                // log in now; only tokens on disk count as authenticated.
+                terminal.info("'\(name)' answered without authentication; starting OAuth flow to obtain tokens...")
+                do {
+                    try await login()
+                } catch {
+                    terminal.warning("Server responded, but no OAuth token was obtained — authentication did not complete.")
+                    terminal.info("OAuth error: \(TerminalText.clean("\(error)"))")
+                    connection = nil
+                    failure = "no OAuth token was obtained"
+                }
+            }
 
             guard let connection else {
                 terminal.error("Failed to connect: \(failure ?? "unknown error")")
@@ -168,13 +184,10 @@ struct AddCommand: AsyncParsableCommand {
                 terminal.line()
                 terminal.line("  Connected! Found \(names.count) tool(s) from '\(name)':")
                 for tool in connection.tools {
-                    let d = tool.description ?? ""
-                    terminal.line("    \(ServerListing.pad(tool.name, 40)) \(d.count > 60 ? String(d.prefix(60)) + "…" : d)")
+                    terminal.line("    \(ServerListing.pad(TerminalText.clean(tool.name), 40)) \(TerminalText.short(tool.description ?? "", 60))")
                 }
                 if let tools {
-                    let wanted = tools.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                    let unknown = wanted.filter { !names.contains($0) }
-                    if !unknown.isEmpty { throw CLIFailure("unknown tool(s): \(unknown.joined(separator: ", ")) (available: \(names.joined(separator: ", ")))") }
+                    let wanted = try ToolChoice.parse(tools, offered: names)
                     enabled = names.filter { wanted.contains($0) }
                 } else if interactive, !allTools, !yes {
                     print(terminal.paint("  Enable all \(names.count) tools? [Y/n/select]: ", .yellow), terminator: "")
@@ -185,14 +198,16 @@ struct AddCommand: AsyncParsableCommand {
                         throw CLIFailure("'\(name)' was not saved")
                     }
                     if answer == "s" || answer == "select" {
-                        print("  Tools to enable (comma-separated): ", terminator: "")
-                        fflush(nil)
-                        let picked = (readLine() ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                        enabled = names.filter { picked.contains($0) }
+                        let checklist = Checklist(heading: "Select tools for '\(name)'",
+                                                  items: connection.tools.map { .init(title: TerminalText.clean($0.name), detail: TerminalText.short($0.description ?? "", 60)) },
+                                                  preselected: Set(names.indices))
+                        let picked = ChecklistPrompt.run(checklist, colour: terminal.colour) ?? []
+                        enabled = picked.map { names[$0] }
                         if enabled.isEmpty {
                             terminal.info("No tools selected — server not saved.")
                             throw CLIFailure("'\(name)' was not saved")
                         }
+                        terminal.info("Selected \(enabled.count)/\(names.count): \(enabled.map(TerminalText.clean).joined(separator: ", "))")
                     }
                 }
             } else {
@@ -206,6 +221,21 @@ struct AddCommand: AsyncParsableCommand {
             try ConfigFile.update(home: context.home) { file in try file.setServer(named: name, .map(saved)) }
             terminal.success("Saved '\(name)' to \(context.home.display())/config.yaml (\(enabled.count)/\(names.count) tools enabled)")
             terminal.info("Start a new session to use these tools.")
+        }
+    }
+
+    /// Connects once, with a spinner, and closes again: discovery only.
+    static func connect(_ config: MCPServerConfig, manager: OAuthManager, environment: [String: String]) async throws -> MCPConnection {
+        let task = MCPServerTask(config: config, manager: manager, environment: environment, backoff: [1])
+        return try await Spinner.around("Connecting to '\(config.name)'…") { _ in
+            do {
+                let connection = try await task.connection()
+                await task.shutdown()
+                return connection
+            } catch {
+                await task.shutdown()
+                throw error
+            }
         }
     }
 

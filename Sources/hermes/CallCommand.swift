@@ -38,7 +38,10 @@ struct CallCommand: AsyncParsableCommand {
             }
             ProcessReaper.adoptOrphans()
             let task = MCPServerTask(config: server, manager: OAuthManager.shared(home: context.home), environment: context.environment)
-            let answer = await MCPOperations(task: task).callTool(tool, arguments: object)
+            let tool = self.tool
+            let answer = await Spinner.around("Calling '\(tool)' on '\(name)'…") { _ in
+                await MCPOperations(task: task).callTool(tool, arguments: object)
+            }
             await task.shutdown()
             print(answer)
             if answer.hasPrefix("{\"error\"") { throw ExitCode.failure }

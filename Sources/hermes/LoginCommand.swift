@@ -43,7 +43,9 @@ struct LoginCommand: AsyncParsableCommand {
             terminal.info("Starting OAuth flow for '\(name)'...")
             let provider = OAuthProvider(server: server, home: context.home)
             do {
-                let report = try await provider.login(interaction: .terminal(), newClient: newClient)
+                let report = try await Spinner.around("Logging in to '\(name)'…") { spinner in
+                    try await provider.login(interaction: .terminal(spinner: spinner), newClient: newClient)
+                }
                 terminal.success("Authenticated — tokens stored for '\(name)'")
                 terminal.info(TokenSummary.describe(report.tokens))
                 if report.stepUps > 0 { terminal.info("Scope raised \(report.stepUps) time(s) at the server's request.") }

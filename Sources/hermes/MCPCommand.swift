@@ -4,7 +4,39 @@ struct MCPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcp",
         abstract: "Manage MCP servers: add, list, remove, log in.",
-        subcommands: [AddCommand.self, ListCommand.self, RemoveCommand.self, TestCommand.self, CallCommand.self, StatusCommand.self, LoginCommand.self, LogoutCommand.self, ReauthCommand.self],
-        defaultSubcommand: ListCommand.self
+        discussion: """
+            Without a subcommand: the server table, then a summary of the commands.
+            """,
+        subcommands: [AddCommand.self, ListCommand.self, RemoveCommand.self, TestCommand.self, ConfigureCommand.self,
+                      CallCommand.self, StatusCommand.self, LoginCommand.self, LogoutCommand.self, ReauthCommand.self]
     )
+
+    /// `hermes mcp` alone: what hermes-agent prints, the table and then what can be done with it.
+    func run() throws {
+        try reportingFailures {
+            let context = CLIContext()
+            let config = try context.loadConfig()
+            let terminal = context.terminal
+            ServerListing.printTable(config: config, names: config.serverNames, terminal: terminal)
+            terminal.line("  Commands:")
+            let commands: [(String, String)] = [
+                ("hermes mcp add <name> --url <endpoint>", "Add an HTTP server (--auth oauth|header)"),
+                ("hermes mcp add <name> --command <cmd>", "Add a stdio server (--args …, --env K=V)"),
+                ("hermes mcp add <name> --preset <preset>", "Add a known server (codex)"),
+                ("hermes mcp remove <name>", "Remove a server (--revoke to revoke its tokens)"),
+                ("hermes mcp list", "List servers (--json)"),
+                ("hermes mcp test <name>", "Connect and list tools"),
+                ("hermes mcp configure <name>", "Toggle tools"),
+                ("hermes mcp call <name> <tool> [json]", "Call one tool"),
+                ("hermes mcp status [name]", "OAuth tokens, expiry, scopes (--watch)"),
+                ("hermes mcp login <name>", "Re-authenticate OAuth"),
+                ("hermes mcp logout <name>", "Delete (and revoke) stored tokens"),
+                ("hermes mcp reauth <name>|--all", "Log in again"),
+            ]
+            for (command, what) in commands {
+                terminal.line(terminal.paint("    \(ServerListing.pad(command, 42)) \(what)", .dim))
+            }
+            terminal.line()
+        }
+    }
 }

@@ -45,7 +45,10 @@ struct ReauthCommand: AsyncParsableCommand {
                 terminal.line()
                 terminal.info("Starting OAuth flow for '\(name)'...")
                 do {
-                    let report = try await OAuthProvider(server: server, home: context.home).login(interaction: .terminal())
+                    let provider = OAuthProvider(server: server, home: context.home)
+                    let report = try await Spinner.around("Logging in to '\(name)'…") { spinner in
+                        try await provider.login(interaction: .terminal(spinner: spinner))
+                    }
                     terminal.success("Authenticated — tokens stored for '\(name)'")
                     terminal.info(TokenSummary.describe(report.tokens))
                     ok += 1

@@ -54,7 +54,7 @@ struct TestCommand: AsyncParsableCommand {
             }
             let start = Date()
             do {
-                let connection = try await task.connection()
+                let connection = try await Spinner.around("Connecting to '\(name)'…") { _ in try await task.connection() }
                 await task.shutdown()
                 let ms = Date().timeIntervalSince(start) * 1000
                 if json {
@@ -69,9 +69,7 @@ struct TestCommand: AsyncParsableCommand {
                 if !connection.tools.isEmpty {
                     terminal.line()
                     for tool in connection.tools {
-                        let description = tool.description ?? ""
-                        let short = description.count > 55 ? String(description.prefix(55)) + "..." : description
-                        terminal.line("    \(ServerListing.pad(terminal.paint(tool.name, .green), 36)) \(short)")
+                        terminal.line("    \(ServerListing.pad(terminal.paint(TerminalText.clean(tool.name), .green), 36)) \(TerminalText.short(tool.description ?? "", 55))")
                     }
                 }
                 terminal.line()
@@ -79,7 +77,7 @@ struct TestCommand: AsyncParsableCommand {
                 await task.shutdown()
                 let ms = Date().timeIntervalSince(start) * 1000
                 let reason = MCPErrors.isAuthFailure(error)
-                    ? "needs login: run `hermes mcp login \(name)` (\(error))" : Redaction.redact("\(error)")
+                    ? "needs login: run `hermes mcp login \(name)` (\(TerminalText.clean("\(error)")))" : TerminalText.clean(Redaction.redact("\(error)"))
                 if json {
                     print(JSONValue.object(["server": .string(name), "transport": .string(transportText), "auth": .string(auth),
                                             "connected": .bool(false), "connect_ms": .int(Int64(ms.rounded())),

@@ -20,5 +20,19 @@ def crash() -> str:
     os._exit(3)
 
 
+def _extra_tool(index):
+    def extra() -> str:
+        return f"extra {index}"
+    return extra
+
+
+# PEER_EXTRA_TOOLS=N adds N more tools, for long checklists; the first one's description carries a
+# terminal escape sequence and a line break, as a hostile server's might.
+for _i in range(int(os.environ.get("PEER_EXTRA_TOOLS", "0"))):
+    _description = f"Extra tool number {_i}."
+    if _i == 0:
+        _description = "Looks harmless\x1b]0;pwned\x07\x1b[2J\nsecond line"
+    mcp.tool(name=f"extra_{_i:02d}", description=_description)(_extra_tool(_i))
+
 if __name__ == "__main__":
     mcp.run("stdio")

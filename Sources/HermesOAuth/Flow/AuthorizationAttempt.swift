@@ -80,9 +80,11 @@ struct AuthorizationAttempt {
             }.start()
         }
 
+        interaction.waiting(.started(readingPaste: paste != nil))
         let result = await rendezvous.wait(timeout: timeout)
         listener.stop()
         paste?.stop()
+        interaction.waiting(.ended)
         switch result {
         case .none:
             throw .timeout("no authorization response arrived within \(Int(timeout)) s. Complete the login in the browser, or paste the redirect address; if the browser showed an error such as 'client not found', run `hermes mcp login \(serverName) --new-client`")

@@ -1,0 +1,117 @@
+import Foundation
+import Glibc
+
+/// "⠋ Connecting to 'x'… 3s" on stderr while something slow runs, only when stderr is a terminal
+/// (a pipe or a log file gets nothing). Lines printed through `say` appear above it, untouched.
+///
+/// While a login waits for a pasted address the cursor must stay on the input line, so there the
+/// spinner moves to the line above the cursor (`holdAboveInput`) and redraws it with the cursor
+/// saved and restored; what the person types is never overwritten.
+final class Spinner: @unchecked Sendable {
+    private static let frames = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+    private let enabled: Bool
+    private let colour: Bool
+    private let lock = NSLock()
+    private var message: String
+    private var started = Date()
+    private var running = false
+    private var aboveInput = false
+    private var frame = 0
+    private var thread: Thread?
+
+    init(_ message: String, terminal: Terminal = .shared) {
+        self.message = message
+        enabled = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+        colour = terminal.errorColour
+    }
+
+    func start() {
+        lock.withLock {
+            guard enabled, !running else { return }
+            running = true
+            started = Date()
+        }
+        guard enabled else { return }
+        let thread = Thread { [weak self] in
+            while let self, self.tick() { usleep(100_000) }
+        }
+        thread.stackSize = 1 << 16
+        self.thread = thread
+        thread.start()
+    }
+
+    func update(_ message: String) { lock.withLock { self.message = message } }
+
+    /// Stops and erases the spinner line (or leaves it, when it sits above an input line).
+    func stop() {
+        lock.withLock {
+            guard running else { return }
+            running = false
+            if !aboveInput { emit("\r\u{1B}[K") }
+            aboveInput = false
+        }
+    }
+
+    /// Prints a line of text on stderr without tearing the spinner.
+    func say(_ text: String) {
+        lock.withLock {
+            if running, !aboveInput { emit("\r\u{1B}[K") }
+            write(text + "\n")
+            if running, aboveInput {
+                // New lines pushed the input line down: give the spinner a fresh line again.
+                emit(render() + "\n")
+            }
+        }
+    }
+
+    /// From now on the spinner is the line just above the cursor, which stays where the person
+    /// types.
+    func holdAboveInput() {
+        lock.withLock {
+            guard running, !aboveInput else { return }
+            emit("\r\u{1B}[K" + render() + "\n")
+            aboveInput = true
+        }
+    }
+
+    /// Back to drawing on the cursor's line, once nobody is typing there any more.
+    func releaseInput() {
+        lock.withLock { aboveInput = false }
+    }
+
+    private func tick() -> Bool {
+        lock.withLock {
+            guard running else { return false }
+            frame += 1
+            if aboveInput {
+                emit("\u{1B}7\u{1B}[1A\r" + render() + "\u{1B}[K\u{1B}8")
+            } else {
+                emit("\r" + render() + "\u{1B}[K")
+            }
+            return true
+        }
+    }
+
+    private func render() -> String {
+        let seconds = Int(Date().timeIntervalSince(started))
+        let spinner = String(Self.frames[frame % Self.frames.count])
+        let text = "  \(spinner) \(message) \(seconds)s"
+        return colour ? "\u{1B}[36m\(text)\u{1B}[0m" : text
+    }
+
+    private func emit(_ text: String) {
+        if enabled { write(text) }
+    }
+
+    private func write(_ text: String) {
+        _ = text.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+    }
+
+    /// Runs `body` with the spinner turning, stopping it however `body` ends.
+    static func around<T>(_ message: String, _ body: (Spinner) async throws -> T) async rethrows -> T {
+        let spinner = Spinner(message)
+        spinner.start()
+        defer { spinner.stop() }
+        return try await body(spinner)
+    }
+}
