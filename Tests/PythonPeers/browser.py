@@ -3,10 +3,12 @@ redirects to the loopback callback, as a browser would after the person approves
 
   browser.py URL                 follow the redirects (the default "person approves")
   BROWSER_MODE=print browser.py  only record the URL in $BROWSER_LOG, do not visit it
+  BROWSER_DELAY=S                wait S seconds first, as a person reading the consent page does
 Each visited URL is appended to $BROWSER_LOG when set.
 """
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -17,6 +19,7 @@ if log:
         f.write(url + "\n")
 if os.environ.get("BROWSER_MODE") == "print":
     sys.exit(0)
+time.sleep(float(os.environ.get("BROWSER_DELAY", "0")))
 try:
     urllib.request.urlopen(url, timeout=20).read()
 except urllib.error.HTTPError as e:
