@@ -9,8 +9,9 @@
 #   util-linux          `script`, which gives CLI tests a terminal
 #   valgrind            the C API tests run under it (no definite leaks)
 #   curl                the benchmark's stand-in browser
+#   tmux                a real terminal for the checklist tests
 set -euo pipefail
-packages=(libssl-dev libcurl4-openssl-dev libjansson-dev pkg-config gcc g++ binutils util-linux valgrind curl)
+packages=(libssl-dev libcurl4-openssl-dev libjansson-dev pkg-config gcc g++ binutils util-linux valgrind curl tmux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/peers.sh >/dev/null
+scripts/agent.sh >/dev/null
 swift build --build-tests
 swift test

@@ -54,7 +54,7 @@ struct StatusCommand: AsyncParsableCommand {
                 if let name, event.server != name { continue }
                 let stamp = ISO8601DateFormatter().string(from: Date())
                 let store = TokenStore(home: context.home, serverName: event.server)
-                let detail = event.kind == .removed ? "tokens removed" : (store.tokens().map { TokenSummary.describe($0) } ?? "no usable tokens")
+                let detail = event.kind == .removed ? "tokens removed" : (store.tokens().map { "\(Secret.mask($0.accessToken)), \(TokenSummary.describe($0))" } ?? "no usable tokens")
                 context.terminal.line("\(stamp)  \(event.server)  \(event.kind == .removed ? "removed" : "updated")  \(detail)")
             }
         }

@@ -167,3 +167,24 @@ import Testing
         #expect(result.stdout.contains("hermes mcp configure <name>") && result.stdout.contains("Toggle tools"))
     }
 }
+
+/// README's first command, run as written (with the test build's binary instead of a release
+/// build): it must finish, and the call after the external refresh must carry the new token.
+@Suite(.timeLimit(.minutes(3))) struct DemoScriptTests {
+    @Test func theDemoRunsAndTheNextCallUsesTheExternallyRefreshedToken() throws {
+        let result = try run("/bin/bash", [Build.packageRoot + "/scripts/demo.sh"],
+                             environment: ProcessInfo.processInfo.environment.merging(["HERMES_BIN": Build.product("hermes"), "NO_COLOR": "1"]) { $1 },
+                             timeout: 150)
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let out = result.stdout
+        let refreshed = try #require(out.split(separator: "\n").first { $0.hasPrefix("refreshed 'demo' outside hermes") }, "\(out)")
+        let newToken = try #require(refreshed.split(separator: " ").last.map(String.init))
+        let seen = out.split(separator: "\n").filter { $0.hasPrefix("the server saw the last MCP request") }
+        #expect(seen.count == 2)
+        #expect(seen.last?.hasSuffix(newToken) == true, "\(seen)")
+        #expect(seen.first?.hasSuffix(newToken) == false)
+        #expect(out.contains(" updated  \(newToken)"), "status --watch saw the change")
+        #expect(out.contains("(2/2 tools enabled)") && out.contains("{\"result\": \"42\"}"))
+        #expect(out.contains("\"needs_reauth\": true"), "after logout")
+    }
+}
