@@ -201,7 +201,10 @@ struct AddCommand: AsyncParsableCommand {
                         let checklist = Checklist(heading: "Select tools for '\(name)'",
                                                   items: connection.tools.map { .init(title: TerminalText.clean($0.name), detail: TerminalText.short($0.description ?? "", 60)) },
                                                   preselected: Set(names.indices))
-                        let picked = ChecklistPrompt.run(checklist, colour: terminal.colour) ?? []
+                        guard let picked = ChecklistPrompt.run(checklist, colour: terminal.colour) else {
+                            terminal.info("Cancelled — server not saved.")
+                            throw CLIFailure("'\(name)' was not saved")
+                        }
                         enabled = picked.map { names[$0] }
                         if enabled.isEmpty {
                             terminal.info("No tools selected — server not saved.")
