@@ -70,6 +70,14 @@ let package = Package(
             name: "hermes-bench",
             dependencies: ["HermesOAuth", "CHermesShims", "HermesTestSupport"]
         ),
+        // Fuzz entry points for every parser of outside input: libFuzzer's when built with
+        // -DHERMES_LIBFUZZER -sanitize=fuzzer (scripts/fuzz.sh), a corpus replayer otherwise.
+        .executableTarget(
+            name: "hermes-fuzz",
+            dependencies: ["HermesOAuth", "CLibFuzzer"],
+            path: "Fuzz/hermes-fuzz"
+        ),
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
         // Shared by the test targets: temporary homes, running built programs, finding the build.
         .target(
             name: "HermesTestSupport",

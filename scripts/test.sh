@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: Swift tests, plus the C checks they drive (a C program built against
 # libhermesoauth.so and the installed header and pkg-config file, C/C++ header cleanliness,
-# header-vs-Swift drift, exported symbols).
+# header-vs-Swift drift, exported symbols), and a short libFuzzer run over every input parser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -9,3 +9,5 @@ scripts/peers.sh >/dev/null
 scripts/agent.sh >/dev/null
 swift build --build-tests
 swift test
+# libFuzzer with AddressSanitizer, a few seconds per parser (scripts/fuzz.sh runs the long campaign).
+scripts/fuzz.sh --seconds 5

@@ -58,7 +58,8 @@ def main():
         elif "send" in step:
             os.write(fd, step["send"].encode())
         elif "paste_redirect_of_url_after" in step:
-            text = output.decode(errors="replace")
+            # Without the terminal's escape sequences (a spinner may redraw between lines).
+            text = re.sub(r"\x1b(\[[0-9;?]*[A-Za-z]|[78])", "", output.decode(errors="replace"))
             match = re.search(re.escape(step["paste_redirect_of_url_after"]) + r"\s*(http\S+)", text)
             opener = urllib.request.build_opener(NoRedirect)
             try:

@@ -229,9 +229,13 @@ import Testing
         #expect(watcher.read(until: "Watching"))
         let refresh = try run(Build.product("hermes-test-helper"), ["refresh", dir.path, "one"])
         #expect(refresh.stdout.hasPrefix("ok "))
-        #expect(watcher.read(until: "  one  updated  expires in"), "\(watcher.output)")
+        #expect(watcher.read(until: ", expires in"), "\(watcher.output)")
         kill(watcher.process.processIdentifier, SIGTERM)
-        _ = watcher.finish()
+        let output = watcher.finish().stdout
+        // The line names the new token masked, never whole.
+        let stored = try #require(TokenStore(home: HermesHome(path: dir.path), serverName: "one").tokens())
+        #expect(output.contains("  one  updated  \(Secret.mask(stored.accessToken)), expires in"), "\(output)")
+        #expect(!output.contains(stored.accessToken))
     }
 
     @Test func reauthOneOrAll() throws {

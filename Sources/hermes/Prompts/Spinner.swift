@@ -17,6 +17,8 @@ final class Spinner: @unchecked Sendable {
     private var running = false
     private var aboveInput = false
     private var frame = 0
+    /// Whether the cursor's line holds a spinner frame that must be erased before text goes there.
+    private var drawn = false
     private var thread: Thread?
 
     init(_ message: String, terminal: Terminal = .shared) {
@@ -47,7 +49,7 @@ final class Spinner: @unchecked Sendable {
         lock.withLock {
             guard running else { return }
             running = false
-            if !aboveInput { emit("\r\u{1B}[K") }
+            if drawn { emit("\r\u{1B}[K"); drawn = false }
             aboveInput = false
         }
     }
@@ -55,7 +57,7 @@ final class Spinner: @unchecked Sendable {
     /// Prints a line of text on stderr without tearing the spinner.
     func say(_ text: String) {
         lock.withLock {
-            if running, !aboveInput { emit("\r\u{1B}[K") }
+            if drawn { emit("\r\u{1B}[K"); drawn = false }
             write(text + "\n")
             if running, aboveInput {
                 // New lines pushed the input line down: give the spinner a fresh line again.
@@ -69,7 +71,8 @@ final class Spinner: @unchecked Sendable {
     func holdAboveInput() {
         lock.withLock {
             guard running, !aboveInput else { return }
-            emit("\r\u{1B}[K" + render() + "\n")
+            emit((drawn ? "\r\u{1B}[K" : "") + render() + "\n")
+            drawn = false
             aboveInput = true
         }
     }
@@ -87,6 +90,7 @@ final class Spinner: @unchecked Sendable {
                 emit("\u{1B}7\u{1B}[1A\r" + render() + "\u{1B}[K\u{1B}8")
             } else {
                 emit("\r" + render() + "\u{1B}[K")
+                drawn = enabled
             }
             return true
         }

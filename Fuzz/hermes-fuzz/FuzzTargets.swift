@@ -1,0 +1,96 @@
+import Foundation
+import HermesOAuth
+
+/// Every parser that reads input someone else controls, as one fuzz entry point each. Beyond "no
+/// crash", each checks a property that must hold for any input.
+enum FuzzTarget: String, CaseIterable {
+    case callback          // the loopback listener's request head, and a pasted redirect address
+    case wwwAuthenticate = "www-authenticate"
+    case metadataJSON = "metadata-json"   // discovery documents, registration and token responses
+    case tokenFile = "token-file"         // the on-disk reader, through a real file
+    case dotenv                           // .env and ${VAR} interpolation
+    case configYAML = "config-yaml"
+
+    func run(_ data: Data) {
+        switch self {
+        case .callback:
+            let request = CallbackRequest.parse(Array(data))
+            _ = "\(request)"
+            if let pasted = CallbackParameters(pasted: String(decoding: data, as: UTF8.self)) {
+                _ = pasted.code
+            }
+        case .wwwAuthenticate:
+            let text = String(decoding: data, as: UTF8.self)
+            if let challenges = try? WWWAuthenticate.parse(text) {
+                for challenge in challenges {
+                    // Parameter names are matched case-insensitively, so they are stored lowered.
+                    check(challenge.parameters.keys.allSatisfy { $0 == $0.lowercased() }, "parameter name not lowered")
+                }
+                check((try? WWWAuthenticate.bearer(text)) == challenges.first(where: \.isBearer), "bearer() disagrees with parse()")
+            }
+        case .metadataJSON:
+            guard let object = try? JSONObject.decode(data) else { return }
+            _ = try? AuthorizationServerMetadata(json: object)
+            _ = try? ProtectedResourceMetadata(json: object)
+            _ = try? ClientRegistration(json: object)
+            if let tokens = try? OAuthTokens(json: object, issuedAt: 1_700_000_000) {
+                check(!tokens.accessToken.isEmpty, "empty access token accepted")
+            }
+        case .tokenFile:
+            TokenFileHarness.shared.read(data)
+        case .dotenv:
+            let text = String(decoding: data, as: UTF8.self)
+            let entries = DotEnv.parse(text, environment: ["HOME": "/home/x"])
+            var environment: [String: String] = [:]
+            for entry in entries {
+                check(DotEnv.isValidKey(entry.key), "invalid key \(entry.key) accepted")
+                environment[entry.key] = entry.value
+            }
+            _ = Interpolation.expand(text, environment: environment)
+        case .configYAML:
+            guard let file = try? ConfigFile(path: "/fuzz/config.yaml", text: String(decoding: data, as: UTF8.self)) else { return }
+            _ = file.servers(environment: ["X": "y"])
+            // What hermes writes, hermes must read back with the same servers.
+            if let text = try? file.serialized() {
+                let again = try? ConfigFile(path: "/fuzz/config.yaml", text: text)
+                check(again != nil, "serialized config does not parse")
+                check(again?.serverNames == file.serverNames, "server names changed on rewrite")
+            }
+        }
+    }
+
+    func check(_ condition: Bool, _ what: @autoclosure () -> String) {
+        if !condition {
+            FileHandle.standardError.write(Data("fuzz property violated (\(rawValue)): \(what())\n".utf8))
+            abort()
+        }
+    }
+}
+
+/// Reads fuzz bytes through the real token-file path: written to files in a private home, then
+/// read by `TokenStore` as hermes does at run time.
+final class TokenFileHarness: @unchecked Sendable {
+    static let shared = TokenFileHarness()
+    let home: HermesHome
+    let store: TokenStore
+
+    private init() {
+        let directory = NSTemporaryDirectory() + "hermes-fuzz-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: directory + "/mcp-tokens", withIntermediateDirectories: true)
+        chmod(directory + "/mcp-tokens", 0o700)
+        home = HermesHome(path: directory)
+        store = TokenStore(home: home, serverName: "fuzz")
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "hermes-fuzz-\(getpid())") }
+    }
+
+    func read(_ data: Data) {
+        for name in ["fuzz.json", "fuzz.client.json", "fuzz.meta.json"] {
+            _ = FileManager.default.createFile(atPath: home.path + "/mcp-tokens/" + name, contents: data, attributes: [.posixPermissions: 0o600])
+        }
+        if case .value(let tokens) = store.readTokens(now: 1_700_000_000) {
+            _ = tokens.expiresIn(now: 1_700_000_000)
+        }
+        _ = store.readClient()
+        _ = store.readMetadata()
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import HermesTestSupport
+import Testing
+
+/// The fuzz seeds and every input a fuzzer ever crashed on (Fuzz/regressions), replayed through
+/// the same entry points on each test run: a parser bug found once stays fixed.
+@Suite struct FuzzReplayTests {
+    static let targets = ["callback", "www-authenticate", "metadata-json", "token-file", "dotenv", "config-yaml"]
+
+    @Test(arguments: targets) func replaysSeedsAndRegressions(target: String) throws {
+        let root = Build.packageRoot + "/Fuzz"
+        let seeds = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/corpus/\(target)")) ?? []
+        #expect(!seeds.isEmpty, "Fuzz/corpus/\(target) has no seeds")
+        let result = try run(Build.product("hermes-fuzz"), [target, "\(root)/corpus/\(target)", "\(root)/regressions/\(target)"],
+                             environment: ["PATH": "/usr/bin:/bin"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("\(target): "), "\(result.stdout)")
+    }
+
+    @Test func anUnknownTargetIsRefused() throws {
+        let result = try run(Build.product("hermes-fuzz"), ["nope", "/dev/null"])
+        #expect(result.status == 2)
+    }
+}
