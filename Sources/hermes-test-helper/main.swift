@@ -8,6 +8,8 @@ import HermesOAuth
 //   hermes-test-helper try-lock PATH TIMEOUT               print "acquired" or "timeout"
 //   hermes-test-helper access-token HOME NAME              print "ok <sha256 prefix of the token>" via the manager
 //   hermes-test-helper refresh HOME NAME                   force a refresh, as a cron job would; print the same
+//   hermes-test-helper refresh-loop HOME NAME COUNT THREADS  THREADS tasks, each COUNT times: take the
+//                                                          token, treat it as rejected (recover); "ok N" or the first error
 
 let args = CommandLine.arguments
 func fail(_ message: String) -> Never {
@@ -68,6 +70,37 @@ case "access-token", "refresh":
         } catch {
             print("error \(error)")
         }
+        done.signal()
+    }
+    done.wait()
+case "refresh-loop":
+    guard args.count == 6, let count = Int(args[4]), let threads = Int(args[5]) else { fail("usage: refresh-loop HOME NAME COUNT THREADS") }
+    let manager = OAuthManager(home: HermesHome(path: args[2]))
+    let name = args[3]
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        let failures = await withTaskGroup(of: String?.self) { group in
+            for _ in 0..<threads {
+                group.addTask {
+                    do {
+                        guard let provider = try manager.provider(named: name) else { throw OAuthFailure.unknownServer(name) }
+                        for _ in 0..<count {
+                            let token = try await provider.accessToken()
+                            _ = try await provider.recover(failedToken: token)
+                        }
+                        return nil
+                    } catch let failure as OAuthFailure {
+                        return "error \(failure.status.cName) \(failure)"
+                    } catch {
+                        return "error \(error)"
+                    }
+                }
+            }
+            var failures: [String] = []
+            for await result in group { if let result { failures.append(result) } }
+            return failures
+        }
+        print(failures.first ?? "ok \(count * threads)")
         done.signal()
     }
     done.wait()

@@ -69,6 +69,9 @@ settings = {
     "access_ttl": 3600,
     "rotate_refresh": True,
     "issue_refresh": True,
+    # Presenting a refresh token that was already rotated away revokes its whole family (every
+    # access and refresh token descended from the same grant), as OAuth 2.1 section 4.3.1 advises.
+    "revoke_family_on_reuse": True,
     # Faults at the token endpoint: {"status": 503, "count": 1, "body": "..."}; "delay" in seconds.
     "token_fault": None,
     "token_delay": 0,
@@ -82,6 +85,9 @@ clients = {}
 codes = {}
 access_tokens = {}
 refresh_tokens = {}
+families = {}           # token (access or refresh) -> the grant it descends from
+spent_refresh = {}      # rotated-away refresh token -> its family
+family_revocations = []
 
 
 def now():
@@ -124,16 +130,26 @@ class Provider:
         return self._issue(client.client_id, authorization_code.scopes, authorization_code.resource)
 
     async def load_refresh_token(self, client, refresh_token):
+        if refresh_token in spent_refresh and settings["revoke_family_on_reuse"]:
+            family = spent_refresh[refresh_token]
+            for store in (access_tokens, refresh_tokens):
+                for t in [t for t in store if families.get(t) == family]:
+                    store.pop(t, None)
+            family_revocations.append(family)
+            return None
         r = refresh_tokens.get(refresh_token)
         return r if r and r.client_id == client.client_id else None
 
     async def exchange_refresh_token(self, client, refresh_token, scopes):
+        family = families.get(refresh_token.token)
         if settings["rotate_refresh"]:
             refresh_tokens.pop(refresh_token.token, None)
+            spent_refresh[refresh_token.token] = family
         if settings.get("revoke_access_on_refresh"):
             access_tokens.clear()
         token = self._issue(client.client_id, scopes or refresh_token.scopes, refresh_token.resource,
-                            keep_refresh=None if settings["rotate_refresh"] else refresh_token.token)
+                            keep_refresh=None if settings["rotate_refresh"] else refresh_token.token,
+                            family=family)
         return token
 
     async def load_access_token(self, token):
@@ -146,14 +162,17 @@ class Provider:
         access_tokens.pop(token.token, None)
         refresh_tokens.pop(token.token, None)
 
-    def _issue(self, client_id, scopes, resource, keep_refresh=None):
+    def _issue(self, client_id, scopes, resource, keep_refresh=None, family=None):
+        family = family or secrets.token_hex(8)
         access = "at_" + secrets.token_urlsafe(24)
+        families[access] = family
         expires = int(now() + settings["access_ttl"])
         access_tokens[access] = AccessToken(token=access, client_id=client_id, scopes=scopes,
                                             expires_at=expires, resource=resource)
         refresh = None
         if settings["issue_refresh"] and not keep_refresh:
             refresh = "rt_" + secrets.token_urlsafe(24)
+            families[refresh] = family
             refresh_tokens[refresh] = RefreshToken(token=refresh, client_id=client_id, scopes=scopes,
                                                    resource=resource)
         return OAuthToken(access_token=access, token_type="Bearer", expires_in=settings["access_ttl"],
@@ -294,7 +313,9 @@ class FrontDoor:
             return await respond(send, 200, {"ok": True})
         if path == "/admin/state":
             return await respond(send, 200, {"clients": list(clients), "access": len(access_tokens),
-                                             "refresh": list(refresh_tokens)})
+                                             "refresh": list(refresh_tokens),
+                                             "family_revocations": len(family_revocations),
+                                             "refreshes": len(spent_refresh)})
         return await respond(send, 404, {"error": "no such admin route"})
 
 

@@ -8,6 +8,9 @@ public actor OAuthProvider {
     public nonisolated let server: OAuthServer
     public nonisolated let store: TokenStore
     nonisolated let transport: any HTTPTransport
+    /// Token, refresh and revocation requests give up after the server's `connect_timeout`, and
+    /// never wait more than 30 s: a hung authorization server must not hang the agent behind it.
+    nonisolated var tokenTimeout: Double { min(server.connectTimeout, 30) }
     nonisolated let clock: @Sendable () -> Double
 
     /// Refresh this many seconds before the recorded expiry.
@@ -123,7 +126,7 @@ public actor OAuthProvider {
         }
         let fresh: OAuthTokens
         do {
-            fresh = try await TokenEndpoint(transport: transport).refresh(base, client: choice.registration, metadata: metadata,
+            fresh = try await TokenEndpoint(transport: transport, timeout: tokenTimeout).refresh(base, client: choice.registration, metadata: metadata,
                                                                           resource: resource(metadata), now: now)
         } catch let failure {
             if failure.isInvalidClient {
@@ -256,7 +259,7 @@ public actor OAuthProvider {
         let scope = Self.chooseScope(requested: requested ?? server.settings.scope, challenge: challenge?.scope,
                                      protectedResource: discovery.protectedResource, metadata: metadata)
         let registrar = Registrar(transport: transport, store: store, settings: server.settings)
-        let endpoint = TokenEndpoint(transport: transport)
+        let endpoint = TokenEndpoint(transport: transport, timeout: tokenTimeout)
         var forceNewClient = newClient
 
         for round in 0..<2 {
@@ -367,7 +370,7 @@ public actor OAuthProvider {
                 let metadata = try await authorizationServerMetadata()
                 let registrar = Registrar(transport: transport, store: store, settings: server.settings)
                 if let endpoint = metadata.revocationEndpoint, let choice = try registrar.existing(metadata: metadata, redirectURI: nil, now: clock()) {
-                    let revoker = TokenEndpoint(transport: transport)
+                    let revoker = TokenEndpoint(transport: transport, timeout: tokenTimeout)
                     for (token, hint) in [(tokens.refreshToken, "refresh_token"), (tokens.accessToken, "access_token")] {
                         guard let token else { continue }
                         do {

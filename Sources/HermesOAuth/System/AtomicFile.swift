@@ -10,6 +10,23 @@ enum AtomicFile {
             hermes_shim_write_atomic(directory, name, raw.baseAddress, raw.count, mode)
         }
         _ = try shimCall(rc)
+        sweepStaleTemporaries(directory: directory, name: name)
+    }
+
+    /// A writer killed between creating its temporary file and renaming it (power cut, SIGKILL)
+    /// leaves `.NAME.PID.RANDOM.tmp` behind. Once its process is gone it can never be renamed, so
+    /// the next successful write of the same file removes it. Other processes' live temporaries
+    /// are left alone.
+    static func sweepStaleTemporaries(directory: String, name: String) {
+        let prefix = ".\(name)."
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
+            let middle = entry.dropFirst(prefix.count).dropLast(4).split(separator: ".")
+            guard middle.count == 2, let pid = pid_t(middle[0]), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) == -1, errno == ESRCH {
+                unlink(directory + "/" + entry)
+            }
+        }
     }
 
     /// Reads a file without following a symlink at its final component. `nil` when it does not
