@@ -1,4 +1,5 @@
 import CHermesShims
+import Glibc
 import Foundation
 import HermesTestSupport
 import Testing
@@ -161,4 +162,93 @@ enum Campaign {
         _ = try await provider.login(interaction: f.interaction())
         Campaign.report("network-faults: " + outcomes.joined(separator: "; "))
     }
+}
+
+@Suite(.timeLimit(.minutes(3))) struct HostileCallbackCampaignTests {
+    /// This process's sockets whose local end is `port`: the listener's side of its connections.
+    static func socketsOnLocalPort(_ port: Int) -> Int {
+        let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+        let hex = String(format: "%04X", port)
+        let inodes = Set(table.split(separator: "\n").dropFirst().compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 9, fields[1].hasSuffix(":" + hex) else { return nil }
+            return String(fields[9])
+        })
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.filter { fd in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd) else { return false }
+            return inodes.contains(target.replacingOccurrences(of: "socket:[", with: "").replacingOccurrences(of: "]", with: ""))
+        }.count
+    }
+
+    /// While a login waits, local traffic floods its callback port: hundreds of silent
+    /// connections, byte-at-a-time senders, wrong state, wrong iss, oversized heads, all at once.
+    /// Nothing crashes, nothing hostile is accepted, and the person's browser still completes at
+    /// once rather than after everyone else's deadlines.
+    @Test func aFloodOfHostileClientsNeitherBreaksNorDelaysTheLogin() async throws {
+        let f = try Fixture()
+        let provider = f.provider()
+        let interaction = f.interaction(mode: "print")
+        let login = Task { try await provider.login(interaction: interaction) }
+        var url = ""
+        for _ in 0..<200 where url.isEmpty {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            url = (try? String(contentsOfFile: f.browserLog, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
+        }
+        let redirect = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "redirect_uri" }?.value)
+        let port = try #require(URL(string: redirect)?.port)
+        let silent = try (0..<200 * Campaign.scale).map { _ in try HostileClient.connect(port: port) }
+
+        let payloads = ["GET /callback?code=stolen&state=wrong HTTP/1.1\r\n\r\n",
+                        "GET /callback?code=stolen&state=wrong&iss=https%3A%2F%2Fevil.example HTTP/1.1\r\n\r\n",
+                        "GET /callback?error=access_denied&state=guess HTTP/1.1\r\n\r\n",
+                        "GET /callback?" + String(repeating: "A", count: 50_000) + " HTTP/1.1\r\n\r\n",
+                        "GET /callback?code=x&state=y HTTP/1.1\r\n" + String(repeating: "X-Pad: \(String(repeating: "b", count: 100))\r\n", count: 200) + "\r\n",
+                        "\u{0}\u{FF}\u{1B}[2J garbage\r\n\r\n", "POST /callback HTTP/1.1\r\nContent-Length: 9\r\n\r\ncode=evil"]
+        let replies = Replies()
+        let attackers = (0..<40).map { i in
+            Thread {
+                let reply = (try? HostileClient.send(port: port, payloads[i % payloads.count])) ?? ""
+                replies.add(reply)
+            }
+        }
+        let slow = (0..<8).map { _ in
+            Thread {
+                guard let c = try? HostileClient.connect(port: port) else { return }
+                for byte in Array("GET /callback?code=slow&state=slow HTTP/1.1\r\n".utf8) {
+                    var b = byte
+                    if Glibc.send(c.fd, &b, 1, Int32(MSG_NOSIGNAL)) <= 0 { break }
+                    usleep(100_000)
+                }
+                c.close()
+            }
+        }
+        (attackers + slow).forEach { $0.start() }
+        try await Task.sleep(nanoseconds: 300_000_000)
+
+        // The person's browser arrives in the middle of it.
+        let started = Date()
+        _ = try run("/usr/bin/env", ["python3", Peers.script("browser.py"), url])
+        let report = try await login.value
+        let waited = Date().timeIntervalSince(started)
+        #expect(try await f.probe(report.tokens.accessToken) == 200)
+        #expect(waited < 15, "the browser waited \(waited) s behind hostile clients")
+        for _ in 0..<100 where replies.count < attackers.count { try await Task.sleep(nanoseconds: 100_000_000) }
+        let all = replies.all
+        #expect(!all.contains { $0.hasPrefix("HTTP/1.1 200") }, "a hostile request was accepted")
+        #expect(all.filter { $0.hasPrefix("HTTP/1.1 4") }.count >= 1)
+        silent.forEach { $0.close() }
+        // Every connection the listener accepted is closed again.
+        try await Task.sleep(nanoseconds: 500_000_000)
+        #expect(Self.socketsOnLocalPort(port) == 0, "the listener left \(Self.socketsOnLocalPort(port)) sockets open")
+        Campaign.report("hostile-callback: \(silent.count) silent + 8 byte-at-a-time + \(attackers.count) hostile requests; accepted 0; browser completed in \(String(format: "%.2f", waited)) s")
+    }
+}
+
+final class Replies: @unchecked Sendable {
+    private let lock = NSLock()
+    private var replies: [String] = []
+    func add(_ r: String) { lock.withLock { replies.append(r) } }
+    var all: [String] { lock.withLock { replies } }
+    var count: Int { lock.withLock { replies.count } }
 }

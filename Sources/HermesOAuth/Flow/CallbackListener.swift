@@ -105,55 +105,102 @@ public final class CallbackListener: @unchecked Sendable {
         close(socketFD)
     }
 
+    /// Connections in progress, at most this many: past it, the oldest is dropped, so a local
+    /// process opening connections and saying nothing cannot keep the browser's request waiting.
+    static let maxConnections = 64
+    /// After answering, unread input is drained this long before closing (see `drain`).
+    static let drainTime = 0.2
+
+    private struct Connection {
+        let fd: Int32
+        var head: [UInt8] = []
+        var deadline: Date
+        var draining = false
+    }
+
     /// Accepts connections on the calling thread until `decide` returns a final verdict, `stop()`
-    /// is called or the deadline passes. Blocking: run it on its own thread.
+    /// is called or the deadline passes. Every connection is served at once and independently (one
+    /// poll over all of them), each with its own deadline and size limit, so slow or silent clients
+    /// delay nobody. Blocking: run it on its own thread.
     public func serve(until deadline: Date, decide: (CallbackParameters) -> Verdict) {
+        var connections: [Connection] = []
+        defer { for c in connections { close(c.fd) } }
+        var chunk = [UInt8](repeating: 0, count: 4096)
         while Date() < deadline {
             var fds = [pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-            let wait = Int32(max(0, min(deadline.timeIntervalSinceNow, 1.0)) * 1000)
-            let ready = poll(&fds, 2, wait)
+            fds += connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let nearest = connections.map(\.deadline).min() ?? deadline
+            let wait = Int32(max(0, min(deadline.timeIntervalSinceNow, nearest.timeIntervalSinceNow, 1.0)) * 1000)
+            let ready = poll(&fds, nfds_t(fds.count), max(wait, 1))
             if lock.withLock({ closed }) { return }
             if ready < 0 { if errno == EINTR { continue } else { return } }
-            if ready == 0 || fds[0].revents & Int16(POLLIN) == 0 { continue }
-            let client = hermes_shim_accept_cloexec(socketFD)
-            if client < 0 { continue }
-            let done = handle(client, decide: decide)
-            close(client)
-            if done { return }
+
+            var finished = Set<Int32>()
+            for (index, entry) in fds.enumerated().dropFirst(2) where entry.revents != 0 {
+                var connection = connections[index - 2]
+                let n = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if n < 0, errno == EAGAIN || errno == EINTR { continue }
+                if connection.draining {
+                    if n <= 0 { finished.insert(connection.fd) }
+                    continue
+                }
+                if n > 0 { connection.head += chunk[0..<min(n, Self.maxHead - connection.head.count)] }
+                if n <= 0 || connection.head.count >= Self.maxHead || Self.endsHead(connection.head) {
+                    let verdict = answer(connection.head, decide: decide)
+                    respond(connection.fd, verdict)
+                    if verdict.done {
+                        Self.drainBriefly(connection.fd)
+                        return
+                    }
+                    // Half-close, then discard what is still arriving for a moment: closing with
+                    // unread input resets the connection and the client may lose the answer.
+                    shutdown(connection.fd, Int32(SHUT_WR))
+                    connection.draining = true
+                    connection.deadline = Date().addingTimeInterval(Self.drainTime)
+                    if n <= 0 { finished.insert(connection.fd) }
+                }
+                connections[index - 2] = connection
+            }
+            // Past their deadline: silent or too slow (no answer), or done draining.
+            let now = Date()
+            for connection in connections where connection.deadline <= now { finished.insert(connection.fd) }
+            for fd in finished { close(fd) }
+            connections.removeAll { finished.contains($0.fd) }
+
+            if fds[0].revents & Int16(POLLIN) != 0 {
+                let client = hermes_shim_accept_cloexec(socketFD)
+                if client >= 0 {
+                    var one: Int32 = 1
+                    setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
+                    if connections.count >= Self.maxConnections {
+                        close(connections.removeFirst().fd)
+                    }
+                    connections.append(Connection(fd: client, deadline: Date().addingTimeInterval(Self.perConnectionDeadline)))
+                }
+            }
         }
     }
 
-    private func handle(_ client: Int32, decide: (CallbackParameters) -> Verdict) -> Bool {
-        var one: Int32 = 1
-        setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
-        let head = readHead(client)
-        let verdict: Verdict
-        switch CallbackRequest.parse(head) {
-        case .callback(let parameters): verdict = decide(parameters)
-        case .notFound: verdict = Verdict(status: 404, page: Self.page("Not found", "This address only receives the OAuth callback."), done: false)
-        case .methodNotAllowed: verdict = Verdict(status: 405, page: Self.page("Method not allowed", "Only GET is accepted here."), done: false)
-        case .malformed: verdict = Verdict(status: 400, page: Self.page("Bad request", "The request could not be read."), done: false)
-        }
-        respond(client, verdict)
-        linger(client)
-        return verdict.done
-    }
-
-    /// Reads until the end of the request head, the size limit or the per-connection deadline.
-    private func readHead(_ client: Int32) -> [UInt8] {
-        var head: [UInt8] = []
-        let deadline = Date().addingTimeInterval(Self.perConnectionDeadline)
-        var chunk = [UInt8](repeating: 0, count: 2048)
-        while head.count < Self.maxHead {
+    /// The browser's own connection, answered: let it read the page before the socket closes.
+    private static func drainBriefly(_ client: Int32) {
+        shutdown(client, Int32(SHUT_WR))
+        var sink = [UInt8](repeating: 0, count: 4096)
+        let deadline = Date().addingTimeInterval(drainTime)
+        while true {
             var p = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
             let left = Int32(max(0, deadline.timeIntervalSinceNow) * 1000)
-            if left == 0 || poll(&p, 1, left) <= 0 { break }
-            let n = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, min($0.count, Self.maxHead - head.count), 0) }
-            if n <= 0 { break }
-            head += chunk[0..<n]
-            if Self.endsHead(head) { break }
+            if left == 0 || poll(&p, 1, left) <= 0 { return }
+            if sink.withUnsafeMutableBytes({ recv(client, $0.baseAddress, $0.count, 0) }) <= 0 { return }
         }
-        return head
+    }
+
+    private func answer(_ head: [UInt8], decide: (CallbackParameters) -> Verdict) -> Verdict {
+        switch CallbackRequest.parse(head) {
+        case .callback(let parameters): decide(parameters)
+        case .notFound: Verdict(status: 404, page: Self.page("Not found", "This address only receives the OAuth callback."), done: false)
+        case .methodNotAllowed: Verdict(status: 405, page: Self.page("Method not allowed", "Only GET is accepted here."), done: false)
+        case .malformed: Verdict(status: 400, page: Self.page("Bad request", "The request could not be read."), done: false)
+        }
     }
 
     private func respond(_ client: Int32, _ verdict: Verdict) {
@@ -180,23 +227,6 @@ public final class CallbackListener: @unchecked Sendable {
             if i + 2 < head.count, head[i + 1] == 0x0D, head[i + 2] == 0x0A { return true }
         }
         return false
-    }
-
-    /// Closing a socket with unread input resets the connection, and the peer may lose the answer:
-    /// half-close, then discard what is still arriving, briefly and boundedly.
-    private func linger(_ client: Int32) {
-        shutdown(client, Int32(SHUT_WR))
-        var sink = [UInt8](repeating: 0, count: 4096)
-        let deadline = Date().addingTimeInterval(0.2)
-        var total = 0
-        while total < 65536 {
-            var p = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
-            let left = Int32(max(0, deadline.timeIntervalSinceNow) * 1000)
-            if left == 0 || poll(&p, 1, left) <= 0 { return }
-            let n = sink.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { return }
-            total += n
-        }
     }
 
     /// A minimal HTML page; `message` is escaped.
