@@ -46,6 +46,11 @@ public final class StdioProcess: @unchecked Sendable {
             close(errFD)
         }
         let argv = [path] + args
+        // Every process of this server's tree inherits the tag, even one that leaves the process
+        // group and is orphaned: shutdown finds it by the tag among the processes re-parented to hermes.
+        let tag = "\(getpid())-\(UInt64.random(in: 1...UInt64.max))"
+        var environment = environment
+        environment[Self.tagVariable] = tag
         let envp = environment.map { "\($0.key)=\($0.value)" }
         let pid: Int32 = Spawner.shared.run {
             withCStrings(argv) { cArgv in
@@ -59,12 +64,16 @@ public final class StdioProcess: @unchecked Sendable {
             close(fromChild[0])
             throw SpawnError(description: "could not start \(command): \(String(cString: strerror(-pid)))")
         }
-        return StdioProcess(pid: pid, command: command,
+        return StdioProcess(pid: pid, command: command, tag: tag,
                             input: FileHandle(fileDescriptor: toChild[1], closeOnDealloc: true),
                             output: FileHandle(fileDescriptor: fromChild[0], closeOnDealloc: true))
     }
 
-    private init(pid: pid_t, command: String, input: FileHandle, output: FileHandle) {
+    static let tagVariable = "HERMES_MCP_SERVER_TAG"
+    let tag: String
+
+    private init(pid: pid_t, command: String, tag: String, input: FileHandle, output: FileHandle) {
+        self.tag = tag
         self.pid = pid
         self.command = command
         self.input = input
@@ -96,22 +105,28 @@ public final class StdioProcess: @unchecked Sendable {
     /// and wait at most `grace` seconds, then SIGKILL the group and every descendant, and reap.
     @discardableResult
     public func shutdown(grace: Double = 2) -> ShutdownReport {
-        let descendants = ProcessTree.descendants(of: pid)
+        // The tree is read again before each signal: a server may fork at any moment.
+        var descendants = Set(ProcessTree.descendants(of: pid))
         try? input.close()
         var stage = ShutdownReport.Stage.stdinClosed
         // Most servers exit as soon as their input ends (the Python SDK's ignore SIGTERM until then).
         if !waitForExit(min(grace, 0.5)) {
             stage = .terminated
+            descendants.formUnion(ProcessTree.descendants(of: pid))
             kill(-pid, SIGTERM)
             if !waitForExit(grace) {
                 stage = .killed
+                descendants.formUnion(ProcessTree.descendants(of: pid))
                 kill(-pid, SIGKILL)
                 _ = waitForExit(grace)
             }
         }
-        // Descendants that left the group (setsid, double fork) or outlived the leader.
+        // Descendants that left the group (setsid, double fork) or outlived the leader; those
+        // orphaned meanwhile were re-parented to hermes and carry this server's tag.
+        descendants.formUnion(ProcessTree.descendants(of: pid))
+        descendants.formUnion(orphansCarryingTag())
         var killed = 0
-        for child in descendants + ProcessTree.descendants(of: pid) where kill(child, 0) == 0 {
+        for child in descendants where kill(child, 0) == 0 {
             kill(child, SIGKILL)
             killed += 1
         }
@@ -119,8 +134,23 @@ public final class StdioProcess: @unchecked Sendable {
             kill(pid, SIGKILL)
             _ = waitForExit(grace)
         }
-        ProcessReaper.reap(descendants)
+        ProcessReaper.reap(Array(descendants))
         return ShutdownReport(stage: stage, descendantsKilled: killed)
+    }
+
+    /// Processes under hermes (re-parented orphans included, hermes being a child subreaper) whose
+    /// environment carries this server's tag.
+    private func orphansCarryingTag() -> [pid_t] {
+        let needle = Array("\(Self.tagVariable)=\(tag)\u{0}".utf8)
+        return ProcessTree.descendants(of: getpid()).filter { candidate in
+            guard let environ = FileManager.default.contents(atPath: "/proc/\(candidate)/environ") else { return false }
+            let bytes = [UInt8](environ)
+            guard bytes.count >= needle.count else { return false }
+            for start in 0...(bytes.count - needle.count) where (start == 0 || bytes[start - 1] == 0) && bytes[start] == needle[0] {
+                if Array(bytes[start..<(start + needle.count)]) == needle { return true }
+            }
+            return false
+        }
     }
 
     private func waitForExit(_ seconds: Double) -> Bool {

@@ -8,6 +8,9 @@ import HermesOAuth
 //   hermes-test-helper try-lock PATH TIMEOUT               print "acquired" or "timeout"
 //   hermes-test-helper access-token HOME NAME              print "ok <sha256 prefix of the token>" via the manager
 //   hermes-test-helper refresh HOME NAME                   force a refresh, as a cron job would; print the same
+//   hermes-test-helper stdio-cycles COUNT PYTHON MCP_SERVER STUBBORN_SERVER  connect/shut down stdio servers
+//                                                          COUNT times (real MCP sessions, SIGTERM-ignoring and forking
+//                                                          ones in turn); prints this process's descriptor counts
 //   hermes-test-helper refresh-loop HOME NAME COUNT THREADS  THREADS tasks, each COUNT times: take the
 //                                                          token, treat it as rejected (recover); "ok N" or the first error
 
@@ -101,6 +104,45 @@ case "refresh-loop":
             return failures
         }
         print(failures.first ?? "ok \(count * threads)")
+        done.signal()
+    }
+    done.wait()
+case "stdio-cycles":
+    guard args.count == 6, let count = Int(args[2]) else { fail("usage: stdio-cycles COUNT PYTHON MCP_SERVER STUBBORN_SERVER") }
+    ProcessReaper.adoptOrphans()
+    let python = args[3], mcpServer = args[4], stubborn = args[5]
+    @Sendable func descriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        let manager = OAuthManager(home: HermesHome(path: NSTemporaryDirectory() + "hermes-cycles-\(getpid())"))
+        let environment = ProcessInfo.processInfo.environment
+        // One warm-up cycle of each kind first, so lazily created runtime descriptors are not counted.
+        var before = -1
+        var sessions = 0, tools = 0, failures: [String] = []
+        for i in -4..<count {
+            if i == 0 { before = descriptors() }
+            switch (i + 4) % 4 {
+            case 0:
+                let config = MCPServerConfig(name: "cycle", raw: .map([ConfigPair(key: "command", value: .string(python)),
+                                                                      ConfigPair(key: "args", value: .list([.string(mcpServer)]))]))
+                let task = MCPServerTask(config: config, manager: manager, environment: environment, backoff: [])
+                do {
+                    let connection = try await task.connection()
+                    if i >= 0 { sessions += 1; tools += connection.tools.count }
+                } catch {
+                    failures.append("\(error)")
+                }
+                await task.shutdown()
+            case 1:
+                // Ignores SIGTERM, ignores closed stdin, and starts a setsid grandchild doing the same.
+                do { _ = try StdioProcess.spawn(command: python, args: [stubborn], environment: environment, stderrLog: nil).shutdown(grace: 0.1) } catch { failures.append("\(error)") }
+            case 2:
+                do { _ = try StdioProcess.spawn(command: "/bin/sh", args: ["-c", "trap '' TERM; sleep 60 & cat; wait"], environment: environment, stderrLog: nil).shutdown(grace: 0.1) } catch { failures.append("\(error)") }
+            default:
+                do { _ = try StdioProcess.spawn(command: "/bin/cat", args: [], environment: environment, stderrLog: nil).shutdown(grace: 0.1) } catch { failures.append("\(error)") }
+            }
+        }
+        print("cycles \(count) sessions \(sessions) tools \(tools) fds-before \(before) fds-after \(descriptors()) failures \(failures.count) \(failures.first ?? "")")
         done.signal()
     }
     done.wait()
