@@ -17,6 +17,18 @@ func row(_ name: String, _ values: [Double], unit: String, scale: Double) {
     print("| \(name) | \(values.count) | \(String(format: "%.3f", percentile(values, 0.5) * scale)) \(unit) | \(String(format: "%.3f", percentile(values, 0.99) * scale)) \(unit) |")
 }
 
+// `hermes-bench scale [N...]`: how cost grows with the number of servers (each size in a child
+// process, `hermes-bench scale-one N`).
+if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "scale-one", let n = Int(CommandLine.arguments[2]) {
+    try await Scaling.one(n)
+    exit(0)
+}
+if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "scale" {
+    let sizes = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
+    try Scaling.table(sizes: sizes.isEmpty ? [1, 10, 100, 1000] : sizes)
+    exit(0)
+}
+
 let root = TemporaryDirectory("hermes-bench")
 let home = HermesHome(path: root.path)
 try root.write("config.yaml", "mcp_servers:\n  bench:\n    url: http://127.0.0.1:9/mcp\n    auth: oauth\n")
@@ -81,12 +93,6 @@ row("C ABI `hermes_oauth_access_token` + `hermes_free`", cSamples, unit: "µs", 
 print("")
 
 // 2. Live reload: from the rename of a new token file to the subscriber being told.
-final class Arrivals: @unchecked Sendable {
-    let lock = NSLock()
-    var times: [Double] = []
-    let signal = DispatchSemaphore(value: 0)
-    func add(_ t: Double) { lock.withLock { times.append(t) }; signal.signal() }
-}
 let arrivals = Arrivals()
 manager.subscribe { event in if event.server == "bench" { arrivals.add(now()) } }
 var latencies: [Double] = []

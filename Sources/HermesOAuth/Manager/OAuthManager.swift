@@ -33,6 +33,15 @@ public final class OAuthManager: Sendable {
         var nextSubscriber: UInt64 = 1
         var recoveries: [String: Task<RecoveryAnswer, Never>] = [:]
         var watcher: TokenWatcher?
+        var configSnapshot: ConfigSnapshot?
+    }
+
+    /// config.yaml and .env as last parsed, with the identity of both files at the time: building
+    /// providers for N servers parses them once, not N times.
+    /// Only the OAuth view of each entry is kept (plain strings), not the YAML tree.
+    private struct ConfigSnapshot {
+        let key: [Int]
+        let servers: [String: Result<OAuthServer, OAuthFailure>]
     }
 
     private let state = Mutex(State())
@@ -70,7 +79,10 @@ public final class OAuthManager: Sendable {
     /// The provider for a config entry: the same instance for the same server across reconnects;
     /// a new one when its URL, headers or `oauth` block changed.
     public func provider(for config: MCPServerConfig) throws(OAuthFailure) -> OAuthProvider {
-        let server = try OAuthServer(config: config)
+        provider(for: try OAuthServer(config: config))
+    }
+
+    func provider(for server: OAuthServer) -> OAuthProvider {
         startWatching()
         return state.withLock { s in
             if let entry = s.entries[server.name], entry.server == server { return entry.provider }
@@ -84,10 +96,30 @@ public final class OAuthManager: Sendable {
     /// The cached provider, else one built from config.yaml; nil when no such OAuth server exists.
     public func provider(named name: String) throws(OAuthFailure) -> OAuthProvider? {
         if let cached = cachedProvider(named: name) { return cached }
+        guard let entry = try configuredServer(named: name) else { return nil }
+        return provider(for: try entry.get())
+    }
+
+    /// The entry from config.yaml (interpolated with .env), parsed again only when either file
+    /// changed (inode, size or modification time).
+    func configuredServer(named name: String) throws(OAuthFailure) -> Result<OAuthServer, OAuthFailure>? {
+        func identity(_ path: String) -> [Int] {
+            var st = stat()
+            guard stat(path, &st) == 0 else { return [-1] }
+            return [Int(st.st_ino), Int(st.st_size), Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec)]
+        }
+        let key = identity(home.configPath) + identity(home.envPath)
+        if let snapshot = state.withLock({ $0.configSnapshot }), snapshot.key == key {
+            return snapshot.servers[name]
+        }
         let config: ConfigFile
         do { config = try ConfigFile.load(home: home) } catch { throw .configuration(error.description) }
-        guard let entry = config.server(named: name, environment: DotEnv.mergedEnvironment(home: home)) else { return nil }
-        return try provider(for: entry)
+        var servers: [String: Result<OAuthServer, OAuthFailure>] = [:]
+        for server in config.servers(environment: DotEnv.mergedEnvironment(home: home)) {
+            servers[server.name] = Result { () throws(OAuthFailure) in try OAuthServer(config: server) }
+        }
+        state.withLock { $0.configSnapshot = ConfigSnapshot(key: key, servers: servers) }
+        return servers[name]
     }
 
     public func cachedProvider(named name: String) -> OAuthProvider? {
