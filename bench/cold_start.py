@@ -1,5 +1,5 @@
 """Cold start of the CLI, hermes against hermes-agent 0.19.0 on the same HERMES_HOME with 50
-configured servers: `hermes mcp list` and `hermes --help`, median wall time and peak RSS.
+configured servers: `hermes mcp list`, `hermes mcp status` (hermes only) and `hermes --help`, median wall time and peak RSS.
 
   python bench/cold_start.py --hermes .build/release/hermes --agent .peers/agent/bin/hermes [--runs 10]
 """
@@ -28,7 +28,8 @@ def main():
     env = dict(os.environ, HERMES_HOME=home, NO_COLOR="1")
     rows = []
     for label, binary in (("hermes", args.hermes), ("hermes-agent 0.19.0", args.agent)):
-        for what in (["mcp", "list"], ["--help"]):
+        # hermes-agent 0.19.0 has no `mcp status`.
+        for what in (["mcp", "list"], ["mcp", "status"], ["--help"]) if label == "hermes" else (["mcp", "list"], ["--help"]):
             walls, rss, codes = [], [], set()
             for _ in range(args.runs):
                 wall, code, peak = run([binary] + what, env)

@@ -5,5 +5,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/agent.sh >/dev/null
 swift build -c release --product hermes >/dev/null
-echo "machine: $(nproc) cores, kernel $(uname -r), $(date -u +%Y-%m-%d)"
-exec python3 bench/cold_start.py --hermes .build/release/hermes --agent .peers/agent/bin/hermes "$@"
+. bench/record.sh
+{
+  echo "machine: $(nproc) cores, kernel $(uname -r), $(date -u +%Y-%m-%d)"
+  python3 bench/cold_start.py --hermes .build/release/hermes --agent .peers/agent/bin/hermes "$@"
+} | record cold_start

@@ -87,6 +87,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--hermes", required=True)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--helper", help="hermes-test-helper, for the refresh round trip")
     args = parser.parse_args()
     server, info = start_server()
     url = info["mcp_url"]
@@ -105,6 +106,23 @@ def main():
                 if r.returncode != 0:
                     raise SystemExit(f"hermes login failed: {r.stdout}{r.stderr}")
         results["hermes mcp login (new process each run)"] = hermes
+
+        if args.helper:
+            # A refresh round trip: a new process asks for a refresh of a logged-in server's tokens
+            # (the refresh_token grant, the rotation written to disk under the lock).
+            with tempfile.TemporaryDirectory() as home:
+                with open(os.path.join(home, "config.yaml"), "w") as f:
+                    f.write(f"mcp_servers:\n  demo:\n    url: {url}\n    auth: oauth\n")
+                env["HERMES_HOME"] = home
+                subprocess.run([args.hermes, "mcp", "login", "demo"], env=env, capture_output=True, check=True)
+                refresh = []
+                for _ in range(args.runs):
+                    t = time.perf_counter()
+                    r = subprocess.run([args.helper, "refresh", home, "demo"], capture_output=True, text=True)
+                    refresh.append((time.perf_counter() - t) * 1000)
+                    if not r.stdout.startswith("ok "):
+                        raise SystemExit(f"refresh failed: {r.stdout}{r.stderr}")
+                results["hermes refresh round trip (new process each run)"] = refresh
 
         r = subprocess.run([sys.executable, "-c", SDK_ONCE, url, str(args.runs)], capture_output=True, text=True)
         if r.returncode != 0:

@@ -7,9 +7,18 @@ scripts/setup.sh
 scripts/peers.sh >/dev/null
 command -v strace >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -qq strace >/dev/null; }
 swift build -c release >/dev/null
+# matplotlib for the histogram, in a venv of its own.
+if [ ! -x .peers/plot/bin/python ] || ! .peers/plot/bin/python -c 'import matplotlib' 2>/dev/null; then
+  python3 -m venv .peers/plot && .peers/plot/bin/pip install -q --disable-pip-version-check "matplotlib==3.10.*" >&2
+fi
+samples=$(mktemp -d)
+trap 'rm -rf "$samples"' EXIT
+. bench/record.sh
+{
 echo "machine: $(nproc) cores, kernel $(uname -r), $(date -u +%Y-%m-%d)"
 echo
-.build/release/hermes-bench
+HERMES_BENCH_SAMPLES="$samples" .build/release/hermes-bench
+.build/release/hermes-bench scale 1 10 100 1000
 
 # System calls made by the hot path: strace counts every call between START and END markers
 # (write(2) of the markers themselves excluded) for a million cached-token calls.
@@ -27,3 +36,6 @@ echo "| Swift cachedAccessToken | 1000000 | $(count 1000000) |"
 echo "| C hermes_oauth_access_token + hermes_free | 1000000 | $(count 1000000 c) |"
 echo
 echo "(What remains is per thread, not per call: the first lock taken on a thread asks the kernel for its thread id.)"
+} | record manager
+.peers/plot/bin/python bench/plot.py "$samples" bench/results/manager-latency.png
+echo "histogram: bench/results/manager-latency.png"

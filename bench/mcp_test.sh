@@ -7,5 +7,8 @@ scripts/setup.sh
 python=$(scripts/peers.sh)
 scripts/agent.sh >/dev/null
 swift build -c release --product hermes >/dev/null
-echo "machine: $(nproc) cores, kernel $(uname -r), $(date -u +%Y-%m-%d)"
-exec "$python" bench/mcp_test_bench.py --hermes .build/release/hermes --agent .peers/agent/bin/hermes "$@"
+. bench/record.sh
+{
+  echo "machine: $(nproc) cores, kernel $(uname -r), $(date -u +%Y-%m-%d)"
+  "$python" bench/mcp_test_bench.py --hermes .build/release/hermes --agent .peers/agent/bin/hermes "$@"
+} | record mcp_test

@@ -108,6 +108,13 @@ for i in 0..<1000 {
     }
     if let arrived = arrivals.lock.withLock({ arrivals.times.last }) { latencies.append(arrived - t) }
 }
+// Raw samples for bench/plot.py, when asked for.
+if let directory = ProcessInfo.processInfo.environment["HERMES_BENCH_SAMPLES"] {
+    for (name, values, scale) in [("hot-swift-us", swiftSamples, 1e6), ("hot-c-us", cSamples, 1e6), ("reload-ms", latencies, 1e3)] {
+        let text = values.map { String(format: "%.6f", $0 * scale) }.joined(separator: "\n") + "\n"
+        try text.write(toFile: directory + "/\(name).txt", atomically: true, encoding: .utf8)
+    }
+}
 print("## Live reload: external atomic rename to subscriber callback (1000 rewrites)\n")
 print("| measurement | samples | p50 | p99 |")
 print("| --- | --- | --- | --- |")
