@@ -197,7 +197,7 @@ enum Campaign {
         }
         let redirect = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "redirect_uri" }?.value)
         let port = try #require(URL(string: redirect)?.port)
-        let silent = try (0..<200 * Campaign.scale).map { _ in try HostileClient.connect(port: port) }
+        let silent = try (0..<min(200 * Campaign.scale, 500)).map { _ in try HostileClient.connect(port: port) }
 
         let payloads = ["GET /callback?code=stolen&state=wrong HTTP/1.1\r\n\r\n",
                         "GET /callback?code=stolen&state=wrong&iss=https%3A%2F%2Fevil.example HTTP/1.1\r\n\r\n",
