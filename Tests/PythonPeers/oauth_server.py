@@ -272,6 +272,9 @@ class FrontDoor:
 
     async def gate(self, scope, body, send, entry):
         token = access_tokens.get(entry["bearer"] or "")
+        if settings.get("open_mcp") and not entry["bearer"]:
+            # The MCP endpoint answers without any token (the authorization server still works).
+            return await self.mcp_app(scope, replay(body), send)
         if not token or (token.expires_at and token.expires_at < now()):
             parts = ['error="invalid_token"', 'error_description="Authentication required"']
             if settings["challenge_scope"]:

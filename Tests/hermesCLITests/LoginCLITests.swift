@@ -293,6 +293,30 @@ import Testing
         #expect(try ConfigFile.load(home: HermesHome(path: dir.path)).server(named: "down", environment: [:])?.enabled == false)
     }
 
+    /// A server that lists its tools to anybody is not "authenticated" for having answered: with
+    /// `--auth oauth`, add logs in anyway, and without tokens at the end it does not claim success.
+    @Test func anOpenServerConfiguredForOAuthMustStillYieldTokens() throws {
+        var env = Build.environment(home: dir.path)
+        for (k, v) in Peers.browser() { env[k] = v }
+        let hermes = Build.product("hermes")
+        let open = try OAuthPeer(settings: ["open_mcp": true])
+        defer { open.stop() }
+        let added = try run(hermes, ["mcp", "add", "open", "--url", open.mcpURL, "--auth", "oauth", "--all-tools"], environment: env)
+        #expect(added.status == 0, "\(added.stdout)\(added.stderr)")
+        // Without tokens, an OAuth server is not even asked: the login runs first.
+        #expect(added.stdout.contains("Starting OAuth flow for 'open'"))
+        #expect(TokenStore(home: HermesHome(path: dir.path), serverName: "open").tokens() != nil)
+
+        let broken = try OAuthPeer(settings: ["open_mcp": true, "asm_raw": "this is not metadata"])
+        defer { broken.stop() }
+        let refused = try run(hermes, ["mcp", "add", "nologin", "--url", broken.mcpURL, "--auth", "oauth", "--all-tools"], environment: env)
+        #expect(refused.status == 1, "\(refused.stdout)")
+        #expect(refused.stdout.contains("Failed to connect") && refused.stdout.contains("oauth-authorization-server"), "\(refused.stdout)")
+        #expect(!refused.stdout.contains("Saved 'nologin'"))
+        #expect(TokenStore(home: HermesHome(path: dir.path), serverName: "nologin").tokens() == nil)
+        #expect(try ConfigFile.load(home: HermesHome(path: dir.path)).rawServer(named: "nologin") == nil)
+    }
+
     @Test func badInputIsRefusedWithTheReferenceMessages() throws {
         let hermes = Build.product("hermes")
         let env = Build.environment(home: dir.path)
