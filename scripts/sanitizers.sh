@@ -18,7 +18,7 @@ for kind in "${kinds[@]}"; do
   start=$(date +%s)
   if swift build --build-tests --sanitize="$kind" --scratch-path "$dir" > "$log" 2>&1 \
      && ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS="halt_on_error=0" \
-        swift test --skip-build --no-parallel --sanitize="$kind" --scratch-path "$dir" >> "$log" 2>        swift test --skip-build --sanitize="$kind" --scratch-path "$dir" >> "$log" 2>&1; then1; then
+        swift test --skip-build --no-parallel --sanitize="$kind" --scratch-path "$dir" >> "$log" 2>&1; then
     result="passed"
   else
     result="FAILED"
