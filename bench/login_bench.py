@@ -66,6 +66,38 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 '''
 
 
+SDK_REFRESH = SDK_ONCE.split("async def main(url, runs):")[0] + r'''
+async def refreshes(url, runs):
+    pending = {}
+    async def redirect(auth_url): pending["url"] = auth_url
+    async def callback():
+        async with httpx2.AsyncClient(follow_redirects=False) as c:
+            r = await c.get(pending["url"])
+        q = parse_qs(urlparse(r.headers["location"]).query)
+        return AuthorizationCodeResult(code=q["code"][0], state=q.get("state", [None])[0], iss=q.get("iss", [None])[0])
+    provider = OAuthClientProvider(url, OAuthClientMetadata(client_name="bench", redirect_uris=["http://127.0.0.1:45998/callback"],
+                                   grant_types=["authorization_code", "refresh_token"], response_types=["code"],
+                                   token_endpoint_auth_method="none"), Memory(), redirect, callback)
+    plain, forced = [], []
+    async with httpx2.AsyncClient(auth=provider) as client:
+        async with streamable_http_client(url, http_client=client) as streams:
+            async with ClientSession(streams[0], streams[1]) as session:
+                await session.initialize()
+                for _ in range(runs):
+                    t = time.perf_counter()
+                    await session.list_tools()
+                    plain.append((time.perf_counter() - t) * 1000)
+                    provider.context.token_expiry_time = time.time() - 1   # expired: the next request refreshes first
+                    t = time.perf_counter()
+                    await session.list_tools()
+                    forced.append((time.perf_counter() - t) * 1000)
+    print(" ".join(f"{x:.2f}" for x in plain))
+    print(" ".join(f"{x:.2f}" for x in forced))
+
+asyncio.run(refreshes(sys.argv[1], int(sys.argv[2])))
+'''
+
+
 def start_server():
     proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests/PythonPeers/oauth_server.py")],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -128,6 +160,13 @@ def main():
         if r.returncode != 0:
             raise SystemExit(f"the SDK client failed: {r.stderr[-2000:]}")
         results["Python SDK OAuthClientProvider (in one warm process)"] = [float(x) for x in r.stdout.split()]
+
+        r = subprocess.run([sys.executable, "-c", SDK_REFRESH, url, str(args.runs)], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"the SDK refresh run failed: {r.stderr[-2000:]}")
+        plain_line, forced_line = r.stdout.strip().split("\n")
+        results["Python SDK: tools/list, token valid (warm process)"] = [float(x) for x in plain_line.split()]
+        results["Python SDK: tools/list after expiry = refresh + request (warm process)"] = [float(x) for x in forced_line.split()]
 
         cold = []
         for _ in range(max(3, args.runs // 4)):
