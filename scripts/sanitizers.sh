@@ -17,7 +17,7 @@ for kind in "${kinds[@]}"; do
   log="$dir.log"
   start=$(date +%s)
   if swift build --build-tests --sanitize="$kind" --scratch-path "$dir" > "$log" 2>&1 \
-     && ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS="halt_on_error=0" \
+     && HERMES_SANITIZER="$kind" ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS="halt_on_error=0" \
         swift test --skip-build --no-parallel --sanitize="$kind" --scratch-path "$dir" >> "$log" 2>&1; then
     result="passed"
   else

@@ -5,7 +5,7 @@ import HermesTestSupport
 
 /// The C face of libhermesoauth.so, checked the way a C user meets it: real compilers, the real
 /// shared library, the installed header and pkg-config file.
-@Suite(.serialized) struct CAPITests {
+@Suite(.serialized, .disabled(if: Sanitizer.active, "C programs and a sanitized .so")) struct CAPITests {
     let dir = TemporaryDirectory("hermes-capi")
     var include: String { Build.packageRoot + "/include" }
     var programs: String { Build.packageRoot + "/Tests/CPrograms" }

@@ -150,8 +150,9 @@ public final class Interactive: @unchecked Sendable {
         return output.contains(marker)
     }
 
+    /// A program that already exited makes this a no-op, not a crash (EPIPE).
     public func send(_ line: String) {
-        stdin.fileHandleForWriting.write(Data((line + "\n").utf8))
+        try? stdin.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
     }
 
     /// Closes stdin and waits (killing the program after `timeout`); returns exit status and the
@@ -168,4 +169,11 @@ public final class Interactive: @unchecked Sendable {
         let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         return (process.terminationStatus, output, err)
     }
+}
+
+/// Set by scripts/sanitizers.sh. C programs cannot load a sanitizer-instrumented
+/// libhermesoauth.so without that sanitizer's runtime, so the tests that compile C against it
+/// stand aside there (they run under valgrind in the ordinary suite).
+public enum Sanitizer {
+    public static var active: Bool { ProcessInfo.processInfo.environment["HERMES_SANITIZER"] != nil }
 }
