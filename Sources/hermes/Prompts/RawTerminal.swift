@@ -76,19 +76,24 @@ final class RawTerminal {
 /// What a signal handler needs to put the terminal back; a handler cannot reach an object.
 private enum RawTerminalRestore {
     nonisolated(unsafe) static var fd: Int32 = -1
-    nonisolated(unsafe) static var settings = termios()
+    // On the heap rather than in a global of the imported C type: AddressSanitizer reports the
+    // copy into such a global as an overflow, and the handler only needs a stable address.
+    nonisolated(unsafe) static let settings: UnsafeMutablePointer<termios> = {
+        let p = UnsafeMutablePointer<termios>.allocate(capacity: 1)
+        p.initialize(to: termios())
+        return p
+    }()
     nonisolated(unsafe) static var previous: [Int32: sighandler_t?] = [:]
     static let signals: [Int32] = [SIGTERM, SIGHUP, SIGQUIT]
 
     static func arm(fd: Int32, settings: termios) {
         Self.fd = fd
-        Self.settings = settings
+        Self.settings.pointee = settings
         for sig in signals {
             previous[sig] = signal(sig) { sig in
-                var s = RawTerminalRestore.settings
                 let leave = "\u{1B}[?25h\u{1B}[?1049l"
                 _ = leave.withCString { Glibc.write(RawTerminalRestore.fd, $0, strlen($0)) }
-                tcsetattr(RawTerminalRestore.fd, TCSAFLUSH, &s)
+                tcsetattr(RawTerminalRestore.fd, TCSAFLUSH, RawTerminalRestore.settings)
                 signal(sig, SIG_DFL)
                 raise(sig)
             }
