@@ -30,7 +30,8 @@ for target in "${targets[@]}"; do
   mkdir -p ".fuzz/$target" "Fuzz/regressions/$target"
   log=".fuzz/$target.log"
   set +e
-  HERMES_FUZZ_TARGET="$target" ASAN_OPTIONS=detect_leaks=0 "$fuzzer" \
+  # Swift's own crash reporter would exit before libFuzzer writes the crashing input: off.
+  HERMES_FUZZ_TARGET="$target" ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no "$fuzzer" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 -detect_leaks=0 -print_final_stats=1 \
     -artifact_prefix="Fuzz/regressions/$target/" ".fuzz/$target" "Fuzz/corpus/$target" > "$log" 2>&1
   status=$?

@@ -35,6 +35,10 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? ClientRegistration(json: object)
             if let tokens = try? OAuthTokens(json: object, issuedAt: 1_700_000_000) {
                 check(!tokens.accessToken.isEmpty, "empty access token accepted")
+                // A token response is turned into the file form and asked its lifetime at once.
+                _ = JSONObject.encode(tokens.json(now: 1_700_000_000))
+                _ = tokens.expiresIn(now: 1_700_000_000)
+                _ = tokens.isExpired(now: 1_700_000_000, skew: 60)
             }
         case .tokenFile:
             TokenFileHarness.shared.read(data)
@@ -89,6 +93,7 @@ final class TokenFileHarness: @unchecked Sendable {
         }
         if case .value(let tokens) = store.readTokens(now: 1_700_000_000) {
             _ = tokens.expiresIn(now: 1_700_000_000)
+            _ = tokens.json(now: 1_700_000_000)
         }
         _ = store.readClient()
         _ = store.readMetadata()

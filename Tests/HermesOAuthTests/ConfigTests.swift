@@ -261,3 +261,24 @@ import HermesTestSupport
         #expect(HermesHome(path: "/srv/h").display(environment: ["HOME": "/home/u"]) == "/srv/h")
     }
 }
+
+@Suite struct DurationBoundsTests {
+    /// Durations from a hand-edited config are bounded before any arithmetic: huge, infinite,
+    /// negative or non-numeric values cannot crash a conversion later.
+    @Test(arguments: [("30", 30.0), ("1e300", 86_400.0), (".inf", 60.0), ("-5", 60.0), ("soon", 60.0), ("0", 60.0)])
+    func connectTimeoutIsBounded(text: String, expected: Double) throws {
+        let file = try ConfigFile(path: "/x", text: "mcp_servers:\n  s:\n    url: http://127.0.0.1:9/mcp\n    connect_timeout: \(text)\n")
+        #expect(file.server(named: "s", environment: [:])?.connectTimeout == expected)
+    }
+
+    @Test func absurdTokenLifetimesAreClampedNotTrapped() throws {
+        for json in [#"{"access_token":"a","token_type":"Bearer","expires_at":1e300}"#,
+                     #"{"access_token":"a","token_type":"Bearer","expires_in":1e308}"#,
+                     #"{"access_token":"a","token_type":"Bearer","expires_in":-1e308}"#] {
+            let tokens = try OAuthTokens(json: try JSONObject.decode(Data(json.utf8)), issuedAt: 1_700_000_000)
+            let left = try #require(tokens.expiresIn(now: 1_700_000_000))
+            #expect(left >= 0)
+            _ = JSONObject.encode(tokens.json(now: 1_700_000_000))
+        }
+    }
+}

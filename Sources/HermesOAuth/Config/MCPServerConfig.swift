@@ -36,9 +36,16 @@ public struct MCPServerConfig: Sendable, Equatable {
     public var hasBothURLAndCommand: Bool { url != nil && command != nil }
 
     /// Seconds per tool call (hermes-agent's later default of 300 s).
-    public var timeout: Double { raw["timeout"]?.double ?? 300 }
+    public var timeout: Double { Self.seconds(raw["timeout"], default: 300) }
     /// Seconds for the initial connect.
-    public var connectTimeout: Double { raw["connect_timeout"]?.double ?? 60 }
+    public var connectTimeout: Double { Self.seconds(raw["connect_timeout"], default: 60) }
+
+    /// A duration from the config: positive and finite, at most a day (so `1e300` or `.inf` in a
+    /// hand-edited file cannot overflow the arithmetic below); anything else takes the default.
+    static func seconds(_ value: ConfigValue?, default fallback: Double) -> Double {
+        guard let d = value?.double, d.isFinite, d > 0 else { return fallback }
+        return min(d, 86_400)
+    }
 
     /// `auth`, lower-cased and trimmed; `oauth` turns OAuth on, `header` only guides the CLI.
     public var auth: String? {
@@ -65,11 +72,11 @@ public struct OAuthSettings: Sendable, Equatable {
     public var clientID: String? { text("client_id") }
     public var clientSecret: String? { text("client_secret") }
     public var scope: String? { text("scope") }
-    /// 0 or absent: chosen automatically.
+    /// 0 or absent: chosen automatically (a number past 65535 is refused when the login binds).
     public var redirectPort: Int? { raw["redirect_port"]?.int.flatMap { $0 > 0 ? $0 : nil } }
     public var clientName: String { text("client_name") ?? "Hermes Agent" }
     /// Seconds to wait for the browser callback.
-    public var timeout: Double { raw["timeout"]?.double ?? 300 }
+    public var timeout: Double { MCPServerConfig.seconds(raw["timeout"], default: 300) }
     public var redirectURI: String? { text("redirect_uri") }
     public var redirectHost: String? { text("redirect_host") }
     /// The URL of a Client ID Metadata Document this client is published under, when there is one.

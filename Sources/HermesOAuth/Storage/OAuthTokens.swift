@@ -41,14 +41,26 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
         tokenType = Self.normalise(tokenType: type)
         refreshToken = object["refresh_token"]?.string.flatMap { $0.isEmpty ? nil : $0 }
         scope = object["scope"]?.string
-        if let absolute = object["expires_at"]?.number {
-            expiresAt = absolute
-        } else if let relative = object["expires_in"]?.number {
-            expiresAt = issuedAt + relative
+        // Lifetimes come from files and servers hermes does not control: anything not finite is
+        // "unknown", and the rest is held to a range whose arithmetic can never overflow.
+        if let absolute = object["expires_at"]?.number, absolute.isFinite {
+            expiresAt = min(max(absolute, 0), Self.latestExpiry)
+        } else if let relative = object["expires_in"]?.number, relative.isFinite {
+            expiresAt = min(max(issuedAt + min(max(relative, 0), Self.longestLifetime), 0), Self.latestExpiry)
         } else {
             expiresAt = nil
         }
         extra = object.filter { !Self.knownKeys.contains($0.key) }
+    }
+
+    /// The end of year 9999, and a century: bounds for lifetimes read from outside.
+    static let latestExpiry: Double = 253_402_300_799
+    static let longestLifetime: Double = 3_155_760_000
+
+    /// Whole seconds left at `now`, never negative and never beyond what an Int holds.
+    static func secondsLeft(_ expiresAt: Double, now: Double) -> Int64 {
+        let left = max(expiresAt - now, 0).rounded(.down)
+        return left.isFinite && left < 9.0e18 ? Int64(left) : Int64(latestExpiry)
     }
 
     /// The file form. `expires_in` is what remains at `now` (never negative), as hermes-agent writes.
@@ -60,14 +72,14 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
         if let scope { object["scope"] = .string(scope) }
         if let expiresAt {
             object["expires_at"] = .double(expiresAt)
-            object["expires_in"] = .int(Int64(max(expiresAt - now, 0).rounded(.down)))
+            object["expires_in"] = .int(Self.secondsLeft(expiresAt, now: now))
         }
         return object
     }
 
     /// Seconds left at `now`, clamped at zero; nil when the lifetime is unknown.
     public func expiresIn(now: Double = Date().timeIntervalSince1970) -> Int? {
-        expiresAt.map { Int(max($0 - now, 0).rounded(.down)) }
+        expiresAt.map { Int(Self.secondsLeft($0, now: now)) }
     }
 
     /// Expired, or expiring within `skew` seconds. A token without a known lifetime is never
