@@ -38,7 +38,8 @@ class Memory:
     async def get_client_info(self): return self.client
     async def set_client_info(self, c): self.client = c
 
-async def login(url):
+def make_provider(url):
+    """The SDK's provider with the browser step automated: the redirect is followed at once."""
     pending = {}
     async def redirect(auth_url): pending["url"] = auth_url
     async def callback():
@@ -46,9 +47,12 @@ async def login(url):
             r = await c.get(pending["url"])
         q = parse_qs(urlparse(r.headers["location"]).query)
         return AuthorizationCodeResult(code=q["code"][0], state=q.get("state", [None])[0], iss=q.get("iss", [None])[0])
-    provider = OAuthClientProvider(url, OAuthClientMetadata(client_name="bench", redirect_uris=["http://127.0.0.1:45999/callback"],
-                                   grant_types=["authorization_code", "refresh_token"], response_types=["code"],
-                                   token_endpoint_auth_method="none"), Memory(), redirect, callback)
+    return OAuthClientProvider(url, OAuthClientMetadata(client_name="bench", redirect_uris=["http://127.0.0.1:45999/callback"],
+                               grant_types=["authorization_code", "refresh_token"], response_types=["code"],
+                               token_endpoint_auth_method="none"), Memory(), redirect, callback)
+
+async def login(url):
+    provider = make_provider(url)
     async with httpx2.AsyncClient(auth=provider) as client:
         async with streamable_http_client(url, http_client=client) as streams:
             async with ClientSession(streams[0], streams[1]) as session:
@@ -68,16 +72,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 
 SDK_REFRESH = SDK_ONCE.split("async def main(url, runs):")[0] + r'''
 async def refreshes(url, runs):
-    pending = {}
-    async def redirect(auth_url): pending["url"] = auth_url
-    async def callback():
-        async with httpx2.AsyncClient(follow_redirects=False) as c:
-            r = await c.get(pending["url"])
-        q = parse_qs(urlparse(r.headers["location"]).query)
-        return AuthorizationCodeResult(code=q["code"][0], state=q.get("state", [None])[0], iss=q.get("iss", [None])[0])
-    provider = OAuthClientProvider(url, OAuthClientMetadata(client_name="bench", redirect_uris=["http://127.0.0.1:45998/callback"],
-                                   grant_types=["authorization_code", "refresh_token"], response_types=["code"],
-                                   token_endpoint_auth_method="none"), Memory(), redirect, callback)
+    provider = make_provider(url)
     plain, forced = [], []
     async with httpx2.AsyncClient(auth=provider) as client:
         async with streamable_http_client(url, http_client=client) as streams:

@@ -187,16 +187,7 @@ enum Campaign {
     /// once rather than after everyone else's deadlines.
     @Test func aFloodOfHostileClientsNeitherBreaksNorDelaysTheLogin() async throws {
         let f = try Fixture()
-        let provider = f.provider()
-        let interaction = f.interaction(mode: "print")
-        let login = Task { try await provider.login(interaction: interaction) }
-        var url = ""
-        for _ in 0..<200 where url.isEmpty {
-            try await Task.sleep(nanoseconds: 50_000_000)
-            url = (try? String(contentsOfFile: f.browserLog, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
-        }
-        let redirect = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "redirect_uri" }?.value)
-        let port = try #require(URL(string: redirect)?.port)
+        let (login, url, port) = try await f.loginAwaitingTheBrowser()
         let silent = try (0..<min(200 * Campaign.scale, 500)).map { _ in try HostileClient.connect(port: port) }
 
         let payloads = ["GET /callback?code=stolen&state=wrong HTTP/1.1\r\n\r\n",

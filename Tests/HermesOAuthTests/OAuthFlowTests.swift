@@ -52,6 +52,21 @@ struct Fixture {
 
     var store: TokenStore { TokenStore(home: home, serverName: "peer") }
 
+    /// A login whose browser only records the URL: returns the running login, the authorization
+    /// URL and the callback port, for a test to play the browser (or an attacker) itself.
+    func loginAwaitingTheBrowser() async throws -> (Task<OAuthProvider.LoginReport, any Error>, String, Int) {
+        let provider = self.provider()
+        let interaction = self.interaction(mode: "print")
+        let login = Task { try await provider.login(interaction: interaction) }
+        var url = ""
+        for _ in 0..<200 where url.isEmpty {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            url = (try? String(contentsOfFile: browserLog, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
+        }
+        let redirect = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "redirect_uri" }?.value)
+        return (login, url, try #require(URL(string: redirect)?.port))
+    }
+
     /// An unauthenticated-or-not `initialize`, as the MCP runtime would send it.
     func probe(_ token: String?) async throws -> Int {
         try await MCPProbe.initialize(url: URL(string: peer.mcpURL)!, bearer: token, headers: [:],
@@ -390,16 +405,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     /// oversized and stalled requests; the real callback still completes the login.
     @Test func theListenerSurvivesHostileTrafficAndStillCompletes() async throws {
         let f = try Fixture()
-        let provider = f.provider()
-        let interaction = f.interaction(mode: "print")
-        let login = Task { try await provider.login(interaction: interaction) }
-        var url = ""
-        for _ in 0..<200 where url.isEmpty {
-            try await Task.sleep(nanoseconds: 50_000_000)
-            url = (try? String(contentsOfFile: f.browserLog, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
-        }
-        let redirect = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "redirect_uri" }?.value)
-        let port = try #require(URL(string: redirect)?.port)
+        let (login, url, port) = try await f.loginAwaitingTheBrowser()
         let stalled = try HostileClient.connect(port: port)           // says nothing, holds the connection
         for payload in ["\u{0}\u{1}garbage\r\n\r\n", "GET /callback?code=stolen&state=wrong HTTP/1.1\r\n\r\n",
                         "POST /callback HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", "GET /../../etc/passwd HTTP/1.1\r\n\r\n",
