@@ -54,11 +54,15 @@ enum FuzzTarget: String, CaseIterable {
         case .configYAML:
             guard let file = try? ConfigFile(path: "/fuzz/config.yaml", text: String(decoding: data, as: UTF8.self)) else { return }
             _ = file.servers(environment: ["X": "y"])
-            // What hermes writes, hermes must read back with the same servers.
-            if let text = try? file.serialized() {
+            // What hermes would write (or refuses to write), it must read back with the same
+            // servers and the same entries.
+            if let text = try? file.rewrittenText() {
                 let again = try? ConfigFile(path: "/fuzz/config.yaml", text: text)
-                check(again != nil, "serialized config does not parse")
+                check(again != nil, "rewritten config does not parse")
                 check(again?.serverNames == file.serverNames, "server names changed on rewrite")
+                for name in file.serverNames {
+                    check(again?.rawServer(named: name) == file.rawServer(named: name), "entry '\(name)' changed on rewrite")
+                }
             }
         }
     }

@@ -139,6 +139,18 @@ import Testing
         #expect(result.stderr.contains("no MCP server named 'nope'"))
     }
 
+    /// Found by fuzzing: YAML that loads but cannot be written back as it was (two keys that
+    /// serialise alike) is refused, and the file stays exactly as it is.
+    @Test func aConfigHermesCannotRewriteFaithfullyIsLeftAlone() throws {
+        let odd = "? !!a\n?\nmcp_servers:\n  a:\n    command: cat\n"
+        try dir.write("config.yaml", odd)
+        let result = try hermes(["mcp", "remove", "a", "--yes"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot write this file back faithfully"), "\(result.stderr)")
+        #expect(try String(contentsOfFile: home + "/config.yaml", encoding: .utf8) == odd)
+        #expect(try hermes(["mcp", "list"]).stdout.contains("cat"))
+    }
+
     @Test func aMalformedConfigIsReportedAndNotTouched() throws {
         let broken = "mcp_servers:\n  a: {url: x\n  b: 1\n"
         try dir.write("config.yaml", broken)

@@ -139,8 +139,26 @@ public struct ConfigFile {
     /// Writes the file atomically. A symlinked config.yaml (a dotfiles checkout, say) is written
     /// through to its target rather than replaced. An existing file keeps its mode; a new one is
     /// 0600 because it may hold a client secret.
-    public func save() throws(ConfigError) {
+    /// The text `save()` writes: serialised, then loaded again to prove it reads back with the
+    /// same keys. Some YAML (complex keys, unusual tags, keys that serialise alike) cannot be
+    /// written back as it was read; writing it anyway could leave a file hermes itself can no
+    /// longer load, so such a file is refused instead.
+    public func rewrittenText() throws(ConfigError) -> String {
         let text = try serialized()
+        let reread: ConfigFile
+        do {
+            reread = try ConfigFile(path: path, text: text)
+        } catch {
+            throw .io(path: path, reason: "not rewritten: hermes cannot write this file back faithfully (\(error.description)); edit it by hand")
+        }
+        guard reread.root.keys.count == root.keys.count, reread.serverNames == serverNames else {
+            throw .io(path: path, reason: "not rewritten: hermes cannot write this file back faithfully (its keys would change); edit it by hand")
+        }
+        return text
+    }
+
+    public func save() throws(ConfigError) {
+        let text = try rewrittenText()
         let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { dest in
             dest.hasPrefix("/") ? dest : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(dest)
         } ?? path
