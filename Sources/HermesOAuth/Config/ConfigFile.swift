@@ -95,7 +95,14 @@ public struct ConfigFile {
 
     /// The entry as written, without interpolation.
     public func rawServer(named name: String) -> ConfigValue? {
-        serversMapping?[name].map(ConfigValue.init)
+        guard let mapping = serversMapping, let key = Self.key(named: name, in: mapping) else { return nil }
+        return mapping[key].map(ConfigValue.init)
+    }
+
+    /// The key node spelled `name`, whatever its tag or quoting: `"a"`, `a` and `!tag a` all name
+    /// server `a`, as `serverNames` lists them.
+    static func key(named name: String, in mapping: Node.Mapping) -> Node? {
+        mapping.keys.first { $0.string == name }
     }
 
     /// The entry with `${VAR}` references expanded from `environment` (the process environment
@@ -112,7 +119,7 @@ public struct ConfigFile {
     /// Adds or replaces an entry, keeping its position when it exists.
     public mutating func setServer(named name: String, _ value: ConfigValue) throws(ConfigError) {
         guard var mapping = serversMapping else { throw .notAMapping(path: path, key: Self.serversKey) }
-        mapping[name] = value.node
+        mapping[Self.key(named: name, in: mapping) ?? Node(name, Tag(.str))] = value.node
         root[Self.serversKey] = .mapping(mapping)
     }
 
@@ -120,8 +127,8 @@ public struct ConfigFile {
     @discardableResult
     public mutating func removeServer(named name: String) throws(ConfigError) -> Bool {
         guard var mapping = serversMapping else { throw .notAMapping(path: path, key: Self.serversKey) }
-        guard mapping[name] != nil else { return false }
-        mapping[name] = nil
+        guard let key = Self.key(named: name, in: mapping) else { return false }
+        mapping[key] = nil
         root[Self.serversKey] = mapping.isEmpty ? nil : .mapping(mapping)
         return true
     }
