@@ -24,11 +24,12 @@ swift build --product hermes-fuzz --scratch-path .build-fuzz \
 fuzzer=.build-fuzz/debug/hermes-fuzz
 [ -x "$fuzzer" ] || { echo "fuzz: build failed" >&2; exit 1; }
 echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); $seconds s per target"
-printf '| target | runs | exec/s | coverage | corpus | crashes |\n| --- | --- | --- | --- | --- | --- |\n'
+printf '| target | runs | exec/s | coverage | corpus | new crashes |\n| --- | --- | --- | --- | --- | --- |\n'
 failed=0
 for target in "${targets[@]}"; do
   mkdir -p ".fuzz/$target" "Fuzz/regressions/$target"
   log=".fuzz/$target.log"
+  known=$(ls "Fuzz/regressions/$target" | wc -l)
   set +e
   # Swift's own crash reporter would exit before libFuzzer writes the crashing input: off.
   HERMES_FUZZ_TARGET="$target" ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no "$fuzzer" \
@@ -36,11 +37,12 @@ for target in "${targets[@]}"; do
     -artifact_prefix="Fuzz/regressions/$target/" ".fuzz/$target" "Fuzz/corpus/$target" > "$log" 2>&1
   status=$?
   set -e
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
+  # (A run that stops at once prints no coverage line: nothing here may fail the script.)
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1 || true)
+  cov=$( (grep -oE 'cov: [0-9]+' "$log" || true) | tail -1 | cut -d' ' -f2)
   corpus=$(ls ".fuzz/$target" | wc -l)
-  crashes=$(ls "Fuzz/regressions/$target" | grep -cE '^(crash|leak|timeout|oom)-' || true)
+  crashes=$(( $(ls "Fuzz/regressions/$target" | wc -l) - known ))
   printf '| %s | %s | %s | %s | %s | %s |\n' "$target" "${runs:-?}" "${rate:-?}" "${cov:-?}" "$corpus" "$crashes"
   if [ "$status" -ne 0 ]; then
     failed=1
