@@ -137,14 +137,14 @@ struct AddCommand: AsyncParsableCommand {
                 }
             }
             do {
-                connection = try await Self.connect(probeConfig, manager: manager, environment: context.environment)
+                connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
             } catch {
                 if probeConfig.usesOAuth, MCPErrors.isAuthFailure(error) {
                     // The server needs a login: run it now, then connect again.
                     terminal.info("Starting OAuth flow for '\(name)'...")
                     do {
                         try await login()
-                        connection = try await Self.connect(probeConfig, manager: manager, environment: context.environment)
+                        connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
                     } catch {
                         failure = TerminalText.clean("\(error)")
                     }
@@ -224,21 +224,6 @@ struct AddCommand: AsyncParsableCommand {
             try ConfigFile.update(home: context.home) { file in try file.setServer(named: name, .map(saved)) }
             terminal.success("Saved '\(name)' to \(context.home.display())/config.yaml (\(enabled.count)/\(names.count) tools enabled)")
             terminal.info("Start a new session to use these tools.")
-        }
-    }
-
-    /// Connects once, with a spinner, and closes again: discovery only.
-    static func connect(_ config: MCPServerConfig, manager: OAuthManager, environment: [String: String]) async throws -> MCPConnection {
-        let task = MCPServerTask(config: config, manager: manager, environment: environment, backoff: [1])
-        return try await Spinner.around("Connecting to '\(config.name)'…") { _ in
-            do {
-                let connection = try await task.connection()
-                await task.shutdown()
-                return connection
-            } catch {
-                await task.shutdown()
-                throw error
-            }
         }
     }
 

@@ -116,28 +116,3 @@ enum ToolChoice {
         return .map(pairs)
     }
 }
-
-/// One connection to list a server's tools, with a spinner while it takes time.
-enum ServerProbe {
-    static func tools(of server: MCPServerConfig, context: CLIContext) async throws -> [Tool] {
-        ProcessReaper.adoptOrphans()
-        let task = MCPServerTask(config: server, manager: OAuthManager.shared(home: context.home),
-                                 environment: context.environment, backoff: [1])
-        return try await Spinner.around("Connecting to '\(server.name)'…") { _ in
-            do {
-                let connection = try await task.connection()
-                await task.shutdown()
-                return connection.tools
-            } catch {
-                await task.shutdown()
-                throw error
-            }
-        }
-    }
-
-    static func reason(_ error: any Error, server: String) -> String {
-        MCPErrors.isAuthFailure(error)
-            ? "needs login: run `hermes mcp login \(server)` (\(TerminalText.clean("\(error)")))"
-            : TerminalText.clean(Redaction.redact("\(error)"))
-    }
-}

@@ -1,0 +1,32 @@
+import HermesMCP
+import HermesOAuth
+import MCP
+
+/// One connection for discovery (add, configure): connect with a spinner while it takes time,
+/// then close again.
+enum ServerProbe {
+    static func connection(_ config: MCPServerConfig, manager: OAuthManager, environment: [String: String]) async throws -> MCPConnection {
+        ProcessReaper.adoptOrphans()
+        let task = MCPServerTask(config: config, manager: manager, environment: environment, backoff: [1])
+        return try await Spinner.around("Connecting to '\(config.name)'…") { _ in
+            do {
+                let connection = try await task.connection()
+                await task.shutdown()
+                return connection
+            } catch {
+                await task.shutdown()
+                throw error
+            }
+        }
+    }
+
+    static func tools(of server: MCPServerConfig, context: CLIContext) async throws -> [Tool] {
+        try await connection(server, manager: OAuthManager.shared(home: context.home), environment: context.environment).tools
+    }
+
+    static func reason(_ error: any Error, server: String) -> String {
+        MCPErrors.isAuthFailure(error)
+            ? "needs login: run `hermes mcp login \(server)` (\(TerminalText.clean("\(error)")))"
+            : TerminalText.clean(Redaction.redact("\(error)"))
+    }
+}
