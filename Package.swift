@@ -3,7 +3,10 @@ import PackageDescription
 
 // libhermesoauth.so must export nothing but the C API: the version script hides every other symbol
 // (Swift metadata, the shims, Yams), so C users only ever see `hermes_*`.
-let exportOnlyCAPI: [LinkerSetting] = [
+// The script also reaches every executable that links HermesOAuth, where it would hide a
+// sanitizer runtime's interceptors (ThreadSanitizer then never learns of libdispatch's threads and
+// crashes), so sanitizer builds (scripts/sanitizers.sh sets HERMES_SANITIZER) go without it.
+let exportOnlyCAPI: [LinkerSetting] = Context.environment["HERMES_SANITIZER"] != nil ? [] : [
     .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(Context.packageDirectory)/hermesoauth.map"])
 ]
 
