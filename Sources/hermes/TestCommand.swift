@@ -76,8 +76,7 @@ struct TestCommand: AsyncParsableCommand {
             } catch {
                 await task.shutdown()
                 let ms = Date().timeIntervalSince(start) * 1000
-                let reason = MCPErrors.isAuthFailure(error)
-                    ? "needs login: run `hermes mcp login \(name)` (\(TerminalText.clean("\(error)")))" : TerminalText.clean(Redaction.redact("\(error)"))
+                let reason = ServerProbe.reason(error, server: name)
                 if json {
                     print(JSONValue.object(["server": .string(name), "transport": .string(transportText), "auth": .string(auth),
                                             "connected": .bool(false), "connect_ms": .int(Int64(ms.rounded())),
