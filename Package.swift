@@ -10,6 +10,10 @@ let exportOnlyCAPI: [LinkerSetting] = Context.environment["HERMES_SANITIZER"] !=
     .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(Context.packageDirectory)/hermesoauth.map"])
 ]
 
+// Under ThreadSanitizer every `Locked` also reports its critical sections to TSan, which cannot see
+// how `Synchronization.Mutex` hands over a contended lock (see Locked.swift).
+let tsanLockEdges: [SwiftSetting] = Context.environment["HERMES_SANITIZER"] == "thread" ? [.define("HERMES_TSAN")] : []
+
 let package = Package(
     name: "hermes",
     products: [
@@ -43,6 +47,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            swiftSettings: tsanLockEdges,
             linkerSettings: exportOnlyCAPI
         ),
         // The MCP client runtime on top of HermesOAuth (kept out of libhermesoauth.so).

@@ -1,6 +1,7 @@
 import Foundation
 import HermesMCP
 import HermesOAuth
+import Synchronization
 
 // A separate process for tests that need several: concurrent token writers, lock holders.
 //   hermes-test-helper write-tokens HOME NAME COUNT TAG   write COUNT token sets, each readable
@@ -13,6 +14,8 @@ import HermesOAuth
 //                                                          ones in turn); prints this process's descriptor counts
 //   hermes-test-helper refresh-loop HOME NAME COUNT THREADS  THREADS tasks, each COUNT times: take the
 //                                                          token, treat it as rejected (recover); "ok N" or the first error
+//   hermes-test-helper tsan-canary locked|mutex|unguarded   4 threads bump one counter 20000 times each, through
+//                                                          `Locked`, a bare `Mutex`, or nothing; prints the total
 
 let args = CommandLine.arguments
 func fail(_ message: String) -> Never {
@@ -146,6 +149,29 @@ case "stdio-cycles":
         done.signal()
     }
     done.wait()
+case "tsan-canary":
+    // Run by the ThreadSanitizer suite: `unguarded` must be reported (the sanitizer is live),
+    // `mutex` shows why `Locked` exists, `locked` must not be reported.
+    guard args.count == 3, ["locked", "mutex", "unguarded"].contains(args[2]) else { fail("usage: tsan-canary locked|mutex|unguarded") }
+    final class Counter: @unchecked Sendable { var value = 0 }
+    let counter = Counter()
+    let locked = Locked(0)
+    let mutex = Mutex(0)
+    let mode = args[2]
+    let threads = (0..<4).map { _ in
+        Thread {
+            for _ in 0..<20_000 {
+                switch mode {
+                case "locked": locked.withLock { _ in counter.value += 1 }
+                case "mutex": mutex.withLock { _ in counter.value += 1 }
+                default: counter.value += 1
+                }
+            }
+        }
+    }
+    threads.forEach { $0.start() }
+    while !threads.allSatisfy(\.isFinished) { usleep(1000) }
+    print("total \(locked.withLock { _ in counter.value })")
 case "spawn-stdio":
     // Starts a stdio server, prints its pid, and idles: the test then kills this process hard.
     guard args.count >= 3 else { fail("usage: spawn-stdio COMMAND ARGS...") }

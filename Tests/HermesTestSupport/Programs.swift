@@ -175,5 +175,7 @@ public final class Interactive: @unchecked Sendable {
 /// libhermesoauth.so without that sanitizer's runtime, so the tests that compile C against it
 /// stand aside there (they run under valgrind in the ordinary suite).
 public enum Sanitizer {
-    public static var active: Bool { ProcessInfo.processInfo.environment["HERMES_SANITIZER"] != nil }
+    public static var active: Bool { kind != nil }
+    /// "address" or "thread" when the suite runs under that sanitizer.
+    public static var kind: String? { ProcessInfo.processInfo.environment["HERMES_SANITIZER"] }
 }

@@ -1,11 +1,10 @@
 import CHermesShims
 import Foundation
-import Synchronization
 
 /// A C caller's `hermes_oauth *`: a manager plus the callbacks registered through this handle.
 final class OAuthHandle: Sendable {
     let manager: OAuthManager
-    let subscriptions = Mutex<[(fn: hermes_token_event_fn, user: UInt, id: UInt64)]>([])
+    let subscriptions = Locked<[(fn: hermes_token_event_fn, user: UInt, id: UInt64)]>([])
 
     init(manager: OAuthManager) { self.manager = manager }
 }
@@ -16,7 +15,7 @@ public typealias hermes_token_event_fn = @convention(c) (UnsafePointer<CChar>?, 
 /// Live handles by address. Every C entry point looks its handle up here, so NULL, closed and
 /// foreign pointers are reported as errors instead of being dereferenced.
 enum OAuthHandles {
-    private static let live = Mutex<[UInt: OAuthHandle]>([:])
+    private static let live = Locked<[UInt: OAuthHandle]>([:])
 
     static func open(_ handle: OAuthHandle) -> UnsafeMutablePointer<hermes_oauth> {
         let pointer = UnsafeMutablePointer<hermes_oauth>.allocate(capacity: 1)

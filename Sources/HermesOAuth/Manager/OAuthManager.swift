@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// What a caller that saw a 401 should do next.
 public struct RecoveryAnswer: Sendable, Equatable {
@@ -44,9 +43,9 @@ public final class OAuthManager: Sendable {
         let servers: [String: Result<OAuthServer, OAuthFailure>]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
-    private static let registry = Mutex<[String: OAuthManager]>([:])
+    private static let registry = Locked<[String: OAuthManager]>([:])
 
     /// The process-wide manager for `home` (resolved through symlinks, so two spellings of one
     /// directory share it).

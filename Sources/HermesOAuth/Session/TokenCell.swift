@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 
 /// The current tokens of one server as this process knows them, readable without an actor hop,
 /// a lock of more than a few instructions, or any system call: the hot path of every request.
@@ -12,7 +11,7 @@ public final class TokenCell: Sendable {
         var written: FileIdentity?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 
