@@ -29,17 +29,28 @@ import HermesTestSupport
         return (f, env)
     }
 
-    @Test func theManagerAPIFromCUnderValgrind() async throws {
-        let (f, env) = try await loggedIn()
-        // valgrind 3.19 cannot read the DWARF 5 of a debug build: a copy without debug info.
+    /// valgrind 3.19 cannot read the DWARF 5 of a debug build: a copy of the library without debug
+    /// info, for the C program to link against.
+    func strippedLibrary(in f: Fixture) throws -> String {
         let stripped = f.dir.file("lib")
         try FileManager.default.createDirectory(atPath: stripped, withIntermediateDirectories: true)
         #expect(try run("/usr/bin/env", ["objcopy", "--strip-debug", lib + "/libhermesoauth.so", stripped + "/libhermesoauth.so"]).status == 0)
-        let exe = try compile(Build.packageRoot + "/Tests/CPrograms/manager_check.c", into: f.dir, libraries: ["-lcrypto", "-lpthread"], library: stripped)
+        return stripped
+    }
+
+    /// Any invalid access or definite leak makes the program exit with 99.
+    func underValgrind(_ exe: String, _ arguments: [String], environment: [String: String]) throws -> Interactive {
         let valgrind = "/usr/bin/valgrind"
         #expect(FileManager.default.isExecutableFile(atPath: valgrind), "valgrind is missing: scripts/setup.sh installs it")
-        let program = try Interactive(valgrind, ["--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                                                 "--show-leak-kinds=definite", "--error-exitcode=99", exe, "peer"], environment: env)
+        return try Interactive(valgrind, ["--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                                          "--show-leak-kinds=definite", "--error-exitcode=99", exe] + arguments, environment: environment)
+    }
+
+    @Test func theManagerAPIFromCUnderValgrind() async throws {
+        let (f, env) = try await loggedIn()
+        let exe = try compile(Build.packageRoot + "/Tests/CPrograms/manager_check.c", into: f.dir, libraries: ["-lcrypto", "-lpthread"],
+                              library: try strippedLibrary(in: f))
+        let program = try underValgrind(exe, ["peer"], environment: env)
         #expect(program.read(until: "waiting", timeout: 120), "\(program.output)")
         // Another process refreshes the tokens, as a cron job would.
         let refresh = try run(Build.product("hermes-test-helper"), ["refresh", f.home.path, "peer"])
@@ -52,6 +63,23 @@ import HermesTestSupport
         let tokens = result.stdout.split(separator: "\n").filter { $0.hasPrefix("token ") }
         #expect(tokens.count == 2 && tokens[0] != tokens[1])
         #expect(try await f.requests("GET", "/authorize").count == 1)
+    }
+
+    /// The example as README shows it (libcurl + jansson), through a 401 and its recovery.
+    @Test func theExampleUnderValgrind() async throws {
+        let (f, env) = try await loggedIn()
+        let exe = try compile(Build.packageRoot + "/examples/c/mcp_tools.c", into: f.dir, libraries: ["-lcurl", "-ljansson"],
+                              library: try strippedLibrary(in: f))
+        let program = try underValgrind(exe, ["peer", "2"], environment: env)
+        #expect(program.read(until: "round 1 done", timeout: 120), "\(program.output)")
+        try await f.peer.call("/revoke-access")
+        program.send("")
+        let result = program.finish()
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(!result.stderr.contains("definitely lost"), "\(result.stderr)")
+        #expect(result.stdout.contains("recovered from a 401"))
+        #expect(result.stdout.components(separatedBy: "tools: echo add").count == 3)
+        #expect(try await f.refreshRequests() == 1)
     }
 
     @Test func theExampleUsesTokensAnotherProcessRefreshed() async throws {
