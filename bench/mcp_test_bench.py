@@ -100,10 +100,12 @@ def main():
     finally:
         server.stdin.close()
         server.wait(timeout=10)
-    print("| client | server | median wall ms | peak RSS MiB | exit 0 | connected |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    hermes = {r[1]: r for r in rows if r[0] == "hermes"}
+    print("| client | server | median wall ms | wall / hermes' | peak RSS MiB | RSS / hermes' | exit 0 | connected |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]:.0f} | {r[3]:.1f} | {r[4]} | {'yes' if r[5] else 'no'} |")
+        h = hermes[r[1]]
+        print(f"| {r[0]} | {r[1]} | {r[2]:.0f} | {r[2] / h[2]:.1f}x | {r[3]:.1f} | {r[3] / h[3]:.2f}x | {r[4]} | {'yes' if r[5] else 'no'} |")
 
 
 if __name__ == "__main__":
