@@ -5,16 +5,16 @@ import HermesTestSupport
 
 /// The manager's C API and the libcurl + jansson example, compiled by a C compiler against the
 /// built libhermesoauth.so and run against the real OAuth MCP server, with tokens changed on disk by
-/// another process while the C program runs.
-@Suite(.timeLimit(.minutes(3)), .disabled(if: Sanitizer.active, "C programs and a sanitized .so")) struct CManagerTests {
+/// another process while the C program runs. Under a sanitizer the programs are built with it
+/// (see `CCompiler`) and it takes valgrind's place.
+@Suite(.timeLimit(.minutes(3))) struct CManagerTests {
     var include: String { Build.packageRoot + "/include" }
     var lib: String { Build.productsDirectory }
 
     func compile(_ source: String, into dir: TemporaryDirectory, libraries: [String], library: String? = nil) throws -> String {
         let exe = dir.file((source as NSString).lastPathComponent.replacingOccurrences(of: ".c", with: ""))
-        let lib = library ?? self.lib
-        let cc = try run("/usr/bin/env", ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", include, source,
-                                          "-L", lib, "-lhermesoauth", "-Wl,-rpath," + lib, "-o", exe] + libraries)
+        let cc = try CCompiler.compile(source: source, output: exe, flags: ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", include],
+                                       libraries: libraries, libraryDirectory: library ?? lib)
         #expect(cc.status == 0, "cc failed: \(cc.stderr)")
         return exe
     }
@@ -30,16 +30,19 @@ import HermesTestSupport
     }
 
     /// valgrind 3.19 cannot read the DWARF 5 of a debug build: a copy of the library without debug
-    /// info, for the C program to link against.
-    func strippedLibrary(in f: Fixture) throws -> String {
+    /// info, for the C program to link against. A sanitizer build links the library as it is.
+    func libraryForChecking(in f: Fixture) throws -> String {
+        if Sanitizer.active { return lib }
         let stripped = f.dir.file("lib")
         try FileManager.default.createDirectory(atPath: stripped, withIntermediateDirectories: true)
         #expect(try run("/usr/bin/env", ["objcopy", "--strip-debug", lib + "/libhermesoauth.so", stripped + "/libhermesoauth.so"]).status == 0)
         return stripped
     }
 
-    /// Any invalid access or definite leak makes the program exit with 99.
-    func underValgrind(_ exe: String, _ arguments: [String], environment: [String: String]) throws -> Interactive {
+    /// Any invalid access or definite leak makes the program exit with 99; under a sanitizer, any
+    /// report makes it exit non-zero.
+    func checked(_ exe: String, _ arguments: [String], environment: [String: String]) throws -> Interactive {
+        if Sanitizer.active { return try Interactive(exe, arguments, environment: environment) }
         let valgrind = "/usr/bin/valgrind"
         #expect(FileManager.default.isExecutableFile(atPath: valgrind), "valgrind is missing: scripts/setup.sh installs it")
         return try Interactive(valgrind, ["--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite",
@@ -49,8 +52,8 @@ import HermesTestSupport
     @Test func theManagerAPIFromCUnderValgrind() async throws {
         let (f, env) = try await loggedIn()
         let exe = try compile(Build.packageRoot + "/Tests/CPrograms/manager_check.c", into: f.dir, libraries: ["-lcrypto", "-lpthread"],
-                              library: try strippedLibrary(in: f))
-        let program = try underValgrind(exe, ["peer"], environment: env)
+                              library: try libraryForChecking(in: f))
+        let program = try checked(exe, ["peer"], environment: env)
         #expect(program.read(until: "waiting", timeout: 120), "\(program.output)")
         // Another process refreshes the tokens, as a cron job would.
         let refresh = try run(Build.product("hermes-test-helper"), ["refresh", f.home.path, "peer"])
@@ -69,8 +72,8 @@ import HermesTestSupport
     @Test func theExampleUnderValgrind() async throws {
         let (f, env) = try await loggedIn()
         let exe = try compile(Build.packageRoot + "/examples/c/mcp_tools.c", into: f.dir, libraries: ["-lcurl", "-ljansson"],
-                              library: try strippedLibrary(in: f))
-        let program = try underValgrind(exe, ["peer", "2"], environment: env)
+                              library: try libraryForChecking(in: f))
+        let program = try checked(exe, ["peer", "2"], environment: env)
         #expect(program.read(until: "round 1 done", timeout: 120), "\(program.output)")
         try await f.peer.call("/revoke-access")
         program.send("")

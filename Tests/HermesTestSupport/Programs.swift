@@ -171,9 +171,8 @@ public final class Interactive: @unchecked Sendable {
     }
 }
 
-/// Set by scripts/sanitizers.sh. C programs cannot load a sanitizer-instrumented
-/// libhermesoauth.so without that sanitizer's runtime, so the tests that compile C against it
-/// stand aside there (they run under valgrind in the ordinary suite).
+/// Set by scripts/sanitizers.sh. The C programs the tests compile are then built with the same
+/// sanitizer (`CCompiler`), which takes valgrind's place.
 public enum Sanitizer {
     public static var active: Bool { kind != nil }
     /// "address" or "thread" when the suite runs under that sanitizer.
