@@ -8,9 +8,10 @@ import Glibc
 /// On Linux `Mutex` is a priority-inheriting futex: when two threads contend, the kernel hands the
 /// lock to the waiter inside `FUTEX_LOCK_PI` and no user-space atomic orders the two critical
 /// sections, so ThreadSanitizer sees no edge between them and reports "Swift access race" on
-/// whatever the lock guards (`SanitizerCanaryTests` show the bare `Mutex` doing so). Builds made with `HERMES_SANITIZER=thread` define `HERMES_TSAN`, and there every
-/// critical section also tells ThreadSanitizer that it acquires and releases this lock. The lock
-/// itself is the same `Mutex` in every build, so a report that survives is a real race.
+/// whatever the lock guards (`SanitizerCanaryTests` show the bare `Mutex` doing so). Builds made
+/// with `HERMES_SANITIZER=thread` define `HERMES_TSAN`, and there every critical section also
+/// tells ThreadSanitizer that it acquires and releases this lock. The lock itself is the same
+/// `Mutex` in every build, so a report that survives is a real race.
 package struct Locked<Value>: ~Copyable {
     private let mutex: Mutex<Value>
     #if HERMES_TSAN
