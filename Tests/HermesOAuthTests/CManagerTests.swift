@@ -49,7 +49,7 @@ import HermesTestSupport
                                           "--show-leak-kinds=definite", "--error-exitcode=99", exe] + arguments, environment: environment)
     }
 
-    @Test func theManagerAPIFromCUnderValgrind() async throws {
+    @Test func theManagerAPIFromCUnderValgrindOrASanitizer() async throws {
         let (f, env) = try await loggedIn()
         let exe = try compile(Build.packageRoot + "/Tests/CPrograms/manager_check.c", into: f.dir, libraries: ["-lcrypto", "-lpthread"],
                               library: try libraryForChecking(in: f))
@@ -69,7 +69,7 @@ import HermesTestSupport
     }
 
     /// The example as README shows it (libcurl + jansson), through a 401 and its recovery.
-    @Test func theExampleUnderValgrind() async throws {
+    @Test func theExampleUnderValgrindOrASanitizer() async throws {
         let (f, env) = try await loggedIn()
         let exe = try compile(Build.packageRoot + "/examples/c/mcp_tools.c", into: f.dir, libraries: ["-lcurl", "-ljansson"],
                               library: try libraryForChecking(in: f))
