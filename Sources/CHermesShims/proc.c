@@ -37,37 +37,6 @@ static int is_pid_name(const char *s) {
     return 1;
 }
 
-ssize_t hermes_shim_proc_task_children(pid_t pid, pid_t *out, size_t cap) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *tasks = opendir(path);
-    if (!tasks) return -errno;
-    size_t found = 0;
-    int files_read = 0;
-    char buf[8192];
-    struct dirent *de;
-    while ((de = readdir(tasks)) != NULL) {
-        if (!is_pid_name(de->d_name)) continue;
-        char file[96];
-        snprintf(file, sizeof file, "/proc/%d/task/%s/children", (int)pid, de->d_name);
-        ssize_t n = read_small(file, buf, sizeof buf);
-        if (n < 0) continue; /* the thread exited meanwhile, or the kernel lacks CONFIG_PROC_CHILDREN */
-        files_read++;
-        char *p = buf;
-        while (*p) {
-            char *end;
-            long v = strtol(p, &end, 10);
-            if (end == p) break;
-            if (found < cap) out[found] = (pid_t)v;
-            found++;
-            p = end;
-            while (*p == ' ' || *p == '\n') p++;
-        }
-    }
-    closedir(tasks);
-    return files_read ? (ssize_t)found : -ENOENT;
-}
-
 ssize_t hermes_shim_proc_scan(pid_t *pids, pid_t *ppids, size_t cap) {
     DIR *proc = opendir("/proc");
     if (!proc) return -errno;

@@ -86,12 +86,11 @@ import HermesTestSupport
         root.waitUntilExit()
     }
 
-    @Test(arguments: [ProcessTree.Source.taskChildren, .statScan])
-    func findsEveryDescendant(source: ProcessTree.Source) throws {
+    @Test func findsEveryDescendant() throws {
         let root = try spawnTree()
         var found: [pid_t] = []
         waitFor {
-            found = ProcessTree.descendants(of: root.processIdentifier, source: source)
+            found = ProcessTree.descendants(of: root.processIdentifier)
             return found.count >= 3
         }
         defer { stop(root, found) }
@@ -101,7 +100,8 @@ import HermesTestSupport
     }
 
     /// The reference read only the main thread's children file; a child spawned from another
-    /// thread was invisible to it.
+    /// thread was invisible to it. Here the spawning thread has also exited by the time the tree
+    /// is read (the per-thread children files lost such a child under AddressSanitizer's timing).
     @Test func childrenSpawnedFromAnotherThreadAreFound() throws {
         final class Box: @unchecked Sendable { var process: Process? }
         let box = Box()
@@ -116,6 +116,7 @@ import HermesTestSupport
         }
         thread.start()
         spawned.wait()
+        while !thread.isFinished { usleep(1000) }
         let child = try #require(box.process)
         defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
         #expect(try ProcessTree.children(of: getpid()).contains(child.processIdentifier))

@@ -74,11 +74,6 @@ int hermes_shim_wait_readable(int fd, int timeout_ms);
 
 /* ---- /proc ------------------------------------------------------------------------------------- */
 
-/* Direct children of `pid` as the kernel lists them in every thread's /proc/PID/task/TID/children.
- * Writes at most `cap` pids to `out`; returns how many exist (may exceed `cap`), or -errno
- * (-ENOENT when the process or the children files do not exist). */
-ssize_t hermes_shim_proc_task_children(pid_t pid, pid_t *out, size_t cap);
-
 /* Every process on the system with its parent, read from /proc/PID/stat. Writes at most `cap`
  * pairs; returns how many processes were seen (may exceed `cap`), or -errno. */
 ssize_t hermes_shim_proc_scan(pid_t *pids, pid_t *ppids, size_t cap);

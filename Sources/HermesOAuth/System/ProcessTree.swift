@@ -4,21 +4,16 @@ import SystemPackage
 
 /// Finds every live descendant of a process, so a server's whole tree can be stopped even when its
 /// children daemonise or were spawned from a non-main thread.
+///
+/// Parents come from every process's `/proc/PID/stat`, whose parent is a process, not a thread.
+/// The per-thread `/proc/PID/task/TID/children` files are cheaper but, as proc_tid_children(5)
+/// warns, reliable only while the children are stopped: one child exiting during the read can
+/// hide its siblings, and a child whose spawning thread exits moves to another thread's file
+/// meanwhile. A teardown reads the tree exactly while children are exiting.
 public enum ProcessTree {
-    public enum Source: Sendable { case taskChildren, statScan }
-
-    /// Direct children from every thread's `/proc/PID/task/TID/children` (the main thread's file
-    /// alone misses children spawned by other threads).
+    /// Direct children of `pid`, whichever of its threads started them.
     public static func children(of pid: pid_t) throws(Errno) -> [pid_t] {
-        var cap = 64
-        while true {
-            var out = [pid_t](repeating: 0, count: cap)
-            let n = try shimCall(out.withUnsafeMutableBufferPointer {
-                hermes_shim_proc_task_children(pid, $0.baseAddress, cap)
-            })
-            if n <= cap { return Array(out[0..<n]) }
-            cap = n + 16
-        }
+        try parentTable().filter { $0.ppid == pid }.map(\.pid)
     }
 
     /// `(pid, ppid)` for every process, from one pass over `/proc/*/stat`.
@@ -35,27 +30,10 @@ public enum ProcessTree {
         }
     }
 
-    /// All descendants of `pid` (children first, breadth-first), not including `pid` itself.
-    public static func descendants(of pid: pid_t, source: Source? = nil) -> [pid_t] {
-        switch source {
-        case .taskChildren: return (try? descendantsViaTasks(of: pid)) ?? []
-        case .statScan: return (try? descendantsViaScan(of: pid)) ?? []
-        case nil: return (try? descendantsViaTasks(of: pid)) ?? (try? descendantsViaScan(of: pid)) ?? []
-        }
-    }
-
-    private static func descendantsViaTasks(of root: pid_t) throws(Errno) -> [pid_t] {
-        var result: [pid_t] = []
-        var seen: Set<pid_t> = [root]
-        var queue = try children(of: root)
-        while !queue.isEmpty {
-            let next = queue.removeFirst()
-            guard seen.insert(next).inserted else { continue }
-            result.append(next)
-            // A child that exited between the two reads simply has no further descendants.
-            queue.append(contentsOf: (try? children(of: next)) ?? [])
-        }
-        return result
+    /// All descendants of `pid` (children first, breadth-first), not including `pid` itself; none
+    /// when /proc cannot be read.
+    public static func descendants(of pid: pid_t) -> [pid_t] {
+        (try? descendantsViaScan(of: pid)) ?? []
     }
 
     private static func descendantsViaScan(of root: pid_t) throws(Errno) -> [pid_t] {
