@@ -32,13 +32,10 @@ public enum ProcessTree {
 
     /// All descendants of `pid` (children first, breadth-first), not including `pid` itself; none
     /// when /proc cannot be read.
-    public static func descendants(of pid: pid_t) -> [pid_t] {
-        (try? descendantsViaScan(of: pid)) ?? []
-    }
-
-    private static func descendantsViaScan(of root: pid_t) throws(Errno) -> [pid_t] {
+    public static func descendants(of root: pid_t) -> [pid_t] {
+        guard let table = try? parentTable() else { return [] }
         var byParent: [pid_t: [pid_t]] = [:]
-        for entry in try parentTable() { byParent[entry.ppid, default: []].append(entry.pid) }
+        for entry in table { byParent[entry.ppid, default: []].append(entry.pid) }
         var result: [pid_t] = []
         var seen: Set<pid_t> = [root]
         var queue = byParent[root] ?? []
