@@ -12,10 +12,10 @@ import HermesTestSupport
     var programs: String { Build.packageRoot + "/Tests/CPrograms" }
     var lib: String { Build.productsDirectory }
 
-    func compileAndRun(_ source: String, extraFlags: [String] = []) throws -> ProgramResult {
+    func compileAndRun(_ source: String) throws -> ProgramResult {
         let exe = dir.file((source as NSString).deletingPathExtension)
         let cc = try CCompiler.compile(source: programs + "/" + source, output: exe,
-                                       flags: ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", include] + extraFlags,
+                                       flags: ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", include],
                                        libraries: ["-lcrypto", "-lpthread"])
         #expect(cc.status == 0, "cc failed: \(cc.stderr)")
         return try run(exe, [])
