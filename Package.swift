@@ -102,6 +102,14 @@ let package = Package(
             name: "HermesMCPTests",
             dependencies: ["HermesMCP", "HermesOAuth", "HermesTestSupport"]
         ),
+        // Attacks played by hostile peers (servers, files, C callers) that hermes must withstand.
+        .testTarget(
+            name: "HostilePeerTests",
+            dependencies: [
+                "hermes", "HermesOAuth", "HermesMCP", "CHermesShims", "HermesTestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .testTarget(
             name: "hermesCLITests",
             dependencies: ["hermes", "HermesOAuth", "HermesTestSupport"]
