@@ -88,8 +88,10 @@ void hermes_oauth_close(hermes_oauth *h);
  * lost. A cached token costs no system call. `*token` is the caller's: hermes_free() it. */
 hermes_status hermes_oauth_access_token(hermes_oauth *h, const char *server, char **token);
 
-/* The configured URL of `server` (the MCP endpoint its tokens are for), from config.yaml with
- * ${VAR} references expanded. `*url` is the caller's: hermes_free() it. */
+/* The URL of `server`'s MCP endpoint, the only place its tokens may be sent: the one in
+ * config.yaml (${VAR} references expanded), provided the stored tokens were issued for it. When the
+ * entry's URL changed since the login, HERMES_ENEEDS_LOGIN, and hermes_oauth_access_token refuses
+ * the tokens too: they are never handed out for another server. `*url` is the caller's: hermes_free() it. */
 hermes_status hermes_oauth_server_url(hermes_oauth *h, const char *server, char **url);
 
 /* The MCP server answered 401 to `failed_token` (may be NULL when unknown). Decides whether a

@@ -121,7 +121,7 @@ public struct MCPOperations: Sendable {
         if MCPErrors.isAuthFailure(error) {
             let failed = MCPErrors.failedToken(error)
             let recovery = await task.manager.handle401(server: name, failedToken: failed)
-            guard recovery.retry else { return needsReauth() }
+            guard recovery.retry else { return needsReauth(recovery.failure) }
             do {
                 let fresh = try await task.reconnect(after: connection?.generation ?? 0)
                 return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: fresh.lost) { try await body(fresh) })
@@ -140,12 +140,14 @@ public struct MCPOperations: Sendable {
         return Self.failure(error)
     }
 
-    /// hermes-agent's shape, with the real HERMES_HOME in the text.
-    public func needsReauth() -> String {
+    /// hermes-agent's shape, with the real HERMES_HOME in the text, and why when it is known.
+    public func needsReauth(_ failure: OAuthFailure? = nil) -> String {
         let name = task.name
         let home = task.manager.home.display()
+        var why = ""
+        if case .needsLogin(_, let reason)? = failure { why = " (\(reason))" }
         return Self.render([
-            "error": .string("MCP server '\(name)' requires re-authentication. Run `hermes mcp login \(name)` (or delete the tokens file under \(home)/mcp-tokens/ and restart). Do NOT retry this tool — ask the user to re-authenticate."),
+            "error": .string("MCP server '\(name)' requires re-authentication\(why). Run `hermes mcp login \(name)` (or delete the tokens file under \(home)/mcp-tokens/ and restart). Do NOT retry this tool — ask the user to re-authenticate."),
             "needs_reauth": .bool(true),
             "server": .string(name),
         ])

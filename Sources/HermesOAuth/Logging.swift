@@ -5,4 +5,5 @@ import Logging
 enum HermesLog {
     static let storage = Logger(label: "hermes.storage")
     static let config = Logger(label: "hermes.config")
+    static let discovery = Logger(label: "hermes.discovery")
 }

@@ -78,12 +78,21 @@ private func withServer(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: Unsa
     url?.pointee = nil
     guard let url else { return LastError.fail(.invalidArgument, "hermes_oauth_server_url: url must not be NULL") }
     return withServer(h, server, "hermes_oauth_server_url") { handle, name in
-        do {
-            guard let provider = try handle.manager.provider(named: name) else { return fail(.unknownServer(name)) }
-            url.pointee = strdup(provider.server.url.absoluteString)
+        let manager = handle.manager
+        let result: Result<URL, OAuthFailure> = BlockingBridge.wait {
+            do {
+                guard let provider = try manager.provider(named: name) else { return .failure(.unknownServer(name)) }
+                return .success(try await provider.boundURL())
+            } catch {
+                return .failure(OAuthFailure.from(error))
+            }
+        }
+        switch result {
+        case .success(let bound):
+            url.pointee = strdup(bound.absoluteString)
             return HermesStatus.ok.rawValue
-        } catch {
-            return fail(OAuthFailure.from(error))
+        case .failure(let failure):
+            return fail(failure)
         }
     }
 }

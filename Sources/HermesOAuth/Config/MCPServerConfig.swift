@@ -71,6 +71,9 @@ public struct OAuthSettings: Sendable, Equatable {
 
     public var clientID: String? { text("client_id") }
     public var clientSecret: String? { text("client_secret") }
+    /// The authorization server a pre-registered client belongs to. Without it, the issuer of the
+    /// first login with the client is kept, and a server naming another one is refused.
+    public var issuer: String? { text("issuer") }
     public var scope: String? { text("scope") }
     /// 0 or absent: chosen automatically (a number past 65535 is refused when the login binds).
     public var redirectPort: Int? { raw["redirect_port"]?.int.flatMap { $0 > 0 ? $0 : nil } }

@@ -17,12 +17,17 @@ public struct Discoverer: Sendable {
 
     public init(transport: any HTTPTransport) { self.transport = transport }
 
-    public func discover(serverURL: URL, challenge: AuthChallenge?) async throws(OAuthFailure) -> DiscoveryResult {
+    /// `preferredIssuer` (the one configured, or the one stored credentials belong to) is tried
+    /// first when the protected resource lists it among several.
+    public func discover(serverURL: URL, challenge: AuthChallenge?, preferredIssuer: String? = nil) async throws(OAuthFailure) -> DiscoveryResult {
         let prm = try await fetchProtectedResource(serverURL: serverURL, challenge: challenge)
         let resource = try Self.resource(serverURL: serverURL, prm: prm)
         // Without protected resource metadata, the 2025-03-26 rule applies: the MCP server's origin
         // is its own authorization server.
-        let issuers = prm.map(\.authorizationServers).flatMap { $0.isEmpty ? nil : $0 } ?? [URLPolicy.origin(serverURL)]
+        var issuers = prm.map(\.authorizationServers).flatMap { $0.isEmpty ? nil : $0 } ?? [URLPolicy.origin(serverURL)]
+        if let preferredIssuer, let index = issuers.firstIndex(of: preferredIssuer) {
+            issuers.insert(issuers.remove(at: index), at: 0)
+        }
         var problems: [String] = []
         for issuer in issuers {
             do {
@@ -93,10 +98,7 @@ public struct Discoverer: Sendable {
             throw .protocolViolation("protected resource metadata names an invalid resource '\(prm.resource.prefix(200))'")
         }
         let resource = URLPolicy.canonicalResource(declared)
-        let serverPath = URLPolicy.path(serverURL), resourcePath = URLPolicy.path(declared)
-        let sameOrigin = URLPolicy.origin(declared) == URLPolicy.origin(serverURL)
-        let parent = resourcePath.isEmpty || serverPath == resourcePath || serverPath.hasPrefix(resourcePath + "/")
-        guard sameOrigin, parent else {
+        guard URLPolicy.covers(resource: declared, server: serverURL) else {
             throw .protocolViolation("protected resource metadata is for '\(prm.resource.prefix(200))', not for \(server)")
         }
         return resource

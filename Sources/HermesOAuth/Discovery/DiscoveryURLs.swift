@@ -3,11 +3,19 @@ import Foundation
 /// The well-known URLs to try, in the order the MCP authorization spec (2025-11-25) requires.
 public enum DiscoveryURLs {
     /// Protected resource metadata (RFC 9728): the `resource_metadata` URL from the challenge when
-    /// there is one, then the path-inserted well-known URL, then the root one.
+    /// there is one on the MCP server's own origin, then the path-inserted well-known URL, then the
+    /// root one. A challenge naming another origin is ignored: otherwise any server could make hermes
+    /// fetch any loopback port or https host it likes.
     public static func protectedResource(serverURL: URL, fromChallenge: String?) -> [String] {
         var urls: [String] = []
-        if let fromChallenge { urls.append(fromChallenge) }
         let origin = URLPolicy.origin(serverURL)
+        if let fromChallenge {
+            if let url = URL(string: fromChallenge), url.host != nil, URLPolicy.origin(url) == origin {
+                urls.append(fromChallenge)
+            } else {
+                HermesLog.discovery.notice("ignoring the challenge's resource_metadata: it is not on the server's origin \(origin)")
+            }
+        }
         let path = URLPolicy.path(serverURL)
         if !path.isEmpty { urls.append(origin + "/.well-known/oauth-protected-resource" + path) }
         urls.append(origin + "/.well-known/oauth-protected-resource")

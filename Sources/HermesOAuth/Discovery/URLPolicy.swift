@@ -59,6 +59,14 @@ public enum URLPolicy {
         return text
     }
 
+    /// Whether a protected resource identifier names this server: the same origin, and the
+    /// server's path at or below the resource's (RFC 9728 §3.3 as the MCP spec applies it).
+    public static func covers(resource: URL, server: URL) -> Bool {
+        let serverPath = path(server), resourcePath = path(resource)
+        return origin(resource) == origin(server)
+            && (resourcePath.isEmpty || serverPath == resourcePath || serverPath.hasPrefix(resourcePath + "/"))
+    }
+
     /// The URL's path without a trailing slash ("" for the root).
     public static func path(_ url: URL) -> String {
         var path = URLComponents(url: url, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? url.path

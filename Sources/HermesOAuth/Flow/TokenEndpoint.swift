@@ -86,11 +86,17 @@ public struct TokenEndpoint: Sendable {
         do { object = try JSONObject.decode(response.body) } catch {
             throw .malformed("the token endpoint answered HTTP \(response.status) without a JSON token response")
         }
+        let tokens: OAuthTokens
         do {
-            return try OAuthTokens(json: object, issuedAt: now)
+            tokens = try OAuthTokens(json: object, issuedAt: now)
         } catch {
             throw .malformed("the token endpoint's response is unusable: \(error)")
         }
+        // Refused now rather than stored and read back later as a corrupt file.
+        if JSONObject.encode(tokens.json(now: now)).count > TokenStore.maxFileSize {
+            throw .malformed("the token endpoint's response is larger than the \(TokenStore.maxFileSize >> 10) KiB a token file may hold")
+        }
+        return tokens
     }
 
     /// Adds client authentication and sends the form. `client_id` is always in the body: public

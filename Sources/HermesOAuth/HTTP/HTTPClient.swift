@@ -44,11 +44,14 @@ public struct HTTPResponse: Sendable {
 public enum HTTPFailure: Error, CustomStringConvertible, Sendable {
     case unreachable(url: String, reason: String)
     case timedOut(url: String, seconds: Double)
+    /// Refused before sending: a header that would split the request.
+    case invalidRequest(url: String, reason: String)
 
     public var description: String {
         switch self {
         case .unreachable(let url, let reason): "could not reach \(url): \(reason)"
         case .timedOut(let url, let seconds): "\(url) did not answer within \(Int(seconds)) s"
+        case .invalidRequest(let url, let reason): "refusing to send a request to \(url): \(reason)"
         }
     }
 }
@@ -73,6 +76,12 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         var headers = request.headers
         if headers.keys.first(where: { $0.lowercased() == "user-agent" }) == nil {
             headers["User-Agent"] = "hermes/\(HermesVersion.string)"
+        }
+        // The last line of defence: whatever built the request, no header may smuggle in another.
+        for (name, value) in headers {
+            if let problem = HeaderSyntax.problem(name: name, value: value) {
+                throw HTTPFailure.invalidRequest(url: request.url.absoluteString, reason: problem)
+            }
         }
         let lines = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
         let cancel = CancelFlag()

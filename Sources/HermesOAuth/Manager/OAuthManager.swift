@@ -129,14 +129,17 @@ public final class OAuthManager: Sendable {
 
     /// The hot path: a valid access token already in memory, with no lock beyond two uncontended
     /// mutexes and no system call. nil when it must be (re)read or refreshed.
+    /// Without a watcher (no inotify instance to be had) nothing says when the files change, so
+    /// there is no hot path: every call goes to the files.
     public func cachedAccessToken(for name: String) -> String? {
-        guard let provider = state.withLock({ $0.entries[name]?.provider }) else { return nil }
+        guard let provider = state.withLock({ $0.watcher == nil ? nil : $0.entries[name]?.provider }) else { return nil }
         return provider.cell.freshAccessToken(now: clock(), skew: OAuthProvider.refreshSkew)
     }
 
     /// A valid access token for the server, refreshed when needed. Never interactive.
     public func accessToken(for name: String) async throws(OAuthFailure) -> String {
         if let token = cachedAccessToken(for: name) { return token }
+        if state.withLock({ $0.watcher == nil }) { recheck(name) }
         guard let provider = try provider(named: name) else { throw .unknownServer(name) }
         return try await provider.accessToken()
     }
@@ -238,7 +241,9 @@ public final class OAuthManager: Sendable {
         guard needed else { return }
         let watcher: TokenWatcher
         do {
-            watcher = try TokenWatcher(directory: home.tokenDirectory) { [weak self] change in self?.apply(change) }
+            watcher = try TokenWatcher(directory: home.tokenDirectory, configFiles: [home.configPath, home.envPath]) { [weak self] change in
+                self?.apply(change)
+            }
         } catch {
             HermesLog.storage.warning("cannot watch \(home.tokenDirectory) (\(error)); tokens will be re-read on every use")
             return
@@ -272,6 +277,8 @@ public final class OAuthManager: Sendable {
             if let provider = lookup(stem: stem).0 {
                 Task(executorPreference: QueueExecutor.bridge) { await provider.forgetMetadata() }
             }
+        case .configuration:
+            forgetChangedServers()
         case .everything:
             let providers = state.withLock { $0.entries.values.map(\.provider) }
             for provider in providers {
@@ -279,6 +286,39 @@ public final class OAuthManager: Sendable {
                 Task(executorPreference: QueueExecutor.bridge) { await provider.forgetMetadata() }
             }
         }
+    }
+
+    /// config.yaml or .env changed: a server whose entry now says something else (another URL, other
+    /// headers or `oauth` settings) or is gone loses its provider, so the hot path stops handing out
+    /// tokens meant for what the entry used to say. Its next use builds a provider from the new
+    /// entry, which checks the tokens' binding.
+    private func forgetChangedServers() {
+        let names = state.withLock { s -> [String] in
+            s.configSnapshot = nil
+            return Array(s.entries.keys)
+        }
+        for name in names {
+            let now: OAuthServer? = ((try? configuredServer(named: name)) ?? nil).flatMap { try? $0.get() }
+            state.withLock { s in
+                guard let entry = s.entries[name], entry.server != now else { return }
+                s.entries.removeValue(forKey: name)
+            }
+        }
+    }
+
+    /// What the watcher would have said, found by looking: the entry may have changed (config.yaml
+    /// and .env are parsed again only when their identity changed) and the tokens may have.
+    private func recheck(_ name: String) {
+        let now: OAuthServer? = ((try? configuredServer(named: name)) ?? nil).flatMap { try? $0.get() }
+        let provider = state.withLock { s -> OAuthProvider? in
+            guard let entry = s.entries[name] else { return nil }
+            guard entry.server == now else {
+                s.entries.removeValue(forKey: name)
+                return nil
+            }
+            return entry.provider
+        }
+        provider?.markStale()
     }
 
     private func lookup(stem: String) -> (OAuthProvider?, String, [@Sendable (TokenEvent) -> Void]) {

@@ -27,9 +27,14 @@ final class TokenWatcher: @unchecked Sendable {
         case registration(stem: String)
         /// Anything may have changed (the directory reappeared, the event queue overflowed).
         case everything
+        /// `config.yaml` or `.env` was written, replaced or removed: a server's URL may be another.
+        case configuration
     }
 
     private let directory: String
+    /// `HERMES_HOME` and the files in it whose changes matter (config.yaml, .env).
+    private let configDirectory: String?
+    private let configNames: Set<String>
     private let onChange: @Sendable (Change) -> Void
     private let inotify: Inotify
     private let wakeRead: Int32
@@ -42,19 +47,29 @@ final class TokenWatcher: @unchecked Sendable {
     // Owned by the watcher thread.
     private var directoryWatch: Int32?
     private var ancestorWatch: (wd: Int32, path: String)?
+    /// On the home directory. While `mcp-tokens/` does not exist the home may also be the nearest
+    /// ancestor: inotify gives one watch per directory and instance, so the ancestor watch then is
+    /// this one (its mask covers both), and it is never removed on the ancestor's behalf.
+    private var configWatch: Int32?
 
     static let directoryMask = Inotify.closeWrite | Inotify.movedTo | Inotify.movedFrom | Inotify.delete
         | Inotify.deleteSelf | Inotify.moveSelf | Inotify.onlyDirectory
     static let ancestorMask = Inotify.create | Inotify.movedTo | Inotify.deleteSelf | Inotify.moveSelf | Inotify.onlyDirectory
 
-    init(directory: String, onChange: @escaping @Sendable (Change) -> Void) throws {
+    static let configMask = Inotify.closeWrite | Inotify.movedTo | Inotify.movedFrom | Inotify.delete | Inotify.create
+        | Inotify.deleteSelf | Inotify.moveSelf | Inotify.onlyDirectory
+
+    init(directory: String, configFiles: [String] = [], onChange: @escaping @Sendable (Change) -> Void) throws {
         self.directory = directory
+        self.configDirectory = configFiles.first.map { ($0 as NSString).deletingLastPathComponent }
+        self.configNames = Set(configFiles.map { ($0 as NSString).lastPathComponent })
         self.onChange = onChange
         inotify = try Inotify()
         var fds: [Int32] = [0, 0]
         guard hermes_shim_pipe_cloexec(&fds) == 0 else { throw StorageError.unsafeDirectory(path: directory, reason: "no pipe for the watcher") }
         wakeRead = fds[0]
         wakeWrite = fds[1]
+        watchConfiguration(announce: false)
         establish(announce: false)
     }
 
@@ -97,6 +112,7 @@ final class TokenWatcher: @unchecked Sendable {
             if ready <= 0 {
                 // A directory that appeared between the ancestor watch and now is taken up here.
                 if directoryWatch == nil { establish() }
+                if configWatch == nil { watchConfiguration() }
                 continue
             }
             guard let events = try? inotify.drain() else { continue }
@@ -106,10 +122,20 @@ final class TokenWatcher: @unchecked Sendable {
 
     private func handle(_ events: [InotifyEvent]) {
         var reestablish = false
+        var configuration = false
+        defer { if configuration { onChange(.configuration) } }
         for event in events {
             if event.has(Inotify.overflow) {
                 onChange(.everything)
+                configuration = true
                 continue
+            }
+            if let configWatch, event.watch == configWatch {
+                if configNames.contains(event.name) { configuration = true }
+                if event.has(Inotify.deleteSelf) || event.has(Inotify.moveSelf) || event.has(Inotify.ignored) {
+                    self.configWatch = nil
+                    configuration = true
+                }
             }
             if event.watch == directoryWatch {
                 if event.has(Inotify.deleteSelf) || event.has(Inotify.moveSelf) || event.has(Inotify.ignored) {
@@ -127,6 +153,15 @@ final class TokenWatcher: @unchecked Sendable {
             }
         }
         if reestablish { establish() }
+    }
+
+    /// Watches the directory of config.yaml when it exists; retried on every idle wake-up otherwise.
+    /// Adding it where the ancestor watch already is widens that watch (same descriptor).
+    private func watchConfiguration(announce: Bool = true) {
+        guard configWatch == nil, let configDirectory else { return }
+        configWatch = try? inotify.addWatch(configDirectory, mask: Self.configMask)
+        // The files may have changed while nothing watched them.
+        if configWatch != nil, announce { onChange(.configuration) }
     }
 
     private func classify(_ event: InotifyEvent) {
@@ -152,7 +187,7 @@ final class TokenWatcher: @unchecked Sendable {
         if let wd = try? inotify.addWatch(directory, mask: Self.directoryMask) {
             directoryWatch = wd
             if let ancestor = ancestorWatch {
-                try? inotify.removeWatch(ancestor.wd)
+                if ancestor.wd != configWatch { try? inotify.removeWatch(ancestor.wd) }
                 ancestorWatch = nil
             }
             if announce { announceExisting() }
@@ -165,8 +200,12 @@ final class TokenWatcher: @unchecked Sendable {
             path = (path as NSString).deletingLastPathComponent
         }
         if let ancestor = ancestorWatch, ancestor.path == path { return }
-        if let ancestor = ancestorWatch { try? inotify.removeWatch(ancestor.wd) }
-        ancestorWatch = (try? inotify.addWatch(path, mask: Self.ancestorMask)).map { ($0, path) }
+        if let ancestor = ancestorWatch, ancestor.wd != configWatch { try? inotify.removeWatch(ancestor.wd) }
+        if let configWatch, path == configDirectory {
+            ancestorWatch = (configWatch, path)
+        } else {
+            ancestorWatch = (try? inotify.addWatch(path, mask: Self.ancestorMask)).map { ($0, path) }
+        }
         // The directory may have appeared while the ancestor watch was being placed.
         if let wd = try? inotify.addWatch(directory, mask: Self.directoryMask) {
             directoryWatch = wd

@@ -34,6 +34,15 @@ public struct Registrar: Sendable {
     /// needed (none stored, another issuer's, a redirect URI it does not list, or an expired secret).
     public func existing(metadata: AuthorizationServerMetadata, redirectURI: String?, now: Double) throws(OAuthFailure) -> ClientChoice? {
         if let id = settings.clientID {
+            // A configured secret is the user's, issued by one authorization server: never show it
+            // to another because an MCP server (or an edited URL) now names one.
+            if let bound = settings.issuer ?? store.metadata()?.issuer, bound != metadata.issuer {
+                throw .configuration("""
+                    the client configured for '\(store.serverName)' (oauth.client_id) belongs to the authorization server \(bound.prefix(200)), \
+                    but the server now names \(metadata.issuer.prefix(200)); hermes will not present the configured client or its secret there. \
+                    If that authorization server is right, set oauth.issuer: \(metadata.issuer.prefix(200)) for '\(store.serverName)' in config.yaml
+                    """)
+            }
             var client = ClientRegistration(clientID: id, clientSecret: settings.clientSecret,
                                             redirectURIs: redirectURI.map { [$0] } ?? [], issuer: metadata.issuer)
             client.tokenEndpointAuthMethod = Self.preferredAuthMethod(metadata, hasSecret: settings.clientSecret != nil)

@@ -49,6 +49,7 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
         switch error {
         case let failure as OAuthFailure: failure
         case HTTPFailure.timedOut(let url, let seconds): .timeout("\(url) did not answer within \(Int(seconds)) s")
+        case HTTPFailure.invalidRequest: .configuration("\(error)")
         case let failure as HTTPFailure: .network(failure.description)
         case let failure as StorageError: .storage(failure.description)
         case is CancellationError: .cancelled("cancelled")

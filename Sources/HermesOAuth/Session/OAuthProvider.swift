@@ -23,6 +23,8 @@ public actor OAuthProvider {
     private nonisolated let executor: QueueExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private var metadataCache: AuthorizationServerMetadata?
+    /// Why the stored tokens may not go to `server.url` (the entry's URL changed since the login).
+    private var bindingProblem: String?
     private var refreshTask: Task<OAuthTokens, any Error>?
     private var loginTask: Task<OAuthTokens, any Error>?
 
@@ -45,13 +47,29 @@ public actor OAuthProvider {
         metadataCache = nil
     }
 
-    /// The tokens as last known, read from disk when stale.
+    /// The tokens as last known, read from disk when stale. Tokens issued for another server URL
+    /// than the entry names now are not tokens for this server: nil, with `bindingProblem` saying why.
     public func tokens() -> OAuthTokens? {
         let (tokens, stale) = cell.snapshot()
         guard stale else { return tokens }
-        let fresh = store.tokens()
+        var fresh = store.tokens()
+        bindingProblem = fresh == nil ? nil : TokenBinding.problem(metadata: store.metadata(), server: server)
+        if bindingProblem != nil { fresh = nil }
         cell.set(fresh)
         return fresh
+    }
+
+    /// Why there is nothing to send: no tokens, or tokens that belong to another URL.
+    private func missingTokens(_ otherwise: String) -> OAuthFailure {
+        .needsLogin(server: server.name, reason: bindingProblem ?? otherwise)
+    }
+
+    /// The URL the stored tokens may be sent to (this entry's), or why none may be sent anywhere.
+    public func boundURL() throws(OAuthFailure) -> URL {
+        cell.markStale()
+        _ = tokens()
+        if let bindingProblem { throw .needsLogin(server: server.name, reason: bindingProblem) }
+        return server.url
     }
 
     // MARK: tokens for requests
@@ -59,7 +77,7 @@ public actor OAuthProvider {
     /// A valid access token, refreshed first when expired or about to expire. Never interactive:
     /// without usable tokens it fails with `.needsLogin`.
     public func accessToken() async throws(OAuthFailure) -> String {
-        guard let current = tokens() else { throw .needsLogin(server: server.name, reason: "no tokens are stored") }
+        guard let current = tokens() else { throw missingTokens("no tokens are stored") }
         let now = clock()
         if !current.isExpired(now: now, skew: Self.refreshSkew) { return current.accessToken }
         guard current.refreshToken != nil else {
@@ -78,7 +96,7 @@ public actor OAuthProvider {
     /// newer token, or a refreshed one), or `.needsLogin`. Never opens a browser.
     public func recover(failedToken: String?) async throws(OAuthFailure) -> String {
         cell.markStale()
-        guard let current = tokens() else { throw .needsLogin(server: server.name, reason: "no tokens are stored") }
+        guard let current = tokens() else { throw missingTokens("no tokens are stored") }
         if let failedToken, current.accessToken != failedToken, !current.isExpired(now: clock()) {
             return current.accessToken
         }
@@ -111,6 +129,9 @@ public actor OAuthProvider {
 
         let now = clock()
         let onDisk = store.tokens()
+        if let problem = TokenBinding.problem(metadata: store.metadata(), server: server) {
+            throw .needsLogin(server: server.name, reason: problem)
+        }
         if let disk = onDisk, disk.accessToken != current.accessToken, !disk.isExpired(now: now, skew: force ? 0 : Self.refreshSkew) {
             cell.set(disk)
             return disk
@@ -119,7 +140,7 @@ public actor OAuthProvider {
         guard base.refreshToken != nil else {
             throw .needsLogin(server: server.name, reason: "no refresh token is held")
         }
-        let metadata = try await authorizationServerMetadata()
+        let metadata = try await grantMetadata()
         let registrar = Registrar(transport: transport, store: store, settings: server.settings)
         guard let choice = try registrar.existing(metadata: metadata, redirectURI: nil, now: now) else {
             throw .needsLogin(server: server.name, reason: "no client registration is stored for \(metadata.issuer)")
@@ -154,16 +175,31 @@ public actor OAuthProvider {
 
     // MARK: metadata
 
-    /// Authorization server metadata from memory, then `<name>.meta.json`, then discovery.
-    public func authorizationServerMetadata() async throws(OAuthFailure) -> AuthorizationServerMetadata {
+    /// The authorization server that stored grants (a refresh token, tokens to revoke, the stored
+    /// or configured client) may be spent at: from memory, then `<name>.meta.json` (whose binding
+    /// must name this server), then discovery, whose result is used only when it names the issuer
+    /// those credentials are known to belong to. A server that now points elsewhere never receives
+    /// them: that takes a login, where a person sees where they are sent.
+    private func grantMetadata() async throws(OAuthFailure) -> AuthorizationServerMetadata {
         if let metadataCache { return metadataCache }
         if let stored = store.metadata() {
+            if let problem = TokenBinding.problem(metadata: stored, server: server) {
+                throw .needsLogin(server: server.name, reason: problem)
+            }
             metadataCache = stored
             return stored
         }
+        let known = server.settings.clientID == nil ? store.client(forIssuer: nil)?.issuer : server.settings.issuer
+        guard let known else {
+            throw .needsLogin(server: server.name, reason: "no record says which authorization server issued the stored tokens, so they are not sent to the one the server names now")
+        }
         let answer = try await MCPProbe.initialize(url: server.url, bearer: nil, headers: server.headers,
                                                    transport: transport, timeout: server.connectTimeout)
-        let discovery = try await Discoverer(transport: transport).discover(serverURL: server.url, challenge: answer.challenge)
+        let discovery = try await Discoverer(transport: transport).discover(serverURL: server.url, challenge: answer.challenge,
+                                                                            preferredIssuer: known)
+        guard discovery.authorizationServer.issuer == known else {
+            throw .needsLogin(server: server.name, reason: "the server now names the authorization server \(discovery.authorizationServer.issuer.prefix(200)), not \(known.prefix(200)), which issued the stored tokens")
+        }
         let metadata = remember(discovery)
         do { try store.save(metadata: metadata) } catch {
             HermesLog.storage.warning("could not store the authorization server metadata of '\(server.name)': \(error)")
@@ -171,17 +207,18 @@ public actor OAuthProvider {
         return metadata
     }
 
-    /// The metadata with the discovered resource recorded beside it (`hermes_resource`), so a
-    /// refresh after a restart sends the same `resource` without discovery.
+    /// The metadata with what the login was for recorded beside it (`hermes_server_url`,
+    /// `hermes_resource`), so a refresh after a restart sends the same `resource` without discovery
+    /// and nothing is ever sent to a URL the entry names later.
     private func remember(_ discovery: DiscoveryResult) -> AuthorizationServerMetadata {
         var metadata = discovery.authorizationServer
-        metadata.fields["hermes_resource"] = .string(discovery.resource)
+        TokenBinding.record(&metadata, server: server, resource: discovery.resource)
         metadataCache = metadata
         return metadata
     }
 
     private func resource(_ metadata: AuthorizationServerMetadata) -> String {
-        metadata.fields["hermes_resource"]?.string ?? server.canonicalResource
+        metadata.fields[TokenBinding.resourceKey]?.string ?? server.canonicalResource
     }
 
     // MARK: login
@@ -254,7 +291,8 @@ public actor OAuthProvider {
         let probe = try await MCPProbe.initialize(url: server.url, bearer: nil, headers: server.headers,
                                                   transport: transport, timeout: server.connectTimeout)
         let challenge = probe.status == 401 || probe.status == 403 ? probe.challenge : nil
-        let discovery = try await Discoverer(transport: transport).discover(serverURL: server.url, challenge: challenge)
+        let discovery = try await Discoverer(transport: transport).discover(serverURL: server.url, challenge: challenge,
+                                                                            preferredIssuer: server.settings.issuer)
         let metadata = discovery.authorizationServer
         let scope = Self.chooseScope(requested: requested ?? server.settings.scope, challenge: challenge?.scope,
                                      protectedResource: discovery.protectedResource, metadata: metadata)
@@ -367,7 +405,7 @@ public actor OAuthProvider {
         cell.markStale()
         if let tokens = tokens() {
             do {
-                let metadata = try await authorizationServerMetadata()
+                let metadata = try await grantMetadata()
                 let registrar = Registrar(transport: transport, store: store, settings: server.settings)
                 if let endpoint = metadata.revocationEndpoint, let choice = try registrar.existing(metadata: metadata, redirectURI: nil, now: clock()) {
                     let revoker = TokenEndpoint(transport: transport, timeout: tokenTimeout)

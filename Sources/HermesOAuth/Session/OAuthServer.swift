@@ -26,7 +26,16 @@ public struct OAuthServer: Sendable, Equatable {
             throw .configuration("Server '\(config.name)' is not configured for OAuth (auth=\(config.auth ?? "none"))")
         }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host != nil else {
-            throw .configuration("Server '\(config.name)' has an invalid URL: \(text)")
+            throw .configuration("Server '\(config.name)' has an invalid URL: \(text.prefix(200))")
+        }
+        // A bearer token goes only where every other OAuth endpoint may: https, or http on loopback.
+        do { _ = try URLPolicy.check(text, what: "the URL of server '\(config.name)'") } catch {
+            throw .configuration("Server '\(config.name)' uses OAuth, so its URL must be https (plain http is allowed on 127.0.0.1, ::1 and localhost only): \(text.prefix(200))")
+        }
+        for (name, value) in config.headers {
+            if let problem = HeaderSyntax.problem(name: name, value: value) {
+                throw .configuration("Server '\(config.name)': \(problem)")
+            }
         }
         self.init(name: config.name, url: url, settings: config.oauth, headers: config.headers, connectTimeout: config.connectTimeout)
     }

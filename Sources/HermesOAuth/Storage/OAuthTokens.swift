@@ -37,9 +37,23 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
             throw Invalid(reason: "no access_token")
         }
         guard let type = object["token_type"]?.string, !type.isEmpty else { throw Invalid(reason: "no token_type") }
+        // The access token becomes an `Authorization` header: anything but RFC 6750's b64token
+        // (a CR LF, say) would let the authorization server write headers of its own.
+        guard HeaderSyntax.isB64Token(access) else {
+            throw Invalid(reason: "the access_token is not an RFC 6750 bearer token (it holds characters a header must not carry)")
+        }
+        guard type.lowercased() == "bearer" else {
+            throw Invalid(reason: type.lowercased() == "dpop"
+                ? "token_type DPoP needs proof-of-possession, which hermes does not support"
+                : "token_type '\(type.prefix(40).filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })' is not supported (only Bearer)")
+        }
+        let refresh = object["refresh_token"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        if let refresh, !HeaderSyntax.isVisibleASCII(refresh) {
+            throw Invalid(reason: "the refresh_token holds characters outside printable ASCII")
+        }
         accessToken = access
         tokenType = Self.normalise(tokenType: type)
-        refreshToken = object["refresh_token"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        refreshToken = refresh
         scope = object["scope"]?.string
         // Lifetimes come from files and servers hermes does not control: anything not finite is
         // "unknown", and the rest is held to a range whose arithmetic can never overflow.

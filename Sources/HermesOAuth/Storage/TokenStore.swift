@@ -35,6 +35,10 @@ public struct TokenStore: Sendable {
     public let serverName: String
     public let stem: String
 
+    /// The largest token, registration or metadata file hermes reads (larger ones are refused as
+    /// corrupt); what a server sends is checked against it before it is stored.
+    public static let maxFileSize = 1 << 20
+
     public init(home: HermesHome, serverName: String) {
         self.home = home
         self.serverName = serverName
@@ -208,7 +212,7 @@ public struct TokenStore: Sendable {
     ) -> ReadOutcome<Value> {
         let data: Data?
         do {
-            data = try AtomicFile.read(path: path)
+            data = try AtomicFile.read(path: path, limit: Self.maxFileSize)
         } catch .tooManySymbolicLinkLevels {
             return .corrupt(path: path, reason: "it is a symbolic link, which hermes never follows")
         } catch .fileTooLarge {
