@@ -68,6 +68,8 @@ struct StatusRow {
     let corrupt: String?
     let issuer: String?
     let registration: String
+    /// Tokens held for another URL than the entry names now (they are never sent).
+    let unbound: String?
 
     init(server: MCPServerConfig, home: HermesHome) {
         name = server.name
@@ -80,6 +82,7 @@ struct StatusRow {
         let metadata = store.readMetadata().value
         let client = store.readClient().value
         issuer = metadata?.issuer ?? client?.issuer
+        unbound = (try? OAuthServer(config: server)).flatMap { TokenBinding.problem(metadata: metadata, server: $0) }
         if server.oauth.clientID != nil {
             registration = "pre-registered"
         } else if server.oauth.clientMetadataURL != nil, metadata?.clientIDMetadataDocumentSupported == true {
@@ -102,13 +105,17 @@ struct StatusRow {
             o["expires_in"] = tokens.expiresIn().map { .int(Int64($0)) } ?? .null
         }
         if let corrupt { o["problem"] = .string(corrupt) }
+        if let unbound { o["problem"] = .string(unbound + "; the tokens are not used until `hermes mcp login \(name)`") }
         return .object(o)
     }
 
     func print(_ terminal: Terminal) {
         terminal.line()
         terminal.line(terminal.paint("  \(name)", .cyanBold))
-        if let tokens {
+        if let tokens, let unbound {
+            terminal.warning("Tokens held but not used: \(unbound). Run `hermes mcp login \(name)`")
+            terminal.info("(\(Secret.mask(tokens.accessToken)) — \(TokenSummary.describe(tokens)))")
+        } else if let tokens {
             terminal.success("Tokens: \(Secret.mask(tokens.accessToken)) — \(TokenSummary.describe(tokens))")
         } else if let corrupt {
             terminal.warning("Tokens unusable (left as they are): \(corrupt)")

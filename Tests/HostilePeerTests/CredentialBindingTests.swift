@@ -39,6 +39,9 @@ import Testing
         let call = try home.hermes(["mcp", "call", "good", "echo", "{}"])
         #expect(call.stdout.contains("needs_reauth") && call.stdout.contains("URL changed"), "\(call.stdout)\n\(call.stderr)")
 
+        let status = try home.hermes(["mcp", "status", "good"])
+        #expect(status.stdout.contains("Tokens held but not used") && status.stdout.contains("URL changed"), "\(status.stdout)")
+
         // An expired token: the old code refreshed at the first server and sent the new token on.
         try expire(store(home))
         _ = try home.hermes(["mcp", "call", "good", "echo", "{}"])

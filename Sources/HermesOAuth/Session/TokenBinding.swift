@@ -10,12 +10,12 @@ import Foundation
 ///
 /// Files hermes-agent wrote carry neither key; they are used as they are (hermes-agent itself
 /// never binds them) and bound at the next hermes login.
-enum TokenBinding {
+public enum TokenBinding {
     static let serverURLKey = "hermes_server_url"
     static let resourceKey = "hermes_resource"
 
     /// nil when credentials recorded with `metadata` may go to `server`; else the reason they may not.
-    static func problem(metadata: AuthorizationServerMetadata?, server: OAuthServer) -> String? {
+    public static func problem(metadata: AuthorizationServerMetadata?, server: OAuthServer) -> String? {
         guard let metadata else { return nil }
         let current = URLPolicy.canonicalResource(server.url)
         if let recorded = metadata.fields[serverURLKey]?.string {
