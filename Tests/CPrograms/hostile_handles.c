@@ -7,7 +7,7 @@
  * MODE: unique | stale | threads | watch | quiesce | reentrant | deref
  * Exit status 0 and "ok" on stdout when every check held; "deref" instead never returns (it reads
  * through a closed handle, which must fault). */
-#define _DEFAULT_SOURCE /* usleep */
+#define _DEFAULT_SOURCE /* usleep, flockfile */
 #include <hermesoauth.h>
 
 #include <fcntl.h>
@@ -19,14 +19,16 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Only the first failures are printed: the threads would repeat them by the thousand. */
 static atomic_int failures;
 #define CHECK(cond, ...)                                                    \
     do {                                                                    \
-        if (!(cond)) {                                                      \
+        if (!(cond) && atomic_fetch_add(&failures, 1) < 20) {               \
+            flockfile(stderr);                                              \
             fprintf(stderr, "FAIL line %d: ", __LINE__);                     \
             fprintf(stderr, __VA_ARGS__);                                   \
             fprintf(stderr, " (last error: %s)\n", hermes_last_error() ? hermes_last_error() : "-"); \
-            atomic_fetch_add(&failures, 1);                                 \
+            funlockfile(stderr);                                            \
         }                                                                   \
     } while (0)
 
@@ -82,8 +84,11 @@ static void unique(void) {
     int repeats = 0;
     for (int i = 0; i < N; i++)
         for (int j = 0; j < i; j++)
-            if (seen[i] == seen[j]) repeats++;
-    CHECK(repeats == 0, "%d of %d handle values came back after a close", repeats, N);
+            if (seen[i] == seen[j]) {
+                repeats++;
+                break;
+            }
+    CHECK(repeats == 0, "%d of %d handles had the value of a handle closed before", repeats, N);
     /* Above the top of user space even with 5-level paging: no allocation can ever be there. */
     int addresses = 0;
     for (int i = 0; i < N; i++)
@@ -94,12 +99,26 @@ static void unique(void) {
 /* ---- stale: closed, twice-closed and forged handles act on no live handle ---------------------- */
 
 static void stale(void) {
-    hermes_oauth *a = NULL, *b = NULL;
-    CHECK(hermes_oauth_open(NULL, &a) == HERMES_OK, "open a");
-    CHECK(hermes_oauth_close(a) == HERMES_OK, "close a");
-    /* b is opened after a was closed: an allocator would give it a's memory. */
-    CHECK(hermes_oauth_open(NULL, &b) == HERMES_OK, "open b");
-    CHECK(a != b, "the closed handle's value was handed out again");
+    enum { N = 200 };
+    hermes_oauth *closed[N], *a = NULL, *b = NULL;
+    int n = 0;
+    /* Open and close until a new handle b has the value of a closed one a, as it would when
+     * handles were addresses of memory the allocator hands out again. */
+    while (n < N && a == NULL) {
+        CHECK(hermes_oauth_open(NULL, &b) == HERMES_OK, "open");
+        for (int j = 0; j < n; j++)
+            if (closed[j] == b) a = closed[j];
+        if (a == NULL) {
+            CHECK(hermes_oauth_close(b) == HERMES_OK, "close");
+            closed[n++] = b;
+        }
+    }
+    CHECK(a == NULL, "a new handle has the value of one closed before it (after %d closes)", n);
+    if (a == NULL) {
+        /* No value came back: the last closed handle is the stale one. */
+        a = closed[n - 1];
+        CHECK(hermes_oauth_open(NULL, &b) == HERMES_OK, "open b");
+    }
 
     refused_everywhere(a, "closed");
     char *url = NULL;
@@ -132,18 +151,29 @@ static void stale(void) {
     CHECK(!works(b), "b still works after its close");
 }
 
-/* ---- threads: stale handles used while other threads open and close ---------------------------- */
+/* ---- threads: closed handles used while other threads open and close -------------------------- */
+
+/* The values of the handles closed last, by any thread. */
+enum { RING = 16 };
+static _Atomic(uintptr_t) ring[RING];
+static atomic_int ring_next;
 
 static void *churn(void *arg) {
     (void)arg;
     for (int i = 0; i < 50; i++) {
         hermes_oauth *h = NULL;
         CHECK(hermes_oauth_open(NULL, &h) == HERMES_OK, "open in a thread");
-        CHECK(works(h), "a live handle in a thread");
+        for (int j = 0; j < RING; j++) {
+            hermes_oauth *old = (hermes_oauth *)atomic_load(&ring[j]);
+            if (old == NULL) continue;
+            char *url = NULL;
+            CHECK(hermes_oauth_server_url(old, server, &url) == HERMES_EINVAL && url == NULL, "a closed handle in a thread");
+            hermes_free(url);
+            CHECK(hermes_oauth_close(old) == HERMES_EINVAL, "a double close in a thread");
+        }
+        CHECK(works(h), "a live handle after calls through closed ones");
         CHECK(hermes_oauth_close(h) == HERMES_OK, "close in a thread");
-        char *url = NULL;
-        CHECK(hermes_oauth_server_url(h, server, &url) == HERMES_EINVAL && url == NULL, "a stale handle in a thread");
-        CHECK(hermes_oauth_close(h) == HERMES_EINVAL, "a double close in a thread");
+        atomic_store(&ring[atomic_fetch_add(&ring_next, 1) % RING], (uintptr_t)h);
     }
     return NULL;
 }

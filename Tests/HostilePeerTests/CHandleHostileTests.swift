@@ -70,7 +70,8 @@ import HermesTestSupport
         try play("stale")
     }
 
-    /// Four threads open, use, close, then use and close again their own handles at once.
+    /// Four threads open and close handles while each uses and closes again the handles closed
+    /// last by any of them: none of those calls reaches the live handle in hand.
     @Test func threadsReusingClosedHandlesNeverReachAnotherThreadsHandle() throws {
         try play("threads")
     }
