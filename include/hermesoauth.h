@@ -68,8 +68,13 @@ const char *hermes_last_error(void);
  * HERMES_HOME (its config.yaml and mcp-tokens/). Every handle on the same home in a process shares
  * one manager: tokens refreshed through one handle, by another thread, or by another process are
  * seen by all at once (inotify marks them stale; the next call re-reads the file). Handles may be
- * used from any thread concurrently; a NULL, closed or foreign handle is an error (HERMES_EINVAL),
- * never a crash.
+ * used from any thread concurrently.
+ *
+ * A hermes_oauth * is an opaque value, not an address: never dereference it. It is never NULL,
+ * never the address of memory (reading through it faults), and no two hermes_oauth_open calls in
+ * the life of the process return the same value. So a NULL, closed or foreign handle passed to any
+ * function is an error (HERMES_EINVAL, hermes_last_error() says which), never a crash, and never
+ * reaches a handle opened since.
  */
 typedef struct hermes_oauth hermes_oauth;
 
@@ -77,9 +82,11 @@ typedef struct hermes_oauth hermes_oauth;
  * The home need not exist yet. Release the handle with hermes_oauth_close(). */
 hermes_status hermes_oauth_open(const char *hermes_home, hermes_oauth **out);
 
-/* Closes the handle and drops the callbacks registered through it. NULL or an already closed
- * handle is ignored. Do not use the handle afterwards. */
-void hermes_oauth_close(hermes_oauth *h);
+/* Closes the handle and removes the callbacks registered through it: when it returns, none of them
+ * is running (except the one calling it, when called from a callback) or will be called again.
+ * Returns HERMES_OK, also for NULL (ignored); HERMES_EINVAL for a handle already closed or not from
+ * hermes_oauth_open, which changes nothing. */
+hermes_status hermes_oauth_close(hermes_oauth *h);
 
 /* A valid access token for the configured server `server`, refreshed first when it is expired or
  * about to expire. Never interactive: without usable tokens it returns HERMES_ENEEDS_LOGIN (a
@@ -125,15 +132,21 @@ hermes_status hermes_oauth_logout(hermes_oauth *h, const char *server, unsigned 
 
 /* Called on a library thread (not the caller's) each time a token file changes on disk, by this
  * process or any other. `server` is the server's name (the file's stem when no configured server
- * matches) and is valid only during the call. Keep the callback short; it must not call
- * hermes_oauth_close() on the handle it was registered with. */
+ * matches) and is valid only during the call. The callbacks of one handle never run concurrently.
+ * Keep the callback short. It may call hermes_oauth_unwatch() or hermes_oauth_close(), also for
+ * itself or its own handle (that call does not wait for the callback making it). Called from
+ * another thread, both wait for a running callback of theirs to return: do not call them while
+ * holding a lock that callback takes. */
 typedef void (*hermes_token_event_fn)(const char *server, int event, void *user);
 
-/* Registers `fn` with `user`; the same pair may be registered once per handle. */
+/* Registers `fn` with `user` on the handle. A pair already registered on the handle is refused
+ * with HERMES_EINVAL and stays registered once: each event calls it once, and one
+ * hermes_oauth_unwatch() removes it. */
 hermes_status hermes_oauth_watch(hermes_oauth *h, hermes_token_event_fn fn, void *user);
 
-/* Removes a registration made with hermes_oauth_watch (HERMES_ENOTFOUND when there is none). A
- * call already in progress on the library thread may still complete after this returns. */
+/* Removes the registration of exactly this (fn, user) pair on this handle (HERMES_ENOTFOUND when
+ * there is none). When it returns HERMES_OK, that registration's callback is not running (unless
+ * this is called from it) and will not be called again. */
 hermes_status hermes_oauth_unwatch(hermes_oauth *h, hermes_token_event_fn fn, void *user);
 
 #ifdef __cplusplus

@@ -9,17 +9,24 @@ private func text(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cStrin
 
 private func fail(_ failure: OAuthFailure) -> Int32 { LastError.fail(failure.status, failure.description) }
 
+/// Runs `body` with the live handle, or returns the status for a NULL, closed or foreign handle.
+private func withHandle(_ h: UnsafeMutablePointer<hermes_oauth>?, _ function: String, _ body: (OAuthHandle) -> Int32) -> Int32 {
+    switch OAuthHandles.lookup(h) {
+    case .success(let handle): return body(handle)
+    case .failure(let refusal): return LastError.fail(.invalidArgument, "\(function): \(refusal)")
+    }
+}
+
 /// Runs `body` with the live handle and the server name, or returns the status for a NULL, closed
 /// or foreign handle or a missing name.
 private func withServer(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?, _ function: String,
                         _ body: (OAuthHandle, String) -> Int32) -> Int32 {
-    guard let handle = OAuthHandles.lookup(h) else {
-        return LastError.fail(.invalidArgument, "\(function): the handle is NULL, closed or not from hermes_oauth_open")
+    withHandle(h, function) { handle in
+        guard let name = text(server), !name.isEmpty else {
+            return LastError.fail(.invalidArgument, "\(function): the server name is NULL or empty")
+        }
+        return body(handle, name)
     }
-    guard let name = text(server), !name.isEmpty else {
-        return LastError.fail(.invalidArgument, "\(function): the server name is NULL or empty")
-    }
-    return body(handle, name)
 }
 
 @c public func hermes_oauth_open(_ hermesHome: UnsafePointer<CChar>?,
@@ -37,17 +44,23 @@ private func withServer(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: Unsa
     }
     let manager = OAuthManager.shared(home: home)
     manager.startWatching()
-    out.pointee = OAuthHandles.open(OAuthHandle(manager: manager))
+    guard let handle = OAuthHandles.open(OAuthHandle(manager: manager)) else {
+        return LastError.fail(.io, "hermes_oauth_open: this process has used up its handle values")
+    }
+    out.pointee = handle
     return HermesStatus.ok.rawValue
 }
 
-@c public func hermes_oauth_close(_ h: UnsafeMutablePointer<hermes_oauth>?) {
-    guard let handle = OAuthHandles.close(h) else { return }
-    let ids = handle.subscriptions.withLock { subs -> [UInt64] in
-        defer { subs.removeAll() }
-        return subs.map(\.id)
+@c @discardableResult
+public func hermes_oauth_close(_ h: UnsafeMutablePointer<hermes_oauth>?) -> Int32 {
+    guard h != nil else { return HermesStatus.ok.rawValue }
+    switch OAuthHandles.close(h) {
+    case .success(let handle):
+        handle.close()
+        return HermesStatus.ok.rawValue
+    case .failure(let refusal):
+        return LastError.fail(.invalidArgument, "hermes_oauth_close: \(refusal); nothing was closed")
     }
-    for id in ids { handle.manager.unsubscribe(id) }
 }
 
 @c public func hermes_oauth_access_token(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?,
@@ -157,30 +170,24 @@ private let logoutKeepRegistration: UInt32 = 0x1
 
 @c public func hermes_oauth_watch(_ h: UnsafeMutablePointer<hermes_oauth>?, _ fn: hermes_token_event_fn?,
                                   _ user: UnsafeMutableRawPointer?) -> Int32 {
-    guard let handle = OAuthHandles.lookup(h) else {
-        return LastError.fail(.invalidArgument, "hermes_oauth_watch: the handle is NULL, closed or not from hermes_oauth_open")
+    withHandle(h, "hermes_oauth_watch") { handle in
+        guard let fn else { return LastError.fail(.invalidArgument, "hermes_oauth_watch: the callback must not be NULL") }
+        switch handle.watch(fn, user: user) {
+        case .added: return HermesStatus.ok.rawValue
+        case .duplicate:
+            return LastError.fail(.invalidArgument, "hermes_oauth_watch: this callback is already registered with this user pointer on this handle")
+        case .closed: return LastError.fail(.invalidArgument, "hermes_oauth_watch: \(OAuthHandles.Refusal.closed)")
+        }
     }
-    guard let fn else { return LastError.fail(.invalidArgument, "hermes_oauth_watch: the callback must not be NULL") }
-    let userBits = UInt(bitPattern: user)
-    let id = handle.manager.subscribe { event in
-        event.server.withCString { fn($0, event.kind.rawValue, UnsafeMutableRawPointer(bitPattern: userBits)) }
-    }
-    handle.subscriptions.withLock { $0.append((fn, userBits, id)) }
-    return HermesStatus.ok.rawValue
 }
 
 @c public func hermes_oauth_unwatch(_ h: UnsafeMutablePointer<hermes_oauth>?, _ fn: hermes_token_event_fn?,
                                     _ user: UnsafeMutableRawPointer?) -> Int32 {
-    guard let handle = OAuthHandles.lookup(h) else {
-        return LastError.fail(.invalidArgument, "hermes_oauth_unwatch: the handle is NULL, closed or not from hermes_oauth_open")
+    withHandle(h, "hermes_oauth_unwatch") { handle in
+        switch handle.unwatch(fn, user: user) {
+        case .removed: return HermesStatus.ok.rawValue
+        case .notFound: return LastError.fail(.notFound, "hermes_oauth_unwatch: no such callback and user pointer on this handle")
+        case .closed: return LastError.fail(.invalidArgument, "hermes_oauth_unwatch: \(OAuthHandles.Refusal.closed)")
+        }
     }
-    let userBits = UInt(bitPattern: user)
-    let removed = handle.subscriptions.withLock { subs -> [UInt64] in
-        let matching = subs.filter { unsafeBitCast($0.fn, to: UInt.self) == unsafeBitCast(fn, to: UInt.self) && $0.user == userBits }
-        subs.removeAll { unsafeBitCast($0.fn, to: UInt.self) == unsafeBitCast(fn, to: UInt.self) && $0.user == userBits }
-        return matching.map(\.id)
-    }
-    guard !removed.isEmpty else { return LastError.fail(.notFound, "hermes_oauth_unwatch: no such callback on this handle") }
-    for id in removed { handle.manager.unsubscribe(id) }
-    return HermesStatus.ok.rawValue
 }
