@@ -107,7 +107,7 @@ struct StatusRow {
 
     func print(_ terminal: Terminal) {
         terminal.line()
-        terminal.line(terminal.paint("  \(name)", .cyanBold))
+        terminal.line("  \(name)", .cyanBold)
         if let tokens {
             terminal.success("Tokens: \(Secret.mask(tokens.accessToken)) — \(TokenSummary.describe(tokens))")
         } else if let corrupt {
@@ -115,7 +115,7 @@ struct StatusRow {
         } else {
             terminal.warning("No tokens: run `hermes mcp login \(name)`")
         }
-        terminal.info("Issuer: \(issuer ?? "not discovered yet")")
+        terminal.info("Issuer: \(issuer.map { ServerText.clean($0) } ?? "not discovered yet")")
         terminal.info("Registration: \(registration)")
     }
 }
