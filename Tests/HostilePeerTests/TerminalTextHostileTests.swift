@@ -177,11 +177,15 @@ import Testing
         let refresh = try run(try Peers.python, [Peers.script("external_refresh.py"), "evil"], environment: env)
         #expect(refresh.status == 0, "\(refresh.stderr)")
         #expect(watcher.read(until: "refresh token held", timeout: 20), "\(watcher.output)")
+        // A file another program named with escapes: the watch names unknown files by their stem.
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: s.home.tokenDirectory + "/x\u{1B}]0;named\u{07}.json"))
+        #expect(watcher.read(until: "named", timeout: 20), "\(watcher.output)")
         kill(watcher.process.processIdentifier, SIGTERM)
         let out = watcher.finish()
         Self.expectSafe(out.stdout, "status --watch: stdout")
         Self.expectSafe(out.stderr, "status --watch: stderr")
         #expect(out.stdout.contains("scope: \(Self.shown)"), "\(out.stdout)")
+        #expect(out.stdout.contains(#"x\u{1B}]0;named\u{7}"#), "\(out.stdout)")
     }
 
     // MARK: challenges and MCP errors
