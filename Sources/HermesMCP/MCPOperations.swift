@@ -155,7 +155,8 @@ public struct MCPOperations: Sendable {
 
     static func failure(_ error: any Error) -> String {
         let type = String(describing: Swift.type(of: error))
-        return render(["error": .string("MCP call failed: \(type): \(Redaction.redact("\(error)"))")])
+        // The SDK's errors quote the server's JSON-RPC error messages.
+        return render(["error": .string("MCP call failed: \(type): \(ServerText.clean(Redaction.redact("\(error)")))")])
     }
 
     /// `json.dumps` style: `", "` and `": "` separators, keys sorted (the reference's key orders

@@ -28,9 +28,9 @@ public enum MCPTransportError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .unauthorized: "the MCP server answered 401 Unauthorized"
-        case .forbidden(let c): "the MCP server answered 403 Forbidden" + (c?.scope.map { " (needs scope \($0))" } ?? "")
+        case .forbidden(let c): "the MCP server answered 403 Forbidden" + (c?.scope.map { " (needs scope \(ServerText.clean($0)))" } ?? "")
         case .sessionExpired: "the MCP session expired (404)"
-        case .http(let status, let detail): "the MCP server answered HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)")
+        case .http(let status, let detail): "the MCP server answered HTTP \(status)" + (detail.isEmpty ? "" : ": \(ServerText.clean(detail))")
         case .unreachable(let reason): reason
         case .closed(let reason): reason
         }

@@ -124,7 +124,7 @@ struct AddCommand: AsyncParsableCommand {
             let raw = ConfigValue.map(entry)
             let probeConfig = MCPServerConfig(name: name, raw: Interpolation.expand(raw, environment: context.environment))
             terminal.line()
-            terminal.line(terminal.paint("  Connecting to '\(name)'...", .cyan))
+            terminal.line("  Connecting to '\(name)'...", .cyan)
             let manager = OAuthManager.shared(home: context.home)
             ProcessReaper.adoptOrphans()
             var connection: MCPConnection?

@@ -39,7 +39,7 @@ struct ConfigureCommand: AsyncParsableCommand {
             let config = try context.loadConfig()
             let server = try context.server(named: name, in: config)
             terminal.line()
-            terminal.line(terminal.paint("  Connecting to '\(name)' to discover tools...", .cyan))
+            terminal.line("  Connecting to '\(name)' to discover tools...", .cyan)
             let offered: [Tool]
             do {
                 offered = try await ServerProbe.tools(of: server, context: context)

@@ -66,7 +66,7 @@ enum TokenSummary {
         } else {
             parts.append("no expiry given")
         }
-        parts.append("scope: \(tokens.scope ?? "(none)")")
+        parts.append("scope: \(tokens.scope.map { ServerText.clean($0) } ?? "(none)")")
         parts.append(tokens.refreshToken == nil ? "no refresh token" : "refresh token held")
         return parts.joined(separator: ", ")
     }

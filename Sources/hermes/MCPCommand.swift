@@ -34,7 +34,7 @@ struct MCPCommand: ParsableCommand {
                 ("hermes mcp reauth <name>|--all", "Log in again"),
             ]
             for (command, what) in commands {
-                terminal.line(terminal.paint("    \(ServerListing.pad(command, 42)) \(what)", .dim))
+                terminal.line("    \(ServerListing.pad(command, 42)) \(what)", .dim)
             }
             terminal.line()
         }

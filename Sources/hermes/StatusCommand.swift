@@ -111,7 +111,7 @@ struct StatusRow {
 
     func print(_ terminal: Terminal) {
         terminal.line()
-        terminal.line(terminal.paint("  \(name)", .cyanBold))
+        terminal.line("  \(name)", .cyanBold)
         if let tokens, let unbound {
             terminal.warning("Tokens held but not used: \(unbound). Run `hermes mcp login \(name)`")
             terminal.info("(\(Secret.mask(tokens.accessToken)) — \(TokenSummary.describe(tokens)))")
@@ -122,7 +122,7 @@ struct StatusRow {
         } else {
             terminal.warning("No tokens: run `hermes mcp login \(name)`")
         }
-        terminal.info("Issuer: \(issuer ?? "not discovered yet")")
+        terminal.info("Issuer: \(issuer.map { ServerText.clean($0) } ?? "not discovered yet")")
         terminal.info("Registration: \(registration)")
     }
 }

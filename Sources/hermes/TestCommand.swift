@@ -41,7 +41,7 @@ struct TestCommand: AsyncParsableCommand {
             let auth = server.usesOAuth ? "OAuth 2.1 PKCE" : (server.headers.isEmpty ? "none" : "headers")
             if !json {
                 terminal.line()
-                terminal.line(terminal.paint("  Testing '\(name)'...", .cyan))
+                terminal.line("  Testing '\(name)'...", .cyan)
                 terminal.info("Transport: \(transportText)")
                 if server.usesOAuth || server.headers.isEmpty {
                     terminal.info("Auth: \(auth)")
@@ -69,7 +69,8 @@ struct TestCommand: AsyncParsableCommand {
                 if !connection.tools.isEmpty {
                     terminal.line()
                     for tool in connection.tools {
-                        terminal.line("    \(ServerListing.pad(terminal.paint(TerminalText.clean(tool.name), .green), 36)) \(TerminalText.short(tool.description ?? "", 55))")
+                        terminal.line([("    ", nil), (ServerListing.pad(TerminalText.clean(tool.name), 36), .green),
+                                       (" " + TerminalText.short(tool.description ?? "", 55), nil)])
                     }
                 }
                 terminal.line()

@@ -53,7 +53,7 @@ import Testing
         try tmux.send("Down", "Down")                        // extra_00, whose description is hostile
         let hostile = tmux.waitFor("15/15 selected")
         #expect(hostile.screen.contains("Select tools for 'local'"), "the description must not clear the screen: \(hostile.screen)")
-        #expect(hostile.screen.contains("Looks harmless ]0;pwned [2J second line"), "\(hostile.screen)")
+        #expect(hostile.screen.contains(#"Looks harmless\u{1B}]0;pwned\u{7}\u{1B}[2J second line"#), "\(hostile.screen)")
         try tmux.send("End", "Space")                        // extra_11: off
         let scrolled = tmux.waitFor("14/15 selected")
         #expect(scrolled.screen.contains("› [ ] extra_11"), "\(scrolled.screen)")

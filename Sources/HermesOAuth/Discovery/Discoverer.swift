@@ -57,35 +57,41 @@ public struct Discoverer: Sendable {
             guard let json = try await fetchJSON(candidate, what: "authorization server metadata URL") else { continue }
             let metadata: AuthorizationServerMetadata
             do { metadata = try AuthorizationServerMetadata(json: json) } catch {
-                throw .protocolViolation("authorization server metadata at \(candidate) is unusable: \(error)")
+                throw .protocolViolation("authorization server metadata at \(ServerText.clean(candidate)) is unusable: \(error)")
             }
             guard metadata.issuer == issuer else {
                 // RFC 8414 §3.3: a document naming another issuer must not be used.
-                mismatch = "the metadata at \(candidate) names issuer '\(metadata.issuer)', not '\(issuer)'"
+                mismatch = "the metadata at \(ServerText.clean(candidate)) names issuer '\(ServerText.clean(metadata.issuer.prefix(200)))', not '\(ServerText.clean(issuer))'"
                 continue
             }
             try Self.validate(metadata)
             return metadata
         }
-        throw .protocolViolation(mismatch ?? "no authorization server metadata for \(issuer) (tried \(candidates.joined(separator: ", ")))")
+        throw .protocolViolation(mismatch ?? ServerText.clean("no authorization server metadata for \(issuer) (tried \(candidates.joined(separator: ", ")))"))
     }
 
     /// PKCE S256 must be advertised (the spec's MUST refuse when absent), and every endpoint hermes
-    /// will call or open must pass the URL policy.
+    /// will call or open must pass the URL policy and hold no control or invisible formatting
+    /// character (RFC 3986 allows none; the authorization endpoint is printed and opened).
     static func validate(_ metadata: AuthorizationServerMetadata) throws(OAuthFailure) {
+        let issuer = ServerText.clean(metadata.issuer)
         guard let methods = metadata.codeChallengeMethodsSupported else {
-            throw .protocolViolation("authorization server \(metadata.issuer) does not advertise code_challenge_methods_supported; refusing to proceed without PKCE S256")
+            throw .protocolViolation("authorization server \(issuer) does not advertise code_challenge_methods_supported; refusing to proceed without PKCE S256")
         }
         guard methods.contains(PKCEPair.method) else {
-            throw .protocolViolation("authorization server \(metadata.issuer) does not support PKCE S256 (it offers \(methods.joined(separator: ", "))); refusing to proceed")
+            throw .protocolViolation("authorization server \(issuer) does not support PKCE S256 (it offers \(ServerText.clean(methods.joined(separator: ", ")))); refusing to proceed")
         }
         guard let authorize = metadata.authorizationEndpoint else {
-            throw .protocolViolation("authorization server \(metadata.issuer) has no authorization_endpoint")
+            throw .protocolViolation("authorization server \(issuer) has no authorization_endpoint")
         }
-        _ = try URLPolicy.check(authorize, what: "authorization_endpoint")
-        _ = try URLPolicy.check(metadata.tokenEndpoint, what: "token_endpoint")
-        if let registration = metadata.registrationEndpoint { _ = try URLPolicy.check(registration, what: "registration_endpoint") }
-        if let revocation = metadata.revocationEndpoint { _ = try URLPolicy.check(revocation, what: "revocation_endpoint") }
+        let endpoints = [("authorization_endpoint", authorize), ("token_endpoint", metadata.tokenEndpoint),
+                         ("registration_endpoint", metadata.registrationEndpoint), ("revocation_endpoint", metadata.revocationEndpoint)]
+        for case let (what, url?) in endpoints {
+            guard ServerText.isClean(url) else {
+                throw .protocolViolation("the \(what) of \(issuer) contains control or invisible formatting characters: \(ServerText.clean(url.prefix(200)))")
+            }
+            _ = try URLPolicy.check(url, what: what)
+        }
     }
 
     /// The resource indicator: the protected resource metadata's `resource` when it names this
@@ -95,11 +101,11 @@ public struct Discoverer: Sendable {
         let server = URLPolicy.canonicalResource(serverURL)
         guard let prm else { return server }
         guard let declared = URL(string: prm.resource) else {
-            throw .protocolViolation("protected resource metadata names an invalid resource '\(prm.resource.prefix(200))'")
+            throw .protocolViolation("protected resource metadata names an invalid resource '\(ServerText.clean(prm.resource.prefix(200)))'")
         }
         let resource = URLPolicy.canonicalResource(declared)
         guard URLPolicy.covers(resource: declared, server: serverURL) else {
-            throw .protocolViolation("protected resource metadata is for '\(prm.resource.prefix(200))', not for \(server)")
+            throw .protocolViolation("protected resource metadata is for '\(ServerText.clean(prm.resource.prefix(200)))', not for \(server)")
         }
         return resource
     }
@@ -117,12 +123,12 @@ public struct Discoverer: Sendable {
         switch response.status {
         case 200:
             do { return try JSONObject.decode(response.body) } catch {
-                throw .protocolViolation("\(text) did not return a JSON object (\(error))")
+                throw .protocolViolation("\(ServerText.clean(text)) did not return a JSON object (\(error))")
             }
         case 300..<500:
             return nil
         default:
-            throw .temporarilyUnavailable("\(text) answered HTTP \(response.status)")
+            throw .temporarilyUnavailable("\(ServerText.clean(text)) answered HTTP \(response.status)")
         }
     }
 }

@@ -14,22 +14,22 @@ public enum URLPolicy {
     /// The URL, parsed, if hermes may use it for OAuth; otherwise a reason.
     public static func check(_ text: String, what: String) throws(OAuthFailure) -> URL {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased() else {
-            throw .protocolViolation("\(what) is not an absolute URL: \(text.prefix(200))")
+            throw .protocolViolation("\(what) is not an absolute URL: \(ServerText.clean(text.prefix(200)))")
         }
         guard scheme == "https" || scheme == "http" else {
-            throw .protocolViolation("\(what) uses the scheme '\(scheme.prefix(20))'; only https (or http on loopback) is allowed")
+            throw .protocolViolation("\(what) uses the scheme '\(ServerText.clean(scheme.prefix(20)))'; only https (or http on loopback) is allowed")
         }
         guard let host = url.host, !host.isEmpty else {
-            throw .protocolViolation("\(what) is not an absolute URL: \(text.prefix(200))")
+            throw .protocolViolation("\(what) is not an absolute URL: \(ServerText.clean(text.prefix(200)))")
         }
         switch scheme {
         case "https": break
         case "http" where isLoopback(host: host): break
-        case "http": throw .protocolViolation("\(what) must use https (plain http is allowed for loopback only): \(text.prefix(200))")
+        case "http": throw .protocolViolation("\(what) must use https (plain http is allowed for loopback only): \(ServerText.clean(text.prefix(200)))")
         default: throw .protocolViolation("\(what) uses the scheme '\(scheme)'; only https (or http on loopback) is allowed")
         }
         if url.user != nil || url.password != nil {
-            throw .protocolViolation("\(what) must not carry credentials: \(url.host ?? "")")
+            throw .protocolViolation("\(what) must not carry credentials: \(ServerText.clean(url.host ?? ""))")
         }
         return url
     }

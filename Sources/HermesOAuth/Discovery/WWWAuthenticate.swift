@@ -17,8 +17,8 @@ public struct AuthChallenge: Sendable, Equatable {
 }
 
 /// A robust reader of `WWW-Authenticate` values: several challenges in one header, quoted strings
-/// with escapes and commas, token68, odd spacing. Anything malformed is a `ParseError` naming the
-/// position, never a crash.
+/// with escapes and commas, token68, odd spacing. Anything malformed (control characters in a
+/// quoted value included) is a `ParseError` naming the position, never a crash.
 public enum WWWAuthenticate {
     public struct ParseError: Error, CustomStringConvertible, Equatable {
         public let offset: Int
@@ -50,6 +50,8 @@ public enum WWWAuthenticate {
             }
         }
 
+        static func isControl(_ c: UInt8) -> Bool { (c < 0x20 && c != 0x09) || c == 0x7F }
+
         static func isToken68(_ c: UInt8) -> Bool { isTChar(c) || c == UInt8(ascii: "/") || c == UInt8(ascii: "=") }
 
         mutating func skipSpace() { while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 } }
@@ -70,6 +72,11 @@ public enum WWWAuthenticate {
             var out: [UInt8] = []
             while i < b.count {
                 let c = b[i]
+                // RFC 9110 §5.6.4: no control character but HTAB, escaped or not. A server that
+                // sends ESC or BEL in a challenge is not describing anything: the header is refused.
+                if Self.isControl(c) || c == UInt8(ascii: "\\") && i + 1 < b.count && Self.isControl(b[i + 1]) {
+                    throw ParseError(offset: i, reason: "control character in a quoted string")
+                }
                 if c == UInt8(ascii: "\\") {
                     guard i + 1 < b.count else { break }
                     out.append(b[i + 1])

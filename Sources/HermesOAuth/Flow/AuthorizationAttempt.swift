@@ -97,6 +97,11 @@ struct AuthorizationAttempt {
         guard let endpoint = metadata.authorizationEndpoint else {
             throw .protocolViolation("the authorization server has no authorization_endpoint")
         }
+        // Percent-encoding it would send the person somewhere the server did not name; a URL with
+        // raw control characters is no URL (RFC 3986), so there is nothing to open.
+        guard ServerText.isClean(endpoint) else {
+            throw .protocolViolation("the authorization_endpoint contains control or invisible formatting characters: \(ServerText.clean(endpoint.prefix(200)))")
+        }
         var parameters: [(String, String)] = [
             ("response_type", "code"), ("client_id", client.clientID), ("redirect_uri", redirectURI),
             ("state", state), ("code_challenge", pkce.challenge), ("code_challenge_method", PKCEPair.method),
@@ -108,7 +113,9 @@ struct AuthorizationAttempt {
         }
         let joined = endpoint + (endpoint.contains("?") ? "&" : "?") + FormEncoding.encode(parameters)
         _ = try URLPolicy.check(joined, what: "the authorization URL")
-        return joined
+        // Printed for the person and handed to $BROWSER: whatever a parameter held, only
+        // percent-encoded, still working, text leaves.
+        return ServerText.url(joined)
     }
 
     /// The decision on one authorization response. A wrong `state` is someone else's (or a stale)
@@ -123,16 +130,16 @@ struct AuthorizationAttempt {
         if let iss = p.iss {
             if iss != metadata.issuer {
                 return (.init(status: 400, page: CallbackListener.page("Authorization failed", "The response came from an unexpected issuer. Return to the terminal."), done: true),
-                        .failure(.protocolViolation("the authorization response names issuer '\(iss.prefix(200))', not '\(metadata.issuer)' (possible mix-up attack); not using it")))
+                        .failure(.protocolViolation("the authorization response names issuer '\(ServerText.clean(iss.prefix(200)))', not '\(ServerText.clean(metadata.issuer))' (possible mix-up attack); not using it")))
             }
         } else if metadata.authorizationResponseIssParameterSupported {
             return (.init(status: 400, page: CallbackListener.page("Authorization failed", "The response lacks the issuer it must carry. Return to the terminal."), done: true),
-                    .failure(.protocolViolation("the authorization response has no 'iss' although \(metadata.issuer) advertises it (RFC 9207); not using it")))
+                    .failure(.protocolViolation("the authorization response has no 'iss' although \(ServerText.clean(metadata.issuer)) advertises it (RFC 9207); not using it")))
         }
         if let error = p.error {
-            let description = p.errorDescription.map { String($0.prefix(300)) }
+            let description = p.errorDescription.map { ServerText.clean($0.prefix(300)) }
             return (.init(status: 200, page: CallbackListener.page("Authorization failed", "The authorization server answered: \(error). You can close this tab."), done: true),
-                    .success(.refused(error: String(error.prefix(100)), description: description)))
+                    .success(.refused(error: ServerText.clean(error.prefix(100)), description: description)))
         }
         guard let code = p.code, !code.isEmpty else {
             return (.init(status: 400, page: CallbackListener.page("Authorization failed", "The response carries no code."), done: true),

@@ -3,7 +3,7 @@ import Foundation
 /// Opens the authorization URL for a person. An explicitly set `$BROWSER` is always used (that is
 /// how a person or a test picks the browser, display or not); otherwise `xdg-open`, but not over
 /// SSH and not without `DISPLAY`/`WAYLAND_DISPLAY`. Programs are started directly, never through a
-/// shell, and only for URLs that pass `URLPolicy`.
+/// shell, and only for URLs that pass `URLPolicy` and hold no control character.
 public struct BrowserLauncher: Sendable {
     public enum Outcome: Sendable, Equatable {
         case opened(String)
@@ -46,6 +46,11 @@ public struct BrowserLauncher: Sendable {
     public func open(_ url: String) -> Outcome {
         guard (try? URLPolicy.check(url, what: "the authorization URL")) != nil else {
             return .failed("refusing to open a URL that is not https (or http on loopback)")
+        }
+        // A browser command line is no place for escape sequences (xdg-open and browsers echo
+        // their arguments); `ServerText.url` encodes them, so a URL still holding one is refused.
+        guard ServerText.isClean(url) else {
+            return .failed("refusing to open a URL that contains control characters")
         }
         let candidates = commands(for: url)
         if candidates.isEmpty { return isRemoteSession ? .remoteSession : .headless }

@@ -27,7 +27,7 @@ public struct LoginInteraction: Sendable {
     /// For a command run by a person: paste-back when stdin is a terminal, messages on stderr.
     public static func terminal(environment: [String: String] = ProcessInfo.processInfo.environment) -> LoginInteraction {
         LoginInteraction(browser: BrowserLauncher(environment: environment), pasteFromTerminal: isatty(STDIN_FILENO) == 1) { text in
-            FileHandle.standardError.write(Data((text + "\n").utf8))
+            FileHandle.standardError.write(Data((ServerText.lines(text) + "\n").utf8))
         }
     }
 }

@@ -132,8 +132,8 @@ public struct TokenEndpoint: Sendable {
             return .unavailable("the authorization server answered HTTP \(response.status); try again later")
         }
         if let object = try? JSONObject.decode(response.body), let error = object["error"]?.string {
-            let description = object["error_description"]?.string.map { String($0.prefix(300)) }
-            return .rejected(status: response.status, error: String(error.prefix(100)), description: description)
+            let description = object["error_description"]?.string.map { ServerText.clean($0.prefix(300)) }
+            return .rejected(status: response.status, error: ServerText.clean(error.prefix(100)), description: description)
         }
         return .rejected(status: response.status, error: "http_\(response.status)", description: nil)
     }

@@ -101,16 +101,16 @@ public struct Registrar: Sendable {
         guard response.status == 200 || response.status == 201 else {
             let detail = (try? JSONObject.decode(response.body)).flatMap { object -> String? in
                 guard let error = object["error"]?.string else { return nil }
-                return error + (object["error_description"]?.string.map { ": \($0.prefix(300))" } ?? "")
+                return ServerText.clean(error.prefix(100)) + (object["error_description"]?.string.map { ": \(ServerText.clean($0.prefix(300)))" } ?? "")
             } ?? "HTTP \(response.status)"
-            if response.status >= 500 { throw OAuthFailure.temporarilyUnavailable("client registration at \(endpoint) failed: \(detail)") }
-            throw OAuthFailure.protocolViolation("client registration at \(endpoint) was refused: \(detail)")
+            if response.status >= 500 { throw OAuthFailure.temporarilyUnavailable("client registration at \(ServerText.clean(endpoint)) failed: \(detail)") }
+            throw OAuthFailure.protocolViolation("client registration at \(ServerText.clean(endpoint)) was refused: \(detail)")
         }
         var client: ClientRegistration
         do {
             client = try ClientRegistration(json: JSONObject.decode(response.body))
         } catch {
-            throw OAuthFailure.protocolViolation("client registration at \(endpoint) returned no usable client_id")
+            throw OAuthFailure.protocolViolation("client registration at \(ServerText.clean(endpoint)) returned no usable client_id")
         }
         // Some servers echo an empty redirect_uris list; the one just registered is what counts.
         if client.redirectURIs.isEmpty { client.redirectURIs = [redirectURI] }

@@ -20,8 +20,10 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
     /// No OAuth server of that name in config.yaml.
     case unknownServer(String)
 
+    /// Server text in the messages is cleaned where it is quoted; cleaning the whole text again
+    /// here covers every host (the C API's `hermes_last_error`, a log) against a quote that was missed.
     public var description: String {
-        switch self {
+        let text = switch self {
         case .needsLogin(let server, let reason):
             "MCP server '\(server)' needs login (\(reason)): run `hermes mcp login \(server)`"
         case .network(let m), .timeout(let m), .protocolViolation(let m), .temporarilyUnavailable(let m),
@@ -30,6 +32,7 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
         case .unknownServer(let name):
             "no MCP server named '\(name)' in config.yaml"
         }
+        return ServerText.clean(text)
     }
 
     public var status: HermesStatus {

@@ -143,7 +143,7 @@ public actor OAuthProvider {
         let metadata = try await grantMetadata()
         let registrar = Registrar(transport: transport, store: store, settings: server.settings)
         guard let choice = try registrar.existing(metadata: metadata, redirectURI: nil, now: now) else {
-            throw .needsLogin(server: server.name, reason: "no client registration is stored for \(metadata.issuer)")
+            throw .needsLogin(server: server.name, reason: "no client registration is stored for \(ServerText.clean(metadata.issuer))")
         }
         let fresh: OAuthTokens
         do {
@@ -245,11 +245,11 @@ public actor OAuthProvider {
             }
             if answer.status == 403, let challenge = answer.challenge, challenge.error == "insufficient_scope", stepUps < 2 {
                 stepUps += 1
-                interaction.say("  The server asks for more access (scope \(challenge.scope ?? "?")); authorizing again.")
+                interaction.say("  The server asks for more access (scope \(ServerText.clean(challenge.scope ?? "?"))); authorizing again.")
                 tokens = try await authorize(interaction: interaction, scope: Self.union(tokens.scope, challenge.scope), newClient: false)
                 continue
             }
-            throw .protocolViolation("the MCP server answered HTTP \(answer.status) to the new token\(answer.rawChallenge.map { " (\($0.prefix(200)))" } ?? "")")
+            throw .protocolViolation("the MCP server answered HTTP \(answer.status) to the new token\(answer.rawChallenge.map { " (\(ServerText.clean($0.prefix(200))))" } ?? "")")
         }
     }
 
@@ -258,7 +258,7 @@ public actor OAuthProvider {
     public func stepUp(challenge: AuthChallenge, interaction: LoginInteraction?) async throws(OAuthFailure) -> OAuthTokens {
         let scope = Self.union(tokens()?.scope, challenge.scope)
         guard let interaction else {
-            throw .needsLogin(server: server.name, reason: "the server requires the scope '\(scope ?? "?")'")
+            throw .needsLogin(server: server.name, reason: "the server requires the scope '\(ServerText.clean(scope ?? "?"))'")
         }
         return try await authorize(interaction: interaction, scope: scope, newClient: false)
     }

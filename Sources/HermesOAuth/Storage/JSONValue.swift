@@ -137,8 +137,15 @@ extension JSONValue {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x2028...0x2029).contains(scalar.value):
-                out += String(format: "\\u%04x", scalar.value)
+            // Every character a terminal would act on or that hides text (ServerText's judgement) is
+            // escaped, so JSON keeps the data and `hermes ... --json` still prints only visible text.
+            case _ where ServerText.isUnsafe(scalar):
+                if scalar.value > 0xFFFF {
+                    let v = scalar.value - 0x10000
+                    out += String(format: "\\u%04x\\u%04x", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF))
+                } else {
+                    out += String(format: "\\u%04x", scalar.value)
+                }
             default: out.unicodeScalars.append(scalar)
             }
         }

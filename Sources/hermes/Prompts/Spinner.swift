@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HermesOAuth
 
 /// "⠋ Connecting to 'x'… 3s" on stderr while something slow runs, only when stderr is a terminal
 /// (a pipe or a log file gets nothing). Lines printed through `say` appear above it, untouched.
@@ -22,7 +23,7 @@ final class Spinner: @unchecked Sendable {
     private var thread: Thread?
 
     init(_ message: String, terminal: Terminal = .shared) {
-        self.message = message
+        self.message = ServerText.clean(message)
         enabled = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
         colour = terminal.errorColour
     }
@@ -42,7 +43,7 @@ final class Spinner: @unchecked Sendable {
         thread.start()
     }
 
-    func update(_ message: String) { lock.withLock { self.message = message } }
+    func update(_ message: String) { lock.withLock { self.message = ServerText.clean(message) } }
 
     /// Stops and erases the spinner line (or leaves it, when it sits above an input line).
     func stop() {
@@ -58,7 +59,7 @@ final class Spinner: @unchecked Sendable {
     func say(_ text: String) {
         lock.withLock {
             if drawn { emit("\r\u{1B}[K"); drawn = false }
-            write(text + "\n")
+            write(ServerText.lines(text) + "\n")
             if running, aboveInput {
                 // New lines pushed the input line down: give the spinner a fresh line again.
                 emit(render() + "\n")

@@ -1,8 +1,14 @@
 import Foundation
 import Glibc
+import HermesOAuth
 
 /// Colour and the reference's line styles (`  ✓ …`, `  ⚠ …`). Colour only when the stream is a
 /// terminal, `NO_COLOR` is unset or empty, and `TERM` is not `dumb`.
+///
+/// Every line passes through `ServerText.lines` on its way out, whatever it holds: server text is
+/// cleaned where it enters hermes already, and this is the last line of defence for what was
+/// missed. The colour codes are added after the cleaning, so they are the only escape sequences a
+/// terminal ever receives from these helpers.
 struct Terminal: Sendable {
     let colour: Bool
     let errorColour: Bool
@@ -19,25 +25,35 @@ struct Terminal: Sendable {
         case red = "31", green = "32", yellow = "33", cyan = "36", dim = "2", bold = "1", cyanBold = "36;1"
     }
 
+    /// `text`, cleaned, in colour `c` when the stream takes colour. Never paint text that is
+    /// painted already: the inner colour codes would be shown as escapes.
     func paint(_ text: String, _ c: Colour, stderr: Bool = false) -> String {
-        (stderr ? errorColour : colour) ? "\u{1B}[\(c.rawValue)m\(text)\u{1B}[0m" : text
+        let safe = ServerText.lines(text)
+        return (stderr ? errorColour : colour) ? "\u{1B}[\(c.rawValue)m\(safe)\u{1B}[0m" : safe
     }
 
     // Each line is flushed at once so that, even into a pipe, stdout keeps its place relative to
     // what goes to stderr (the login URL, warnings).
-    func info(_ text: String) { line(paint("  \(text)", .dim)) }
-    func success(_ text: String) { line(paint("  ✓ \(text)", .green)) }
-    func warning(_ text: String) { line(paint("  ⚠ \(text)", .yellow)) }
-    func error(_ text: String) { line(paint("  ✗ \(text)", .red)) }
+    func info(_ text: String) { line("  \(text)", .dim) }
+    func success(_ text: String) { line("  ✓ \(text)", .green) }
+    func warning(_ text: String) { line("  ⚠ \(text)", .yellow) }
+    func error(_ text: String) { line("  ✗ \(text)", .red) }
 
-    func line(_ text: String = "") {
-        print(text)
+    func line(_ text: String = "", _ c: Colour? = nil) {
+        print(c.map { paint(text, $0) } ?? ServerText.lines(text))
+        fflush(nil)
+    }
+
+    /// One line made of segments, each cleaned and painted on its own (a listing row whose name
+    /// is coloured).
+    func line(_ segments: [(String, Colour?)]) {
+        print(segments.map { text, c in c.map { paint(text, $0) } ?? ServerText.lines(text) }.joined())
         fflush(nil)
     }
 
     /// A one-line reason on stderr, for commands that fail.
     func fail(_ text: String) {
-        FileHandle.standardError.write(Data((paint("error: ", .red, stderr: true) + text + "\n").utf8))
+        FileHandle.standardError.write(Data((paint("error: ", .red, stderr: true) + ServerText.lines(text) + "\n").utf8))
     }
 
     /// The reference's `[Y/n]` / `[y/N]` prompt. The answer is read from stdin even when it is a

@@ -1,24 +1,13 @@
 import Foundation
+import HermesOAuth
 
-/// Text that came from a server (tool names and descriptions, error messages) made safe to print:
-/// control characters, escape sequences included, become spaces, so a hostile server cannot move
-/// the cursor, retitle the window or hide text, and a multi-line description stays on one line.
+/// Server text (tool names and descriptions, error messages) laid out for one line of a listing:
+/// made safe by `ServerText` (control and invisible formatting characters shown as `\u{1B}`,
+/// line breaks as spaces), then runs of spaces collapsed, so a multi-line description stays on
+/// one tidy line.
 enum TerminalText {
     static func clean(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        var lastWasSpace = false
-        for scalar in text.unicodeScalars {
-            let control = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-                || scalar.properties.generalCategory == .format && scalar.value != 0x200D
-            if control || scalar == " " {
-                if !lastWasSpace { out.append(" ") }
-                lastWasSpace = true
-            } else {
-                out.append(scalar)
-                lastWasSpace = false
-            }
-        }
-        return String(out).trimmingCharacters(in: .whitespaces)
+        ServerText.clean(text).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 
     /// `text` cut to `limit` characters with an ellipsis, as the reference's listings do.
