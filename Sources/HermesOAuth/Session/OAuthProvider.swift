@@ -30,7 +30,7 @@ public actor OAuthProvider {
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.server = server
         self.store = TokenStore(home: home, serverName: server.name)
-        self.transport = transport
+        self.transport = transport.trusting(server.trust)
         self.clock = clock
         self.executor = QueueExecutor(label: "hermes.provider.\(server.name)")
     }
