@@ -52,7 +52,7 @@ static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl
 
 int hermes_curl_perform(const char *method, const char *url, const char *const *headers, size_t header_count,
                         const void *body, size_t body_len, long timeout_ms, size_t max_body,
-                        const volatile int *cancel, hermes_curl_response *out) {
+                        const hermes_curl_tls *tls, const volatile int *cancel, hermes_curl_response *out) {
     memset(out, 0, sizeof *out);
     pthread_once(&init_once, global_init);
     CURL *curl = curl_easy_init();
@@ -91,6 +91,14 @@ int hermes_curl_perform(const char *method, const char *url, const char *const *
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)cancel);
+    if (tls) {
+        if (tls->ca_file) curl_easy_setopt(curl, CURLOPT_CAINFO, tls->ca_file);
+        if (tls->ca_path) curl_easy_setopt(curl, CURLOPT_CAPATH, tls->ca_path);
+        if (tls->insecure) {
+            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+        }
+    }
     char errbuf[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 

@@ -68,8 +68,8 @@ int hermes_shim_write_atomic(const char *dir, const char *name, const void *data
     return rc;
 }
 
-int hermes_shim_open_read_nofollow(const char *path) {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+int hermes_shim_open_read(const char *path, int follow_symlink) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (follow_symlink ? 0 : O_NOFOLLOW));
     return fd < 0 ? -errno : fd;
 }
 

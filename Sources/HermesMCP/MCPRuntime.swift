@@ -137,7 +137,7 @@ final class ConfigWatcher: @unchecked Sendable {
         inotify = try Inotify()
         name = (path as NSString).lastPathComponent
         let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try HermesHome.makePrivateDirectory(directory)
         try inotify.addWatch(directory, mask: Inotify.closeWrite | Inotify.movedTo | Inotify.create | Inotify.delete)
         let box = InotifyBox(inotify), name = self.name
         Thread { [weak self] in

@@ -35,11 +35,7 @@ public final class StdioProcess: @unchecked Sendable {
         for fd in [toChild[0], toChild[1], fromChild[0], fromChild[1]] {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         }
-        let errFD = stderrLog.flatMap { log -> Int32? in
-            try? FileManager.default.createDirectory(atPath: (log as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-            return fd >= 0 ? fd : nil
-        } ?? open("/dev/null", O_WRONLY | O_CLOEXEC)
+        let errFD = stderrLog.flatMap(openLog) ?? open("/dev/null", O_WRONLY | O_CLOEXEC)
         defer {
             close(toChild[0])
             close(fromChild[1])
@@ -67,6 +63,25 @@ public final class StdioProcess: @unchecked Sendable {
         return StdioProcess(pid: pid, command: command, tag: tag,
                             input: FileHandle(fileDescriptor: toChild[1], closeOnDealloc: true),
                             output: FileHandle(fileDescriptor: fromChild[0], closeOnDealloc: true))
+    }
+
+    /// The stderr log, appended to, 0600 (a server's stderr may carry secrets): nil, and so
+    /// /dev/null, when it cannot be had safely. Its folder is made by HermesHome's one creator of
+    /// directories. Never through a symlink, and never a FIFO or a device: opening one for writing
+    /// could block, or send the output elsewhere.
+    private static func openLog(_ log: String) -> Int32? {
+        try? HermesHome.makePrivateDirectory((log as NSString).deletingLastPathComponent)
+        let fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == geteuid() else {
+            close(fd)
+            return nil
+        }
+        // A log an older hermes left readable to others.
+        if st.st_mode & 0o077 != 0 { fchmod(fd, 0o600) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return fd
     }
 
     static let tagVariable = "HERMES_MCP_SERVER_TAG"

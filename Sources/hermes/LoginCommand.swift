@@ -36,8 +36,7 @@ struct LoginCommand: AsyncParsableCommand {
             let config = try context.loadConfig()
             var server = try context.oauthServer(try context.server(named: name, in: config))
             if let timeout {
-                server = OAuthServer(name: server.name, url: server.url, settings: server.settings.with(timeout: timeout),
-                                     headers: server.headers, connectTimeout: server.connectTimeout)
+                server = server.with(settings: server.settings.with(timeout: timeout))
             }
             terminal.line()
             terminal.info("Starting OAuth flow for '\(name)'...")

@@ -4,9 +4,12 @@ redirects to the loopback callback, as a browser would after the person approves
   browser.py URL                 follow the redirects (the default "person approves")
   BROWSER_MODE=print browser.py  only record the URL in $BROWSER_LOG, do not visit it
   BROWSER_DELAY=S                wait S seconds first, as a person reading the consent page does
+  BROWSER_LOCALHOST=ADDR         resolve `localhost` to ADDR only (::1 or 127.0.0.1), as a browser
+                                 may pick either address the name has
 Each visited URL is appended to $BROWSER_LOG when set.
 """
 import os
+import socket
 import sys
 import time
 import urllib.error
@@ -19,6 +22,11 @@ if log:
         f.write(url + "\n")
 if os.environ.get("BROWSER_MODE") == "print":
     sys.exit(0)
+forced = os.environ.get("BROWSER_LOCALHOST")
+if forced:
+    resolve = socket.getaddrinfo
+    # http.client connects through socket.create_connection, which looks this name up at call time.
+    socket.getaddrinfo = lambda host, *a, **k: resolve(forced if host == "localhost" else host, *a, **k)
 time.sleep(float(os.environ.get("BROWSER_DELAY", "0")))
 try:
     urllib.request.urlopen(url, timeout=20).read()

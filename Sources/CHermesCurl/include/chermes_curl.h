@@ -28,13 +28,20 @@ typedef struct hermes_curl_response {
     char error[256];      /* libcurl's message when the exchange failed */
 } hermes_curl_response;
 
+/* What an HTTPS exchange trusts. NULL fields keep libcurl's built-in defaults. */
+typedef struct hermes_curl_tls {
+    const char *ca_file;  /* CURLOPT_CAINFO: a PEM bundle */
+    const char *ca_path;  /* CURLOPT_CAPATH: a hashed certificate directory */
+    int insecure;         /* 1: neither the certificate nor the host name is verified */
+} hermes_curl_tls;
+
 /* Performs one request and blocks until it finishes, `timeout_ms` passes, or `*cancel` becomes
- * non-zero. `headers` are "Name: value" strings. Redirects are not followed. Returns 0 when a
- * response arrived (whatever its status), else libcurl's error code, with `out->error` set.
- * Release `out` with hermes_curl_response_free either way. */
+ * non-zero. `headers` are "Name: value" strings. Redirects are not followed. `tls` may be NULL.
+ * Returns 0 when a response arrived (whatever its status), else libcurl's error code, with
+ * `out->error` set. Release `out` with hermes_curl_response_free either way. */
 int hermes_curl_perform(const char *method, const char *url, const char *const *headers, size_t header_count,
                         const void *body, size_t body_len, long timeout_ms, size_t max_body,
-                        const volatile int *cancel, hermes_curl_response *out);
+                        const hermes_curl_tls *tls, const volatile int *cancel, hermes_curl_response *out);
 
 void hermes_curl_response_free(hermes_curl_response *r);
 

@@ -89,9 +89,10 @@ ssize_t hermes_shim_proc_scan(pid_t *pids, pid_t *ppids, size_t cap);
  * Returns 0 or -errno; on failure the target is untouched and the temporary file removed. */
 int hermes_shim_write_atomic(const char *dir, const char *name, const void *data, size_t len, mode_t mode);
 
-/* Opens `path` read-only without following a final symlink, close-on-exec. Returns fd or -errno
- * (-ELOOP for a symlink). */
-int hermes_shim_open_read_nofollow(const char *path);
+/* Opens `path` read-only, close-on-exec and non-blocking (so a FIFO or a device there cannot make
+ * open itself wait), following a final symlink only with `follow_symlink`. The caller decides from
+ * fstat whether what it opened is acceptable. Returns fd or -errno (-ELOOP for a refused symlink). */
+int hermes_shim_open_read(const char *path, int follow_symlink);
 
 /* ---- sockets and pipes --------------------------------------------------------------------------- */
 

@@ -32,6 +32,8 @@ public struct ConfigFile {
     public let existed: Bool
 
     private static let serversKey = "mcp_servers"
+    /// Far beyond any real config, small enough that a runaway file cannot exhaust memory.
+    static let maxSize = 16 << 20
 
     public init(path: String, text: String?) throws(ConfigError) {
         self.path = path
@@ -62,12 +64,13 @@ public struct ConfigFile {
         try load(path: home.configPath)
     }
 
+    /// A config.yaml that is a FIFO or a device (or a symlink to one) is an error, never a hang.
     public static func load(path: String) throws(ConfigError) -> ConfigFile {
-        guard FileManager.default.fileExists(atPath: path) else { return try ConfigFile(path: path, text: nil) }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .io(path: path, reason: "could not be read: \(error.localizedDescription)")
+        let read: Data?
+        do { read = try AtomicFile.read(path: path, limit: maxSize, followSymlink: true) } catch {
+            throw .io(path: path, reason: "not read: \(error)")
         }
+        guard let data = read else { return try ConfigFile(path: path, text: nil) }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .malformed(path: path, line: nil, column: nil, problem: "the file is not UTF-8 text")
         }
@@ -173,7 +176,7 @@ public struct ConfigFile {
         let mode: mode_t = stat(target, &st) == 0 ? st.st_mode & 0o777 : 0o600
         let directory = (target as NSString).deletingLastPathComponent
         do {
-            try TokenStore.makeDirectory(directory, mode: 0o700, tighten: false)
+            try HermesHome.makePrivateDirectory(directory)
             try AtomicFile.write(Data(text.utf8), directory: directory, name: (target as NSString).lastPathComponent, mode: mode)
         } catch let error as StorageError {
             throw .io(path: path, reason: error.description)
@@ -186,7 +189,7 @@ public struct ConfigFile {
     /// the config at once never lose each other's change.
     @discardableResult
     public static func update<T>(home: HermesHome, _ change: (inout ConfigFile) throws -> T) throws -> T {
-        try TokenStore.makeDirectory(home.path, mode: 0o700, tighten: false)
+        try HermesHome.makePrivateDirectory(home.path)
         let lock = try FileLock(path: home.path + "/.config.yaml.lock")
         try lock.lock(timeout: 10)
         defer { lock.unlock() }

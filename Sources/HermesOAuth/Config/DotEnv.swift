@@ -88,9 +88,9 @@ public enum DotEnv {
     }
 
     /// The variables of `$HERMES_HOME/.env` as a dictionary (the last assignment of a key wins).
+    /// Throws for a file that is not a regular file (a FIFO, a device) or not UTF-8.
     public static func load(path: String, environment: [String: String]) throws -> [String: String] {
-        guard FileManager.default.fileExists(atPath: path) else { return [:] }
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard let text = try readText(path: path) else { return [:] }
         var result: [String: String] = [:]
         for entry in parse(text, environment: environment) { result[entry.key] = entry.value }
         return result
@@ -103,7 +103,7 @@ public enum DotEnv {
         do {
             for (key, value) in try load(path: home.envPath, environment: base) { merged[key] = value }
         } catch {
-            HermesLog.config.warning("could not read \(home.envPath): \(error)")
+            HermesLog.config.warning("\(error); its variables are ignored")
         }
         return merged
     }
@@ -111,7 +111,8 @@ public enum DotEnv {
     /// Sets `key` in the `.env` file at `path` (0600, written atomically): the line that assigns it
     /// is replaced, other lines (comments included) are kept, a missing key is appended.
     public static func set(path: String, key: String, value: String) throws {
-        let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        // An unreadable file is not replaced: its other lines would be lost.
+        let existing = try readText(path: path) ?? ""
         let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
         let line = "\(key)=\"\(escaped)\""
@@ -128,9 +129,22 @@ public enum DotEnv {
         }
         if !replaced { lines.append(line) }
         let directory = (path as NSString).deletingLastPathComponent
-        try TokenStore.makeDirectory(directory, mode: 0o700, tighten: false)
+        try HermesHome.makePrivateDirectory(directory)
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), directory: directory,
                              name: (path as NSString).lastPathComponent, mode: 0o600)
+    }
+
+    /// The file's text, nil when it does not exist; errors name the file.
+    private static func readText(path: String) throws(ConfigError) -> String? {
+        let data: Data?
+        do { data = try AtomicFile.read(path: path, limit: ConfigFile.maxSize, followSymlink: true) } catch {
+            throw .io(path: path, reason: "not read: \(error)")
+        }
+        guard let data else { return nil }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .io(path: path, reason: "not read: the file is not UTF-8 text")
+        }
+        return text
     }
 
     public static func isValidKey(_ key: String) -> Bool {

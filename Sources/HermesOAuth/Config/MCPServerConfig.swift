@@ -55,7 +55,30 @@ public struct MCPServerConfig: Sendable, Equatable {
 
     public var oauth: OAuthSettings { OAuthSettings(raw["oauth"] ?? .null) }
 
-    public var sslVerify: Bool { Boolish.parse(raw["ssl_verify"], default: true, what: "\(name).ssl_verify") }
+    public var sslVerify: Bool {
+        sslVerifyCAPath != nil ? true : Boolish.parse(raw["ssl_verify"], default: true, what: "\(name).ssl_verify")
+    }
+
+    /// `ssl_verify: /path/ca.pem`: httpx (hermes-agent's client) takes a path there as the CA
+    /// bundle to verify against. Any value with a `/` that is not a boolean counts as one.
+    var sslVerifyCAPath: String? {
+        guard let text = raw["ssl_verify"]?.text, Boolish.parse(text) == nil, text.contains("/") else { return nil }
+        return Self.expandingTilde(text)
+    }
+
+    /// `ssl_ca:` (a PEM bundle or a hashed CA directory), else a CA path in `ssl_verify:`; with
+    /// neither, SSL_CERT_FILE / SSL_CERT_DIR or the system's CAs. `ssl_verify: false` turns
+    /// verification off (OAuth servers refuse it: see `OAuthServer`).
+    public var tlsTrust: TLSTrust {
+        let ca = raw["ssl_ca"]?.text.flatMap { $0.isEmpty ? nil : Self.expandingTilde($0) } ?? sslVerifyCAPath
+        return ca.map { TLSTrust(caPath: $0, verify: sslVerify) } ?? TLSTrust(verify: sslVerify)
+    }
+
+    static func expandingTilde(_ path: String) -> String {
+        guard path.hasPrefix("~/") else { return path }
+        return HermesHome.userHomeDirectory(environment: ProcessInfo.processInfo.environment) + path.dropFirst()
+    }
+
     public var enabled: Bool { Boolish.parse(raw["enabled"], default: true, what: "\(name).enabled") }
 
     public var tools: ToolFilter { ToolFilter(raw["tools"] ?? .null, server: name) }

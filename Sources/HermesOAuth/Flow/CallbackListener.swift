@@ -1,16 +1,20 @@
 import CHermesShims
 import Foundation
 import Glibc
+import SystemPackage
 
-/// The loopback HTTP listener that receives the authorization response. Bound to 127.0.0.1 (or
-/// ::1) only, on the port the redirect URI advertises, and listening from the moment the port is
-/// chosen, so no other process can take it in between. It reads at most a small, bounded request
-/// head per connection with a short deadline, answers only `GET /callback`, and shrugs off
-/// anything else (wrong paths, other methods, garbage, slow or oversized requests) without dying.
+/// The loopback HTTP listener that receives the authorization response. Bound to loopback only, on
+/// the port the redirect URI advertises, and listening from the moment the port is chosen, so no
+/// other process can take it in between. For `localhost` it holds that port on 127.0.0.1 and on
+/// ::1 both: a browser may resolve the name to either, and whatever held the other address would
+/// receive the code. It reads at most a small, bounded request head per connection with a short
+/// deadline, answers only `GET /callback`, and shrugs off anything else (wrong paths, other
+/// methods, garbage, slow or oversized requests) without dying.
 public final class CallbackListener: @unchecked Sendable {
     public let port: UInt16
+    /// The host the redirect URI names: `127.0.0.1`, `localhost`, `::1` (unbracketed).
     public let host: String
-    private let socketFD: Int32
+    private let socketFDs: [Int32]
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let lock = NSLock()
@@ -20,6 +24,8 @@ public final class CallbackListener: @unchecked Sendable {
     static let maxHead = 8192
     /// Seconds a single connection may take to send its request head.
     static let perConnectionDeadline = 3.0
+    /// The redirect host when `oauth.redirect_host` is not set.
+    public static let defaultHost = "127.0.0.1"
 
     /// What the flow decides about one callback: the HTTP answer, and whether the wait is over.
     public struct Verdict: Sendable {
@@ -34,55 +40,130 @@ public final class CallbackListener: @unchecked Sendable {
         }
     }
 
-    /// Binds `host:port` (port 0: a free port chosen by the kernel) and starts listening.
-    public init(port: UInt16, host: String = "127.0.0.1") throws(OAuthFailure) {
-        let v6 = host.contains(":")
+    /// The redirect URI this listener receives: an IPv6 host goes in brackets (RFC 3986).
+    public var redirectURI: String {
+        "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/callback"
+    }
+
+    /// Binds `host:port` (port 0: a free port chosen by the kernel) and starts listening. `host`
+    /// is `oauth.redirect_host`: a 127.x.y.z address, `::1` (bracketed or not) or `localhost`
+    /// (nil: 127.0.0.1); anything else could expose the listener beyond this machine.
+    public init(port: UInt16, host: String? = nil) throws(OAuthFailure) {
+        let host = (host ?? Self.defaultHost).trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).lowercased()
+        let addresses: [String]
+        switch host {
+        case "localhost": addresses = ["127.0.0.1", "::1"]
+        case _ where Self.isLoopbackLiteral(host): addresses = [host]
+        default: throw .configuration("the callback listener only binds loopback addresses (127.0.0.1, ::1, localhost), not '\(host)'")
+        }
+        // With a kernel-chosen port, the first address picks it and the others must get the same
+        // one; if another process holds it there, start over on another port.
+        var sockets: [Int32]
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                sockets = try Self.bindAll(addresses, port: port)
+                break
+            } catch {
+                switch error {
+                case .retry where attempts < 16: continue
+                case .retry: throw .network("could not find a port free on both \(addresses.joined(separator: " and "))")
+                case .failed(let failure): throw failure
+                }
+            }
+        }
+        var pipeFDs: [Int32] = [0, 0]
+        guard hermes_shim_pipe_cloexec(&pipeFDs) == 0 else {
+            sockets.forEach { close($0) }
+            throw .network("could not create the listener's wake pipe")
+        }
+        socketFDs = sockets
+        wakeRead = pipeFDs[0]
+        wakeWrite = pipeFDs[1]
+        self.port = Self.boundPort(sockets[0])
+        self.host = host
+    }
+
+    private enum BindFailure: Error {
+        /// A later address had the port the first one was given taken: try another port.
+        case retry
+        case failed(OAuthFailure)
+    }
+
+    /// One listening socket per address, all on one port (the first's when `port` is 0).
+    private static func bindAll(_ addresses: [String], port: UInt16) throws(BindFailure) -> [Int32] {
+        var sockets: [Int32] = []
+        for (index, address) in addresses.enumerated() {
+            let wanted = index == 0 ? port : boundPort(sockets[0])
+            switch listenOn(address, port: wanted) {
+            case .success(let fd):
+                sockets.append(fd)
+            case .failure(let failure):
+                let code = failure.rawValue
+                // A machine without IPv6 has no ::1, and then no browser reaches it either.
+                if index > 0, code == EADDRNOTAVAIL || code == EAFNOSUPPORT { continue }
+                sockets.forEach { close($0) }
+                if code == EADDRINUSE {
+                    if index > 0, port == 0 { throw .retry }
+                    throw .failed(.configuration("OAuth callback port \(wanted) is already in use\(addresses.count > 1 ? " on \(address)" : ""). Close any other login in progress, or set a free oauth.redirect_port for this server"))
+                }
+                throw .failed(.network("could not listen on \(address.contains(":") ? "[\(address)]" : address):\(wanted): \(String(cString: strerror(code)))"))
+            }
+        }
+        return sockets
+    }
+
+    /// socket, bind, listen; the errno of the step that failed.
+    private static func listenOn(_ address: String, port: UInt16) -> Result<Int32, Errno> {
+        let v6 = address.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .network("could not create the callback socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { return .failure(Errno(rawValue: errno)) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var bound: Int32
+        let bound: Int32
         if v6 {
+            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
             var addr = sockaddr_in6()
             addr.sin6_family = sa_family_t(AF_INET6)
             addr.sin6_port = port.bigEndian
-            inet_pton(AF_INET6, host, &addr.sin6_addr)
+            inet_pton(AF_INET6, address, &addr.sin6_addr)
             bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
         } else {
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_port = port.bigEndian
-            guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
-                close(fd)
-                throw .configuration("the callback listener only binds loopback addresses, not '\(host)'")
-            }
+            inet_pton(AF_INET, address, &addr.sin_addr)
             bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         }
         if bound != 0 || listen(fd, 16) != 0 {
             let code = errno
             close(fd)
-            if code == EADDRINUSE {
-                throw .configuration("OAuth callback port \(port) is already in use. Close any other login in progress, or set a free oauth.redirect_port for this server")
-            }
-            throw .network("could not listen on \(host):\(port): \(String(cString: strerror(code)))")
+            return .failure(Errno(rawValue: code))
         }
+        return .success(fd)
+    }
+
+    private static func boundPort(_ fd: Int32) -> UInt16 {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let actual: UInt16 = withUnsafePointer(to: &storage) { pointer in
-            v6 ? pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
-               : pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+        let v6 = Int32(storage.ss_family) == AF_INET6
+        return withUnsafePointer(to: &storage) { pointer in
+            v6
+                ? pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+                : pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
         }
-        var pipeFDs: [Int32] = [0, 0]
-        guard hermes_shim_pipe_cloexec(&pipeFDs) == 0 else {
-            close(fd)
-            throw .network("could not create the listener's wake pipe")
+    }
+
+    /// 127.0.0.0/8 or ::1, as literals: 0.0.0.0, :: or a LAN address would listen beyond loopback.
+    static func isLoopbackLiteral(_ host: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { $0.prefix(15).allSatisfy { $0 == 0 } && $0[15] == 1 }
         }
-        socketFD = fd
-        wakeRead = pipeFDs[0]
-        wakeWrite = pipeFDs[1]
-        self.port = actual
-        self.host = host
+        return false
     }
 
     deinit {
@@ -101,8 +182,10 @@ public final class CallbackListener: @unchecked Sendable {
         guard first else { return }
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
-        shutdown(socketFD, Int32(SHUT_RDWR))
-        close(socketFD)
+        for fd in socketFDs {
+            shutdown(fd, Int32(SHUT_RDWR))
+            close(fd)
+        }
     }
 
     /// Connections in progress, at most this many: past it, the oldest is dropped, so a local
@@ -127,7 +210,10 @@ public final class CallbackListener: @unchecked Sendable {
         defer { for c in connections { close(c.fd) } }
         var chunk = [UInt8](repeating: 0, count: 4096)
         while Date() < deadline {
-            var fds = [pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            // The listening sockets, the wake pipe, then one entry per connection.
+            var fds = socketFDs.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            fds.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
+            let fixed = fds.count
             fds += connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             let nearest = connections.map(\.deadline).min() ?? deadline
             let wait = Int32(max(0, min(deadline.timeIntervalSinceNow, nearest.timeIntervalSinceNow, 1.0)) * 1000)
@@ -136,8 +222,8 @@ public final class CallbackListener: @unchecked Sendable {
             if ready < 0 { if errno == EINTR { continue } else { return } }
 
             var finished = Set<Int32>()
-            for (index, entry) in fds.enumerated().dropFirst(2) where entry.revents != 0 {
-                var connection = connections[index - 2]
+            for (index, entry) in fds.enumerated().dropFirst(fixed) where entry.revents != 0 {
+                var connection = connections[index - fixed]
                 let n = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
                 if n < 0, errno == EAGAIN || errno == EINTR { continue }
                 if connection.draining {
@@ -159,7 +245,7 @@ public final class CallbackListener: @unchecked Sendable {
                     connection.deadline = Date().addingTimeInterval(Self.drainTime)
                     if n <= 0 { finished.insert(connection.fd) }
                 }
-                connections[index - 2] = connection
+                connections[index - fixed] = connection
             }
             // Past their deadline: silent or too slow (no answer), or done draining.
             let now = Date()
@@ -167,8 +253,8 @@ public final class CallbackListener: @unchecked Sendable {
             for fd in finished { close(fd) }
             connections.removeAll { finished.contains($0.fd) }
 
-            if fds[0].revents & Int16(POLLIN) != 0 {
-                let client = hermes_shim_accept_cloexec(socketFD)
+            for (index, listening) in socketFDs.enumerated() where fds[index].revents & Int16(POLLIN) != 0 {
+                let client = hermes_shim_accept_cloexec(listening)
                 if client >= 0 {
                     var one: Int32 = 1
                     setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))

@@ -8,6 +8,9 @@ public struct HTTPRequest: Sendable {
     public var body: Data?
     /// Seconds for the whole exchange, connect included.
     public var timeout: Double
+    /// The CAs an https URL is verified against; nil: `SSL_CERT_FILE` / `SSL_CERT_DIR`, else the
+    /// system's. Set per server by `HTTPTransport.trusting(_:)`.
+    public var trust: TLSTrust?
 
     public init(method: String = "GET", url: URL, headers: [String: String] = [:], body: Data? = nil, timeout: Double = 30) {
         self.method = method
@@ -111,15 +114,20 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         let cStrings = lines.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         let timeoutMS = max(1, Int(request.timeout * 1000))
+        let trust = (request.trust ?? TLSTrust()).resolved()
+        let caFile = trust.caFile.flatMap { strdup($0) }, caPath = trust.caDirectory.flatMap { strdup($0) }
+        defer { free(caFile); free(caPath) }
+        var tls = hermes_curl_tls(ca_file: caFile.map { UnsafePointer($0) }, ca_path: caPath.map { UnsafePointer($0) },
+                                  insecure: trust.verify ? 0 : 1)
         let rc: Int32 = cStrings.map { UnsafePointer($0) }.withUnsafeBufferPointer { headerPointers in
             if let body = request.body {
                 return body.withUnsafeBytes { raw in
                     hermes_curl_perform(request.method, url, headerPointers.baseAddress, headerPointers.count,
-                                        raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), raw.count, timeoutMS, maxBody, cancel, &out)
+                                        raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), raw.count, timeoutMS, maxBody, &tls, cancel, &out)
                 }
             }
             return hermes_curl_perform(request.method, url, headerPointers.baseAddress, headerPointers.count,
-                                       nil, 0, timeoutMS, maxBody, cancel, &out)
+                                       nil, 0, timeoutMS, maxBody, &tls, cancel, &out)
         }
         if out.too_large != 0 {
             return .failure(.unreachable(url: url, reason: "the response exceeded \(maxBody) bytes"))
@@ -127,7 +135,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         if rc != 0 {
             if out.timed_out != 0 { return .failure(.timedOut(url: url, seconds: request.timeout)) }
             let message = withUnsafeBytes(of: out.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            return .failure(.unreachable(url: url, reason: message))
+            return .failure(.unreachable(url: url, reason: Self.explain(rc, message, trust: trust)))
         }
         let headerText = out.headers.map { String(cString: $0) } ?? ""
         var headers: [String: String] = [:]
@@ -139,6 +147,27 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         }
         let body = out.body.map { Data(bytes: $0, count: out.body_len) } ?? Data()
         return .success(HTTPResponse(status: Int(out.status), headers: headers, body: body))
+    }
+}
+
+extension CurlTransport {
+    /// libcurl's TLS failures with what to do about them; its message is kept for the details.
+    static func explain(_ code: Int32, _ message: String, trust: TLSTrust) -> String {
+        // 60 is CURLE_PEER_FAILED_VERIFICATION; only OpenSSL's wording tells its causes apart.
+        switch code {
+        case 60 where message.contains("host name") || message.contains("subject name"):
+            return "its TLS certificate is not valid for this host name (\(message))"
+        case 60 where message.contains("issuer") || message.contains("self-signed") || message.contains("self signed"):
+            return "its TLS certificate is not signed by a trusted certificate authority (\(message); trusted: \(trust.summary)). "
+                + "For a private CA set SSL_CERT_FILE or SSL_CERT_DIR, or ssl_ca: /path/to/ca.pem in the server's config.yaml entry"
+        case 60:
+            return "its TLS certificate was refused (\(message))"
+        case 77:
+            // CURLE_SSL_CACERT_BADFILE
+            return "the trusted CA certificates could not be loaded from \(trust.summary) (\(message))"
+        default:
+            return message
+        }
     }
 }
 

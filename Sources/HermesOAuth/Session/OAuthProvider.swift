@@ -32,7 +32,7 @@ public actor OAuthProvider {
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.server = server
         self.store = TokenStore(home: home, serverName: server.name)
-        self.transport = transport
+        self.transport = transport.trusting(server.trust)
         self.clock = clock
         self.executor = QueueExecutor(label: "hermes.provider.\(server.name)")
     }
@@ -303,8 +303,7 @@ public actor OAuthProvider {
         for round in 0..<2 {
             let listener = try bindListener(registrar: registrar, issuer: metadata.issuer, newClient: forceNewClient, interaction: interaction)
             defer { listener.stop() }
-            let redirectURI = server.settings.redirectURI
-                ?? "http://\(server.settings.redirectHost ?? "127.0.0.1"):\(listener.port)/callback"
+            let redirectURI = server.settings.redirectURI ?? listener.redirectURI
             var choice = forceNewClient ? nil : try registrar.existing(metadata: metadata, redirectURI: redirectURI, now: clock())
             if choice == nil {
                 do { choice = try await registrar.register(metadata: metadata, redirectURI: redirectURI, scope: scope) } catch {
@@ -376,17 +375,17 @@ public actor OAuthProvider {
     private func bindListener(registrar: Registrar, issuer: String, newClient: Bool, interaction: LoginInteraction) throws(OAuthFailure) -> CallbackListener {
         if let port = server.settings.redirectPort {
             guard port < 65536 else { throw .configuration("oauth.redirect_port \(port) is not a port") }
-            return try CallbackListener(port: UInt16(port))
+            return try CallbackListener(port: UInt16(port), host: server.settings.redirectHost)
         }
         if server.settings.redirectURI != nil {
             throw .configuration("oauth.redirect_uri needs oauth.redirect_port: the port the local listener forwards from")
         }
         if !newClient, let port = registrar.registeredPort(issuer: issuer) {
-            do { return try CallbackListener(port: port) } catch {
+            do { return try CallbackListener(port: port, host: server.settings.redirectHost) } catch {
                 interaction.say("  The registered callback port \(port) is busy; registering a new client on another port.")
             }
         }
-        return try CallbackListener(port: 0)
+        return try CallbackListener(port: 0, host: server.settings.redirectHost)
     }
 
     // MARK: logout

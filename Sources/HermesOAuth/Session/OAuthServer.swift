@@ -8,13 +8,17 @@ public struct OAuthServer: Sendable, Equatable {
     /// Extra headers from config (already interpolated), sent on MCP requests.
     public let headers: [String: String]
     public let connectTimeout: Double
+    /// The CAs every request for this server (MCP and OAuth endpoints alike) is verified against.
+    public let trust: TLSTrust
 
-    public init(name: String, url: URL, settings: OAuthSettings, headers: [String: String] = [:], connectTimeout: Double = 60) {
+    public init(name: String, url: URL, settings: OAuthSettings, headers: [String: String] = [:], connectTimeout: Double = 60,
+                trust: TLSTrust = TLSTrust()) {
         self.name = name
         self.url = url
         self.settings = settings
         self.headers = headers
         self.connectTimeout = connectTimeout
+        self.trust = trust
     }
 
     /// From a config entry, which must have an http(s) `url` and `auth: oauth`.
@@ -37,7 +41,20 @@ public struct OAuthServer: Sendable, Equatable {
                 throw .configuration("Server '\(config.name)': \(problem)")
             }
         }
-        self.init(name: config.name, url: url, settings: config.oauth, headers: config.headers, connectTimeout: config.connectTimeout)
+        // Unverified TLS would hand the authorization code, the refresh token and any client secret
+        // to whoever sits on the path, and keep handing over each new one: a MITM on an MCP
+        // connection sees one session, on OAuth it owns the account until someone notices.
+        let trust = config.tlsTrust
+        guard trust.verify else {
+            throw .configuration("Server '\(config.name)' sets ssl_verify: false, which hermes refuses for OAuth: the tokens and client secret would be exposed to anyone on the path. To trust a private certificate authority, set ssl_ca: /path/to/ca.pem for this server (or SSL_CERT_FILE)")
+        }
+        self.init(name: config.name, url: url, settings: config.oauth, headers: config.headers, connectTimeout: config.connectTimeout,
+                  trust: trust)
+    }
+
+    /// The same server with other `oauth` settings (everything else, its TLS trust included, kept).
+    public func with(settings: OAuthSettings) -> OAuthServer {
+        OAuthServer(name: name, url: url, settings: settings, headers: headers, connectTimeout: connectTimeout, trust: trust)
     }
 
     /// The RFC 8707 resource when discovery has not said otherwise.

@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import SystemPackage
 
 /// The directory that holds `config.yaml`, `.env`, `mcp-tokens/` and `logs/`, resolved the way
 /// hermes-agent does: `$HERMES_HOME` when it is non-empty after trimming, else `~/.hermes`.
@@ -37,4 +39,55 @@ public struct HermesHome: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { path }
+}
+
+// MARK: directories
+
+extension HermesHome {
+    /// `HERMES_HOME` and `logs/`, created 0700 when missing (a stdio server's stderr lands there
+    /// and may carry secrets). Existing directories are left as their owner made them.
+    public func prepareLogsDirectory() throws(StorageError) {
+        try Self.makePrivateDirectory(path)
+        try Self.makePrivateDirectory(logsDirectory)
+    }
+
+    /// The one place hermes creates directories: `path` and any missing parent, each exactly 0700
+    /// whatever the umask, so whichever code path creates `HERMES_HOME` or a folder in it first
+    /// leaves it private. With `tighten`, an existing directory is made 0700 as well, and one that
+    /// is a symlink, not a directory or someone else's is refused.
+    public static func makePrivateDirectory(_ path: String, tighten: Bool = false) throws(StorageError) {
+        let mode: mode_t = 0o700
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            guard errno == ENOENT else {
+                throw .io(path: path, operation: "inspect", errno: Errno(rawValue: errno))
+            }
+            let parent = (path as NSString).deletingLastPathComponent
+            if parent != path, !parent.isEmpty { try makePrivateDirectory(parent) }
+            if mkdir(path, mode) == 0 {
+                // mkdir's mode passes through the umask, which may take away the owner's bits too.
+                if chmod(path, mode) != 0 {
+                    throw .io(path: path, operation: "restrict permissions of", errno: Errno(rawValue: errno))
+                }
+            } else if errno != EEXIST {
+                throw .io(path: path, operation: "create", errno: Errno(rawValue: errno))
+            }
+            guard lstat(path, &st) == 0 else {
+                throw .io(path: path, operation: "inspect", errno: Errno(rawValue: errno))
+            }
+        }
+        guard tighten else { return }
+        if st.st_mode & S_IFMT == S_IFLNK {
+            throw .unsafeDirectory(path: path, reason: "it is a symbolic link")
+        }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            throw .unsafeDirectory(path: path, reason: "it is not a directory")
+        }
+        guard st.st_uid == geteuid() else {
+            throw .unsafeDirectory(path: path, reason: "it belongs to uid \(st.st_uid), not to this user")
+        }
+        if st.st_mode & 0o777 != mode, chmod(path, mode) != 0 {
+            throw .io(path: path, operation: "restrict permissions of", errno: Errno(rawValue: errno))
+        }
+    }
 }

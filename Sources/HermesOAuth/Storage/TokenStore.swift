@@ -15,11 +15,13 @@ public enum ReadOutcome<Value: Sendable>: Sendable {
 public enum StorageError: Error, CustomStringConvertible, Sendable {
     case unsafeDirectory(path: String, reason: String)
     case io(path: String, operation: String, errno: Errno)
+    case unreadable(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .unsafeDirectory(let path, let reason): "refusing to use \(path): \(reason)"
         case .io(let path, let operation, let errno): "could not \(operation) \(path): \(errno.readable)"
+        case .unreadable(let path, let reason): "could not read \(path): \(reason)"
         }
     }
 }
@@ -110,7 +112,7 @@ public struct TokenStore: Sendable {
     public func backupClient() throws(StorageError) {
         let data: Data?
         do { data = try AtomicFile.read(path: clientPath) } catch {
-            throw .io(path: clientPath, operation: "read", errno: error)
+            throw .unreadable(path: clientPath, reason: error.description)
         }
         guard let data else { return }
         try write(data, name: clientBackupFileName)
@@ -162,38 +164,8 @@ public struct TokenStore: Sendable {
     /// Creates `mcp-tokens/` (and `HERMES_HOME` when missing) as 0700, tightens an existing one
     /// that others could read, and refuses one that is a symlink or belongs to someone else.
     public func prepareDirectory() throws(StorageError) {
-        try Self.makeDirectory(home.path, mode: 0o700, tighten: false)
-        try Self.makeDirectory(directory, mode: 0o700, tighten: true)
-    }
-
-    static func makeDirectory(_ path: String, mode: mode_t, tighten: Bool) throws(StorageError) {
-        var st = stat()
-        if lstat(path, &st) != 0 {
-            guard errno == ENOENT else {
-                throw .io(path: path, operation: "inspect", errno: Errno(rawValue: errno))
-            }
-            let parent = (path as NSString).deletingLastPathComponent
-            if parent != path, !parent.isEmpty { try makeDirectory(parent, mode: mode, tighten: false) }
-            if mkdir(path, mode) != 0, errno != EEXIST {
-                throw .io(path: path, operation: "create", errno: Errno(rawValue: errno))
-            }
-            guard lstat(path, &st) == 0 else {
-                throw .io(path: path, operation: "inspect", errno: Errno(rawValue: errno))
-            }
-        }
-        guard tighten else { return }
-        if st.st_mode & S_IFMT == S_IFLNK {
-            throw .unsafeDirectory(path: path, reason: "it is a symbolic link")
-        }
-        guard st.st_mode & S_IFMT == S_IFDIR else {
-            throw .unsafeDirectory(path: path, reason: "it is not a directory")
-        }
-        guard st.st_uid == geteuid() else {
-            throw .unsafeDirectory(path: path, reason: "it belongs to uid \(st.st_uid), not to this user")
-        }
-        if st.st_mode & 0o777 != mode, chmod(path, mode) != 0 {
-            throw .io(path: path, operation: "restrict permissions of", errno: Errno(rawValue: errno))
-        }
+        try HermesHome.makePrivateDirectory(home.path)
+        try HermesHome.makePrivateDirectory(directory, tighten: true)
     }
 
     // MARK: plumbing
@@ -213,12 +185,8 @@ public struct TokenStore: Sendable {
         let data: Data?
         do {
             data = try AtomicFile.read(path: path, limit: Self.maxFileSize)
-        } catch .tooManySymbolicLinkLevels {
-            return .corrupt(path: path, reason: "it is a symbolic link, which hermes never follows")
-        } catch .fileTooLarge {
-            return .corrupt(path: path, reason: "it is larger than 1 MiB")
         } catch {
-            return .corrupt(path: path, reason: "it could not be read: \(error.readable)")
+            return .corrupt(path: path, reason: error.description)
         }
         guard let data else { return .missing }
         let object: [String: JSONValue]

@@ -29,17 +29,26 @@ enum AtomicFile {
         }
     }
 
-    /// Reads a file without following a symlink at its final component. `nil` when it does not
-    /// exist. Throws `.tooManySymbolicLinkLevels` (ELOOP) for a symlink and `.fileTooLarge` past `limit`.
-    static func read(path: String, limit: Int = 1 << 20) throws(Errno) -> Data? {
+    /// Reads a whole regular file; `nil` when it does not exist. A symlink at the final component
+    /// is refused unless `followSymlink` (config.yaml and .env may be links into a dotfiles
+    /// checkout; token files never are). The open never blocks and only a regular file is read, so
+    /// a FIFO, a device or a directory put in its place is an error, not a hang or an endless read.
+    static func read(path: String, limit: Int = 1 << 20, followSymlink: Bool = false) throws(FileReadError) -> Data? {
         let fd: Int32
         do {
-            fd = try shimCall(hermes_shim_open_read_nofollow(path))
+            fd = try shimCall(hermes_shim_open_read(path, followSymlink ? 1 : 0))
         } catch .noSuchFileOrDirectory {
             return nil
+        } catch .tooManySymbolicLinkLevels where !followSymlink {
+            throw .symbolicLink
+        } catch {
+            throw .system(error)
         }
         let file = FileDescriptor(rawValue: fd)
         defer { try? file.close() }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .system(Errno(rawValue: errno)) }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(kind: FileReadError.kind(of: st.st_mode)) }
         var data = Data()
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
@@ -47,14 +56,42 @@ enum AtomicFile {
             do {
                 n = try chunk.withUnsafeMutableBytes { try file.read(into: $0, retryOnInterrupt: true) }
             } catch let e as Errno {
-                throw e
+                throw .system(e)
             } catch {
-                throw .ioError
+                throw .system(.ioError)
             }
             if n == 0 { break }
             data.append(contentsOf: chunk[0..<n])
-            if data.count > limit { throw .fileTooLarge }
+            if data.count > limit { throw .tooLarge(limit: limit) }
         }
         return data
+    }
+}
+
+/// Why `AtomicFile.read` refused or failed; `description` completes "ignoring PATH: ...".
+enum FileReadError: Error, CustomStringConvertible, Equatable {
+    case symbolicLink
+    case notARegularFile(kind: String)
+    case tooLarge(limit: Int)
+    case system(Errno)
+
+    var description: String {
+        switch self {
+        case .symbolicLink: "it is a symbolic link, which hermes never follows"
+        case .notARegularFile(let kind): "it is \(kind), not a regular file"
+        case .tooLarge(let limit): "it is larger than \(limit >> 20) MiB"
+        case .system(let errno): "it could not be read: \(errno.readable)"
+        }
+    }
+
+    static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFDIR: "a directory"
+        case S_IFSOCK: "a socket"
+        default: "a special file"
+        }
     }
 }
