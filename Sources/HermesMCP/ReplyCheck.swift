@@ -62,15 +62,9 @@ enum ReplyCheck {
     /// Why the SDK could not use `data` as the response to `method`, or nil when it can.
     static func problem(in data: Data, answering method: String) -> String? {
         // The usual case first, in one decoding: a 2.0 response whose result has the right shape.
-        let typed = results[method]
-        var resultError: (any Error)?
-        if let typed {
-            do {
-                if try typed(data) { return nil }
-            } catch {
-                resultError = error
-            }
-        }
+        let result = results[method]
+        if let result, (try? result.whole(data)) == true { return nil }
+        // Then the SDK's own way, step by step, to tell what it would make of the message.
         let response: Response<RawReply>
         do {
             response = try JSONDecoder().decode(Response<RawReply>.self, from: data)
@@ -78,8 +72,13 @@ enum ReplyCheck {
             return "the reply to \(method) is not a JSON-RPC 2.0 response (it needs \"jsonrpc\": \"2.0\" and a result or an error object): \(excerpt(data))"
         }
         // A JSON-RPC error reaches the caller through the SDK as it is.
-        guard case .success = response.result, typed != nil else { return nil }
-        return "the result of \(method) is not what MCP defines: \(resultError.map(describe) ?? "result is null")"
+        guard case .success(let value) = response.result, let result else { return nil }
+        do {
+            try result.alone(try JSONEncoder().encode(value))
+            return nil
+        } catch {
+            return "the result of \(method) is not what MCP defines: \(describe(error))"
+        }
     }
 
     /// A JSON-RPC error response that makes the SDK fail request `id` with `reason` (stdio has no
@@ -117,20 +116,25 @@ enum ReplyCheck {
         typealias Result = Value
     }
 
-    /// For the methods hermes calls: whether a whole message is a 2.0 response with a result of
-    /// the method's type (false when it has no result: an error response, or no response at all);
-    /// throws the DecodingError of a result of the wrong shape.
-    private static let results: [String: @Sendable (Data) throws -> Bool] = Dictionary(uniqueKeysWithValues: [
+    /// How to decode the result of each method hermes calls: `whole` takes a whole message and
+    /// answers whether it is a 2.0 response with a result of the right type (the fast path), `alone`
+    /// takes the result by itself, as the SDK decodes it once it has it as a `Value`.
+    private struct ResultType: Sendable {
+        let whole: @Sendable (Data) throws -> Bool
+        let alone: @Sendable (Data) throws -> Void
+    }
+
+    private static let results: [String: ResultType] = Dictionary(uniqueKeysWithValues: [
         decoder(Initialize.self), decoder(ListTools.self), decoder(CallTool.self), decoder(ListResources.self),
         decoder(ReadResource.self), decoder(ListResourceTemplates.self), decoder(ListPrompts.self),
         decoder(GetPrompt.self), decoder(Ping.self),
     ])
 
-    private static func decoder<M: MCP.Method>(_: M.Type) -> (String, @Sendable (Data) throws -> Bool) {
-        (M.name, { data in
+    private static func decoder<M: MCP.Method>(_: M.Type) -> (String, ResultType) {
+        (M.name, ResultType(whole: { data in
             let reply = try JSONDecoder().decode(TypedReply<M.Result>.self, from: data)
             return reply.jsonrpc == "2.0" && reply.result != nil
-        })
+        }, alone: { _ = try JSONDecoder().decode(M.Result.self, from: $0) }))
     }
 
     private struct TypedReply<R: Decodable>: Decodable {
@@ -140,9 +144,9 @@ enum ReplyCheck {
 
     /// A DecodingError in a sentence: where in the result, and what was wrong there.
     static func describe(_ error: any Error) -> String {
-        // The path starts at the message: "result.tools[3].name".
+        // "result.tools[3].name"
         func path(_ keys: [any CodingKey]) -> String {
-            keys.enumerated().map { i, key in key.intValue.map { "[\($0)]" } ?? (i == 0 ? "" : ".") + key.stringValue }.joined()
+            "result" + keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
         }
         switch error as? DecodingError {
         case .typeMismatch(let type, let context)?: return "\(path(context.codingPath)) is not \(name(of: type))"

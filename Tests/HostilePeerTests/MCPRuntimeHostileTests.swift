@@ -46,10 +46,16 @@ import Testing
               s:
                 command: \(try Peers.python)
                 args: [\(Peers.script("hostile_mcp_stdio.py")), \(attack), \(method)]
+                env: {HOSTILE_STARTS: \(home.dir.file("starts.log"))}
                 connect_timeout: \(connectTimeout)
                 timeout: 20
             """)
         return home
+    }
+
+    /// How many times hermes started the stdio server of `home`.
+    static func starts(_ home: HostileHome) -> Int {
+        ((try? String(contentsOfFile: home.dir.file("starts.log"), encoding: .utf8)) ?? "").split(separator: "\n").count
     }
 
     /// How often the HTTP peer was asked each method.
@@ -79,6 +85,16 @@ import Testing
         #expect(outcome.error.contains("listing the tools of 'h'"), "\(outcome.json)")
         // A limit is the server's doing: the connection is not tried again.
         #expect(try await Self.requests(peer)["initialize"] == 1)
+    }
+
+    @Test func aHugeButHonestServerStillConnects() async throws {
+        // 5,000 tools in one page: the limits leave room for it.
+        let peer = try PeerProcess(script: "hostile_mcp_http.py")
+        defer { peer.stop() }
+        let home = try Self.httpHome(peer, path: "big-page/tools/list", connectTimeout: 50)
+        let outcome = try Self.mcpTest(home, server: "h", timeout: 58)
+        #expect(outcome.connected, "\(outcome.json)")
+        #expect((outcome.json["tools"] as? [Any])?.count == 5_000)
     }
 
     @Test func listingResourcesAndPromptsIsBoundedToo() async throws {
@@ -229,6 +245,7 @@ import Testing
         #expect(!outcome.connected)
         #expect(outcome.error.contains(expected), "\(outcome.json)")
         #expect(outcome.seconds < 15, "took \(outcome.seconds) s: \(outcome.json)")
+        #expect(Self.starts(home) == 1, "a server that answers garbage is not started again")
     }
 
     @Test(arguments: [("not-json", "a line that is not JSON: 'Traceback"), ("wrong-id", "a response to no waiting request")])
@@ -240,6 +257,7 @@ import Testing
         #expect(outcome.error.contains(expected), "\(outcome.json)")
         // Not retried: three more tries and their backoff would take 16 s more.
         #expect(outcome.seconds < 10, "took \(outcome.seconds) s")
+        #expect(Self.starts(home) == 1)
     }
 
     @Test func aBannerOnStdoutIsStillTolerated() throws {

@@ -12,9 +12,11 @@ method other than METHOD (default tools/list) is answered properly (one tool, `e
     banner          a line that is not JSON before anything else, then proper answers throughout
 
 Endless output stops after LIMIT seconds or when hermes stops reading, so the server always ends.
+Each start appends a line to the file $HOSTILE_STARTS names, if any, so a test can count retries.
 """
 
 import json
+import os
 import sys
 import time
 
@@ -52,6 +54,9 @@ def send(obj):
 
 
 def main():
+    if os.environ.get("HOSTILE_STARTS"):
+        with open(os.environ["HOSTILE_STARTS"], "a") as log:
+            log.write("start\n")
     attack = sys.argv[1]
     target = sys.argv[2] if len(sys.argv) > 2 else "tools/list"
     if attack == "banner":
