@@ -27,6 +27,7 @@ final class HTTPReply: @unchecked Sendable {
     private var contentType: String?
     private var answered = false
     private var events = 0
+    private var bytes = 0
 
     /// Bytes of the start of an error status' body kept for the message.
     static let errorDetail = 200
@@ -44,6 +45,7 @@ final class HTTPReply: @unchecked Sendable {
                 self.status = status
                 self.contentType = contentType
             }
+            bytes += chunk.count
             return (self.status!, isEventStream)
         }
         guard (200..<300).contains(status) else {
@@ -105,12 +107,15 @@ final class HTTPReply: @unchecked Sendable {
     var accepted: Bool { lock.withLock { status.map { (200..<300).contains($0) } ?? false } }
 
     /// Why a request still waiting has no answer, when this reply is the reason: the server took
-    /// it and answered with an event stream that has not delivered the response.
+    /// it, and its reply (an event stream, or a body trickling in) has not delivered the response.
     var stall: String? {
         lock.withLock {
-            guard let status, (200..<300).contains(status), !answered, isEventStream else { return nil }
+            guard let status, (200..<300).contains(status), !answered, let method = request?.method else { return nil }
             let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-            return "the server accepted \(request?.method ?? "a notification") (HTTP \(status), \(contentType ?? "")) but its event stream sent no response to it in \(seconds)s (\(events) other event(s))"
+            let what = "the server accepted \(method) (HTTP \(status), \(contentType ?? "no content type"))"
+            return isEventStream
+                ? "\(what) but its event stream sent no response to it in \(seconds)s (\(events) other event(s))"
+                : "\(what) but its reply had not ended after \(seconds)s (\(bytes) bytes so far)"
         }
     }
 

@@ -195,19 +195,23 @@ func withTimeout<T: Sendable>(_ seconds: Double, what: String, lost: (@Sendable 
                               _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     let once = ResumeOnce<T>()
     return try await withCheckedThrowingContinuation { continuation in
-        let work = Task {
-            do {
-                once.resume(continuation, .success(try await body()))
-            } catch {
-                once.resume(continuation, .failure(MCPErrors.normalized(error)))
-            }
-        }
+        let work = CancelLater()
+        // Ended as soon as the work is: what it holds (`stall` may hold the transport, and with it
+        // a server's descriptors) must not outlive the call by the rest of the deadline.
         let timer = Task {
             try? await Task.sleep(nanoseconds: UInt64(max(seconds, 0.001) * 1e9))
             guard !Task.isCancelled else { return }
             let detail = await stall?()
             if once.resume(continuation, .failure(MCPErrors.TimedOut(what: what, seconds: seconds, detail: detail))) { work.cancel() }
         }
+        work.set(Task {
+            do {
+                once.resume(continuation, .success(try await body()))
+            } catch {
+                once.resume(continuation, .failure(MCPErrors.normalized(error)))
+            }
+            timer.cancel()
+        })
         if let lost {
             Task {
                 let cut = await lost()
@@ -227,6 +231,28 @@ extension Task where Success == Never, Failure == Never {
     static func never() async {
         let stream = AsyncStream<Void> { _ in }
         for await _ in stream {}
+    }
+}
+
+/// A task to cancel that may not exist yet: cancelled as soon as it is set, if asked before.
+final class CancelLater: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<Void, Never>?
+    private var cancelled = false
+
+    func set(_ task: Task<Void, Never>) {
+        let now = lock.withLock { () -> Bool in
+            self.task = task
+            return cancelled
+        }
+        if now { task.cancel() }
+    }
+
+    func cancel() {
+        lock.withLock {
+            cancelled = true
+            return task
+        }?.cancel()
     }
 }
 

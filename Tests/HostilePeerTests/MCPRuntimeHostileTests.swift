@@ -176,14 +176,15 @@ import Testing
         #expect((outcome.json["tools"] as? [[String: Any]])?.first?["name"] as? String == "echo")
     }
 
-    @Test func anEventStreamThatNeverAnswersEndsAtTheDeadlineAndIsNotRetried() async throws {
+    @Test(arguments: [("sse-silent", "its event stream sent no response to it"), ("trickle", "its reply had not ended after")])
+    func aReplyThatNeverEndsEndsAtTheDeadlineAndIsNotRetried(attack: String, expected: String) async throws {
         let peer = try PeerProcess(script: "hostile_mcp_http.py")
         defer { peer.stop() }
-        let home = try Self.httpHome(peer, path: "sse-silent/tools/list", connectTimeout: 3)
+        let home = try Self.httpHome(peer, path: "\(attack)/tools/list", connectTimeout: 3)
         let outcome = try Self.mcpTest(home, server: "h")
         #expect(!outcome.connected)
         #expect(outcome.error.contains("timed out after 3.0s"), "\(outcome.json)")
-        #expect(outcome.error.contains("its event stream sent no response to it"), "\(outcome.json)")
+        #expect(outcome.error.contains(expected), "\(outcome.json)")
         #expect(outcome.seconds < 10, "took \(outcome.seconds) s")
         #expect(try await Self.requests(peer)["initialize"] == 1)
     }

@@ -18,6 +18,7 @@ Every method other than <method> is answered properly (one tool, `echo`). Attack
     invalid-json    a body that is not JSON, labelled application/json
     html            an HTML page, labelled text/html
     empty           200 with an empty body
+    trickle         a JSON body announced as 1 MB that comes one byte every 0.2 s
     sse-silent      an event stream of pings (comments) that never ends and never answers
     sse-after       an event stream that answers, then never ends
     sse-flood       an event stream of large notifications, as fast as it can, never answering
@@ -141,6 +142,19 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, "text/html", b"<html><body>Sign in to continue</body></html>")
         elif attack == "empty":
             self.reply(200, "application/json", b"")
+        elif attack == "trickle":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            end = time.monotonic() + LIMIT
+            try:
+                while time.monotonic() < end:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
         elif attack in ("sse-silent", "sse-after", "sse-flood"):
             self.stream(attack, rid, method, params)
         else:
