@@ -37,6 +37,32 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx) {
     return append(ctx, p, size * n) ? size * n : 0;
 }
 
+typedef struct {
+    CURL *curl;
+    hermes_curl_sink sink;
+    void *context;
+    size_t len, max;
+    int overflow, stopped;
+} stream;
+
+static size_t on_stream(char *p, size_t size, size_t n, void *ctx) {
+    stream *s = ctx;
+    if (s->max && s->len + size * n > s->max) {
+        s->overflow = 1;
+        return 0;
+    }
+    s->len += size * n;
+    long status = 0;
+    char *type = NULL;
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(s->curl, CURLINFO_CONTENT_TYPE, &type);
+    if (s->sink(s->context, status, type, (const unsigned char *)p, size * n)) {
+        s->stopped = 1;
+        return 0;
+    }
+    return size * n;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ctx) {
     buffer *b = ctx;
     /* A new status line starts the headers of a later response (after 100 Continue): keep only the last. */
@@ -50,9 +76,9 @@ static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl
     return cancel && *cancel ? 1 : 0;
 }
 
-int hermes_curl_perform(const char *method, const char *url, const char *const *headers, size_t header_count,
-                        const void *body, size_t body_len, long timeout_ms, size_t max_body,
-                        const hermes_curl_tls *tls, const volatile int *cancel, hermes_curl_response *out) {
+static int perform(const char *method, const char *url, const char *const *headers, size_t header_count,
+                   const void *body, size_t body_len, long timeout_ms, size_t max_body, const hermes_curl_tls *tls,
+                   const volatile int *cancel, hermes_curl_sink sink, void *context, hermes_curl_response *out) {
     memset(out, 0, sizeof *out);
     pthread_once(&init_once, global_init);
     CURL *curl = curl_easy_init();
@@ -62,6 +88,7 @@ int hermes_curl_perform(const char *method, const char *url, const char *const *
     }
     buffer resp = {0}, head = {0};
     resp.max = max_body;
+    stream streamed = {curl, sink, context, 0, max_body, 0, 0};
     head.max = 256 * 1024;
     struct curl_slist *list = NULL;
     for (size_t i = 0; i < header_count; i++) list = curl_slist_append(list, headers[i]);
@@ -84,8 +111,13 @@ int hermes_curl_perform(const char *method, const char *url, const char *const *
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
+    if (sink) {
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_stream);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &streamed);
+    } else {
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
+    }
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &head);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
@@ -103,9 +135,11 @@ int hermes_curl_perform(const char *method, const char *url, const char *const *
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 
     CURLcode rc = curl_easy_perform(curl);
+    if (streamed.stopped && rc == CURLE_WRITE_ERROR) rc = CURLE_OK;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
     out->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-    out->too_large = resp.overflow;
+    out->too_large = resp.overflow || streamed.overflow;
+    out->stopped = streamed.stopped;
     if (rc != CURLE_OK) {
         const char *msg = errbuf[0] ? errbuf : curl_easy_strerror(rc);
         strncpy(out->error, msg, sizeof out->error - 1);
@@ -117,6 +151,19 @@ int hermes_curl_perform(const char *method, const char *url, const char *const *
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
     return (int)rc;
+}
+
+int hermes_curl_perform(const char *method, const char *url, const char *const *headers, size_t header_count,
+                        const void *body, size_t body_len, long timeout_ms, size_t max_body,
+                        const hermes_curl_tls *tls, const volatile int *cancel, hermes_curl_response *out) {
+    return perform(method, url, headers, header_count, body, body_len, timeout_ms, max_body, tls, cancel, NULL, NULL, out);
+}
+
+int hermes_curl_perform_stream(const char *method, const char *url, const char *const *headers, size_t header_count,
+                               const void *body, size_t body_len, long timeout_ms, size_t max_body,
+                               const hermes_curl_tls *tls, const volatile int *cancel, hermes_curl_sink sink,
+                               void *context, hermes_curl_response *out) {
+    return perform(method, url, headers, header_count, body, body_len, timeout_ms, max_body, tls, cancel, sink, context, out);
 }
 
 void hermes_curl_response_free(hermes_curl_response *r) {

@@ -5,8 +5,9 @@ import MCP
 
 /// Streamable HTTP (MCP 2025-11-25) over hermes' libcurl transport: every POST carries the bearer
 /// token from `token()`, the session id and the negotiated protocol version; a JSON reply or a
-/// `text/event-stream` reply (whose `data:` events are split out) is handed to the SDK's client.
-/// The SDK's own HTTP transport hangs on SSE replies on Linux and cannot reach IPv6 literals.
+/// `text/event-stream` reply (read event by event as it arrives) is handed to the SDK's client once
+/// `HTTPReply` has checked it. The SDK's own HTTP transport hangs on SSE replies on Linux and cannot
+/// reach IPv6 literals.
 public actor HTTPMCPTransport: Transport {
     public nonisolated let logger = MCPLogging.quietLogger("hermes.mcp.http")
     let url: URL
@@ -20,6 +21,11 @@ public actor HTTPMCPTransport: Transport {
     private let continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation
     /// The bearer token of the last request, for 401 recovery.
     public private(set) var lastToken: String?
+    /// Exchanges under way, so `disconnect` can end them (an event stream may never end by itself).
+    private var inFlight: [UUID: (task: Task<HermesOAuth.HTTPResponse, Error>, reply: HTTPReply)] = [:]
+    public nonisolated let received = Pagination.ReceivedBytes()
+    /// Bytes of one line of an event stream; the whole reply is bounded by `http` (16 MiB for curl).
+    static let maxLine = 16 << 20
 
     public init(url: URL, headers: [String: String], http: any HTTPTransport = CurlTransport.shared, timeout: Double,
                 token: @escaping @Sendable () async throws -> String?) {
@@ -41,7 +47,15 @@ public actor HTTPMCPTransport: Transport {
             _ = try? await http.send(HTTPRequest(method: "DELETE", url: url, headers: h, timeout: min(timeout, 5)))
         }
         sessionID = nil
+        for exchange in inFlight.values { exchange.task.cancel() }
+        inFlight = [:]
         continuation.finish()
+    }
+
+    /// Why a request is still without an answer, when the server is the reason (it accepted the
+    /// request and streams without answering): a timeout then says so, and is not retried.
+    public func stall() -> String? {
+        inFlight.values.compactMap(\.reply.stall).first
     }
 
     public func setProtocolVersion(_ version: String) { protocolVersion = version }
@@ -57,22 +71,39 @@ public actor HTTPMCPTransport: Transport {
         let bearer = try await token()
         if let bearer { h["Authorization"] = "Bearer \(bearer)" }
         lastToken = bearer
+        let (continuation, received) = (self.continuation, self.received)
+        let reply = HTTPReply(request: ReplyCheck.request(in: data), lineLimit: Self.maxLine) { continuation.yield($0) }
+        let (http, request) = (self.http, HTTPRequest(method: "POST", url: url, headers: h, body: data, timeout: timeout))
+        let exchange = Task {
+            try await http.stream(request) { status, type, chunk in
+                received.add(chunk.count)
+                return reply.take(status: status, contentType: type, chunk: chunk)
+            }
+        }
+        let key = UUID()
+        inFlight[key] = (exchange, reply)
+        defer { inFlight[key] = nil }
         let response: HermesOAuth.HTTPResponse
         do {
-            response = try await http.send(HTTPRequest(method: "POST", url: url, headers: h, body: data, timeout: timeout))
+            response = try await exchange.value
         } catch {
+            // Once the server has accepted the request, a reply cut short (too large, never
+            // finished in time) is the server's doing, not the network's.
+            if reply.accepted, let request = reply.request {
+                let why = switch error {
+                case HTTPFailure.unreachable(_, let reason): reason
+                case HTTPFailure.timedOut(_, let seconds): "it had not ended after \(Int(seconds)) s"
+                default: "\(error)"
+                }
+                throw MCPTransportError.malformed("the server's reply to \(request.method) was cut short: \(why)")
+            }
             throw MCPTransportError.unreachable("\(OAuthFailure.from(error))")
         }
         let challenge = response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) }
         switch response.status {
         case 200..<300:
             if let id = response.header("mcp-session-id") { sessionID = id }
-            if response.status == 202 || response.body.isEmpty { return }
-            if (response.header("content-type") ?? "").lowercased().contains("text/event-stream") {
-                for message in SSE.dataEvents(response.body) { continuation.yield(message) }
-            } else {
-                continuation.yield(response.body)
-            }
+            try reply.finish(status: response.status, contentType: response.header("content-type"))
         case 401:
             throw MCPTransportError.unauthorized(token: bearer, challenge: challenge)
         case 403:
@@ -81,30 +112,8 @@ public actor HTTPMCPTransport: Transport {
             sessionID = nil
             throw MCPTransportError.sessionExpired
         default:
-            let detail = String(decoding: response.body.prefix(200), as: UTF8.self)
+            let detail = String(decoding: reply.errorBody.prefix(HTTPReply.errorDetail), as: UTF8.self)
             throw MCPTransportError.http(status: response.status, detail: Redaction.redact(detail))
         }
-    }
-}
-
-/// Server-sent events: the `data:` lines of each event, joined, for every event that has any.
-enum SSE {
-    static func dataEvents(_ body: Data) -> [Data] {
-        let text = String(decoding: body, as: UTF8.self)
-        var events: [Data] = []
-        var current: [Substring] = []
-        // "\r\n" is one Character in Swift: split on newline characters, not on "\n".
-        for l in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            if l.isEmpty {
-                if !current.isEmpty { events.append(Data(current.joined(separator: "\n").utf8)) }
-                current = []
-            } else if l.hasPrefix("data:") {
-                var value = l.dropFirst(5)
-                if value.first == " " { value = value.dropFirst() }
-                current.append(value)
-            }
-        }
-        if !current.isEmpty { events.append(Data(current.joined(separator: "\n").utf8)) }
-        return events
     }
 }

@@ -7,7 +7,29 @@ public enum MCPErrors {
     public struct TimedOut: Error, CustomStringConvertible {
         public let what: String
         public let seconds: Double
-        public var description: String { "\(what) timed out after \(String(format: "%.1f", seconds))s" }
+        /// How the server is to blame (it streamed or wrote garbage instead of answering), if it is.
+        public var detail: String?
+        public var description: String {
+            "\(what) timed out after \(String(format: "%.1f", seconds))s" + (detail.map { ": \($0)" } ?? "")
+        }
+    }
+
+    /// The server answered with something unusable, or more than hermes takes: asking again would
+    /// get the same, so a first connection is not retried.
+    public static func isServerFault(_ error: any Error) -> Bool {
+        switch error {
+        case MCPTransportError.malformed, is Pagination.LimitExceeded: return true
+        case let timeout as TimedOut: return timeout.detail != nil
+        default: return false
+        }
+    }
+
+    /// The SDK's error for a reply `ReplyCheck` rejected, back as what it is.
+    static func normalized(_ error: any Error) -> any Error {
+        if case MCPError.serverError(let code, let message) = error, code == ReplyCheck.rejectedCode {
+            return MCPTransportError.malformed(message)
+        }
+        return error
     }
 
     /// 401s, refused or missing tokens, and 403 insufficient_scope (which needs a new login here:
@@ -63,7 +85,7 @@ public struct MCPOperations: Sendable {
 
     public func listResources() async -> String {
         await perform("resources/list") { connection in
-            let all = try await allPages { cursor in
+            let all = try await allPages("resources/list", received: receivedBytes(connection.transport)) { cursor in
                 let page = try await connection.client.listResources(cursor: cursor)
                 return (page.resources, page.nextCursor)
             }
@@ -81,7 +103,7 @@ public struct MCPOperations: Sendable {
 
     public func listPrompts() async -> String {
         await perform("prompts/list") { connection in
-            let all = try await allPages { cursor in
+            let all = try await allPages("prompts/list", received: receivedBytes(connection.transport)) { cursor in
                 let page = try await connection.client.listPrompts(cursor: cursor)
                 return (page.prompts, page.nextCursor)
             }
@@ -109,7 +131,7 @@ public struct MCPOperations: Sendable {
             return await answer(for: error, operation: operation, connection: nil, retry: body, timeout: timeout)
         }
         do {
-            return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: connection.lost) { try await body(connection) })
+            return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: connection.lost, stall: connection.stall) { try await body(connection) })
         } catch {
             return await answer(for: error, operation: operation, connection: connection, retry: body, timeout: timeout)
         }
@@ -124,7 +146,7 @@ public struct MCPOperations: Sendable {
             guard recovery.retry else { return needsReauth(recovery.failure) }
             do {
                 let fresh = try await task.reconnect(after: connection?.generation ?? 0)
-                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: fresh.lost) { try await body(fresh) })
+                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) })
             } catch {
                 return MCPErrors.isAuthFailure(error) ? needsReauth() : Self.failure(error)
             }
@@ -132,7 +154,7 @@ public struct MCPOperations: Sendable {
         if MCPErrors.isSessionLost(error), let connection {
             do {
                 let fresh = try await task.reconnect(after: connection.generation)
-                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: fresh.lost) { try await body(fresh) })
+                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) })
             } catch {
                 return MCPErrors.isAuthFailure(error) ? needsReauth() : Self.failure(error)
             }
@@ -168,18 +190,6 @@ public struct MCPOperations: Sendable {
     static func json<T: Encodable>(_ value: T) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
     }
-}
-
-/// Every item of a paginated MCP list, following `nextCursor` to the end.
-func allPages<Item>(_ fetch: (String?) async throws -> ([Item], String?)) async throws -> [Item] {
-    var all: [Item] = []
-    var cursor: String?
-    repeat {
-        let (items, next) = try await fetch(cursor)
-        all += items
-        cursor = next
-    } while cursor != nil
-    return all
 }
 
 /// JSON text laid out as Python's `json.dumps(..., ensure_ascii=False)` lays it out.

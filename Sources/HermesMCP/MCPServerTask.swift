@@ -13,13 +13,18 @@ public struct MCPConnection: Sendable {
     public let protocolVersion: String
     public let tools: [Tool]
     public let connectMilliseconds: Double
-    /// Returns when the connection is known to be gone (a stdio server exited); never for HTTP.
-    public let lost: @Sendable () async -> Void
+    /// Returns when the connection is known to be gone (a stdio server exited, or hermes cut it:
+    /// then with the reason); never for HTTP.
+    public let lost: @Sendable () async -> String?
+    /// Why a request is still without an answer when the server is to blame (it wrote garbage,
+    /// or streams without answering); nil otherwise.
+    public let stall: @Sendable () async -> String?
 }
 
 /// The session of one configured server, with the reference's lifecycle: `connect` retries a
 /// failed first connection with backoff (1, 2, 4 s) unless the failure is about authorization, which
-/// is final ("needs login"); `reconnect(after:)` rebuilds the session with fresh credentials;
+/// is final ("needs login"), or the server answered with something unusable (`MCPErrors.isServerFault`),
+/// which asking again would only repeat; `reconnect(after:)` rebuilds the session with fresh credentials;
 /// `shutdown` wins over everything and leaves no process behind. An actor, so the signals can
 /// come from any thread without a race.
 public actor MCPServerTask {
@@ -103,8 +108,9 @@ public actor MCPServerTask {
                 generation += 1
                 return try await connectOnce(generation: generation)
             } catch {
-                // Authorization failures need a person; retrying would only repeat them.
-                if MCPErrors.isAuthFailure(error) || error is ShutDown || attempt >= retries { throw error }
+                // Authorization failures need a person, and a server that answers garbage answers
+                // it again: retrying would only repeat them.
+                if MCPErrors.isAuthFailure(error) || MCPErrors.isServerFault(error) || error is ShutDown || attempt >= retries { throw error }
                 let pause = backoff[min(attempt, backoff.count - 1)]
                 attempt += 1
                 try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
@@ -148,27 +154,32 @@ public actor MCPServerTask {
         }
         // A stdio server that exits during the handshake fails it at once.
         let stdio = transport as? StdioMCPTransport
-        var lost: (@Sendable () async -> Void)?
+        var lost: (@Sendable () async -> String?)?
         if let signal = stdio?.closed { lost = { await signal.wait() } }
+        let stall: @Sendable () async -> String? = {
+            if let stdio { return stdio.stall() }
+            return await (transport as? HTTPMCPTransport)?.stall()
+        }
+        let name = self.name, listing = Pagination.Progress()
+        let connectStall: @Sendable () async -> String? = { await stall() ?? listing.stall("listing the tools of '\(name)'") }
         do {
-            let result = try await withTimeout(config.connectTimeout, what: "connecting to '\(name)'", lost: lost) {
-                try await client.connect(transport: transport)
-            }
-            if let http = transport as? HTTPMCPTransport { await http.setProtocolVersion(result.protocolVersion) }
-            var tools: [Tool] = []
-            if result.capabilities.tools != nil {
-                let (timeout, name) = (config.connectTimeout, self.name)
-                tools = try await allPages { cursor in
-                    let page = try await withTimeout(timeout, what: "listing the tools of '\(name)'") {
-                        try await client.listTools(cursor: cursor)
+            // The handshake and the whole tool listing, every page, share one deadline.
+            let (result, tools) = try await withTimeout(config.connectTimeout, what: "connecting to '\(name)'", lost: lost, stall: connectStall) {
+                let result = try await client.connect(transport: transport)
+                if let http = transport as? HTTPMCPTransport { await http.setProtocolVersion(result.protocolVersion) }
+                var tools: [Tool] = []
+                if result.capabilities.tools != nil {
+                    tools = try await allPages("listing the tools of '\(name)'", received: receivedBytes(transport), progress: listing) { cursor in
+                        let page = try await client.listTools(cursor: cursor)
+                        return (page.tools, page.nextCursor)
                     }
-                    return (page.tools, page.nextCursor)
                 }
+                return (result, tools)
             }
             return MCPConnection(generation: generation, client: client, transport: transport, serverName: result.serverInfo.name,
                                  protocolVersion: result.protocolVersion, tools: tools,
                                  connectMilliseconds: Date().timeIntervalSince(started) * 1000,
-                                 lost: lost ?? { await Task.never() })
+                                 lost: lost ?? { await Task.never(); return nil }, stall: stall)
         } catch {
             await client.disconnect()
             await transport.disconnect()
@@ -177,24 +188,42 @@ public actor MCPServerTask {
     }
 }
 
+/// The bytes `transport` has received from its server.
+func receivedBytes(_ transport: any Transport) -> Pagination.ReceivedBytes {
+    (transport as? StdioMCPTransport)?.received ?? (transport as? HTTPMCPTransport)?.received ?? Pagination.ReceivedBytes()
+}
+
 /// Runs `body` with a deadline, and gives up early when `lost` returns (the connection died). The
 /// work is abandoned (cancelled, not awaited) then: a request stuck where cancellation cannot reach
-/// must not hold the caller too.
-func withTimeout<T: Sendable>(_ seconds: Double, what: String, lost: (@Sendable () async -> Void)? = nil,
+/// must not hold the caller too. `stall` tells, at the deadline, whether the server is to blame and how.
+func withTimeout<T: Sendable>(_ seconds: Double, what: String, lost: (@Sendable () async -> String?)? = nil,
+                              stall: (@Sendable () async -> String?)? = nil,
                               _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     let once = ResumeOnce<T>()
     return try await withCheckedThrowingContinuation { continuation in
-        let work = Task {
-            do { once.resume(continuation, .success(try await body())) } catch { once.resume(continuation, .failure(error)) }
-        }
+        let work = CancelLater()
+        // Ended as soon as the work is: what it holds (`stall` may hold the transport, and with it
+        // a server's descriptors) must not outlive the call by the rest of the deadline.
         let timer = Task {
             try? await Task.sleep(nanoseconds: UInt64(max(seconds, 0.001) * 1e9))
-            if once.resume(continuation, .failure(MCPErrors.TimedOut(what: what, seconds: seconds))) { work.cancel() }
+            guard !Task.isCancelled else { return }
+            let detail = await stall?()
+            if once.resume(continuation, .failure(MCPErrors.TimedOut(what: what, seconds: seconds, detail: detail))) { work.cancel() }
         }
+        work.set(Task {
+            do {
+                once.resume(continuation, .success(try await body()))
+            } catch {
+                once.resume(continuation, .failure(MCPErrors.normalized(error)))
+            }
+            timer.cancel()
+        })
         if let lost {
             Task {
-                await lost()
-                if once.resume(continuation, .failure(MCPTransportError.closed("the server went away during \(what)"))) {
+                let cut = await lost()
+                let error = cut.map { MCPTransportError.malformed("\(what) failed: \($0)") }
+                    ?? MCPTransportError.closed("the server went away during \(what)")
+                if once.resume(continuation, .failure(error)) {
                     work.cancel()
                     timer.cancel()
                 }
@@ -208,6 +237,28 @@ extension Task where Success == Never, Failure == Never {
     static func never() async {
         let stream = AsyncStream<Void> { _ in }
         for await _ in stream {}
+    }
+}
+
+/// A task to cancel that may not exist yet: cancelled as soon as it is set, if asked before.
+final class CancelLater: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<Void, Never>?
+    private var cancelled = false
+
+    func set(_ task: Task<Void, Never>) {
+        let now = lock.withLock { () -> Bool in
+            self.task = task
+            return cancelled
+        }
+        if now { task.cancel() }
+    }
+
+    func cancel() {
+        lock.withLock {
+            cancelled = true
+            return task
+        }?.cancel()
     }
 }
 

@@ -24,6 +24,10 @@ public enum MCPTransportError: Error, CustomStringConvertible, Sendable {
     case http(status: Int, detail: String)
     case unreachable(String)
     case closed(String)
+    /// The server answered, but with something hermes cannot use (a reply that is not the
+    /// JSON-RPC response MCP defines, a line or reply past hermes' size limit, an event stream that
+    /// never answers): the reason, in a sentence. Not retried: asking again gets the same garbage.
+    case malformed(String)
 
     public var description: String {
         switch self {
@@ -33,6 +37,7 @@ public enum MCPTransportError: Error, CustomStringConvertible, Sendable {
         case .http(let status, let detail): "the MCP server answered HTTP \(status)" + (detail.isEmpty ? "" : ": \(ServerText.clean(detail))")
         case .unreachable(let reason): reason
         case .closed(let reason): reason
+        case .malformed(let reason): reason
         }
     }
 }

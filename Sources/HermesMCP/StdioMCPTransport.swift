@@ -3,14 +3,22 @@ import Glibc
 import Logging
 import MCP
 
-/// MCP over a child's stdin and stdout, one JSON message per line.
+/// MCP over a child's stdin and stdout, one JSON message per line. Each line is checked against
+/// the request it answers (`PendingReplies`) before the SDK's client sees it.
 public actor StdioMCPTransport: Transport {
     public nonisolated let logger = MCPLogging.quietLogger("hermes.mcp.stdio")
     public nonisolated let process: StdioProcess
     private let stream: AsyncThrowingStream<Data, Swift.Error>
-    /// Signalled when the server closes its output (exit, crash): requests in flight then fail at
-    /// once instead of waiting for their timeout.
+    /// Signalled when the server closes its output (exit, crash) or hermes cuts it off: requests
+    /// in flight then fail at once instead of waiting for their timeout.
     public nonisolated let closed = ClosedSignal()
+    nonisolated let replies = PendingReplies()
+    public nonisolated let received = Pagination.ReceivedBytes()
+
+    /// Bytes of one line, the largest message hermes takes from a stdio server: the HTTP
+    /// transport's cap on one reply, room for a resource of several MiB in base64. A server that
+    /// writes more without a newline is broken (or hostile): it is stopped, not buffered forever.
+    public static let maxLine = 16 << 20
 
     public init(process: StdioProcess) {
         self.process = process
@@ -19,25 +27,40 @@ public actor StdioMCPTransport: Transport {
         // A thread of its own reads lines until the child closes its stdout.
         let fd = process.output.fileDescriptor
         let command = process.command
-        let closed = self.closed
-        Thread {
-            var buffer: [UInt8] = []
+        let (closed, replies, received) = (self.closed, self.replies, self.received)
+        Thread { [weak self] in
+            var lines = LineSplitter(limit: Self.maxLine)
             var chunk = [UInt8](repeating: 0, count: 65536)
-            while true {
+            var cut: String?
+            reading: while true {
                 let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
-                buffer += chunk[0..<n]
-                while let newline = buffer.firstIndex(of: 0x0A) {
-                    let line = Array(buffer[..<newline])
-                    buffer.removeSubrange(...newline)
-                    if !line.isEmpty { continuation.yield(Data(line)) }
+                received.add(n)
+                do {
+                    let complete = try chunk.withUnsafeBytes { try lines.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                    for line in complete where line.contains(where: { $0 != 0x0D && $0 != 0x20 }) {
+                        if let message = replies.screen(line) { continuation.yield(message) }
+                    }
+                } catch {
+                    cut = "the stdio server '\(command)' sent \(error), so hermes stopped it"
+                    break reading
                 }
             }
-            continuation.finish(throwing: MCPTransportError.closed("the stdio server '\(command)' closed its output"))
-            closed.fire()
+            if let cut {
+                continuation.finish(throwing: MCPTransportError.malformed(cut))
+                closed.fire(reason: cut)
+                // Through the actor, so this and any other disconnect stop the process one after the other.
+                Task { await self?.disconnect() }
+            } else {
+                continuation.finish(throwing: MCPTransportError.closed("the stdio server '\(command)' closed its output"))
+                closed.fire()
+            }
         }.start()
     }
+
+    /// What the server wrote that was of no use while a request waited, if anything.
+    public nonisolated func stall() -> String? { replies.stall }
 
     public func connect() async throws {}
 
@@ -48,6 +71,9 @@ public actor StdioMCPTransport: Transport {
     public func receive() -> AsyncThrowingStream<Data, Swift.Error> { stream }
 
     public func send(_ data: Data) async throws {
+        let request = ReplyCheck.request(in: data)
+        // Before writing: the reply may be read before `write` returns.
+        if let request { replies.sent(request) }
         var line = data
         line.append(0x0A)
         let fd = process.input.fileDescriptor
@@ -60,33 +86,99 @@ public actor StdioMCPTransport: Transport {
             }
             return true
         }
-        if !ok { throw MCPTransportError.closed("the stdio server '\(process.command)' is not reading its input") }
+        if !ok {
+            if let request { replies.forget(request.id) }
+            throw MCPTransportError.closed("the stdio server '\(process.command)' is not reading its input")
+        }
     }
 }
 
-/// A one-shot signal that any number of tasks can wait for.
+/// A one-shot signal that any number of tasks can wait for, with the reason hermes cut the
+/// connection (nil when the server just went away).
 public final class ClosedSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var fired = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var reason: String?
+    private var waiters: [CheckedContinuation<String?, Never>] = []
 
-    public func fire() {
-        let toResume = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+    public func fire(reason: String? = nil) {
+        let (toResume, reason) = lock.withLock { () -> ([CheckedContinuation<String?, Never>], String?) in
+            if !fired { self.reason = reason }
             fired = true
             defer { waiters = [] }
-            return waiters
+            return (waiters, self.reason)
         }
-        toResume.forEach { $0.resume() }
+        toResume.forEach { $0.resume(returning: reason) }
     }
 
-    public func wait() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = lock.withLock { () -> Bool in
-                if fired { return true }
+    @discardableResult
+    public func wait() async -> String? {
+        await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
+            let now = lock.withLock { () -> (Bool, String?) in
+                if fired { return (true, reason) }
                 waiters.append(c)
-                return false
+                return (false, nil)
             }
-            if now { c.resume() }
+            if now.0 { c.resume(returning: now.1) }
         }
+    }
+}
+
+/// The requests sent to a stdio server and not answered yet, and what the server wrote that was of
+/// no use. Unlike an HTTP reply, a line belongs to no request until its id says so: a response to a
+/// waiting request that the SDK could not use is replaced by a JSON-RPC error carrying the reason
+/// (`ReplyCheck.rejection`), which fails that request at once. A line that is no JSON-RPC at all
+/// is dropped, as the SDK and the Python reference drop it (servers print banners and log lines
+/// to stdout), but remembered: a request that then times out says what the server wrote instead.
+final class PendingReplies: @unchecked Sendable {
+    private let lock = NSLock()
+    /// Waiting requests: their method, and how many useless lines had come before each was sent.
+    private var waiting: [ID: (method: String, ignoredBefore: Int)] = [:]
+    private var ignored = 0
+    private var latest: String?
+
+    func sent(_ request: ReplyCheck.Request) {
+        lock.withLock { waiting[request.id] = (request.method, ignored) }
+    }
+
+    func forget(_ id: ID) {
+        _ = lock.withLock { waiting.removeValue(forKey: id) }
+    }
+
+    /// What to hand the SDK for `line`: the line, a rejection in its place, or nothing. Called by
+    /// the one thread reading the server's output; the decoding happens outside the lock.
+    func screen(_ line: Data) -> Data? {
+        let verdict = ReplyCheck.classify(line) { id in lock.withLock { waiting[id]?.method } }
+        return lock.withLock {
+            switch verdict {
+            case .fromServer:
+                return line
+            case .answer(let id):
+                waiting[id] = nil
+                return line
+            case .unusable(let id, let reason):
+                waiting[id] = nil
+                return ReplyCheck.rejection(of: id, reason: reason)
+            case .stray(let id):
+                note("a response to no waiting request (id \(id))")
+                return nil
+            case .garbage(let what):
+                note("a line that is \(what)")
+                return nil
+            }
+        }
+    }
+
+    /// Useless lines the server wrote since the oldest waiting request was sent.
+    var stall: String? {
+        lock.withLock {
+            guard let oldest = waiting.values.map(\.ignoredBefore).min(), ignored > oldest, let latest else { return nil }
+            return "instead of answering, the server wrote \(ignored - oldest) line(s) that hermes could not use, the last: \(latest)"
+        }
+    }
+
+    private func note(_ text: String) {
+        ignored += 1
+        latest = text
     }
 }

@@ -25,6 +25,7 @@ typedef struct hermes_curl_response {
     size_t body_len;
     int timed_out;        /* 1 when the deadline passed */
     int too_large;        /* 1 when the body exceeded max_body */
+    int stopped;          /* 1 when a sink ended the transfer early (hermes_curl_perform_stream) */
     char error[256];      /* libcurl's message when the exchange failed */
 } hermes_curl_response;
 
@@ -42,6 +43,20 @@ typedef struct hermes_curl_tls {
 int hermes_curl_perform(const char *method, const char *url, const char *const *headers, size_t header_count,
                         const void *body, size_t body_len, long timeout_ms, size_t max_body,
                         const hermes_curl_tls *tls, const volatile int *cancel, hermes_curl_response *out);
+
+/* Receives the body of hermes_curl_perform_stream piece by piece, as it arrives, with the response's
+ * status and content type (NULL when none). Returns 0 to go on, non-zero to end the transfer. */
+typedef int (*hermes_curl_sink)(void *context, long status, const char *content_type,
+                                const unsigned char *data, size_t len);
+
+/* hermes_curl_perform, with the body handed to `sink` instead of collected in `out->body` (still at
+ * most `max_body` bytes in all), so a reply that never ends (an event stream) is read while it
+ * comes and left as soon as what was wanted is in. A sink that ends the transfer makes it a
+ * success: 0, with `out->stopped` set. */
+int hermes_curl_perform_stream(const char *method, const char *url, const char *const *headers, size_t header_count,
+                               const void *body, size_t body_len, long timeout_ms, size_t max_body,
+                               const hermes_curl_tls *tls, const volatile int *cancel, hermes_curl_sink sink,
+                               void *context, hermes_curl_response *out);
 
 void hermes_curl_response_free(hermes_curl_response *r);
 

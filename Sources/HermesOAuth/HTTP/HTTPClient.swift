@@ -62,6 +62,21 @@ public enum HTTPFailure: Error, CustomStringConvertible, Sendable {
 /// Sends one HTTP request. The only network seam of the OAuth code, so tests and hosts can wrap it.
 public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
+
+    /// `send`, with the body handed to `body` piece by piece as it arrives (with the status and the
+    /// content type) instead of collected: a reply that never ends can be read while it comes.
+    /// `body` answers true to end the transfer; what it was given is then the whole body. The
+    /// response returned has an empty body.
+    func stream(_ request: HTTPRequest, body: @escaping @Sendable (_ status: Int, _ contentType: String?, _ chunk: Data) -> Bool) async throws -> HTTPResponse
+}
+
+extension HTTPTransport {
+    /// For transports that cannot stream: the whole body, in one piece, once it is in.
+    public func stream(_ request: HTTPRequest, body: @escaping @Sendable (_ status: Int, _ contentType: String?, _ chunk: Data) -> Bool) async throws -> HTTPResponse {
+        let response = try await send(request)
+        if !response.body.isEmpty { _ = body(response.status, response.header("content-type"), response.body) }
+        return HTTPResponse(status: response.status, headers: response.headers, body: Data())
+    }
 }
 
 /// libcurl, through CHermesCurl. Redirects are never followed: an OAuth endpoint that redirects a
@@ -76,6 +91,14 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     public init(maxBody: Int = 16 << 20) { self.maxBody = maxBody }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await exchange(request, sink: nil)
+    }
+
+    public func stream(_ request: HTTPRequest, body: @escaping @Sendable (_ status: Int, _ contentType: String?, _ chunk: Data) -> Bool) async throws -> HTTPResponse {
+        try await exchange(request, sink: Sink(body))
+    }
+
+    private func exchange(_ request: HTTPRequest, sink: Sink?) async throws -> HTTPResponse {
         var headers = request.headers
         if headers.keys.first(where: { $0.lowercased() == "user-agent" }) == nil {
             headers["User-Agent"] = "hermes/\(HermesVersion.string)"
@@ -95,7 +118,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                 // A thread of its own: libcurl blocks, and GCD's shared pool is only as wide as the
                 // machine has cores, so a few slow servers would stall everything else queued there.
                 let thread = Thread {
-                    continuation.resume(returning: Self.perform(request, url: url, lines: lines, maxBody: maxBody, cancel: cancel.pointer))
+                    continuation.resume(returning: Self.perform(request, url: url, lines: lines, maxBody: maxBody, cancel: cancel.pointer, sink: sink))
                 }
                 thread.stackSize = 1 << 20
                 thread.start()
@@ -108,7 +131,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     }
 
     private static func perform(_ request: HTTPRequest, url: String, lines: [String], maxBody: Int,
-                                cancel: UnsafeMutablePointer<Int32>) -> Result<HTTPResponse, HTTPFailure> {
+                                cancel: UnsafeMutablePointer<Int32>, sink: Sink?) -> Result<HTTPResponse, HTTPFailure> {
         var out = hermes_curl_response()
         defer { hermes_curl_response_free(&out) }
         let cStrings = lines.map { strdup($0) }
@@ -120,14 +143,21 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         var tls = hermes_curl_tls(ca_file: caFile.map { UnsafePointer($0) }, ca_path: caPath.map { UnsafePointer($0) },
                                   insecure: trust.verify ? 0 : 1)
         let rc: Int32 = cStrings.map { UnsafePointer($0) }.withUnsafeBufferPointer { headerPointers in
-            if let body = request.body {
-                return body.withUnsafeBytes { raw in
-                    hermes_curl_perform(request.method, url, headerPointers.baseAddress, headerPointers.count,
-                                        raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), raw.count, timeoutMS, maxBody, &tls, cancel, &out)
+            func go(_ body: UnsafeRawPointer?, _ length: Int) -> Int32 {
+                guard let sink else {
+                    return hermes_curl_perform(request.method, url, headerPointers.baseAddress, headerPointers.count,
+                                               body, length, timeoutMS, maxBody, &tls, cancel, &out)
+                }
+                return withExtendedLifetime(sink) {
+                    hermes_curl_perform_stream(request.method, url, headerPointers.baseAddress, headerPointers.count,
+                                               body, length, timeoutMS, maxBody, &tls, cancel, Sink.callback,
+                                               Unmanaged.passUnretained(sink).toOpaque(), &out)
                 }
             }
-            return hermes_curl_perform(request.method, url, headerPointers.baseAddress, headerPointers.count,
-                                       nil, 0, timeoutMS, maxBody, &tls, cancel, &out)
+            if let body = request.body {
+                return body.withUnsafeBytes { raw in go(raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), raw.count) }
+            }
+            return go(nil, 0)
         }
         if out.too_large != 0 {
             return .failure(.unreachable(url: url, reason: "the response exceeded \(maxBody) bytes"))
@@ -168,6 +198,18 @@ extension CurlTransport {
         default:
             return message
         }
+    }
+}
+
+/// The Swift side of a `hermes_curl_sink`: libcurl calls it on the exchange's thread, one piece at a time.
+private final class Sink: @unchecked Sendable {
+    let body: @Sendable (Int, String?, Data) -> Bool
+    init(_ body: @escaping @Sendable (Int, String?, Data) -> Bool) { self.body = body }
+
+    static let callback: hermes_curl_sink = { context, status, type, data, length in
+        let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+        let chunk = data.map { Data(bytes: $0, count: length) } ?? Data()
+        return sink.body(Int(status), type.map { String(cString: $0) }, chunk) ? 1 : 0
     }
 }
 

@@ -55,6 +55,13 @@ struct TrustingTransport: HTTPTransport {
         if request.trust == nil { request.trust = trust }
         return try await base.send(request)
     }
+
+    // Forwarded, not left to the protocol's default: that would read a never-ending event stream whole.
+    func stream(_ request: HTTPRequest, body: @escaping @Sendable (_ status: Int, _ contentType: String?, _ chunk: Data) -> Bool) async throws -> HTTPResponse {
+        var request = request
+        if request.trust == nil { request.trust = trust }
+        return try await base.stream(request, body: body)
+    }
 }
 
 extension HTTPTransport {

@@ -1,0 +1,103 @@
+import Foundation
+
+/// A byte stream cut into lines, in time linear in its length and memory bounded by `limit`: each
+/// byte is looked at once (the part after the last newline is never scanned again) and the
+/// pending line is moved at most once per chunk. A line longer than `limit` is refused: a peer that
+/// never sends a newline must not make hermes hold (and rescan) everything it ever sent.
+struct LineSplitter {
+    let limit: Int
+    private var pending: [UInt8] = []
+
+    struct TooLong: Error, CustomStringConvertible {
+        let limit: Int
+        var description: String { "a line longer than \(limit >> 20) MiB (\(limit) bytes) with no newline" }
+    }
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Bytes received so far that end no line yet.
+    var pendingCount: Int { pending.count }
+
+    /// The lines `chunk` completes, without their "\n" (a "\r" before it is kept; JSON ignores it).
+    mutating func feed(_ chunk: UnsafeRawBufferPointer) throws -> [Data] {
+        let bytes = chunk.bindMemory(to: UInt8.self)
+        var lines: [Data] = []
+        var start = 0
+        while start < bytes.count, let found = memchr(chunk.baseAddress! + start, 0x0A, bytes.count - start) {
+            let newline = chunk.baseAddress!.distance(to: UnsafeRawPointer(found))
+            if pending.isEmpty {
+                lines.append(Data(bytes[start..<newline]))
+            } else {
+                pending.append(contentsOf: bytes[start..<newline])
+                lines.append(Data(pending))
+                pending.removeAll(keepingCapacity: false)
+            }
+            start = newline + 1
+        }
+        if pending.count + (bytes.count - start) > limit {
+            pending.removeAll()
+            throw TooLong(limit: limit)
+        }
+        pending.append(contentsOf: bytes[start...])
+        return lines
+    }
+
+    mutating func feed(_ data: Data) throws -> [Data] {
+        try data.withUnsafeBytes { try feed($0) }
+    }
+}
+
+/// Server-sent events read as they arrive: the joined `data:` lines of each event that has any,
+/// once the blank line ending it is in. Lines end with "\n", "\r\n" or "\r" (one split across two
+/// chunks included); a line longer than `limit` is refused.
+struct SSEParser {
+    private var lines: LineSplitter
+    private var data: [Substring] = []
+    private var lastWasCR = false
+
+    init(lineLimit: Int) { lines = LineSplitter(limit: lineLimit) }
+
+    mutating func feed(_ chunk: Data) throws -> [Data] {
+        // "\r" and "\r\n" become "\n" (a "\n" right after a "\r" that ended the last chunk is dropped).
+        if !lastWasCR, !chunk.contains(0x0D) {
+            return try chunk.withUnsafeBytes { try lines.feed($0) }.compactMap { take(String(decoding: $0, as: UTF8.self)) }
+        }
+        var normalized = [UInt8]()
+        normalized.reserveCapacity(chunk.count)
+        for byte in chunk {
+            if byte == 0x0D {
+                normalized.append(0x0A)
+                lastWasCR = true
+            } else {
+                if !(byte == 0x0A && lastWasCR) { normalized.append(byte) }
+                lastWasCR = false
+            }
+        }
+        var events: [Data] = []
+        for line in try normalized.withUnsafeBytes({ try lines.feed($0) }) {
+            if let event = take(String(decoding: line, as: UTF8.self)) { events.append(event) }
+        }
+        return events
+    }
+
+    /// The event the stream ended in the middle of, if it had data.
+    mutating func finish() -> [Data] {
+        var tail: [Data] = []
+        if lines.pendingCount > 0, let event = try? feed(Data([0x0A])).first { tail.append(event) }
+        if !data.isEmpty { tail.append(Data(data.joined(separator: "\n").utf8)); data = [] }
+        return tail
+    }
+
+    private mutating func take(_ line: String) -> Data? {
+        if line.isEmpty {
+            defer { data = [] }
+            return data.isEmpty ? nil : Data(data.joined(separator: "\n").utf8)
+        }
+        if line.hasPrefix("data:") {
+            var value = line.dropFirst(5)
+            if value.first == " " { value = value.dropFirst() }
+            data.append(value)
+        }
+        return nil
+    }
+}
