@@ -167,9 +167,9 @@ public struct MCPOperations: Sendable {
         let name = task.name
         let home = task.manager.home.display()
         var why = ""
-        if case .needsLogin(_, let reason)? = failure { why = " (\(reason))" }
+        if case .needsLogin(_, let reason)? = failure { why = " Why: \(reason)." }
         return Self.render([
-            "error": .string("MCP server '\(name)' requires re-authentication\(why). Run `hermes mcp login \(name)` (or delete the tokens file under \(home)/mcp-tokens/ and restart). Do NOT retry this tool — ask the user to re-authenticate."),
+            "error": .string("MCP server '\(name)' requires re-authentication.\(why) Run `hermes mcp login \(name)` (or delete the tokens file under \(home)/mcp-tokens/ and restart). Do NOT retry this tool — ask the user to re-authenticate."),
             "needs_reauth": .bool(true),
             "server": .string(name),
         ])

@@ -10,69 +10,24 @@ public final class OAuthPeer: @unchecked Sendable {
     public let mcpURL: String
     public let issuer: String
     public let admin: String
-    private let process: Process
-    private let stdin: Pipe
+    private let peer: PeerProcess
 
     public init(arguments: [String] = [], settings: [String: Any] = [:]) throws {
-        let python = try Peers.python
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
         let config = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        process.arguments = [Peers.script("oauth_server.py"), "--config", config] + arguments
-        let out = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardInput = input
-        process.standardError = FileHandle.standardError
-        try process.run()
-        self.process = process
-        self.stdin = input
-
-        var pending: [UInt8] = []
-        var ready = ""
-        let fd = out.fileHandleForReading.fileDescriptor
-        let deadline = Date().addingTimeInterval(30)
-        while ready.isEmpty, Date() < deadline, process.isRunning {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 200) > 0 else { continue }
-            var byte: UInt8 = 0
-            guard read(fd, &byte, 1) == 1 else { break }
-            if byte == 0x0A {
-                let text = String(decoding: pending, as: UTF8.self)
-                if text.hasPrefix("READY ") { ready = text }
-                pending = []
-            } else {
-                pending.append(byte)
-            }
+        peer = try PeerProcess(script: "oauth_server.py", arguments: ["--config", config] + arguments)
+        guard !peer["mcp_url"].isEmpty, !peer["issuer"].isEmpty, !peer["admin"].isEmpty else {
+            peer.stop()
+            throw ProgramError(description: "the OAuth test server did not start (\(peer.info))")
         }
-        let line = ready
-        guard line.hasPrefix("READY "),
-              let info = try JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: String],
-              let mcp = info["mcp_url"], let issuer = info["issuer"], let admin = info["admin"] else {
-            process.terminate()
-            throw ProgramError(description: "the OAuth test server did not start (\(line))")
-        }
-        self.mcpURL = mcp
-        self.issuer = issuer
-        self.admin = admin
+        mcpURL = peer["mcp_url"]
+        issuer = peer["issuer"]
+        admin = peer["admin"]
     }
-
-    deinit { stop() }
 
     /// Closes stdin (the server exits on EOF), then SIGTERM, then SIGKILL, each with a deadline.
-    public func stop() {
-        try? stdin.fileHandleForWriting.close()
-        guard process.isRunning else { return }
-        let pid = process.processIdentifier
-        for (signal, wait) in [(Int32(0), 2.0), (SIGTERM, 2.0), (SIGKILL, 2.0)] {
-            if signal != 0 { kill(pid, signal) }
-            let deadline = Date().addingTimeInterval(wait)
-            while process.isRunning, Date() < deadline { usleep(10_000) }
-            if !process.isRunning { break }
-        }
-        process.waitUntilExit()
-    }
+    public func stop() { peer.stop() }
 
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { peer.isRunning }
 
     // MARK: admin API
 
