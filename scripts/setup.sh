@@ -10,8 +10,9 @@
 #   valgrind            the C API tests run under it (no definite leaks)
 #   curl                the benchmark's stand-in browser
 #   tmux                a real terminal for the checklist tests
+#   openssl             the TLS tests make a throw-away CA and server certificate at run time
 set -euo pipefail
-packages=(libssl-dev libcurl4-openssl-dev libjansson-dev pkg-config gcc g++ binutils util-linux valgrind curl tmux)
+packages=(libssl-dev libcurl4-openssl-dev libjansson-dev pkg-config gcc g++ binutils util-linux valgrind curl tmux openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
