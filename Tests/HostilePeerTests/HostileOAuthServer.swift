@@ -13,7 +13,7 @@ final class HostileOAuthServer: @unchecked Sendable {
 
     init(_ settings: [String: Any] = [:]) throws {
         let config = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        process = try PeerProcess(script: "hostile_oauth.py", arguments: ["--config", config], python: "/usr/bin/python3")
+        process = try PeerProcess(script: "hostile_oauth.py", arguments: ["--config", config])
     }
 
     struct Request: @unchecked Sendable {
