@@ -20,9 +20,15 @@ public final class OAuthManager: Sendable {
     let transport: any HTTPTransport
     let clock: @Sendable () -> Double
 
-    private struct Entry {
+    /// A class, so the hot path's lookup retains one reference rather than copying every field of
+    /// the server's configuration (each a retain and a release inside the lock).
+    private final class Entry: Sendable {
         let server: OAuthServer
         let provider: OAuthProvider
+        init(server: OAuthServer, provider: OAuthProvider) {
+            self.server = server
+            self.provider = provider
+        }
     }
 
     private struct State {

@@ -129,7 +129,8 @@ public actor OAuthProvider {
 
         let now = clock()
         let onDisk = store.tokens()
-        if let problem = TokenBinding.problem(metadata: store.metadata(), server: server) {
+        // The copy in memory is forgotten whenever meta.json changes, so it is as good as the file.
+        if let problem = TokenBinding.problem(metadata: metadataCache ?? store.metadata(), server: server) {
             throw .needsLogin(server: server.name, reason: problem)
         }
         if let disk = onDisk, disk.accessToken != current.accessToken, !disk.isExpired(now: now, skew: force ? 0 : Self.refreshSkew) {
