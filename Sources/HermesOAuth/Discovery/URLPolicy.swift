@@ -6,9 +6,18 @@ import Foundation
 public enum URLPolicy {
     public static func isLoopback(host: String) -> Bool {
         let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
-        let octets = h.split(separator: ".")
-        return octets.count == 4 && octets.first == "127" && octets.allSatisfy { UInt8($0) != nil }
+        return h == "localhost" || isLoopbackLiteral(h)
+    }
+
+    /// 127.0.0.0/8 or ::1 written as an address, read the way the socket calls read it (so `127.1`,
+    /// which inet_pton refuses, is not one); 0.0.0.0, :: or a LAN address would reach beyond loopback.
+    public static func isLoopbackLiteral(_ host: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { $0.prefix(15).allSatisfy { $0 == 0 } && $0[15] == 1 }
+        }
+        return false
     }
 
     /// The URL, parsed, if hermes may use it for OAuth; otherwise a reason.

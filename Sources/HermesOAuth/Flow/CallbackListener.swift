@@ -53,7 +53,7 @@ public final class CallbackListener: @unchecked Sendable {
         let addresses: [String]
         switch host {
         case "localhost": addresses = ["127.0.0.1", "::1"]
-        case _ where Self.isLoopbackLiteral(host): addresses = [host]
+        case _ where URLPolicy.isLoopbackLiteral(host): addresses = [host]
         default: throw .configuration("the callback listener only binds loopback addresses (127.0.0.1, ::1, localhost), not '\(host)'")
         }
         // With a kernel-chosen port, the first address picks it and the others must get the same
@@ -154,16 +154,6 @@ public final class CallbackListener: @unchecked Sendable {
                 ? pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
                 : pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
         }
-    }
-
-    /// 127.0.0.0/8 or ::1, as literals: 0.0.0.0, :: or a LAN address would listen beyond loopback.
-    static func isLoopbackLiteral(_ host: String) -> Bool {
-        var v4 = in_addr(), v6 = in6_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
-        if inet_pton(AF_INET6, host, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { $0.prefix(15).allSatisfy { $0 == 0 } && $0[15] == 1 }
-        }
-        return false
     }
 
     deinit {

@@ -129,8 +129,9 @@ public actor OAuthProvider {
 
         let now = clock()
         let onDisk = store.tokens()
-        // The copy in memory is forgotten whenever meta.json changes, so it is as good as the file.
-        if let problem = TokenBinding.problem(metadata: metadataCache ?? store.metadata(), server: server) {
+        // The file, not the copy in memory: another process may have logged in for another URL
+        // and rewritten the tokens and the metadata a moment ago.
+        if let problem = TokenBinding.problem(metadata: store.metadata(), server: server) {
             throw .needsLogin(server: server.name, reason: problem)
         }
         if let disk = onDisk, disk.accessToken != current.accessToken, !disk.isExpired(now: now, skew: force ? 0 : Self.refreshSkew) {
