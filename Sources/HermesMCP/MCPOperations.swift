@@ -9,8 +9,28 @@ public enum MCPErrors {
         public let seconds: Double
         /// How the server is to blame (it streamed or wrote garbage instead of answering), if it is.
         public var detail: String?
+        /// The answer hermes was waiting for when the time ran out ("initialize"), when known.
+        public var waitingFor: String?
         public var description: String {
             "\(what) timed out after \(String(format: "%.1f", seconds))s" + (detail.map { ": \($0)" } ?? "")
+        }
+    }
+
+    /// A connection given up after every try the deadline allowed: how long it really took, how
+    /// many tries, and why the last one failed. Authorization failures and server faults are never
+    /// wrapped in it (they are not retried, and callers act on what they are).
+    public struct ConnectFailed: Error, CustomStringConvertible {
+        public let server: String
+        public let seconds: Double
+        public let tries: Int
+        public let last: any Error
+
+        public var description: String {
+            let spent = "after \(String(format: "%.1f", seconds))s (\(tries) \(tries == 1 ? "try" : "tries"))"
+            if let timeout = last as? TimedOut {
+                return "no answer from '\(server)' \(spent): timed out waiting for \(timeout.waitingFor ?? "the server")"
+            }
+            return "could not connect to '\(server)' \(spent): \(last)"
         }
     }
 
@@ -122,39 +142,41 @@ public struct MCPOperations: Sendable {
 
     // MARK: recovery
 
+    /// The first connection is bounded by `connect_timeout`; from then on the request, with any
+    /// reconnect and retry, by `timeout` (`Deadline`'s rule).
     private func perform(_ operation: String, _ body: @escaping @Sendable (MCPConnection) async throws -> [String: JSONValue]) async -> String {
-        let timeout = task.config.timeout
         let connection: MCPConnection
         do {
             connection = try await task.connection()
         } catch {
-            return await answer(for: error, operation: operation, connection: nil, retry: body, timeout: timeout)
+            return await answer(for: error, operation: operation, connection: nil, retry: body, deadline: Deadline(seconds: task.config.timeout))
         }
+        let deadline = Deadline(seconds: task.config.timeout)
         do {
-            return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: connection.lost, stall: connection.stall) { try await body(connection) })
+            return Self.render(try await withTimeout(deadline, what: "MCP call \(operation)", lost: connection.lost, stall: connection.stall) { try await body(connection) })
         } catch {
-            return await answer(for: error, operation: operation, connection: connection, retry: body, timeout: timeout)
+            return await answer(for: error, operation: operation, connection: connection, retry: body, deadline: deadline)
         }
     }
 
     private func answer(for error: any Error, operation: String, connection: MCPConnection?,
-                        retry body: @escaping @Sendable (MCPConnection) async throws -> [String: JSONValue], timeout: Double) async -> String {
+                        retry body: @escaping @Sendable (MCPConnection) async throws -> [String: JSONValue], deadline: Deadline) async -> String {
         let name = task.name
         if MCPErrors.isAuthFailure(error) {
             let failed = MCPErrors.failedToken(error)
             let recovery = await task.manager.handle401(server: name, failedToken: failed)
             guard recovery.retry else { return needsReauth(recovery.failure) }
             do {
-                let fresh = try await task.reconnect(after: connection?.generation ?? 0)
-                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) })
+                let fresh = try await task.reconnect(after: connection?.generation ?? 0, within: deadline)
+                return Self.render(try await withTimeout(deadline, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) })
             } catch {
                 return MCPErrors.isAuthFailure(error) ? needsReauth() : Self.failure(error)
             }
         }
         if MCPErrors.isSessionLost(error), let connection {
             do {
-                let fresh = try await task.reconnect(after: connection.generation)
-                return Self.render(try await withTimeout(timeout, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) })
+                let fresh = try await task.reconnect(after: connection.generation, within: deadline)
+                return Self.render(try await withTimeout(deadline, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) })
             } catch {
                 return MCPErrors.isAuthFailure(error) ? needsReauth() : Self.failure(error)
             }

@@ -22,9 +22,9 @@ public struct MCPConnection: Sendable {
 }
 
 /// The session of one configured server, with the reference's lifecycle: `connect` retries a
-/// failed first connection with backoff (1, 2, 4 s) unless the failure is about authorization, which
-/// is final ("needs login"), or the server answered with something unusable (`MCPErrors.isServerFault`),
-/// which asking again would only repeat; `reconnect(after:)` rebuilds the session with fresh credentials;
+/// failed first connection with backoff (1, 2, 4 s), all within `connect_timeout` (`Deadline`), unless
+/// the failure is about authorization, which is final ("needs login"), or the server answered with
+/// something unusable (`MCPErrors.isServerFault`), which asking again would only repeat; `reconnect(after:)` rebuilds the session with fresh credentials;
 /// `shutdown` wins over everything and leaves no process behind. An actor, so the signals can
 /// come from any thread without a race.
 public actor MCPServerTask {
@@ -43,6 +43,18 @@ public actor MCPServerTask {
     public static let initialRetries = 3
     /// Seconds between them (the last value repeats).
     let backoff: [Double]
+    private var attemptObserver: (@Sendable (ConnectAttempt) -> Void)?
+
+    /// A try of a connection, as it starts: for a person watching (the CLI's spinner).
+    public struct ConnectAttempt: Sendable {
+        /// 1 for the first try.
+        public let number: Int
+        /// At most this many tries (fewer when the deadline comes first).
+        public let limit: Int
+        /// Seconds since connecting began, and the budget for all of it.
+        public let elapsed: Double
+        public let budget: Double
+    }
 
     public init(config: MCPServerConfig, manager: OAuthManager, environment: [String: String] = ProcessInfo.processInfo.environment,
                 backoff: [Double] = [1, 2, 4]) {
@@ -57,20 +69,24 @@ public actor MCPServerTask {
         public var description: String { "the MCP server task was shut down" }
     }
 
+    /// Calls `observer` as each try of a connection starts.
+    public func onAttempt(_ observer: @escaping @Sendable (ConnectAttempt) -> Void) { attemptObserver = observer }
+
     /// The ready session, connecting first when there is none.
     public func connection() async throws -> MCPConnection {
         if let current { return current }
-        return try await establish(retries: Self.initialRetries)
+        return try await establish(retries: Self.initialRetries, seconds: config.connectTimeout)
     }
 
-    /// A session newer than generation `failed`: the current one when it already is, else a new one.
-    public func reconnect(after failed: Int) async throws -> MCPConnection {
+    /// A session newer than generation `failed`: the current one when it already is, else a new one,
+    /// connected within `connect_timeout` or what is left of `deadline`, whichever is less.
+    public func reconnect(after failed: Int, within deadline: Deadline? = nil) async throws -> MCPConnection {
         if let current, current.generation > failed { return current }
         if let old = current {
             current = nil
             await old.client.disconnect()
         }
-        return try await establish(retries: Self.initialRetries)
+        return try await establish(retries: Self.initialRetries, seconds: min(config.connectTimeout, deadline?.remaining ?? .infinity))
     }
 
     /// How many connections were attempted so far (each try of each retry counts).
@@ -89,10 +105,10 @@ public actor MCPServerTask {
         }
     }
 
-    private func establish(retries: Int) async throws -> MCPConnection {
+    private func establish(retries: Int, seconds: Double) async throws -> MCPConnection {
         if isShutDown { throw ShutDown() }
         if let connecting { return try await connecting.value }
-        let task = Task { try await self.connectWithRetries(retries) }
+        let task = Task { try await self.connectWithRetries(retries, deadline: Deadline(seconds: seconds)) }
         connecting = task
         defer { connecting = nil }
         let connection = try await task.value
@@ -100,25 +116,31 @@ public actor MCPServerTask {
         return connection
     }
 
-    private func connectWithRetries(_ retries: Int) async throws -> MCPConnection {
-        var attempt = 0
+    /// `Deadline`'s rule for connecting: every try and pause within `deadline`, each try with what
+    /// is left of it.
+    private func connectWithRetries(_ retries: Int, deadline: Deadline) async throws -> MCPConnection {
+        var tries = 0
         while true {
             do {
                 if isShutDown { throw ShutDown() }
                 generation += 1
-                return try await connectOnce(generation: generation)
+                tries += 1
+                attemptObserver?(ConnectAttempt(number: tries, limit: retries + 1, elapsed: deadline.elapsed, budget: deadline.seconds))
+                return try await connectOnce(generation: generation, deadline: deadline)
             } catch {
                 // Authorization failures need a person, and a server that answers garbage answers
                 // it again: retrying would only repeat them.
-                if MCPErrors.isAuthFailure(error) || MCPErrors.isServerFault(error) || error is ShutDown || attempt >= retries { throw error }
-                let pause = backoff[min(attempt, backoff.count - 1)]
-                attempt += 1
+                if MCPErrors.isAuthFailure(error) || MCPErrors.isServerFault(error) || error is ShutDown || Task.isCancelled { throw error }
+                let pause = backoff[min(tries - 1, backoff.count - 1)]
+                guard tries <= retries, deadline.allowsRetry(after: pause) else {
+                    throw MCPErrors.ConnectFailed(server: name, seconds: deadline.elapsed, tries: tries, last: error)
+                }
                 try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
             }
         }
     }
 
-    private func connectOnce(generation: Int) async throws -> MCPConnection {
+    private func connectOnce(generation: Int, deadline: Deadline) async throws -> MCPConnection {
         let started = Date()
         let transport: any Transport
         switch config.transport {
@@ -160,15 +182,17 @@ public actor MCPServerTask {
             if let stdio { return stdio.stall() }
             return await (transport as? HTTPMCPTransport)?.stall()
         }
-        let name = self.name, listing = Pagination.Progress()
+        let name = self.name, listing = Pagination.Progress(), phase = Phase("initialize")
         let connectStall: @Sendable () async -> String? = { await stall() ?? listing.stall("listing the tools of '\(name)'") }
         do {
             // The handshake and the whole tool listing, every page, share one deadline.
-            let (result, tools) = try await withTimeout(config.connectTimeout, what: "connecting to '\(name)'", lost: lost, stall: connectStall) {
+            let (result, tools) = try await withTimeout(deadline, what: "connecting to '\(name)'", lost: lost, stall: connectStall,
+                                                        waitingFor: { phase.current }) {
                 let result = try await client.connect(transport: transport)
                 if let http = transport as? HTTPMCPTransport { await http.setProtocolVersion(result.protocolVersion) }
                 var tools: [Tool] = []
                 if result.capabilities.tools != nil {
+                    phase.current = "the list of tools"
                     tools = try await allPages("listing the tools of '\(name)'", received: receivedBytes(transport), progress: listing) { cursor in
                         let page = try await client.listTools(cursor: cursor)
                         return (page.tools, page.nextCursor)
@@ -193,11 +217,30 @@ func receivedBytes(_ transport: any Transport) -> Pagination.ReceivedBytes {
     (transport as? StdioMCPTransport)?.received ?? (transport as? HTTPMCPTransport)?.received ?? Pagination.ReceivedBytes()
 }
 
-/// Runs `body` with a deadline, and gives up early when `lost` returns (the connection died). The
-/// work is abandoned (cancelled, not awaited) then: a request stuck where cancellation cannot reach
-/// must not hold the caller too. `stall` tells, at the deadline, whether the server is to blame and how.
+/// What a connection attempt is waiting for, for the message when the time runs out.
+final class Phase: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: String
+    init(_ value: String) { self.value = value }
+    var current: String {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
+    }
+}
+
 func withTimeout<T: Sendable>(_ seconds: Double, what: String, lost: (@Sendable () async -> String?)? = nil,
                               stall: (@Sendable () async -> String?)? = nil,
+                              _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withTimeout(Deadline(seconds: seconds), what: what, lost: lost, stall: stall, body)
+}
+
+/// Runs `body` until `deadline`, and gives up early when `lost` returns (the connection died). The
+/// work is abandoned (cancelled, not awaited) then: a request stuck where cancellation cannot reach
+/// must not hold the caller too. `stall` tells, at the deadline, whether the server is to blame and how;
+/// `waitingFor`, what was still awaited. The timeout reports the whole budget: the deadline may have
+/// been set before this part of the operation began.
+func withTimeout<T: Sendable>(_ deadline: Deadline, what: String, lost: (@Sendable () async -> String?)? = nil,
+                              stall: (@Sendable () async -> String?)? = nil, waitingFor: (@Sendable () -> String)? = nil,
                               _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     let once = ResumeOnce<T>()
     return try await withCheckedThrowingContinuation { continuation in
@@ -205,10 +248,11 @@ func withTimeout<T: Sendable>(_ seconds: Double, what: String, lost: (@Sendable 
         // Ended as soon as the work is: what it holds (`stall` may hold the transport, and with it
         // a server's descriptors) must not outlive the call by the rest of the deadline.
         let timer = Task {
-            try? await Task.sleep(nanoseconds: UInt64(max(seconds, 0.001) * 1e9))
+            try? await Task.sleep(nanoseconds: UInt64(max(deadline.remaining, 0.001) * 1e9))
             guard !Task.isCancelled else { return }
             let detail = await stall?()
-            if once.resume(continuation, .failure(MCPErrors.TimedOut(what: what, seconds: seconds, detail: detail))) { work.cancel() }
+            let timeout = MCPErrors.TimedOut(what: what, seconds: deadline.seconds, detail: detail, waitingFor: waitingFor?())
+            if once.resume(continuation, .failure(timeout)) { work.cancel() }
         }
         work.set(Task {
             do {

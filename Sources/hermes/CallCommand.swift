@@ -39,8 +39,9 @@ struct CallCommand: AsyncParsableCommand {
             ProcessReaper.adoptOrphans()
             let task = MCPServerTask(config: server, manager: OAuthManager.shared(home: context.home), environment: context.environment)
             let tool = self.tool
-            let answer = await Spinner.around("Calling '\(tool)' on '\(name)'…") { _ in
-                await MCPOperations(task: task).callTool(tool, arguments: object)
+            let answer = await Spinner.around("Calling '\(tool)' on '\(name)'…") { spinner in
+                await ServerProbe.showTries(of: task, on: spinner, "Calling '\(tool)' on '\(name)'…")
+                return await MCPOperations(task: task).callTool(tool, arguments: object)
             }
             await task.shutdown()
             print(answer)

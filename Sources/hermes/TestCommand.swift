@@ -54,13 +54,16 @@ struct TestCommand: AsyncParsableCommand {
             }
             let start = Date()
             do {
-                let connection = try await Spinner.around("Connecting to '\(name)'…") { _ in try await task.connection() }
+                let connection = try await Spinner.around("Connecting to '\(name)'…") { spinner in
+                    await ServerProbe.showTries(of: task, on: spinner, "Connecting to '\(name)'…")
+                    return try await task.connection()
+                }
                 await task.shutdown()
                 let ms = Date().timeIntervalSince(start) * 1000
                 if json {
                     let tools: [JSONValue] = connection.tools.map { .object(["name": .string($0.name), "description": .string($0.description ?? "")]) }
                     print(JSONValue.object(["server": .string(name), "transport": .string(transportText), "auth": .string(auth),
-                                            "connected": .bool(true), "connect_ms": .int(Int64(ms.rounded())),
+                                            "connected": .bool(true), "connect_ms": .int(Int64(ms.rounded())), "tries": .int(Int64(await task.connectionAttempts)),
                                             "protocol_version": .string(connection.protocolVersion), "tools": .array(tools)]).serialized(pretty: true))
                     return
                 }
@@ -81,7 +84,7 @@ struct TestCommand: AsyncParsableCommand {
                 if json {
                     print(JSONValue.object(["server": .string(name), "transport": .string(transportText), "auth": .string(auth),
                                             "connected": .bool(false), "connect_ms": .int(Int64(ms.rounded())),
-                                            "error": .string(reason)]).serialized(pretty: true))
+                                            "tries": .int(Int64(await task.connectionAttempts)), "error": .string(reason)]).serialized(pretty: true))
                 } else {
                     terminal.error("Connection failed (\(Int(ms.rounded()))ms): \(reason)")
                 }

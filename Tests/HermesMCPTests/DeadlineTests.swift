@@ -1,0 +1,89 @@
+import Foundation
+import HermesOAuth
+import HermesTestSupport
+import Testing
+@testable import HermesMCP
+
+/// `Deadline`'s rule in the runtime: connecting, every try and pause included, ends by
+/// `connect_timeout`; each try is announced to an observer; a server still silent at the deadline
+/// is stopped then, not when the task is shut down.
+@Suite(.timeLimit(.minutes(2))) struct DeadlineTests {
+    let dir = TemporaryDirectory("hermes-deadline-runtime")
+
+    func task(_ yaml: String, backoff: [Double] = [1, 2, 4]) throws -> MCPServerTask {
+        let config = try #require(try ConfigFile(path: "/x", text: "mcp_servers:\n" + yaml)
+            .servers(environment: ProcessInfo.processInfo.environment).first)
+        return MCPServerTask(config: config, manager: OAuthManager(home: HermesHome(path: dir.path)), backoff: backoff)
+    }
+
+    /// Connects, expecting failure; the error and the seconds it took.
+    func failure(_ task: MCPServerTask) async -> (error: any Error, seconds: Double) {
+        let started = Date()
+        do {
+            _ = try await task.connection()
+            return (CancellationError(), Date().timeIntervalSince(started))
+        } catch {
+            return (error, Date().timeIntervalSince(started))
+        }
+    }
+
+    final class Attempts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var seen: [MCPServerTask.ConnectAttempt] = []
+        func add(_ a: MCPServerTask.ConnectAttempt) { lock.withLock { seen.append(a) } }
+        var all: [MCPServerTask.ConnectAttempt] { lock.withLock { seen } }
+    }
+
+    @Test func aSilentStdioServerIsStoppedAtTheDeadline() async throws {
+        let pids = dir.file("pids")
+        let task = try task("""
+              s:
+                command: \(try Peers.python)
+                args: [\(Peers.script("silent_server.py")), stdio, \(pids)]
+                connect_timeout: 2
+            """)
+        let (error, seconds) = await failure(task)
+        let failed = try #require(error as? MCPErrors.ConnectFailed, "\(error)")
+        #expect(failed.tries == 1)
+        #expect(failed.seconds >= 2 && failed.seconds <= seconds)
+        #expect(seconds < 2 + 3, "took \(seconds) s")
+        #expect("\(failed)".contains("timed out waiting for initialize"), "\(failed)")
+        // Before the task is shut down: the deadline itself stopped it.
+        let pid = try #require(((try? String(contentsOfFile: pids, encoding: .utf8)) ?? "").split(separator: "\n").first.flatMap { Int32($0) })
+        #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"), "the silent server \(pid) still runs (or is a zombie)")
+        await task.shutdown()
+    }
+
+    /// Refused at once, so only the pauses take time: 0.8 s pauses in a 2 s budget leave room
+    /// for tries at 0, 0.8 and 1.6 s; a fourth would start at 2.4 s, past the deadline.
+    @Test func retriesStopWhenThePauseWouldEndPastTheDeadline() async throws {
+        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
+        let url = peer["url"]
+        peer.stop()
+        let task = try task("  h:\n    url: \(url)\n    connect_timeout: 2\n", backoff: [0.8])
+        let attempts = Attempts()
+        await task.onAttempt { attempts.add($0) }
+        let (error, seconds) = await failure(task)
+        let failed = try #require(error as? MCPErrors.ConnectFailed, "\(error)")
+        #expect(failed.tries == 3, "\(failed)")
+        #expect(seconds < 2, "took \(seconds) s")
+        #expect(attempts.all.map(\.number) == [1, 2, 3])
+        #expect(attempts.all.allSatisfy { $0.limit == 1 + MCPServerTask.initialRetries && $0.budget == 2 })
+        #expect(attempts.all.map(\.elapsed).last ?? 0 >= 1.6)
+        #expect("\(failed)".hasPrefix("could not connect to 'h' after 1."), "\(failed)")
+        await task.shutdown()
+    }
+
+    @Test func aToolCallOnASilentServerSaysTheTimeAndTries() async throws {
+        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
+        defer { peer.stop() }
+        let task = try task("  h:\n    url: \(peer["url"])\n    connect_timeout: 2\n")
+        let started = Date()
+        let answer = await MCPOperations(task: task).callTool("echo", arguments: [:])
+        let seconds = Date().timeIntervalSince(started)
+        #expect(answer.hasPrefix(#"{"error": "MCP call failed: ConnectFailed: no answer from 'h' after 2."#), "\(answer)")
+        #expect(answer.contains("(1 try): timed out waiting for initialize"), "\(answer)")
+        #expect(seconds < 2 + 2, "took \(seconds) s")
+        await task.shutdown()
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import HermesOAuth
+import HermesTestSupport
+import Testing
+
+/// Issue 13, item 1: `connect_timeout` bounds connecting as a whole, every try and pause included,
+/// and the failure says how long it really took and how many tries it made. Against servers that
+/// never answer (Tests/PythonPeers/silent_server.py): an HTTP one that accepts connections and
+/// stays silent, and a stdio one that reads its input and never writes. Before, `connect_timeout: 3`
+/// meant four tries of 3 s plus 7 s of pauses (~19 s) and the message said "timed out after 3.0s".
+@Suite(.timeLimit(.minutes(3))) struct DeadlineCLITests {
+    let dir = TemporaryDirectory("hermes-deadline")
+    var home: String { dir.path }
+    var hermes: String { Build.product("hermes") }
+    var env: [String: String] { Build.environment(home: home) }
+    /// The budget of these tests, and what the wall time may exceed it by (starting hermes and
+    /// Python, stopping the stdio server).
+    static let budget = 3.0
+    static let margin = 3.0
+
+    func config(_ entry: String) throws {
+        try dir.write("config.yaml", "mcp_servers:\n" + entry)
+    }
+
+    func httpServer(_ url: String, connectTimeout: Double = budget) throws {
+        try config("""
+              h:
+                url: \(url)
+                connect_timeout: \(connectTimeout)
+                timeout: 20
+            """)
+    }
+
+    var pidFile: String { dir.file("silent.pids") }
+
+    func stdioServer() throws {
+        try config("""
+              s:
+                command: \(try Peers.python)
+                args: [\(Peers.script("silent_server.py")), stdio, \(pidFile)]
+                connect_timeout: \(Self.budget)
+                timeout: 20
+            """)
+    }
+
+    /// Runs hermes and measures the wall time, as a person with a stopwatch would.
+    func timed(_ args: [String]) throws -> (result: ProgramResult, seconds: Double) {
+        let start = Date()
+        let result = try run(hermes, args, environment: env, timeout: 60)
+        return (result, Date().timeIntervalSince(start))
+    }
+
+    /// The seconds a message claims ("after 3.0s"), which must be real: at least the budget's worth
+    /// when the budget ran out, and no more than the wall time.
+    static func claimedSeconds(_ text: String) -> Double? {
+        guard let range = text.range(of: #"after [0-9]+\.[0-9]s"#, options: .regularExpression) else { return nil }
+        return Double(text[range].dropFirst(6).dropLast())
+    }
+
+    /// The pids the stdio peer wrote, one per start.
+    func stdioPids() -> [Int32] {
+        ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    /// True once no process `pid` exists, not even a zombie; polled for at most a second (hermes
+    /// has exited by then, so only a leftover could keep it).
+    static func gone(_ pid: Int32) -> Bool {
+        let deadline = Date().addingTimeInterval(1)
+        while Date() < deadline {
+            if !FileManager.default.fileExists(atPath: "/proc/\(pid)") { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    // MARK: mcp test
+
+    @Test func mcpTestOnASilentHTTPServerEndsWithinConnectTimeout() throws {
+        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http", dir.file("connections.log")])
+        defer { peer.stop() }
+        try httpServer(peer["url"])
+
+        let (json, jsonSeconds) = try timed(["mcp", "test", "h", "--json"])
+        #expect(json.status == 1)
+        #expect(jsonSeconds < Self.budget + Self.margin, "took \(jsonSeconds) s with connect_timeout: \(Self.budget)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stdout)")
+        let error = object["error"] as? String ?? ""
+        #expect(error.contains("no answer from 'h' after"), "\(error)")
+        #expect(error.contains("(1 try): timed out waiting for initialize"), "\(error)")
+        #expect(object["tries"] as? Int == 1, "\(object)")
+        #expect(object["connected"] as? Bool == false)
+        let claimed = try #require(Self.claimedSeconds(error), "\(error)")
+        #expect(claimed >= Self.budget - 0.05 && claimed <= jsonSeconds, "claims \(claimed) s, took \(jsonSeconds) s")
+
+        let (text, textSeconds) = try timed(["mcp", "test", "h"])
+        #expect(text.status == 1)
+        #expect(textSeconds < Self.budget + Self.margin, "took \(textSeconds) s")
+        let said = text.stdout + text.stderr
+        #expect(said.contains("no answer from 'h' after 3."), "\(said)")
+        #expect(said.contains("(1 try)"), "\(said)")
+        #expect(!said.contains("timed out after"), "\(said)")
+    }
+
+    @Test func mcpTestOnASilentStdioServerEndsWithinConnectTimeoutAndStopsIt() throws {
+        try stdioServer()
+        let (run, seconds) = try timed(["mcp", "test", "s", "--json"])
+        #expect(run.status == 1)
+        #expect(seconds < Self.budget + Self.margin, "took \(seconds) s with connect_timeout: \(Self.budget)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+        let error = object["error"] as? String ?? ""
+        #expect(error.contains("no answer from 's' after"), "\(error)")
+        #expect(error.contains("(1 try): timed out waiting for initialize"), "\(error)")
+        #expect(object["tries"] as? Int == 1)
+        // The time spent stopping the server counts too: the claim is the real time.
+        let claimed = try #require(Self.claimedSeconds(error), "\(error)")
+        #expect(claimed >= Self.budget - 0.05 && claimed <= seconds, "claims \(claimed) s, took \(seconds) s")
+        let pids = stdioPids()
+        #expect(pids.count == 1, "the server was started \(pids.count) times")
+        for pid in pids { #expect(Self.gone(pid), "the silent server \(pid) is still there") }
+    }
+
+    // MARK: mcp call
+
+    @Test func mcpCallOnASilentHTTPServerEndsWithinConnectTimeout() throws {
+        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
+        defer { peer.stop() }
+        try httpServer(peer["url"])
+        let (run, seconds) = try timed(["mcp", "call", "h", "echo", #"{"text": "hi"}"#])
+        #expect(run.status == 1)
+        #expect(seconds < Self.budget + Self.margin, "took \(seconds) s with connect_timeout: \(Self.budget)")
+        #expect(run.stdout.hasPrefix(#"{"error": "MCP call failed: "#), "\(run.stdout)")
+        #expect(run.stdout.contains("no answer from 'h' after 3."), "\(run.stdout)")
+        #expect(run.stdout.contains("(1 try): timed out waiting for initialize"), "\(run.stdout)")
+    }
+
+    @Test func mcpCallOnASilentStdioServerEndsWithinConnectTimeoutAndStopsIt() throws {
+        try stdioServer()
+        let (run, seconds) = try timed(["mcp", "call", "s", "echo", #"{"text": "hi"}"#])
+        #expect(run.status == 1)
+        #expect(seconds < Self.budget + Self.margin, "took \(seconds) s with connect_timeout: \(Self.budget)")
+        #expect(run.stdout.contains("no answer from 's' after"), "\(run.stdout)")
+        #expect(run.stdout.contains("(1 try): timed out waiting for initialize"), "\(run.stdout)")
+        let claimed = try #require(Self.claimedSeconds(run.stdout), "\(run.stdout)")
+        #expect(claimed >= Self.budget - 0.05 && claimed <= seconds, "claims \(claimed) s, took \(seconds) s")
+        let pids = stdioPids()
+        #expect(pids.count == 1, "the server was started \(pids.count) times")
+        for pid in pids { #expect(Self.gone(pid), "the silent server \(pid) is still there") }
+    }
+
+    // MARK: retries within the budget
+
+    /// A port nothing listens on any more: each try fails at once, so the tries and pauses are what
+    /// takes the time. With `connect_timeout: 5` the pauses of 1 and 2 s fit, the one of 4 s does not.
+    func refusedURL() throws -> String {
+        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
+        let url = peer["url"]
+        peer.stop()
+        return url
+    }
+
+    @Test func retriesOfARefusedConnectionFitInConnectTimeout() throws {
+        try httpServer(try refusedURL(), connectTimeout: 5)
+        let (run, seconds) = try timed(["mcp", "test", "h", "--json"])
+        #expect(run.status == 1)
+        #expect(seconds < 5 + Self.margin, "took \(seconds) s with connect_timeout: 5")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+        let error = object["error"] as? String ?? ""
+        #expect(error.contains("could not connect to 'h' after 3."), "\(error)")
+        #expect(error.contains("(3 tries)"), "\(error)")
+        #expect(object["tries"] as? Int == 3)
+    }
+
+    @Test func theSpinnerSaysWhichTryItIs() throws {
+        try httpServer(try refusedURL(), connectTimeout: 10)
+        let tmux = try TmuxSession("\(hermes) mcp test h", columns: 120, rows: 20, environment: env, directory: home)
+        defer { tmux.kill() }
+        let second = tmux.waitFor("Connecting to 'h'… (try 2 of 4)", timeout: 15)
+        #expect(second.found, "\(second.screen)")
+        // Tries 1 and 4 fail in an instant; 2 and 3 are on screen for the pauses after them.
+        let third = tmux.waitFor("Connecting to 'h'… (try 3 of 4)", timeout: 15)
+        #expect(third.found, "\(third.screen)")
+        #expect(tmux.waitForExit(timeout: 20) == 1, "\(tmux.screen())")
+        let screen = tmux.screen()
+        #expect(screen.contains("could not connect to 'h' after 7."), "\(screen)")
+        #expect(screen.contains("(4 tries)"), "\(screen)")
+    }
+}
