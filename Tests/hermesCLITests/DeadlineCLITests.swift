@@ -147,6 +147,26 @@ import Testing
         for pid in pids { #expect(Self.gone(pid), "the silent server \(pid) is still there") }
     }
 
+    // MARK: mcp add, mcp configure (one pause of 1 s between tries)
+
+    @Test func mcpAddAndConfigureOnASilentServerEndWithinConnectTimeout() throws {
+        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
+        defer { peer.stop() }
+        let (add, addSeconds) = try timed(["mcp", "add", "h", "--url", peer["url"], "--connect-timeout", "3", "--yes"])
+        #expect(addSeconds < Self.budget + Self.margin, "took \(addSeconds) s with --connect-timeout 3")
+        let addSaid = add.stdout + add.stderr
+        #expect(addSaid.contains("no answer from 'h' after 3."), "\(addSaid)")
+        #expect(addSaid.contains("(1 try): timed out waiting for initialize"), "\(addSaid)")
+
+        try httpServer(peer["url"])
+        let (configure, seconds) = try timed(["mcp", "configure", "h", "--all-tools"])
+        #expect(configure.status == 1)
+        #expect(seconds < Self.budget + Self.margin, "took \(seconds) s")
+        let said = configure.stdout + configure.stderr
+        #expect(said.contains("no answer from 'h' after 3."), "\(said)")
+        #expect(said.contains("(1 try)"), "\(said)")
+    }
+
     // MARK: retries within the budget
 
     /// A port nothing listens on any more: each try fails at once, so the tries and pauses are what
