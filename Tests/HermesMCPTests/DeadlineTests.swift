@@ -74,6 +74,23 @@ import Testing
         await task.shutdown()
     }
 
+    /// `timeout: 4` bounds the call with its reconnect: the server forgets the session after 2 s
+    /// and then answers nothing, so the reconnect gets the 2 s left, not `connect_timeout` (20 s)
+    /// four times over.
+    @Test func aToolCallsTimeoutBoundsItsReconnect() async throws {
+        let peer = try PeerProcess(script: "silent_server.py", arguments: ["forgetful"])
+        defer { peer.stop() }
+        let task = try task("  h:\n    url: \(peer["url"])\n    connect_timeout: 20\n    timeout: 4\n")
+        _ = try await task.connection()
+        let started = Date()
+        let answer = await MCPOperations(task: task).callTool("echo", arguments: [:])
+        let seconds = Date().timeIntervalSince(started)
+        #expect(seconds >= 3.9 && seconds < 4 + 2, "took \(seconds) s: \(answer)")
+        #expect(answer.contains("no answer from 'h' after 2."), "\(answer)")
+        #expect(answer.contains("(1 try): timed out waiting for initialize"), "\(answer)")
+        await task.shutdown()
+    }
+
     @Test func aToolCallOnASilentServerSaysTheTimeAndTries() async throws {
         let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
         defer { peer.stop() }
