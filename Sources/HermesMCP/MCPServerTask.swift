@@ -24,9 +24,9 @@ public struct MCPConnection: Sendable {
 /// The session of one configured server, with the reference's lifecycle: `connect` retries a
 /// failed first connection with backoff (1, 2, 4 s), all within `connect_timeout` (`Deadline`), unless
 /// the failure is about authorization, which is final ("needs login"), or the server answered with
-/// something unusable (`MCPErrors.isServerFault`), which asking again would only repeat; `reconnect(after:)` rebuilds the session with fresh credentials;
-/// `shutdown` wins over everything and leaves no process behind. An actor, so the signals can
-/// come from any thread without a race.
+/// something unusable (`MCPErrors.isServerFault`), which asking again would only repeat;
+/// `reconnect(after:)` rebuilds the session with fresh credentials; `shutdown` wins over everything
+/// and leaves no process behind. An actor, so the signals can come from any thread without a race.
 public actor MCPServerTask {
     public nonisolated let name: String
     public nonisolated let config: MCPServerConfig
