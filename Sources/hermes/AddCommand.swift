@@ -146,10 +146,10 @@ struct AddCommand: AsyncParsableCommand {
                         try await login()
                         connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
                     } catch {
-                        failure = TerminalText.clean("\(error)")
+                        failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
                     }
                 } else {
-                    failure = TerminalText.clean(Redaction.redact("\(error)"))
+                    failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
                 }
             }
             if connection != nil, probeConfig.usesOAuth, TokenStore(home: context.home, serverName: name).tokens() == nil {
@@ -159,16 +159,17 @@ struct AddCommand: AsyncParsableCommand {
                 do {
                     try await login()
                 } catch {
-                    terminal.warning("Server responded, but no OAuth token was obtained — authentication did not complete.")
-                    terminal.info("OAuth error: \(TerminalText.clean("\(error)"))")
                     connection = nil
-                    failure = "no OAuth token was obtained"
+                    failure = "'\(name)' answered, but no OAuth token was obtained (\(TerminalText.clean("\(error)")))"
                 }
             }
 
             guard let connection else {
-                terminal.error("Failed to connect: \(failure ?? "unknown error")")
-                let save = yes || (interactive && terminal.confirm("Save config anyway (you can test later)?", default: false))
+                let reason = failure ?? "unknown error"
+                // The reason is said once: before the question when there is one, else in the failure.
+                if !yes, !interactive { throw CLIFailure("Failed to connect: \(reason) — '\(name)' was not saved (--yes saves it disabled)") }
+                terminal.error("Failed to connect: \(reason)")
+                let save = yes || terminal.confirm("Save config anyway (you can test later)?", default: false)
                 guard save else { throw CLIFailure("'\(name)' was not saved") }
                 try ConfigFile.update(home: context.home) { file in
                     try file.setServer(named: name, .map(entry + [ConfigPair(key: "enabled", value: .scalar("false"))]))

@@ -10,7 +10,7 @@ enum ServerProbe {
         let task = MCPServerTask(config: config, manager: manager, environment: environment, backoff: [1])
         return try await Spinner.around("Connecting to '\(config.name)'…") { _ in
             do {
-                let connection = try await task.connection()
+                let connection = try await connect(task)
                 await task.shutdown()
                 return connection
             } catch {
@@ -20,13 +20,27 @@ enum ServerProbe {
         }
     }
 
-    static func tools(of server: MCPServerConfig, context: CLIContext) async throws -> [Tool] {
-        try await connection(server, manager: OAuthManager.shared(home: context.home), environment: context.environment).tools
+    /// The task's connection, recovering from a refused token as the runtime does before a call
+    /// (another process's newer token, else a refresh): a person is sent to `login` only when that
+    /// failed too, and a token refused right after the recovery is recorded as refused.
+    static func connect(_ task: MCPServerTask) async throws -> MCPConnection {
+        do {
+            return try await task.connection()
+        } catch {
+            guard task.config.usesOAuth, case MCPTransportError.unauthorized(let failed, _) = error else { throw error }
+            let recovery = await task.manager.handle401(server: task.name, failedToken: failed)
+            guard recovery.retry else { throw recovery.failure ?? error }
+            do {
+                return try await task.reconnect(after: 0)
+            } catch {
+                guard MCPErrors.isAuthFailure(error) else { throw error }
+                await task.manager.tokenRefused(server: task.name, token: recovery.token)
+                throw OAuthFailure.needsLogin(server: task.name, reason: "the MCP server refused a freshly obtained access token")
+            }
+        }
     }
 
-    static func reason(_ error: any Error, server: String) -> String {
-        MCPErrors.isAuthFailure(error)
-            ? "needs login: run `hermes mcp login \(server)` (\(TerminalText.clean("\(error)")))"
-            : TerminalText.clean(Redaction.redact("\(error)"))
+    static func tools(of server: MCPServerConfig, context: CLIContext) async throws -> [Tool] {
+        try await connection(server, manager: OAuthManager.shared(home: context.home), environment: context.environment).tools
     }
 }

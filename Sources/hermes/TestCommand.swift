@@ -54,7 +54,7 @@ struct TestCommand: AsyncParsableCommand {
             }
             let start = Date()
             do {
-                let connection = try await Spinner.around("Connecting to '\(name)'…") { _ in try await task.connection() }
+                let connection = try await Spinner.around("Connecting to '\(name)'…") { _ in try await ServerProbe.connect(task) }
                 await task.shutdown()
                 let ms = Date().timeIntervalSince(start) * 1000
                 if json {
@@ -77,15 +77,14 @@ struct TestCommand: AsyncParsableCommand {
             } catch {
                 await task.shutdown()
                 let ms = Date().timeIntervalSince(start) * 1000
-                let reason = ServerProbe.reason(error, server: name)
+                let reason = await Advice.connectionFailure(error, server: server, home: context.home)
                 if json {
                     print(JSONValue.object(["server": .string(name), "transport": .string(transportText), "auth": .string(auth),
                                             "connected": .bool(false), "connect_ms": .int(Int64(ms.rounded())),
                                             "error": .string(reason)]).serialized(pretty: true))
-                } else {
-                    terminal.error("Connection failed (\(Int(ms.rounded()))ms): \(reason)")
+                    throw ExitCode.failure
                 }
-                throw CLIFailure("could not connect to '\(name)'")
+                throw CLIFailure(reason)
             }
         }
     }
