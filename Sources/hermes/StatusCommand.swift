@@ -134,7 +134,8 @@ struct StatusRow {
     var json: JSONValue {
         var o: [String: JSONValue] = ["server": .string(name), "auth": .string(auth.rawValue), "enabled": .bool(enabled)]
         if let notOAuth {
-            o["problem"] = .string(notOAuth)
+            o["oauth"] = .bool(false)
+            o["note"] = .string(notOAuth)
             return .object(o)
         }
         o["has_tokens"] = .bool(tokens != nil)

@@ -78,6 +78,9 @@ import Testing
             let status = try hermes(["mcp", "status", name])
             #expect(status.status == 0 && status.stdout.contains(message), "\(status.stdout)\(status.stderr)")
             #expect(!status.stdout.contains("hermes mcp login"), "status sends \(name) to login: \(status.stdout)")
+            let json = try hermes(["mcp", "status", name, "--json"])
+            let row = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])?.first
+            #expect(row?["oauth"] as? Bool == false && row?["note"] as? String == message && row?["needs_login"] == nil, "\(json.stdout)")
             for command in ["login", "logout", "reauth"] {
                 expectFailure(try hermes(["mcp", command, name]), message)
             }
