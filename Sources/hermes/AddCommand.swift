@@ -129,6 +129,7 @@ struct AddCommand: AsyncParsableCommand {
             ProcessReaper.adoptOrphans()
             var connection: MCPConnection?
             var failure: String?
+            var answered = false
             let home = context.home
             let login: @Sendable () async throws -> Void = {
                 _ = try await Spinner.around("Logging in to '\(name)'…") { spinner in
@@ -161,14 +162,15 @@ struct AddCommand: AsyncParsableCommand {
                 } catch {
                     connection = nil
                     failure = "'\(name)' answered, but no OAuth token was obtained (\(TerminalText.clean("\(error)")))"
+                    answered = true
                 }
             }
 
             guard let connection else {
-                let reason = failure ?? "unknown error"
+                let reason = (answered ? "" : "Failed to connect: ") + (failure ?? "unknown error")
                 // The reason is said once: before the question when there is one, else in the failure.
-                if !yes, !interactive { throw CLIFailure("Failed to connect: \(reason) — '\(name)' was not saved (--yes saves it disabled)") }
-                terminal.error("Failed to connect: \(reason)")
+                if !yes, !interactive { throw CLIFailure("\(reason) — '\(name)' was not saved (--yes saves it disabled)") }
+                terminal.error(reason)
                 let save = yes || terminal.confirm("Save config anyway (you can test later)?", default: false)
                 guard save else { throw CLIFailure("'\(name)' was not saved") }
                 try ConfigFile.update(home: context.home) { file in
