@@ -170,7 +170,10 @@ public struct MCPOperations: Sendable {
                 let fresh = try await task.reconnect(after: connection?.generation ?? 0, within: deadline)
                 return Self.render(try await withTimeout(deadline, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) })
             } catch {
-                return MCPErrors.isAuthFailure(error) ? needsReauth() : Self.failure(error)
+                guard MCPErrors.isAuthFailure(error) else { return Self.failure(error) }
+                // Refused again with the token the recovery just handed out: only a login helps.
+                await task.manager.tokenRefused(server: name, token: recovery.token)
+                return needsReauth(.needsLogin(server: name, reason: "the MCP server refused a freshly obtained access token"))
             }
         }
         if MCPErrors.isSessionLost(error), let connection {
@@ -184,14 +187,14 @@ public struct MCPOperations: Sendable {
         return Self.failure(error)
     }
 
-    /// hermes-agent's shape, with the real HERMES_HOME in the text, and why when it is known.
+    /// hermes-agent's shape and key order, with why when it is known and the one command that
+    /// helps, naming `HERMES_HOME` when it is not the default (the user's shell may not have it).
     public func needsReauth(_ failure: OAuthFailure? = nil) -> String {
         let name = task.name
-        let home = task.manager.home.display()
         var why = ""
-        if case .needsLogin(_, let reason)? = failure { why = " Why: \(reason)." }
+        if case .needsLogin(_, let reason)? = failure { why = " Why: \(ServerText.clean(reason))." }
         return Self.render([
-            "error": .string("MCP server '\(name)' requires re-authentication.\(why) Run `hermes mcp login \(name)` (or delete the tokens file under \(home)/mcp-tokens/ and restart). Do NOT retry this tool — ask the user to re-authenticate."),
+            "error": .string("MCP server '\(name)' requires re-authentication.\(why) Run `\(LoginAdvice.command(name, home: task.manager.home))`. Do NOT retry this tool — ask the user to re-authenticate."),
             "needs_reauth": .bool(true),
             "server": .string(name),
         ])

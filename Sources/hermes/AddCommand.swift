@@ -129,6 +129,7 @@ struct AddCommand: AsyncParsableCommand {
             ProcessReaper.adoptOrphans()
             var connection: MCPConnection?
             var failure: String?
+            var answered = false
             let home = context.home
             let login: @Sendable () async throws -> Void = {
                 _ = try await Spinner.around("Logging in to '\(name)'…") { spinner in
@@ -146,10 +147,10 @@ struct AddCommand: AsyncParsableCommand {
                         try await login()
                         connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
                     } catch {
-                        failure = TerminalText.clean("\(error)")
+                        failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
                     }
                 } else {
-                    failure = TerminalText.clean(Redaction.redact("\(error)"))
+                    failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
                 }
             }
             if connection != nil, probeConfig.usesOAuth, TokenStore(home: context.home, serverName: name).tokens() == nil {
@@ -159,16 +160,18 @@ struct AddCommand: AsyncParsableCommand {
                 do {
                     try await login()
                 } catch {
-                    terminal.warning("Server responded, but no OAuth token was obtained — authentication did not complete.")
-                    terminal.info("OAuth error: \(TerminalText.clean("\(error)"))")
                     connection = nil
-                    failure = "no OAuth token was obtained"
+                    failure = "'\(name)' answered, but no OAuth token was obtained (\(TerminalText.clean("\(error)")))"
+                    answered = true
                 }
             }
 
             guard let connection else {
-                terminal.error("Failed to connect: \(failure ?? "unknown error")")
-                let save = yes || (interactive && terminal.confirm("Save config anyway (you can test later)?", default: false))
+                let reason = (answered ? "" : "Failed to connect: ") + (failure ?? "unknown error")
+                // The reason is said once: before the question when there is one, else in the failure.
+                if !yes, !interactive { throw CLIFailure("\(reason) — '\(name)' was not saved (--yes saves it disabled)") }
+                terminal.error(reason)
+                let save = yes || terminal.confirm("Save config anyway (you can test later)?", default: false)
                 guard save else { throw CLIFailure("'\(name)' was not saved") }
                 try ConfigFile.update(home: context.home) { file in
                     try file.setServer(named: name, .map(entry + [ConfigPair(key: "enabled", value: .scalar("false"))]))

@@ -44,8 +44,7 @@ struct ConfigureCommand: AsyncParsableCommand {
             do {
                 offered = try await ServerProbe.tools(of: server, context: context)
             } catch {
-                terminal.error("Failed to connect: \(ServerProbe.reason(error, server: name))")
-                throw CLIFailure("could not connect to '\(name)'")
+                throw CLIFailure(await Advice.connectionFailure(error, server: server, home: context.home))
             }
             if offered.isEmpty {
                 terminal.info("Server reports no tools.")

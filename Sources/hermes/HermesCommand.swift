@@ -48,14 +48,16 @@ final class CLIContext {
     }
 }
 
-/// A failure already explained to the person: printed as one line on stderr, exit code 1.
+/// Why a command failed, in one message naming what helps: printed once, on stderr, by
+/// `reportingFailures` (exit code 1). Nothing else prints it, on stdout or anywhere.
 struct CLIFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
 
 extension ParsableCommand {
-    /// Runs `body`, turning any error into a one-line reason on stderr and exit code 1.
+    /// Runs `body`, turning any error into its one-line reason on stderr and exit code 1. A
+    /// command that has said everything already (a JSON answer on stdout) throws `ExitCode`.
     func reportingFailures(_ body: () throws -> Void) throws {
         do {
             try body()
@@ -80,26 +82,24 @@ extension ParsableCommand {
 }
 
 extension CLIContext {
-    /// The named server's entry, or the reference's "not found" lines and a failure.
+    /// The named server's entry, or a failure listing the names there are.
     func server(named name: String, in config: ConfigFile) throws -> MCPServerConfig {
-        guard let server = config.server(named: name, environment: environment) else {
-            terminal.error("Server '\(name)' not found in config.")
-            let names = config.serverNames
-            if !names.isEmpty { terminal.info("Available servers: \(names.joined(separator: ", "))") }
-            throw CLIFailure("no MCP server named '\(name)'")
-        }
+        guard let server = config.server(named: name, environment: environment) else { throw notFound(name, in: config) }
         return server
     }
 
-    /// The OAuth view of a server entry, or the reference's explanation of why it has none.
+    func notFound(_ name: String, in config: ConfigFile) -> CLIFailure {
+        let names = config.serverNames
+        return CLIFailure("Server '\(name)' not found in \(home.display())/config.yaml"
+            + (names.isEmpty ? " (it has no servers yet: `hermes mcp add`)" : " (available: \(names.joined(separator: ", ")))"))
+    }
+
+    /// The OAuth view of a server entry, or the one reason it has none and what to do instead.
     func oauthServer(_ server: MCPServerConfig) throws -> OAuthServer {
+        if let why = Advice.notOAuth(server, home: home) { throw CLIFailure(why) }
         do {
             return try OAuthServer(config: server)
         } catch {
-            terminal.error(error.description)
-            if server.url != nil, !server.usesOAuth {
-                terminal.info("Use `hermes mcp remove` + `hermes mcp add` to reconfigure auth.")
-            }
             throw CLIFailure(error.description)
         }
     }

@@ -49,8 +49,7 @@ struct LoginCommand: AsyncParsableCommand {
                 terminal.info(TokenSummary.describe(report.tokens))
                 if report.stepUps > 0 { terminal.info("Scope raised \(report.stepUps) time(s) at the server's request.") }
             } catch {
-                terminal.error("Authentication failed: \(error)")
-                throw CLIFailure("login to '\(name)' failed")
+                throw CLIFailure("Authentication failed: \(error)")
             }
         }
     }

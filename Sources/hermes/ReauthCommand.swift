@@ -36,10 +36,10 @@ struct ReauthCommand: AsyncParsableCommand {
             } else if let name {
                 names = [name]
             } else {
-                terminal.error("Specify a server name, or use --all to re-auth every OAuth server.")
-                throw CLIFailure("no server named")
+                throw CLIFailure("Specify a server name, or use --all to re-auth every OAuth server.")
             }
             var ok = 0
+            var failed: [String] = []
             for name in names {
                 let server = try context.oauthServer(try context.server(named: name, in: config))
                 terminal.line()
@@ -53,11 +53,15 @@ struct ReauthCommand: AsyncParsableCommand {
                     terminal.info(TokenSummary.describe(report.tokens))
                     ok += 1
                 } catch {
+                    // One server: its reason is the failure. Several: each reason once as it
+                    // happens, and the summary names who failed.
+                    guard all else { throw CLIFailure("Authentication failed: \(error)") }
                     terminal.error("Authentication failed: \(error)")
+                    failed.append(name)
                 }
             }
             if all { terminal.info("Re-authenticated \(ok)/\(names.count) server(s)") }
-            if ok < names.count { throw CLIFailure("\(names.count - ok) of \(names.count) login(s) failed") }
+            if !failed.isEmpty { throw CLIFailure("\(failed.count) of \(names.count) login(s) failed: \(failed.joined(separator: ", "))") }
         }
     }
 }

@@ -27,12 +27,7 @@ struct RemoveCommand: AsyncParsableCommand {
             let context = CLIContext()
             let terminal = context.terminal
             let config = try context.loadConfig()
-            guard config.rawServer(named: name) != nil else {
-                terminal.error("Server '\(name)' not found in config.")
-                let names = config.serverNames
-                if !names.isEmpty { terminal.info("Available servers: \(names.joined(separator: ", "))") }
-                throw CLIFailure("no MCP server named '\(name)'")
-            }
+            guard config.rawServer(named: name) != nil else { throw context.notFound(name, in: config) }
             if !yes, !terminal.confirm("Remove server '\(name)'?", default: true) {
                 terminal.info("Cancelled.")
                 return

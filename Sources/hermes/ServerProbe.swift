@@ -11,12 +11,32 @@ enum ServerProbe {
         return try await Spinner.around("Connecting to '\(config.name)'…") { spinner in
             await showTries(of: task, on: spinner, "Connecting to '\(config.name)'…")
             do {
-                let connection = try await task.connection()
+                let connection = try await connect(task)
                 await task.shutdown()
                 return connection
             } catch {
                 await task.shutdown()
                 throw error
+            }
+        }
+    }
+
+    /// The task's connection, recovering from a refused token as the runtime does before a call
+    /// (another process's newer token, else a refresh): a person is sent to `login` only when that
+    /// failed too, and a token refused right after the recovery is recorded as refused.
+    static func connect(_ task: MCPServerTask) async throws -> MCPConnection {
+        do {
+            return try await task.connection()
+        } catch {
+            guard task.config.usesOAuth, case MCPTransportError.unauthorized(let failed, _) = error else { throw error }
+            let recovery = await task.manager.handle401(server: task.name, failedToken: failed)
+            guard recovery.retry else { throw recovery.failure ?? error }
+            do {
+                return try await task.reconnect(after: 0)
+            } catch {
+                guard MCPErrors.isAuthFailure(error) else { throw error }
+                await task.manager.tokenRefused(server: task.name, token: recovery.token)
+                throw OAuthFailure.needsLogin(server: task.name, reason: "the MCP server refused a freshly obtained access token")
             }
         }
     }
@@ -32,9 +52,4 @@ enum ServerProbe {
         }
     }
 
-    static func reason(_ error: any Error, server: String) -> String {
-        MCPErrors.isAuthFailure(error)
-            ? "needs login: run `hermes mcp login \(server)` (\(TerminalText.clean("\(error)")))"
-            : TerminalText.clean(Redaction.redact("\(error)"))
-    }
 }

@@ -9,13 +9,17 @@ struct StatusCommand: AsyncParsableCommand {
         discussion: """
             For each OAuth server: whether tokens exist, when they expire, the scopes, the issuer,
             whether a refresh token is held, and how the client is registered. Tokens are shown as
-            their first and last four characters at most. --watch stays open and prints a line each
-            time a token file changes on disk, by this process or any other.
+            their first and last four characters at most. When a server refused the stored tokens
+            (a refresh token revoked, a fresh token refused), that is shown, with when and why,
+            until a login or a refresh replaces them. --watch stays open and prints a line each
+            time a token file changes on disk, by this process or any other; with --json, every
+            line on stdout is one JSON object: the state of each server first, then one per change.
 
             Examples:
               hermes mcp status
               hermes mcp status linear --json
               hermes mcp status --watch
+              hermes mcp status --watch --json
             """
     )
 
@@ -33,52 +37,77 @@ struct StatusCommand: AsyncParsableCommand {
             let context = CLIContext()
             let config = try context.loadConfig()
             var servers = config.servers(environment: context.environment).filter(\.usesOAuth)
-            if let name {
-                guard let one = config.server(named: name, environment: context.environment) else {
-                    _ = try context.server(named: name, in: config)
-                    return
-                }
-                servers = [one]
-            }
+            if let name { servers = [try context.server(named: name, in: config)] }
             let rows = servers.map { StatusRow(server: $0, home: context.home) }
-            if json {
+            if json, watch {
+                // JSON lines only: the state now, one line per server, then one line per change.
+                for row in rows { Self.emit(row.json, event: "current") }
+            } else if json {
                 print(JSONValue.array(rows.map(\.json)).serialized(pretty: true))
             } else if rows.isEmpty {
                 context.terminal.info("No OAuth MCP servers configured.")
             } else {
-                for row in rows { row.print(context.terminal) }
+                for row in rows { row.print(context.terminal, home: context.home) }
             }
             guard watch else { return }
-            context.terminal.info("Watching \(context.home.tokenDirectory) (Ctrl-C to stop)...")
+            if !json { context.terminal.info("Watching \(context.home.tokenDirectory) (Ctrl-C to stop)...") }
+            let known = Dictionary(config.servers(environment: context.environment).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             for await event in OAuthManager.shared(home: context.home).events() {
                 if let name, event.server != name { continue }
-                let stamp = ISO8601DateFormatter().string(from: Date())
+                let kind = event.kind == .removed ? "removed" : "updated"
                 let store = TokenStore(home: context.home, serverName: event.server)
+                if json {
+                    let server = known[event.server] ?? MCPServerConfig(name: event.server, raw: .map([ConfigPair(key: "auth", value: .string("oauth"))]))
+                    Self.emit(StatusRow(server: server, home: context.home).json, event: kind)
+                    continue
+                }
+                let stamp = ISO8601DateFormatter().string(from: Date())
                 let detail = event.kind == .removed ? "tokens removed" : (store.tokens().map { "\(Secret.mask($0.accessToken)), \(TokenSummary.describe($0))" } ?? "no usable tokens")
-                context.terminal.line("\(stamp)  \(event.server)  \(event.kind == .removed ? "removed" : "updated")  \(detail)")
+                context.terminal.line("\(stamp)  \(event.server)  \(kind)  \(detail)")
             }
         }
+    }
+
+    /// One complete JSON object on one line, flushed at once (a pipe must not hold it back).
+    static func emit(_ row: JSONValue, event: String) {
+        guard case .object(var object) = row else { return }
+        object["event"] = .string(event)
+        object["time"] = .string(ISO8601DateFormatter().string(from: Date()))
+        print(JSONValue.object(object).serialized())
+        fflush(nil)
     }
 }
 
 /// One server's OAuth state, read from its files.
 struct StatusRow {
     let name: String
+    let auth: Advice.Auth
+    let enabled: Bool
     let tokens: OAuthTokens?
     let corrupt: String?
     let issuer: String?
     let registration: String
     /// Tokens held for another URL than the entry names now (they are never sent).
     let unbound: String?
+    /// The servers' last refusal of these very tokens, from any process.
+    let verdict: TokenVerdict?
+    /// What to say instead of an OAuth state, for an entry that has none.
+    let notOAuth: String?
+    let loginAdvice: String
 
     init(server: MCPServerConfig, home: HermesHome) {
         name = server.name
+        auth = Advice.auth(of: server)
+        enabled = server.enabled
+        notOAuth = Advice.notOAuth(server, home: home)
+        loginAdvice = "hermes mcp login \(LoginAdvice.quote(server.name))"
         let store = TokenStore(home: home, serverName: server.name)
         switch store.readTokens() {
         case .value(let t): tokens = t; corrupt = nil
         case .corrupt(let path, let reason): tokens = nil; corrupt = "\(path): \(reason)"
         case .missing: tokens = nil; corrupt = nil
         }
+        verdict = store.verdict(about: tokens)
         let metadata = store.readMetadata().value
         let client = store.readClient().value
         issuer = metadata?.issuer ?? client?.issuer
@@ -94,8 +123,23 @@ struct StatusRow {
         }
     }
 
+    /// Expired, and nothing to refresh it with.
+    var isDead: Bool {
+        guard let tokens else { return false }
+        return tokens.refreshToken == nil && (tokens.expiresIn() ?? 1) <= 0
+    }
+
+    var needsLogin: Bool { notOAuth == nil && (tokens == nil || unbound != nil || verdict != nil || isDead) }
+
     var json: JSONValue {
-        var o: [String: JSONValue] = ["server": .string(name), "has_tokens": .bool(tokens != nil), "registration": .string(registration)]
+        var o: [String: JSONValue] = ["server": .string(name), "auth": .string(auth.rawValue), "enabled": .bool(enabled)]
+        if let notOAuth {
+            o["oauth"] = .bool(false)
+            o["note"] = .string(notOAuth)
+            return .object(o)
+        }
+        o["has_tokens"] = .bool(tokens != nil)
+        o["registration"] = .string(registration)
         o["issuer"] = issuer.map(JSONValue.string) ?? .null
         if let tokens {
             o["access_token"] = .string(Secret.mask(tokens.accessToken))
@@ -104,25 +148,44 @@ struct StatusRow {
             o["expires_at"] = tokens.expiresAt.map(JSONValue.double) ?? .null
             o["expires_in"] = tokens.expiresIn().map { .int(Int64($0)) } ?? .null
         }
+        if let verdict {
+            o["verdict"] = .object(["kind": .string(verdict.kind.rawValue), "reason": .string(verdict.reason),
+                                    "at": .string(TokenVerdict.iso(verdict.at))])
+        }
         if let corrupt { o["problem"] = .string(corrupt) }
-        if let unbound { o["problem"] = .string(unbound + "; the tokens are not used until `hermes mcp login \(name)`") }
+        if let unbound { o["problem"] = .string(unbound + "; the tokens are not used until `\(loginAdvice)`") }
+        o["needs_login"] = .bool(needsLogin)
+        if needsLogin { o["advice"] = .string(loginAdvice) }
         return .object(o)
     }
 
-    func print(_ terminal: Terminal) {
+    func print(_ terminal: Terminal, home: HermesHome) {
         terminal.line()
         terminal.line("  \(name)", .cyanBold)
-        if let tokens, let unbound {
-            terminal.warning("Tokens held but not used: \(unbound). Run `hermes mcp login \(name)`")
-            terminal.info("(\(Secret.mask(tokens.accessToken)) — \(TokenSummary.describe(tokens)))")
+        if let notOAuth {
+            terminal.info(notOAuth)
+            if !enabled { terminal.info("Disabled (enabled: false in config.yaml)") }
+            return
+        }
+        let held = tokens.map { "(\(Secret.mask($0.accessToken)) — \(TokenSummary.describe($0)))" }
+        if let held, let unbound {
+            terminal.warning("Tokens held but not used: \(unbound). Run `\(loginAdvice)`")
+            terminal.info(held)
+        } else if let held, let verdict {
+            terminal.error(Advice.rejected(verdict, server: name, home: home))
+            terminal.info(held)
+        } else if let held, isDead {
+            terminal.warning("Tokens expired and no refresh token is held: run `\(loginAdvice)`")
+            terminal.info(held)
         } else if let tokens {
             terminal.success("Tokens: \(Secret.mask(tokens.accessToken)) — \(TokenSummary.describe(tokens))")
         } else if let corrupt {
             terminal.warning("Tokens unusable (left as they are): \(corrupt)")
         } else {
-            terminal.warning("No tokens: run `hermes mcp login \(name)`")
+            terminal.warning("No tokens: run `\(loginAdvice)`")
         }
         terminal.info("Issuer: \(issuer.map { ServerText.clean($0) } ?? "not discovered yet")")
         terminal.info("Registration: \(registration)")
+        if !enabled { terminal.info("Disabled (enabled: false in config.yaml)") }
     }
 }

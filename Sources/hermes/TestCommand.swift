@@ -56,7 +56,7 @@ struct TestCommand: AsyncParsableCommand {
             do {
                 let connection = try await Spinner.around("Connecting to '\(name)'…") { spinner in
                     await ServerProbe.showTries(of: task, on: spinner, "Connecting to '\(name)'…")
-                    return try await task.connection()
+                    return try await ServerProbe.connect(task)
                 }
                 await task.shutdown()
                 let ms = Date().timeIntervalSince(start) * 1000
@@ -80,15 +80,14 @@ struct TestCommand: AsyncParsableCommand {
             } catch {
                 await task.shutdown()
                 let ms = Date().timeIntervalSince(start) * 1000
-                let reason = ServerProbe.reason(error, server: name)
+                let reason = await Advice.connectionFailure(error, server: server, home: context.home)
                 if json {
                     print(JSONValue.object(["server": .string(name), "transport": .string(transportText), "auth": .string(auth),
                                             "connected": .bool(false), "connect_ms": .int(Int64(ms.rounded())),
                                             "tries": .int(Int64(await task.connectionAttempts)), "error": .string(reason)]).serialized(pretty: true))
-                } else {
-                    terminal.error("Connection failed (\(Int(ms.rounded()))ms): \(reason)")
+                    throw ExitCode.failure
                 }
-                throw CLIFailure("could not connect to '\(name)'")
+                throw CLIFailure(reason)
             }
         }
     }

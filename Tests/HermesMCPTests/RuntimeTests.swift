@@ -108,8 +108,11 @@ func decode(_ answer: String) -> [String: Any] {
         let object = decode(answer)
         #expect(object["needs_reauth"] as? Bool == true)
         #expect(object["server"] as? String == "demo")
-        #expect((object["error"] as? String)?.contains("hermes mcp login demo") == true)
-        #expect((object["error"] as? String)?.contains(f.home.path + "/mcp-tokens/") == true)
+        // The one command that helps, with the home it needs, and why; no file to delete by hand.
+        #expect((object["error"] as? String)?.contains("Run `HERMES_HOME=\(f.home.path) hermes mcp login demo`.") == true, "\(answer)")
+        #expect((object["error"] as? String)?.contains("Why: the authorization server refused the refresh token (invalid_grant") == true, "\(answer)")
+        #expect((object["error"] as? String)?.contains("delete the tokens file") == false)
+        #expect(TokenStore(home: f.home, serverName: "demo").readVerdict().value?.kind == .refreshRejected)
         #expect(answer.hasPrefix(#"{"error": "MCP server 'demo' requires re-authentication."#))
         // Nothing was deleted on the way.
         #expect(TokenStore(home: f.home, serverName: "demo").tokens() != nil)

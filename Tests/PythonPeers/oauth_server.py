@@ -65,6 +65,7 @@ settings = {
     "advertise_iss": True,         # authorization_response_iss_parameter_supported
     "required_scope": None,        # 403 insufficient_scope unless the token carries this scope
     "always_insufficient": False,  # 403 insufficient_scope (scope="admin") whatever the token holds
+    "refuse_tokens": False,        # 401 invalid_token to every bearer token, even one just issued
     # Tokens.
     "access_ttl": 3600,
     "rotate_refresh": True,
@@ -275,7 +276,7 @@ class FrontDoor:
         if settings.get("open_mcp") and not entry["bearer"]:
             # The MCP endpoint answers without any token (the authorization server still works).
             return await self.mcp_app(scope, replay(body), send)
-        if not token or (token.expires_at and token.expires_at < now()):
+        if not token or settings["refuse_tokens"] or (token.expires_at and token.expires_at < now()):
             parts = ['error="invalid_token"', 'error_description="Authentication required"']
             if settings["challenge_scope"]:
                 parts.append(f'scope="{settings["challenge_scope"]}"')

@@ -185,7 +185,8 @@ import Testing
         #expect(seconds < 5 + Self.margin, "took \(seconds) s with connect_timeout: 5")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
         let error = object["error"] as? String ?? ""
-        #expect(error.contains("could not connect to 'h' after 3."), "\(error)")
+        #expect(error.contains("cannot reach 'h' at http://127.0.0.1:"), "\(error)")
+        #expect(error.contains(" after 3."), "\(error)")
         #expect(error.contains("(3 tries)"), "\(error)")
         #expect(object["tries"] as? Int == 3)
     }
@@ -201,7 +202,9 @@ import Testing
         #expect(third.found, "\(third.screen)")
         #expect(tmux.waitForExit(timeout: 20) == 1, "\(tmux.screen())")
         let screen = tmux.screen()
-        #expect(screen.contains("could not connect to 'h' after 7."), "\(screen)")
+        #expect(screen.contains("cannot reach 'h' at http://127.0.0.1:"), "\(screen)")
+        #expect(screen.contains(" after 7."), "\(screen)")
+        #expect(screen.components(separatedBy: "cannot reach").count == 2, "said more than once: \(screen)")
         #expect(screen.contains("(4 tries)"), "\(screen)")
     }
 }

@@ -172,7 +172,12 @@ public final class OAuthManager: Sendable {
                 let answer: RecoveryAnswer
                 do {
                     let token = try await provider.recover(failedToken: failedToken)
-                    answer = token == failedToken ? .giveUp(.needsLogin(server: name, reason: "the server keeps refusing the current token")) : .retry(token)
+                    if token == failedToken {
+                        await provider.tokenRefused(token)
+                        answer = .giveUp(.needsLogin(server: name, reason: "the MCP server keeps refusing the current token"))
+                    } else {
+                        answer = .retry(token)
+                    }
                 } catch {
                     answer = .giveUp(OAuthFailure.from(error))
                 }
@@ -183,6 +188,13 @@ public final class OAuthManager: Sendable {
             return task
         }
         return await task.value
+    }
+
+    /// A request retried with the token a 401 recovery handed out was refused again: recorded
+    /// beside the tokens (see `TokenVerdict`), so `status` stops calling them good.
+    public func tokenRefused(server name: String, token: String?) async {
+        guard let provider = (try? provider(named: name)) ?? nil else { return }
+        await provider.tokenRefused(token)
     }
 
     // MARK: login, logout, removal

@@ -172,6 +172,9 @@ final class TokenWatcher: @unchecked Sendable {
             onChange(.registration(stem: String(name.dropLast(".client.json".count))))
         } else if name.hasSuffix(".meta.json") {
             onChange(.registration(stem: String(name.dropLast(".meta.json".count))))
+        } else if name.hasSuffix(".verdict.json") {
+            // A server's refusal, recorded beside the tokens: the tokens themselves did not change.
+            return
         } else if name.hasSuffix(".json") {
             let stem = String(name.dropLast(".json".count))
             let gone = event.has(Inotify.delete) || event.has(Inotify.movedFrom)

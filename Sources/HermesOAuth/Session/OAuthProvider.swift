@@ -101,9 +101,37 @@ public actor OAuthProvider {
             return current.accessToken
         }
         guard current.refreshToken != nil else {
-            throw .needsLogin(server: server.name, reason: "the server rejected the access token and no refresh token is held")
+            let reason = "the MCP server refused the access token and no refresh token is held"
+            record(.tokenRejected, reason, about: current)
+            throw .needsLogin(server: server.name, reason: reason)
         }
         return try await refreshed(from: current, force: true).accessToken
+    }
+
+    // MARK: the servers' verdict
+
+    /// Writes down a refusal that only a login can answer, beside the tokens it is about, for
+    /// `status` in any process. Only ever on a path that already failed: the hot path never comes here.
+    func record(_ kind: TokenVerdict.Kind, _ reason: String, about tokens: OAuthTokens?) {
+        do {
+            try store.save(verdict: TokenVerdict(kind: kind, reason: reason, at: clock(), about: tokens?.accessToken))
+        } catch {
+            HermesLog.storage.warning("could not record the refusal for '\(server.name)': \(error)")
+        }
+    }
+
+    /// The MCP server refused `token` although it was just obtained (a retry after a refresh): no
+    /// refresh will help, so the stored tokens are recorded as refused.
+    public func tokenRefused(_ token: String?) {
+        cell.markStale()
+        guard let current = tokens(), token == nil || current.accessToken == token else { return }
+        record(.tokenRejected, "the MCP server refused a freshly obtained access token", about: current)
+    }
+
+    private func forgetVerdict() {
+        do { try store.removeVerdict() } catch {
+            HermesLog.storage.warning("could not remove the recorded refusal of '\(server.name)': \(error)")
+        }
     }
 
     // MARK: refresh
@@ -154,11 +182,15 @@ public actor OAuthProvider {
         } catch let failure {
             if failure.isInvalidClient {
                 if choice.kind == .dynamic { try? registrar.discardStored(reason: "the token endpoint answered invalid_client") }
+                record(.clientRejected, "the authorization server no longer knows this client (invalid_client)", about: base)
                 throw .needsLogin(server: server.name, reason: "the authorization server no longer knows this client; a new registration will be made at login")
             }
             switch failure {
             case .rejected(_, let error, let description):
-                throw .needsLogin(server: server.name, reason: "the refresh was refused (\(error)\(description.map { ": \($0)" } ?? ""))")
+                let detail = ServerText.clean(error) + (description.map { ": " + ServerText.clean($0.prefix(120)) } ?? "")
+                let reason = "the authorization server refused the refresh token (\(detail))"
+                record(.refreshRejected, reason, about: base)
+                throw .needsLogin(server: server.name, reason: reason)
             case .unavailable(let reason):
                 throw .temporarilyUnavailable("refreshing the tokens of '\(server.name)' failed; nothing was changed: \(reason)")
             case .malformed(let reason):
@@ -172,6 +204,7 @@ public actor OAuthProvider {
             HermesLog.storage.error("could not store the refreshed tokens of '\(server.name)': \(error)")
         }
         cell.set(fresh, written: FileIdentity.of(store.tokensPath))
+        forgetVerdict()
         return fresh
     }
 
@@ -370,6 +403,7 @@ public actor OAuthProvider {
             throw .storage("the login worked but its result could not be stored: \(error)")
         }
         cell.set(tokens, written: FileIdentity.of(store.tokensPath))
+        forgetVerdict()
     }
 
     /// The port the redirect URI will advertise, bound and listening before anything is sent:

@@ -28,7 +28,9 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
 
 /// The files of one server under `$HERMES_HOME/mcp-tokens/`, in hermes-agent's layout:
 /// `<stem>.json` (tokens), `<stem>.client.json` (registration), `<stem>.meta.json` (authorization
-/// server metadata), `<stem>.client.json.bak` (the registration replaced last).
+/// server metadata), `<stem>.client.json.bak` (the registration replaced last), and hermes' own
+/// `<stem>.verdict.json` (the servers' last refusal, see `TokenVerdict`). A stem never contains a
+/// dot, so no name here can be another server's tokens file.
 ///
 /// The directory is 0700 and every file 0600, written only by whole-file atomic replacement; no
 /// path is ever followed through a symlink at the file itself.
@@ -52,6 +54,7 @@ public struct TokenStore: Sendable {
     public var clientFileName: String { stem + ".client.json" }
     public var metadataFileName: String { stem + ".meta.json" }
     public var clientBackupFileName: String { stem + ".client.json.bak" }
+    public var verdictFileName: String { stem + ".verdict.json" }
     /// Hidden, so nothing that lists token files mistakes it for one.
     public var lockFileName: String { "." + stem + ".lock" }
 
@@ -59,6 +62,7 @@ public struct TokenStore: Sendable {
     public var clientPath: String { directory + "/" + clientFileName }
     public var metadataPath: String { directory + "/" + metadataFileName }
     public var clientBackupPath: String { directory + "/" + clientBackupFileName }
+    public var verdictPath: String { directory + "/" + verdictFileName }
     public var lockPath: String { directory + "/" + lockFileName }
 
     // MARK: tokens
@@ -132,13 +136,37 @@ public struct TokenStore: Sendable {
         try write(JSONObject.encode(metadata.fields), name: metadataFileName)
     }
 
+    // MARK: the servers' last verdict
+
+    public func readVerdict() -> ReadOutcome<TokenVerdict> {
+        read(verdictPath) { object, _ throws(TokenVerdict.Invalid) in try TokenVerdict(json: object) }
+    }
+
+    /// The recorded refusal when it is about `tokens` (the ones stored now); nil otherwise.
+    public func verdict(about tokens: OAuthTokens?) -> TokenVerdict? {
+        guard let verdict = readVerdict().value, verdict.applies(to: tokens) else { return nil }
+        return verdict
+    }
+
+    public func save(verdict: TokenVerdict) throws(StorageError) {
+        try write(JSONObject.encode(verdict.json), name: verdictFileName)
+    }
+
+    /// Called on every successful refresh and login; without a file it costs one failed unlink.
+    @discardableResult
+    public func removeVerdict() throws(StorageError) -> [String] {
+        if unlink(verdictPath) == 0 { return [verdictPath] }
+        if errno == ENOENT { return [] }
+        throw .io(path: verdictPath, operation: "remove", errno: Errno(rawValue: errno))
+    }
+
     // MARK: removal
 
     /// Deletes tokens, registration and metadata (and the backup when `includingBackup`). Returns
     /// the paths that existed and were removed.
     @discardableResult
     public func removeAll(includingBackup: Bool = false) throws(StorageError) -> [String] {
-        var paths = [tokensPath, clientPath, metadataPath]
+        var paths = [tokensPath, clientPath, metadataPath, verdictPath]
         if includingBackup { paths.append(clientBackupPath) }
         var removed: [String] = []
         for path in paths {
@@ -151,9 +179,10 @@ public struct TokenStore: Sendable {
         return removed
     }
 
-    /// Deletes only the tokens file; returns its path when it existed.
+    /// Deletes only the tokens file (and the verdict about them); returns its path when it existed.
     @discardableResult
     public func removeTokensOnly() throws(StorageError) -> [String] {
+        try removeVerdict()
         if unlink(tokensPath) == 0 { return [tokensPath] }
         if errno == ENOENT { return [] }
         throw .io(path: tokensPath, operation: "remove", errno: Errno(rawValue: errno))
