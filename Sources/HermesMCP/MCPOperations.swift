@@ -34,12 +34,14 @@ public enum MCPErrors {
         }
     }
 
-    /// The server answered with something unusable, or more than hermes takes: asking again would
-    /// get the same, so a first connection is not retried.
+    /// The server answered with something unusable, or more than hermes takes, or its command cannot
+    /// start: asking again would get the same, so a first connection is not retried.
     public static func isServerFault(_ error: any Error) -> Bool {
         switch error {
         case MCPTransportError.malformed, is Pagination.LimitExceeded: return true
         case let timeout as TimedOut: return timeout.detail != nil
+        // Not the server's fault, but as final: the same command fails the same way every time.
+        case let spawn as StdioProcess.SpawnError: return spawn.permanent
         default: return false
         }
     }

@@ -18,6 +18,8 @@ public final class StdioProcess: @unchecked Sendable {
 
     public struct SpawnError: Error, CustomStringConvertible {
         public let description: String
+        /// Starting again cannot help (no such command, not executable): the config must change.
+        public var permanent = false
     }
 
     /// Starts `command` with `args`. `command` is looked up in the child environment's PATH.
@@ -25,7 +27,7 @@ public final class StdioProcess: @unchecked Sendable {
                              stderrLog: String?) throws -> StdioProcess {
         ignoreBrokenPipes
         guard let path = resolve(command, path: environment["PATH"]) else {
-            throw SpawnError(description: "command not found: \(command)")
+            throw SpawnError(description: "command not found: \(command)", permanent: true)
         }
         var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
         guard hermes_shim_pipe_cloexec(&toChild) == 0, hermes_shim_pipe_cloexec(&fromChild) == 0 else {
@@ -58,7 +60,8 @@ public final class StdioProcess: @unchecked Sendable {
         guard pid > 0 else {
             close(toChild[1])
             close(fromChild[0])
-            throw SpawnError(description: "could not start \(command): \(String(cString: strerror(-pid)))")
+            throw SpawnError(description: "could not start \(command): \(String(cString: strerror(-pid)))",
+                             permanent: [ENOENT, EACCES, ENOEXEC, ENOTDIR, ELOOP].contains(-pid))
         }
         return StdioProcess(pid: pid, command: command, tag: tag,
                             input: FileHandle(fileDescriptor: toChild[1], closeOnDealloc: true),

@@ -191,6 +191,21 @@ import Testing
         #expect(object["tries"] as? Int == 3)
     }
 
+    /// A command that does not exist fails the same way every time: said at once, not after the budget.
+    @Test func aMistypedCommandIsNotRetried() throws {
+        try config("""
+              s:
+                command: hermes-no-such-server-\(getpid())
+                connect_timeout: 30
+            """)
+        let (run, seconds) = try timed(["mcp", "test", "s", "--json"])
+        #expect(run.status == 1)
+        #expect(seconds < 5, "took \(seconds) s for a command that cannot start")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+        #expect((object["error"] as? String ?? "").contains("command not found: hermes-no-such-server-"), "\(object)")
+        #expect(object["tries"] as? Int == 1, "\(object)")
+    }
+
     @Test func theSpinnerSaysWhichTryItIs() throws {
         try httpServer(try refusedURL(), connectTimeout: 10)
         let tmux = try TmuxSession("\(hermes) mcp test h", columns: 120, rows: 20, environment: env, directory: home)
