@@ -7,10 +7,7 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show the OAuth state of configured servers (tokens masked).",
         discussion: """
-            For each OAuth server: whether tokens exist, when they expire, the scopes, the issuer,
-            whether a refresh token is held, and how the client is registered. Tokens are shown as
-            their first and last four characters at most. --watch stays open and prints a line each
-            time a token file changes on disk, by this process or any other.
+            For each OAuth server: whether tokens exist, when they expire, the scopes, the issuer, whether a refresh token is held, and how the client is registered. Tokens are shown as their first and last four characters at most. --watch stays open and prints a line each time a token file changes on disk, by this process or any other.
 
             Examples:
               hermes mcp status
@@ -19,7 +16,7 @@ struct StatusCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "One server's name; all OAuth servers when omitted.")
+    @Argument(help: "One server's name; all OAuth servers when omitted.", completion: ServerNameCompletion.kind)
     var name: String?
 
     @Flag(name: .long, help: "Print JSON.")
