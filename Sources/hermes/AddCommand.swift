@@ -245,6 +245,9 @@ struct AddCommand: AsyncParsableCommand {
         if url != nil, !args.isEmpty {
             throw CLIFailure("--args is only for stdio servers (--command); an HTTP server takes none")
         }
+        if let connectTimeout, !(connectTimeout.isFinite && connectTimeout > 0) {
+            throw CLIFailure("--connect-timeout must be a positive number of seconds, not \(connectTimeout)")
+        }
         if let auth, !ServerEntryCheck.authValues.contains(auth.lowercased()) {
             throw CLIFailure("--auth must be \(ServerEntryCheck.authValues.joined(separator: " or ")), not '\(auth)'")
         }

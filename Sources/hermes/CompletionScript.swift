@@ -1,10 +1,10 @@
 import ArgumentParser
 
 /// The shell completion scripts, with command aliases (`rm`, `ls`, `config`) completing like the
-/// commands they stand for. swift-argument-parser's bash and zsh scripts dispatch on the
-/// subcommand's name only, so after `hermes mcp rm ` they offered the subcommand list again
-/// instead of server names; each alias is added to the dispatch and given a function that calls
-/// its command's.
+/// commands they stand for. swift-argument-parser's scripts dispatch on the subcommand's name
+/// only, so after `hermes mcp rm ` they offered the subcommand list again instead of server
+/// names; in bash and zsh each alias is added to the dispatch and given a function that calls its
+/// command's, in fish it is added to its command's case and renamed to it.
 enum CompletionScript {
     /// The shell named by `--generate-completion-script SHELL` (or `=SHELL`), when that is all the
     /// command line asks for.
@@ -19,6 +19,7 @@ enum CompletionScript {
 
     static func generate(for shell: CompletionShell) -> String {
         var script = HermesCommand.completionScript(for: shell)
+        if shell == .fish { return fishWithAliases(script) }
         guard shell == .bash || shell == .zsh else { return script }
         var functions: [String] = []
         func visit(_ command: ParsableCommand.Type, function: String) {
@@ -47,6 +48,27 @@ enum CompletionScript {
         } else {
             script += block
         }
+        return script
+    }
+
+    /// fish's script tracks the command path by the words typed and compares it with each
+    /// command's own path, so an alias also has to be renamed to its command as it is parsed.
+    static func fishWithAliases(_ script: String) -> String {
+        var script = script
+        func visit(_ command: ParsableCommand.Type) {
+            for subcommand in command.configuration.subcommands where subcommand.configuration.shouldDisplay {
+                let aliases = subcommand.configuration.aliases
+                let name = name(subcommand)
+                if !aliases.isEmpty, let range = script.range(of: "case '\(name)'\n") {
+                    let indent = script[range.upperBound...].prefix { $0 == " " }
+                    let replacement = "case '\(name)' " + aliases.map { "'\($0)'" }.joined(separator: " ") + "\n"
+                        + indent + "set unparsed_tokens[1] '\(name)'\n"
+                    script.replaceSubrange(range, with: replacement)
+                }
+                visit(subcommand)
+            }
+        }
+        visit(HermesCommand.self)
         return script
     }
 

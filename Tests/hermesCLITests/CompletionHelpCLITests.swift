@@ -54,6 +54,16 @@ import Testing
         #expect(try complete(["mcp", "list", "--"], script: script).contains("--json"))
     }
 
+    /// zsh dispatches like bash; fish renames an alias to its command while parsing.
+    @Test func theZshAndFishScriptsKnowTheAliases() throws {
+        let zsh = try run(Build.product("hermes"), ["--generate-completion-script", "zsh"], environment: Build.environment(home: home))
+        #expect(zsh.stdout.contains("add|list|remove|test|configure|call|status|login|logout|reauth|ls|rm|config)"))
+        #expect(zsh.stdout.contains("_hermes_mcp_rm() { _hermes_mcp_remove \"$@\"; }"))
+        let fish = try run(Build.product("hermes"), ["--generate-completion-script", "fish"], environment: Build.environment(home: home))
+        #expect(fish.stdout.contains("case 'remove' 'rm'\n                set unparsed_tokens[1] 'remove'\n"))
+        #expect(fish.stdout.contains("case 'list' 'ls'\n") && fish.stdout.contains("case 'configure' 'config'\n"))
+    }
+
     static var commandPaths: [[String]] {
         [[], ["mcp"]] + MCPCommand.configuration.subcommands.compactMap { $0.configuration.commandName.map { ["mcp", $0] } }
     }

@@ -39,6 +39,7 @@ import Testing
             (["--url", "127.0.0.1:\(silent.port)/mcp"], "error: --url must be an http:// or https:// URL, not '127.0.0.1:\(silent.port)/mcp'\n"),
             (["--url", url, "--preset", "codex"], "error: --preset replaces --url and --command: give only one of them\n"),
             (["--url", url, "--args", "x"], "error: --args is only for stdio servers (--command); an HTTP server takes none\n"),
+            (["--url", url, "--connect-timeout", "0"], "error: --connect-timeout must be a positive number of seconds, not 0.0\n"),
         ]
         for (flags, expected) in cases {
             let (result, seconds) = try hermes(["mcp", "add", "srv", "--yes"] + flags)
