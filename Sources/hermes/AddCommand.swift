@@ -8,6 +8,12 @@ struct AddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Add an MCP server: connect (logging in when it uses OAuth), pick its tools, save.",
+        usage: """
+            hermes mcp add <name> --url <url> [<options>]
+            hermes mcp add <name> --command <cmd> [<options>]
+                           [--args <arg> ...]
+            hermes mcp add <name> --preset <preset> [<options>]
+            """,
         discussion: """
             Discovery comes first: hermes connects, runs the OAuth login when the server needs one, lists the tools and asks which to enable, then saves. Without a terminal it never asks: all tools are enabled unless --tools says otherwise, and a server that cannot be reached is not saved unless --yes.
 
