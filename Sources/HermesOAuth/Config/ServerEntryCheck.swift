@@ -49,7 +49,8 @@ public enum ServerEntryCheck {
         }
         if let url = value("url") {
             guard isString(url), let text = url.string else { return problem("url", url, "an http:// or https:// URL") }
-            if !text.contains("${"), !isHTTPURL(text) { return problem("url", url, "an http:// or https:// URL") }
+            // An empty url reads as none (as MCPServerConfig takes it), and `${VAR}` only later.
+            if !text.isEmpty, !text.contains("${"), !isHTTPURL(text) { return problem("url", url, "an http:// or https:// URL") }
         }
         if let command = value("command"), !isString(command) {
             return problem("command", command, "a string (the program; its arguments go in args:)")
