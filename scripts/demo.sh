@@ -50,8 +50,8 @@ echo "local OAuth-protected MCP server (MCP Python SDK) at $url"
 step hermes --version;           "$hermes" --version
 step hermes mcp add demo --url "$url" --auth oauth --all-tools
 "$hermes" mcp add demo --url "$url" --auth oauth --all-tools
-step hermes mcp add local --command python3 --args stdio_server.py --all-tools
-"$hermes" mcp add local --command "$python" --args "$PWD/Tests/PythonPeers/stdio_server.py" --all-tools
+step hermes mcp add local --command python3 --all-tools --args stdio_server.py
+"$hermes" mcp add local --command "$python" --all-tools --args "$PWD/Tests/PythonPeers/stdio_server.py"
 step hermes mcp list;            "$hermes" mcp list
 step hermes mcp status;          "$hermes" mcp status
 step hermes mcp call demo echo "'{\"text\":\"hi\"}'"

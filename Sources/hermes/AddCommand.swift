@@ -8,17 +8,22 @@ struct AddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Add an MCP server: connect (logging in when it uses OAuth), pick its tools, save.",
+        usage: """
+            hermes mcp add <name> --url <url> [<options>]
+            hermes mcp add <name> --command <cmd> [<options>]
+                           [--args <arg> ...]
+            hermes mcp add <name> --preset <preset> [<options>]
+            """,
         discussion: """
-            Discovery comes first: hermes connects, runs the OAuth login when the server needs one,
-            lists the tools and asks which to enable, then saves. Without a terminal it never asks:
-            all tools are enabled unless --tools says otherwise, and a server that cannot be reached
-            is not saved unless --yes.
+            Discovery comes first: hermes connects, runs the OAuth login when the server needs one, lists the tools and asks which to enable, then saves. Without a terminal it never asks: all tools are enabled unless --tools says otherwise, and a server that cannot be reached is not saved unless --yes.
+
+            Everything after --args (or after --) is the stdio server's command line, passed on as typed, even words that look like hermes options; so --args comes last.
 
             Examples:
               hermes mcp add linear --url https://mcp.linear.app/mcp --auth oauth
               hermes mcp add github --url https://api.githubcopilot.com/mcp/ --auth header
-              hermes mcp add time --command uvx --args mcp-server-time --local-timezone UTC --all-tools
-              hermes mcp add fs --command npx --args -y @modelcontextprotocol/server-filesystem /tmp --tools read_file
+              hermes mcp add time --command uvx --all-tools --args mcp-server-time --local-timezone UTC
+              hermes mcp add fs --command npx --tools read_file --args -y @modelcontextprotocol/server-filesystem /tmp
             """
     )
 
@@ -26,8 +31,11 @@ struct AddCommand: AsyncParsableCommand {
     var name: String
     @Option(help: "The server's streamable-HTTP endpoint.") var url: String?
     @Option(help: "The command of a stdio server.") var command: String?
-    @Option(parsing: .upToNextOption, help: "Arguments of the stdio command.") var args: [String] = []
-    @Option(help: "oauth or header.") var auth: String?
+    // Never parsed here: `ServerArguments.split` takes everything from `--args` on before parsing.
+    @Option(parsing: .remaining, help: "The stdio command's arguments: everything after --args (or --), as typed. Give it last.")
+    var args: [String] = []
+    @Option(help: ArgumentHelp("oauth or header.", valueName: "oauth|header"),
+            completion: .list(ServerEntryCheck.authValues)) var auth: String?
     @Option(help: "A known server: codex.") var preset: String?
     @Option(parsing: .singleValue, help: "KEY=VALUE for a stdio server's environment (repeatable).") var env: [String] = []
     @Option(parsing: .singleValue, help: "Name=Value HTTP header (repeatable).") var header: [String] = []
@@ -55,6 +63,7 @@ struct AddCommand: AsyncParsableCommand {
                 guard DotEnv.isValidKey(key) else { throw CLIFailure("Invalid --env variable name '\(key)'") }
                 environment.append(ConfigPair(key: key, value: .string(String(item[item.index(after: eq)...]))))
             }
+            try validateFlags()
             var command = self.command, args = self.args
             if let preset, url == nil, command == nil {
                 guard preset == "codex" else { throw CLIFailure("Unknown MCP preset: \(preset)") }
@@ -227,6 +236,29 @@ struct AddCommand: AsyncParsableCommand {
             try ConfigFile.update(home: context.home) { file in try file.setServer(named: name, .map(saved)) }
             terminal.success("Saved '\(name)' to \(context.home.display())/config.yaml (\(enabled.count)/\(names.count) tools enabled)")
             terminal.info("Start a new session to use these tools.")
+        }
+    }
+
+    /// Flags that contradict each other or cannot name a server are refused before anything is
+    /// read, written or connected to.
+    func validateFlags() throws {
+        if url != nil, command != nil {
+            throw CLIFailure("--url and --command exclude each other: give --url for an HTTP server or --command for a stdio one")
+        }
+        if preset != nil, url != nil || command != nil {
+            throw CLIFailure("--preset replaces --url and --command: give only one of them")
+        }
+        if let url, !url.contains("${"), !ServerEntryCheck.isHTTPURL(url) {
+            throw CLIFailure("--url must be an http:// or https:// URL, not '\(url)'")
+        }
+        if url != nil, !args.isEmpty {
+            throw CLIFailure("--args is only for stdio servers (--command); an HTTP server takes none")
+        }
+        if let connectTimeout, !(connectTimeout.isFinite && connectTimeout > 0) {
+            throw CLIFailure("--connect-timeout must be a positive number of seconds, not \(connectTimeout)")
+        }
+        if let auth, !ServerEntryCheck.authValues.contains(auth.lowercased()) {
+            throw CLIFailure("--auth must be \(ServerEntryCheck.authValues.joined(separator: " or ")), not '\(auth)'")
         }
     }
 

@@ -9,9 +9,7 @@ struct CallCommand: AsyncParsableCommand {
         commandName: "call",
         abstract: "Call one tool of an MCP server and print what the agent would receive.",
         discussion: """
-            Prints the handler's JSON exactly as the runtime returns it to a model: {"result": ...},
-            {"error": ...}, or the needs_reauth shape when the server needs a new login. Exits 1 when
-            the answer is an error.
+            Prints the handler's JSON exactly as the runtime returns it to a model: {"result": ...}, {"error": ...}, or the needs_reauth shape when the server needs a new login. Exits 1 when the answer is an error.
 
             Examples:
               hermes mcp call demo echo '{"text":"hi"}'
@@ -19,7 +17,7 @@ struct CallCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The server's name in config.yaml.")
+    @Argument(help: "The server's name in config.yaml.", completion: ServerNameCompletion.kind)
     var name: String
 
     @Argument(help: "The tool to call.")

@@ -10,10 +10,7 @@ struct ConfigureCommand: AsyncParsableCommand {
         commandName: "configure",
         abstract: "Choose which of a server's tools are enabled.",
         discussion: """
-            Connects to the server, lists its tools and opens a checklist (arrow keys or j/k to
-            move, space to toggle, a for all/none, enter to save, esc to cancel). Only the tool
-            choice changes: `tools.resources`, `tools.prompts` and every other key are kept.
-            With --tools or --all-tools it runs without a terminal.
+            Connects to the server, lists its tools and opens a checklist (arrow keys or j/k to move, space to toggle, a for all/none, enter to save, esc to cancel). Only the tool choice changes: `tools.resources`, `tools.prompts` and every other key are kept. With --tools or --all-tools it runs without a terminal.
 
             Examples:
               hermes mcp configure linear
@@ -23,7 +20,7 @@ struct ConfigureCommand: AsyncParsableCommand {
         aliases: ["config"]
     )
 
-    @Argument(help: "The server's name in config.yaml.")
+    @Argument(help: "The server's name in config.yaml.", completion: ServerNameCompletion.kind)
     var name: String
     @Option(help: "Comma-separated tools to enable (no checklist).") var tools: String?
     @Flag(help: "Enable every tool (no checklist).") var allTools = false

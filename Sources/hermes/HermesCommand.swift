@@ -8,8 +8,7 @@ struct HermesCommand: AsyncParsableCommand {
         commandName: "hermes",
         abstract: "OAuth-protected MCP servers, without the re-logins.",
         discussion: """
-            Reads and writes $HERMES_HOME/config.yaml (default ~/.hermes) and the token files in
-            $HERMES_HOME/mcp-tokens/, compatible with hermes-agent.
+            Reads and writes $HERMES_HOME/config.yaml (default ~/.hermes) and the token files in $HERMES_HOME/mcp-tokens/, compatible with hermes-agent.
             """,
         version: "hermes \(HermesVersion.string)",
         subcommands: [MCPCommand.self]
@@ -18,7 +17,24 @@ struct HermesCommand: AsyncParsableCommand {
     static func main() async {
         CLILogHandler.install()
         do {
-            var command = try parseAsRoot()
+            if let shell = CompletionScript.requestedShell(Array(CommandLine.arguments.dropFirst())) {
+                print(CompletionScript.generate(for: shell))
+                return
+            }
+            let split = ServerArguments.split(Array(CommandLine.arguments.dropFirst()))
+            var command = try parseAsRoot(split.hermes)
+            if let server = split.server, var add = command as? AddCommand {
+                add.args = server
+                command = add
+            }
+            // Only hermes' own commands use HERMES_HOME: `--help` (parsed into the library's help
+            // command), --version and completions never look at it.
+            if String(reflecting: type(of: command)).hasPrefix("hermes.") {
+                do { try HermesHome.resolve().checkUsable() } catch {
+                    Terminal.shared.fail("HERMES_HOME cannot be used: \(error)")
+                    Foundation.exit(1)
+                }
+            }
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -85,6 +101,7 @@ extension CLIContext {
     /// The named server's entry, or a failure listing the names there are.
     func server(named name: String, in config: ConfigFile) throws -> MCPServerConfig {
         guard let server = config.server(named: name, environment: environment) else { throw notFound(name, in: config) }
+        if let problem = config.problem(forServer: name) { throw CLIFailure(problem.description) }
         return server
     }
 

@@ -52,10 +52,15 @@ enum ServerListing {
         for name in names {
             // The table shows what is written, not interpolated values: no secret can leak into it.
             let server = MCPServerConfig(name: name, raw: config.rawServer(named: name) ?? .null)
-            let status = server.enabled ? terminal.paint("✓ enabled", .green) : terminal.paint("✗ disabled", .dim)
+            let status = config.problem(forServer: name) != nil ? terminal.paint("✗ invalid", .red)
+                : server.enabled ? terminal.paint("✓ enabled", .green) : terminal.paint("✗ disabled", .dim)
             print("  \(pad(name, 16)) \(pad(transportText(server), 30)) \(pad(toolsText(server), 12)) \(status)")
         }
         print()
+        // Each broken entry is named with its line, so the table never hides why one is skipped.
+        let problems = config.serverProblems
+        for problem in problems { terminal.error(problem.description) }
+        if !problems.isEmpty { print() }
     }
 
     static func transportText(_ server: MCPServerConfig) -> String {
@@ -92,6 +97,7 @@ enum ServerListing {
                 "enabled": .bool(server.enabled),
                 "auth": server.auth.map(JSONValue.string) ?? .null,
             ]
+            if let problem = config.problem(forServer: name) { object["problem"] = .string(problem.description) }
             switch server.transport {
             case .http(let url): object["transport"] = .string("http"); object["url"] = .string(url)
             case .sse(let url): object["transport"] = .string("sse"); object["url"] = .string(url)

@@ -7,11 +7,7 @@ struct LoginCommand: AsyncParsableCommand {
         commandName: "login",
         abstract: "Log in to an OAuth-protected MCP server (authorization code flow with PKCE).",
         discussion: """
-            Discovers the server's authorization server, registers hermes as a client when needed,
-            opens the authorization URL in a browser ($BROWSER if set, else xdg-open when a display
-            is available) and waits for the callback on 127.0.0.1. On a terminal, the address the
-            browser ends on can also be pasted back, for machines without a browser. Previous
-            tokens stay in place until the new ones are stored.
+            Discovers the server's authorization server, registers hermes as a client when needed, opens the authorization URL in a browser ($BROWSER if set, else xdg-open when a display is available) and waits for the callback on 127.0.0.1. On a terminal, the address the browser ends on can also be pasted back, for machines without a browser. Previous tokens stay in place until the new ones are stored.
 
             Examples:
               hermes mcp login linear
@@ -20,7 +16,7 @@ struct LoginCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The server's name in config.yaml.")
+    @Argument(help: "The server's name in config.yaml.", completion: ServerNameCompletion.kind)
     var name: String
 
     @Flag(name: .long, help: "Register a new client instead of reusing the stored registration.")

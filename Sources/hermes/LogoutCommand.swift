@@ -6,9 +6,7 @@ struct LogoutCommand: AsyncParsableCommand {
         commandName: "logout",
         abstract: "Revoke a server's tokens (RFC 7009) and delete them locally.",
         discussion: """
-            The refresh and access tokens are revoked at the authorization server's revocation
-            endpoint when it has one; local files are deleted even if revocation fails. The client
-            registration and discovered metadata are deleted too, unless --keep-registration.
+            The refresh and access tokens are revoked at the authorization server's revocation endpoint when it has one; local files are deleted even if revocation fails. The client registration and discovered metadata are deleted too, unless --keep-registration.
 
             Examples:
               hermes mcp logout linear
@@ -16,7 +14,7 @@ struct LogoutCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The server's name in config.yaml.")
+    @Argument(help: "The server's name in config.yaml.", completion: ServerNameCompletion.kind)
     var name: String
 
     @Flag(name: .long, help: "Keep the client registration and metadata for the next login.")

@@ -6,8 +6,7 @@ struct ReauthCommand: AsyncParsableCommand {
         commandName: "reauth",
         abstract: "Log in again to one OAuth server, or to all of them in turn.",
         discussion: """
-            Like `login`, one server after another with --all. The previous tokens stay until each new
-            login succeeds.
+            Like `login`, one server after another with --all. The previous tokens stay until each new login succeeds.
 
             Examples:
               hermes mcp reauth linear
@@ -15,7 +14,7 @@ struct ReauthCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The server's name in config.yaml.")
+    @Argument(help: "The server's name in config.yaml.", completion: ServerNameCompletion.kind)
     var name: String?
 
     @Flag(name: .long, help: "Every server with `auth: oauth` and a URL, in config order.")

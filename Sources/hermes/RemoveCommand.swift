@@ -13,7 +13,7 @@ struct RemoveCommand: AsyncParsableCommand {
         aliases: ["rm"]
     )
 
-    @Argument(help: "The server's name in config.yaml.")
+    @Argument(help: "The server's name in config.yaml.", completion: ServerNameCompletion.kind)
     var name: String
 
     @Flag(name: [.short, .long], help: "Do not ask for confirmation.")

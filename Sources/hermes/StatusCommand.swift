@@ -7,13 +7,7 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show the OAuth state of configured servers (tokens masked).",
         discussion: """
-            For each OAuth server: whether tokens exist, when they expire, the scopes, the issuer,
-            whether a refresh token is held, and how the client is registered. Tokens are shown as
-            their first and last four characters at most. When a server refused the stored tokens
-            (a refresh token revoked, a fresh token refused), that is shown, with when and why,
-            until a login or a refresh replaces them. --watch stays open and prints a line each
-            time a token file changes on disk, by this process or any other; with --json, every
-            line on stdout is one JSON object: the state of each server first, then one per change.
+            For each OAuth server: whether tokens exist, when they expire, the scopes, the issuer, whether a refresh token is held, and how the client is registered. Tokens are shown as their first and last four characters at most. When a server refused the stored tokens (a refresh token revoked, a fresh token refused), that is shown, with when and why, until a login or a refresh replaces them. --watch stays open and prints a line each time a token file changes on disk, by this process or any other; with --json, every line on stdout is one JSON object: the state of each server first, then one per change.
 
             Examples:
               hermes mcp status
@@ -23,7 +17,7 @@ struct StatusCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "One server's name; all OAuth servers when omitted.")
+    @Argument(help: "One server's name; all OAuth servers when omitted.", completion: ServerNameCompletion.kind)
     var name: String?
 
     @Flag(name: .long, help: "Print JSON.")

@@ -8,8 +8,7 @@ struct TestCommand: AsyncParsableCommand {
         commandName: "test",
         abstract: "Connect to an MCP server and list its tools.",
         discussion: """
-            Uses the stored OAuth tokens (refreshing them when needed) but never starts a login:
-            a server that needs one is reported, with the command to run.
+            Uses the stored OAuth tokens (refreshing them when needed) but never starts a login: a server that needs one is reported, with the command to run.
 
             Examples:
               hermes mcp test linear
@@ -17,7 +16,7 @@ struct TestCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The server's name in config.yaml.")
+    @Argument(help: "The server's name in config.yaml.", completion: ServerNameCompletion.kind)
     var name: String
 
     @Flag(name: .long, help: "Print the result as JSON.")

@@ -116,7 +116,7 @@ import Testing
         let home = dir.path + "/fresh-\(umask)/hermes"
         let python = try Peers.python
         // `mcp add` connects first (spawning the server, whose stderr goes to logs/) and saves after.
-        let add = try hermes(["mcp", "add", "peer", "--command", python, "--args", Peers.script("stdio_server.py"), "--all-tools"],
+        let add = try hermes(["mcp", "add", "peer", "--command", python, "--all-tools", "--args", Peers.script("stdio_server.py")],
                              home: home, umask: umask)
         #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
         #expect(mode(dir.path + "/fresh-\(umask)") == 0o700)

@@ -273,6 +273,9 @@ class FrontDoor:
 
     async def gate(self, scope, body, send, entry):
         token = access_tokens.get(entry["bearer"] or "")
+        if settings.get("static_bearer") and entry["bearer"] == settings["static_bearer"]:
+            # A fixed API key, as a header-auth server (a personal access token) accepts.
+            return await self.mcp_app(scope, replay(body), send)
         if settings.get("open_mcp") and not entry["bearer"]:
             # The MCP endpoint answers without any token (the authorization server still works).
             return await self.mcp_app(scope, replay(body), send)

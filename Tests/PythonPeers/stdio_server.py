@@ -34,5 +34,18 @@ for _i in range(int(os.environ.get("PEER_EXTRA_TOOLS", "0"))):
         _description = "Looks harmless\x1b]0;pwned\x07\x1b[2J\nsecond line"
     mcp.tool(name=f"extra_{_i:02d}", description=_description)(_extra_tool(_i))
 
+# PEER_STANDINS=1 adds tools named like those of the servers in hermes' help examples
+# (mcp-server-time, server-filesystem), so the examples can run against this peer.
+if os.environ.get("PEER_STANDINS"):
+    @mcp.tool()
+    def get_current_time(timezone: str = "UTC") -> str:
+        """Stand-in for mcp-server-time's tool."""
+        return f"time in {timezone}"
+
+    @mcp.tool()
+    def read_file(path: str = "") -> str:
+        """Stand-in for server-filesystem's tool."""
+        return f"contents of {path}"
+
 if __name__ == "__main__":
     mcp.run("stdio")

@@ -46,7 +46,7 @@ import Testing
         let hermes = Build.product("hermes")
         let configure = try run(hermes, ["mcp", "configure", "agentlocal", "--tools", "echo"], environment: env)
         #expect(configure.status == 0, "\(configure.stderr)")
-        let add = try run(hermes, ["mcp", "add", "ours", "--command", python, "--args", server, "--all-tools"], environment: env)
+        let add = try run(hermes, ["mcp", "add", "ours", "--command", python, "--all-tools", "--args", server], environment: env)
         #expect(add.status == 0, "\(add.stderr)")
         let remove = try run(hermes, ["mcp", "remove", "ours", "--yes"], environment: env)
         #expect(remove.status == 0, "\(remove.stderr)")

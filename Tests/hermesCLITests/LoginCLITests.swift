@@ -269,7 +269,7 @@ import Testing
         // The login really produced tokens.
         #expect(TokenStore(home: HermesHome(path: dir.path), serverName: "demo").tokens() != nil)
 
-        let stdio = try run(hermes, ["mcp", "add", "local", "--command", python, "--args", Peers.script("stdio_server.py"), "--env", "DEBUG=1"], environment: env)
+        let stdio = try run(hermes, ["mcp", "add", "local", "--command", python, "--env", "DEBUG=1", "--args", Peers.script("stdio_server.py")], environment: env)
         #expect(stdio.status == 0 && stdio.stdout.contains("(3/3 tools enabled)"), "\(stdio.stdout)\(stdio.stderr)")
 
         let config = try ConfigFile.load(home: HermesHome(path: dir.path))

@@ -115,8 +115,16 @@ public struct ConfigFile {
         return MCPServerConfig(name: name, raw: Interpolation.expand(raw, environment: environment))
     }
 
+    /// The entries that can be used; one whose shape is wrong (see `ServerEntryCheck`) is skipped
+    /// with a warning naming its line, so one typo never takes the other servers down with it.
     public func servers(environment: [String: String]) -> [MCPServerConfig] {
-        serverNames.compactMap { server(named: $0, environment: environment) }
+        serverNames.compactMap { name in
+            if let problem = problem(forServer: name) {
+                HermesLog.config.warning("\(problem); server '\(name)' is skipped")
+                return nil
+            }
+            return server(named: name, environment: environment)
+        }
     }
 
     /// Adds or replaces an entry, keeping its position when it exists.

@@ -120,7 +120,14 @@ public final class OAuthManager: Sendable {
         let config: ConfigFile
         do { config = try ConfigFile.load(home: home) } catch { throw .configuration(error.description) }
         var servers: [String: Result<OAuthServer, OAuthFailure>] = [:]
-        for server in config.servers(environment: DotEnv.mergedEnvironment(home: home)) {
+        let environment = DotEnv.mergedEnvironment(home: home)
+        for entry in config.serverNames {
+            // An entry of the wrong shape answers with its line in config.yaml, not "not found".
+            if let problem = config.problem(forServer: entry) {
+                servers[entry] = .failure(.configuration(problem.description))
+                continue
+            }
+            guard let server = config.server(named: entry, environment: environment) else { continue }
             servers[server.name] = Result { () throws(OAuthFailure) in try OAuthServer(config: server) }
         }
         state.withLock { $0.configSnapshot = ConfigSnapshot(key: key, servers: servers) }

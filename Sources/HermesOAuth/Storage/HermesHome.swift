@@ -91,3 +91,49 @@ extension HermesHome {
         }
     }
 }
+
+// MARK: checking before use
+
+extension HermesHome {
+    /// Refuses a `HERMES_HOME` that exists but cannot be the directory hermes keeps its files in
+    /// (a file, a FIFO, a dangling symlink, a path through a file), so a command stops at once
+    /// with the path and the reason instead of creating over it or failing halfway through. A
+    /// missing directory is fine: it is created when something is first written.
+    public func checkUsable() throws(StorageError) {
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            let error = errno
+            if error == ENOENT { return }
+            if error == ENOTDIR {
+                throw .unsafeDirectory(path: path, reason: "a part of the path above it is not a directory")
+            }
+            throw .io(path: path, operation: "inspect", errno: Errno(rawValue: error))
+        }
+        if st.st_mode & S_IFMT == S_IFLNK {
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+            var followed = stat()
+            guard stat(path, &followed) == 0 else {
+                throw .unsafeDirectory(path: path, reason: "it is a symbolic link to \(target), which does not exist (or cannot be reached)")
+            }
+            guard followed.st_mode & S_IFMT == S_IFDIR else {
+                throw .unsafeDirectory(path: path, reason: "it is a symbolic link to \(target), which is \(Self.kind(followed.st_mode)), not a directory")
+            }
+            return
+        }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            throw .unsafeDirectory(path: path, reason: "it is \(Self.kind(st.st_mode)), not a directory")
+        }
+    }
+
+    private static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFREG: "a regular file"
+        case S_IFIFO: "a FIFO"
+        case S_IFSOCK: "a socket"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFLNK: "a symbolic link"
+        default: "not a directory"
+        }
+    }
+}

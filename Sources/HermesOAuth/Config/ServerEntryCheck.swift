@@ -1,0 +1,137 @@
+import Foundation
+import Yams
+
+/// What is wrong with one `mcp_servers` entry, with the line of the offending node, so a typo in
+/// config.yaml is reported at once (`path:line`) instead of being tried as a connection.
+public struct ServerEntryProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public let path: String
+    public let line: Int?
+    public let server: String
+    /// The key at fault; nil when the entry itself is not a mapping.
+    public let key: String?
+    public let expected: String
+    public let found: String
+
+    public var description: String {
+        let place = line.map { "\(path):\($0)" } ?? path
+        let subject = "mcp_servers.\(server)" + (key.map { ".\($0)" } ?? "")
+        return "\(place): \(subject) must be \(expected), not \(found)"
+    }
+}
+
+/// The one set of rules for a server entry's shape, used by the CLI (before connecting), the
+/// OAuth manager and the MCP runtime (which skip an entry that breaks them).
+public enum ServerEntryCheck {
+    /// The `--auth` values `hermes mcp add` accepts.
+    public static let authValues = ["oauth", "header"]
+
+    /// `http://` or `https://` with a host: the only URLs hermes can speak MCP to.
+    public static func isHTTPURL(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else { return false }
+        return true
+    }
+
+    /// The first problem of `entry` (the value node of `mcp_servers.<server>`), nil when its shape
+    /// is sound. Values holding `${VAR}` are checked for their kind only: their text is known
+    /// only after interpolation.
+    public static func problem(server: String, entry: Node, path: String) -> ServerEntryProblem? {
+        func problem(_ key: String?, _ node: Node, _ expected: String) -> ServerEntryProblem {
+            ServerEntryProblem(path: path, line: node.mark?.line, server: server, key: key,
+                               expected: expected, found: describe(node))
+        }
+        guard case .mapping(let mapping) = entry else {
+            return problem(nil, entry, "a mapping of settings (url: … or command: …)")
+        }
+        func value(_ key: String) -> Node? {
+            guard let node = mapping.first(where: { $0.key.string == key })?.value, !isNull(node) else { return nil }
+            return node
+        }
+        if let url = value("url") {
+            guard isString(url), let text = url.string else { return problem("url", url, "an http:// or https:// URL") }
+            // An empty url reads as none (as MCPServerConfig takes it), and `${VAR}` only later.
+            if !text.isEmpty, !text.contains("${"), !isHTTPURL(text) { return problem("url", url, "an http:// or https:// URL") }
+        }
+        if let command = value("command"), !isString(command) {
+            return problem("command", command, "a string (the program; its arguments go in args:)")
+        }
+        if let args = value("args") {
+            guard case .sequence(let items) = args else { return problem("args", args, "a list of strings") }
+            if let bad = items.first(where: { !isScalar($0) }) { return problem("args", bad, "a list of strings") }
+        }
+        for key in ["env", "headers"] {
+            guard let node = value(key) else { continue }
+            guard case .mapping(let pairs) = node else { return problem(key, node, "a mapping of names to strings") }
+            if let bad = pairs.first(where: { !isScalar($0.value) })?.value {
+                return problem(key, bad, "a mapping of names to strings")
+            }
+        }
+        if let enabled = value("enabled") {
+            guard isScalar(enabled), Boolish.parse(enabled.string) != nil || enabled.string?.contains("${") == true else {
+                return problem("enabled", enabled, "true or false")
+            }
+        }
+        for key in ["timeout", "connect_timeout"] {
+            guard let node = value(key), node.string?.contains("${") != true else { continue }
+            guard isScalar(node), let seconds = Double((node.string ?? "").trimmingCharacters(in: .whitespaces)),
+                  seconds.isFinite, seconds > 0 else {
+                return problem(key, node, "a positive number of seconds")
+            }
+        }
+        for key in ["oauth", "tools"] {
+            guard let node = value(key) else { continue }
+            guard case .mapping = node else { return problem(key, node, "a mapping of settings") }
+        }
+        return nil
+    }
+
+    private static func isNull(_ node: Node) -> Bool {
+        if case .scalar = node { return node.tag.rawValue == Tag.Name.null.rawValue }
+        return false
+    }
+
+    private static func isScalar(_ node: Node) -> Bool {
+        if case .scalar = node { return true }
+        return false
+    }
+
+    private static func isString(_ node: Node) -> Bool {
+        isScalar(node) && node.tag.rawValue == Tag.Name.str.rawValue
+    }
+
+    /// The offending value in a few words, never more than a short excerpt (it may be a secret).
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let scalar):
+            let kind: String
+            switch node.tag.rawValue {
+            case Tag.Name.str.rawValue: kind = "the string"
+            case Tag.Name.int.rawValue, Tag.Name.float.rawValue: kind = "the number"
+            case Tag.Name.bool.rawValue: kind = "the boolean"
+            case Tag.Name.null.rawValue: return "empty"
+            default: kind = "the value"
+            }
+            let text = scalar.string
+            // Short enough that a secret typed in the wrong place is never printed whole.
+            let shown = text.count > 16 ? String(text.prefix(12)) + "…" : text
+            return "\(kind) '\(shown)'"
+        }
+    }
+}
+
+extension ConfigFile {
+    /// The problem of the named entry, if it has one.
+    public func problem(forServer name: String) -> ServerEntryProblem? {
+        guard case .mapping(let servers)? = root["mcp_servers"], let key = Self.key(named: name, in: servers),
+              let entry = servers[key] else { return nil }
+        return ServerEntryCheck.problem(server: name, entry: entry, path: path)
+    }
+
+    /// Every entry's problem, in file order.
+    public var serverProblems: [ServerEntryProblem] {
+        serverNames.compactMap { problem(forServer: $0) }
+    }
+}
