@@ -36,6 +36,7 @@ struct AddCommand: AsyncParsableCommand {
     @Option(help: "OAuth scope to request.") var scope: String?
     @Option(help: "Fixed OAuth callback port.") var redirectPort: Int?
     @Option(help: "Seconds allowed for connecting.") var connectTimeout: Double?
+    @Option(help: "Seconds to wait for the browser when logging in (default: oauth.timeout, else 300).") var timeout: Double?
     @Option(help: "Comma-separated tools to enable.") var tools: String?
     @Flag(help: "Enable every tool without asking.") var allTools = false
     @Flag(name: [.short, .long], help: "Answer yes: overwrite, and save even when the server cannot be reached (disabled).") var yes = false
@@ -87,13 +88,13 @@ struct AddCommand: AsyncParsableCommand {
             }
 
             var headers: [ConfigPair] = []
+            var addedKey: String?
             for item in header {
                 guard let eq = item.firstIndex(of: "="), eq != item.startIndex else { throw CLIFailure("Invalid --header '\(item)' (expected Name=Value)") }
                 headers.append(ConfigPair(key: String(item[..<eq]), value: .string(String(item[item.index(after: eq)...]))))
             }
             if url != nil, auth?.lowercased() == "header", !headers.contains(where: { $0.key.lowercased() == "authorization" }) {
-                let key = "MCP_" + name.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
-                    .trimmingCharacters(in: CharacterSet(charactersIn: "_")) + "_API_KEY"
+                let key = HeaderKey.envName(for: name)
                 let dotenv = (try? DotEnv.load(path: context.home.envPath, environment: [:])) ?? [:]
                 if dotenv[key] != nil {
                     terminal.success("\(key): already configured")
@@ -104,6 +105,7 @@ struct AddCommand: AsyncParsableCommand {
                     var value = secret.trimmingCharacters(in: .whitespaces)
                     if value.lowercased().hasPrefix("bearer ") { value = String(value.dropFirst(7)) }
                     try DotEnv.set(path: context.home.envPath, key: key, value: value)
+                    addedKey = key
                     terminal.success("Saved to \(context.home.display())/.env as \(key)")
                 }
                 headers.append(ConfigPair(key: "Authorization", value: .string("Bearer ${\(key)}")))
@@ -120,110 +122,143 @@ struct AddCommand: AsyncParsableCommand {
             }
             if let connectTimeout { entry.append(ConfigPair(key: "connect_timeout", value: .scalar(String(connectTimeout)))) }
 
-            // Probe with the entry as it would be saved (interpolated the same way).
-            let raw = ConfigValue.map(entry)
-            let probeConfig = MCPServerConfig(name: name, raw: Interpolation.expand(raw, environment: context.environment))
-            terminal.line()
-            terminal.line("  Connecting to '\(name)'...", .cyan)
-            let manager = OAuthManager.shared(home: context.home)
-            ProcessReaper.adoptOrphans()
-            var connection: MCPConnection?
-            var failure: String?
-            let home = context.home
-            let login: @Sendable () async throws -> Void = {
-                _ = try await Spinner.around("Logging in to '\(name)'…") { spinner in
-                    try await OAuthProvider(server: try OAuthServer(config: probeConfig), home: home)
-                        .login(interaction: .terminal(spinner: spinner))
-                }
-            }
+            let leftovers = AddLeftovers(home: context.home, name: name, addedKey: addedKey)
             do {
-                connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
+                try await connectAndSave(entry, context: context, interactive: interactive)
             } catch {
-                if probeConfig.usesOAuth, MCPErrors.isAuthFailure(error) {
-                    // The server needs a login: run it now, then connect again.
-                    terminal.info("Starting OAuth flow for '\(name)'...")
-                    do {
-                        try await login()
-                        connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
-                    } catch {
-                        failure = TerminalText.clean("\(error)")
-                    }
-                } else {
-                    failure = TerminalText.clean(Redaction.redact("\(error)"))
-                }
+                leftovers.clean(terminal: terminal)
+                throw error
             }
-            if connection != nil, probeConfig.usesOAuth, TokenStore(home: context.home, serverName: name).tokens() == nil {
-                // Answering without a token proves nothing about OAuth: the person asked for it, so
-                // log in now; only tokens on disk count as authenticated.
-                terminal.info("'\(name)' answered without authentication; starting OAuth flow to obtain tokens...")
+        }
+    }
+
+    /// Connects with the entry as built (logging in when it uses OAuth), lets the person pick the
+    /// tools and saves. Throws when nothing was saved.
+    private func connectAndSave(_ entry: [ConfigPair], context: CLIContext, interactive: Bool) async throws {
+        let terminal = context.terminal
+        // Probe with the entry as it would be saved (interpolated the same way).
+        let raw = ConfigValue.map(entry)
+        let probeConfig = MCPServerConfig(name: name, raw: Interpolation.expand(raw, environment: context.environment))
+        terminal.line()
+        terminal.line("  Connecting to '\(name)'...", .cyan)
+        let manager = OAuthManager.shared(home: context.home)
+        ProcessReaper.adoptOrphans()
+        var connection: MCPConnection?
+        var failure: String?
+        let home = context.home
+        let timeout = self.timeout
+        let login: @Sendable () async throws -> Void = {
+            var server = try OAuthServer(config: probeConfig)
+            if let timeout { server = server.with(settings: server.settings.with(timeout: timeout)) }
+            let provider = OAuthProvider(server: server, home: home)
+            _ = try await TerminalLogin.run(name) { interaction in try await provider.login(interaction: interaction) }
+            terminal.success("Authenticated — tokens stored for '\(name)'")
+        }
+        do {
+            connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
+        } catch {
+            if probeConfig.usesOAuth, MCPErrors.isAuthFailure(error) {
+                // The server needs a login: run it now, then connect again.
+                terminal.info("Starting OAuth flow for '\(name)'...")
                 do {
                     try await login()
+                    connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
                 } catch {
-                    terminal.warning("Server responded, but no OAuth token was obtained — authentication did not complete.")
-                    terminal.info("OAuth error: \(TerminalText.clean("\(error)"))")
-                    connection = nil
-                    failure = "no OAuth token was obtained"
+                    failure = TerminalText.clean("\(error)")
                 }
+            } else {
+                failure = TerminalText.clean(Redaction.redact("\(error)"))
             }
-
-            guard let connection else {
-                terminal.error("Failed to connect: \(failure ?? "unknown error")")
-                let save = yes || (interactive && terminal.confirm("Save config anyway (you can test later)?", default: false))
-                guard save else { throw CLIFailure("'\(name)' was not saved") }
-                try ConfigFile.update(home: context.home) { file in
-                    try file.setServer(named: name, .map(entry + [ConfigPair(key: "enabled", value: .scalar("false"))]))
-                }
-                terminal.success("Saved '\(name)' to config (disabled)")
-                terminal.info("Fix the issue, then: hermes mcp test \(name)")
-                return
+        }
+        if connection != nil, probeConfig.usesOAuth, TokenStore(home: context.home, serverName: name).tokens() == nil {
+            // Answering without a token proves nothing about OAuth: the person asked for it, so
+            // log in now; only tokens on disk count as authenticated.
+            terminal.info("'\(name)' answered without authentication; starting OAuth flow to obtain tokens...")
+            do {
+                try await login()
+            } catch {
+                terminal.warning("Server responded, but no OAuth token was obtained — authentication did not complete.")
+                terminal.info("OAuth error: \(TerminalText.clean("\(error)"))")
+                connection = nil
+                failure = "no OAuth token was obtained"
             }
+        }
 
-            let names = connection.tools.map(\.name)
-            var enabled = names
-            if !names.isEmpty {
-                terminal.line()
-                terminal.line("  Connected! Found \(names.count) tool(s) from '\(name)':")
-                for tool in connection.tools {
-                    terminal.line("    \(ServerListing.pad(TerminalText.clean(tool.name), 40)) \(TerminalText.short(tool.description ?? "", 60))")
+        guard let connection else {
+            terminal.error("Failed to connect: \(failure ?? "unknown error")")
+            let save = yes || (interactive && terminal.confirm("Save config anyway (you can test later)?", default: false))
+            guard save else { throw CLIFailure("'\(name)' was not saved") }
+            try ConfigFile.update(home: context.home) { file in
+                try file.setServer(named: name, .map(entry + [ConfigPair(key: "enabled", value: .scalar("false"))]))
+            }
+            terminal.success("Saved '\(name)' to config (disabled)")
+            terminal.info("Fix the issue, then: hermes mcp test \(name)")
+            terminal.info("Once it connects, turn it on: hermes mcp enable \(name)")
+            return
+        }
+
+        let names = connection.tools.map(\.name)
+        var enabled = names
+        if !names.isEmpty {
+            terminal.line()
+            terminal.line("  Connected! Found \(names.count) tool(s) from '\(name)':")
+            for tool in connection.tools {
+                terminal.line("    \(ServerListing.pad(TerminalText.clean(tool.name), 40)) \(TerminalText.short(tool.description ?? "", 60))")
+            }
+            if let tools {
+                let wanted = try ToolChoice.parse(tools, offered: names)
+                enabled = names.filter { wanted.contains($0) }
+            } else if interactive, !allTools, !yes {
+                let answer = Self.askToolChoice(count: names.count, terminal: terminal)
+                if answer == nil || answer == "n" {
+                    terminal.info("Cancelled — server not saved.")
+                    throw CLIFailure("'\(name)' was not saved")
                 }
-                if let tools {
-                    let wanted = try ToolChoice.parse(tools, offered: names)
-                    enabled = names.filter { wanted.contains($0) }
-                } else if interactive, !allTools, !yes {
-                    print(terminal.paint("  Enable all \(names.count) tools? [Y/n/select]: ", .yellow), terminator: "")
-                    fflush(nil)
-                    let answer = (readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-                    if answer == "n" || answer == "no" {
+                if answer == "s" {
+                    let checklist = Checklist(heading: "Select tools for '\(name)'",
+                                              items: connection.tools.map { .init(title: TerminalText.clean($0.name), detail: TerminalText.short($0.description ?? "", 60)) },
+                                              preselected: Set(names.indices))
+                    guard let picked = ChecklistPrompt.run(checklist, colour: terminal.colour) else {
                         terminal.info("Cancelled — server not saved.")
                         throw CLIFailure("'\(name)' was not saved")
                     }
-                    if answer == "s" || answer == "select" {
-                        let checklist = Checklist(heading: "Select tools for '\(name)'",
-                                                  items: connection.tools.map { .init(title: TerminalText.clean($0.name), detail: TerminalText.short($0.description ?? "", 60)) },
-                                                  preselected: Set(names.indices))
-                        guard let picked = ChecklistPrompt.run(checklist, colour: terminal.colour) else {
-                            terminal.info("Cancelled — server not saved.")
-                            throw CLIFailure("'\(name)' was not saved")
-                        }
-                        enabled = picked.map { names[$0] }
-                        if enabled.isEmpty {
-                            terminal.info("No tools selected — server not saved.")
-                            throw CLIFailure("'\(name)' was not saved")
-                        }
-                        terminal.info("Selected \(enabled.count)/\(names.count): \(enabled.map(TerminalText.clean).joined(separator: ", "))")
+                    enabled = picked.map { names[$0] }
+                    if enabled.isEmpty {
+                        terminal.info("No tools selected — server not saved.")
+                        throw CLIFailure("'\(name)' was not saved")
                     }
+                    terminal.info("Selected \(enabled.count)/\(names.count): \(enabled.map(TerminalText.clean).joined(separator: ", "))")
                 }
-            } else {
-                terminal.info("Server connected but reported no tools.")
             }
-            var saved = entry
-            if enabled.count < names.count {
-                saved.append(ConfigPair(key: "tools", value: .map([ConfigPair(key: "include", value: .list(enabled.map(ConfigValue.string)))])))
+        } else {
+            terminal.info("Server connected but reported no tools.")
+        }
+        var saved = entry
+        if enabled.count < names.count {
+            saved.append(ConfigPair(key: "tools", value: .map([ConfigPair(key: "include", value: .list(enabled.map(ConfigValue.string)))])))
+        }
+        saved.append(ConfigPair(key: "enabled", value: .scalar("true")))
+        try ConfigFile.update(home: context.home) { file in try file.setServer(named: name, .map(saved)) }
+        terminal.success("Saved '\(name)' to \(context.home.display())/config.yaml (\(enabled.count)/\(names.count) tools enabled)")
+        terminal.info("Start a new session to use these tools.")
+    }
+
+    /// The `[Y/n/select]` question, asked again until the answer is one of them: "y", "n" or
+    /// "s", nil at end of input (which cancels: a closed terminal is no "yes").
+    static func askToolChoice(count: Int, terminal: Terminal) -> String? {
+        while true {
+            print(terminal.paint("  Enable all \(count) tools? [Y/n/select]: ", .yellow), terminator: "")
+            fflush(nil)
+            guard let line = readLine() else {
+                print()
+                return nil
             }
-            saved.append(ConfigPair(key: "enabled", value: .scalar("true")))
-            try ConfigFile.update(home: context.home) { file in try file.setServer(named: name, .map(saved)) }
-            terminal.success("Saved '\(name)' to \(context.home.display())/config.yaml (\(enabled.count)/\(names.count) tools enabled)")
-            terminal.info("Start a new session to use these tools.")
+            switch line.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "", "y", "yes": return "y"
+            case "n", "no": return "n"
+            case "s", "select": return "s"
+            default: terminal.info("Please answer y (all tools), n (cancel) or s (select tools).")
+            }
         }
     }
 

@@ -8,7 +8,8 @@ struct MCPCommand: ParsableCommand {
             Without a subcommand: the server table, then a summary of the commands.
             """,
         subcommands: [AddCommand.self, ListCommand.self, RemoveCommand.self, TestCommand.self, ConfigureCommand.self,
-                      CallCommand.self, StatusCommand.self, LoginCommand.self, LogoutCommand.self, ReauthCommand.self]
+                      CallCommand.self, StatusCommand.self, LoginCommand.self, LogoutCommand.self, ReauthCommand.self,
+                      EnableCommand.self, DisableCommand.self]
     )
 
     /// `hermes mcp` alone: what hermes-agent prints, the table and then what can be done with it.
@@ -27,6 +28,7 @@ struct MCPCommand: ParsableCommand {
                 ("hermes mcp list", "List servers (--json)"),
                 ("hermes mcp test <name>", "Connect and list tools"),
                 ("hermes mcp configure <name>", "Toggle tools"),
+                ("hermes mcp enable <name>", "Enable a server (disable to turn it off)"),
                 ("hermes mcp call <name> <tool> [json]", "Call one tool"),
                 ("hermes mcp status [name]", "OAuth tokens, expiry, scopes (--watch)"),
                 ("hermes mcp login <name>", "Re-authenticate OAuth"),

@@ -59,15 +59,21 @@ struct Terminal: Sendable {
     /// The reference's `[Y/n]` / `[y/N]` prompt. The answer is read from stdin even when it is a
     /// pipe, so scripts can answer; end of input or an empty line takes the default.
     func confirm(_ question: String, default yes: Bool) -> Bool {
+        answer(question, default: yes) ?? yes
+    }
+
+    /// The same question, telling "no answer" (end of input, or an empty line that is not typed
+    /// on a terminal) apart as nil, for questions whose default must not be taken unasked.
+    func answer(_ question: String, default yes: Bool) -> Bool? {
         let suffix = yes ? "[Y/n]" : "[y/N]"
         print(paint("  \(question) \(suffix): ", .yellow), terminator: "")
         fflush(nil)
         guard let line = readLine() else {
             print()
-            return yes
+            return nil
         }
         let answer = line.trimmingCharacters(in: .whitespaces).lowercased()
-        if answer.isEmpty { return yes }
+        if answer.isEmpty { return isatty(STDIN_FILENO) == 1 ? yes : nil }
         return answer == "y" || answer == "yes"
     }
 }
