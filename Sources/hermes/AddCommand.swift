@@ -123,6 +123,15 @@ struct AddCommand: AsyncParsableCommand {
             if let connectTimeout { entry.append(ConfigPair(key: "connect_timeout", value: .scalar(String(connectTimeout)))) }
 
             let leftovers = AddLeftovers(home: context.home, name: name, addedKey: addedKey)
+            let name = self.name
+            let interrupt = InterruptGuard {
+                // Whatever was drawing on the cursor's line (a spinner) is wiped first.
+                if isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                terminal.line()
+                terminal.info("Cancelled — '\(name)' was not saved.")
+                leftovers.clean(terminal: terminal)
+            }
+            defer { interrupt.end() }
             do {
                 try await connectAndSave(entry, context: context, interactive: interactive)
             } catch {
@@ -271,7 +280,15 @@ struct AddCommand: AsyncParsableCommand {
         var quiet = old
         quiet.c_lflag &= ~tcflag_t(ECHO)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet)
+        // Ctrl-C at this prompt must not leave the terminal without echo.
+        let saved = old
+        let interrupt = InterruptGuard {
+            var restore = saved
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &restore)
+            FileHandle.standardOutput.write(Data("\n  Cancelled — nothing was saved.\n".utf8))
+        }
         defer {
+            interrupt.end()
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &old)
             print()
         }

@@ -5,7 +5,7 @@ import HermesOAuth
 /// `.env` (written before connecting, so the probe can use it) and the OAuth files of its login.
 /// When the server is then not saved they are removed again; what was there before the add
 /// started is never touched.
-struct AddLeftovers {
+struct AddLeftovers: Sendable {
     let home: HermesHome
     let name: String
     /// The `.env` key this add wrote; nil when it found the key already there.

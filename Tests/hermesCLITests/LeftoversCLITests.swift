@@ -54,6 +54,61 @@ import Testing
         #expect(try ConfigFile.load(home: HermesHome(path: home)).serverNames.isEmpty)
     }
 
+    /// A header server that answers: the OAuth peer takes one of its access tokens as the key.
+    func keyedAdd(_ peer: OAuthPeer) throws -> (TmuxSession, key: String) {
+        try dir.write("config.yaml", "mcp_servers:\n  dyn:\n    url: \(peer.mcpURL)\n    auth: oauth\n")
+        #expect(try hermes(["mcp", "login", "dyn"], env: Peers.browser()).status == 0)
+        let key = try #require(TokenStore(home: HermesHome(path: home), serverName: "dyn").tokens()).accessToken
+        try dir.write(".env", Self.dotenv)
+        // The shell around hermes outlives a Ctrl-C to report hermes's exit status.
+        let tmux = try TmuxSession("trap true INT; \(Build.product("hermes")) mcp add hdr --url \(peer.mcpURL) --auth header",
+                                   environment: Build.environment(home: home), directory: home)
+        #expect(tmux.waitFor("API key / Bearer token:").found)
+        try tmux.send(key, "Enter")
+        let asked = tmux.waitFor("[Y/n/select]:")
+        #expect(asked.found, "\(asked.screen)")
+        #expect(envFile().contains("MCP_HDR_API_KEY"))
+        return (tmux, key)
+    }
+
+    @Test func theHeaderKeyGoesWhenTheToolQuestionIsAnsweredNo() throws {
+        let peer = try OAuthPeer()
+        defer { peer.stop() }
+        let (tmux, _) = try keyedAdd(peer)
+        defer { tmux.kill() }
+        try tmux.send("n", "Enter")
+        #expect(tmux.waitForExit() == 1)
+        #expect(tmux.screen().contains("Removed MCP_HDR_API_KEY from"), "\(tmux.screen())")
+        #expect(envFile() == Self.dotenv)
+        #expect(try ConfigFile.load(home: HermesHome(path: home)).serverNames == ["dyn"])
+    }
+
+    @Test func theHeaderKeyGoesWhenTheAddIsInterrupted() throws {
+        let peer = try OAuthPeer()
+        defer { peer.stop() }
+        let (tmux, _) = try keyedAdd(peer)
+        defer { tmux.kill() }
+        try tmux.send("C-c")
+        #expect(tmux.waitForExit() == 130)
+        let screen = tmux.screen()
+        #expect(screen.contains("Cancelled — 'hdr' was not saved.") && screen.contains("Removed MCP_HDR_API_KEY from"), "\(screen)")
+        #expect(envFile() == Self.dotenv)
+        #expect(try ConfigFile.load(home: HermesHome(path: home)).serverNames == ["dyn"])
+    }
+
+    @Test func ctrlCAtTheHiddenKeyPromptGivesTheTerminalItsEchoBack() throws {
+        try dir.write(".env", Self.dotenv)
+        let tmux = try TmuxSession("trap true INT; \(Build.product("hermes")) mcp add down --url http://127.0.0.1:9/mcp --auth header; stty -a | tr ' ' '\\n' | grep -x -- '-*echo' | sed 's/^/stty:/'",
+                                   environment: Build.environment(home: home), directory: home)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("API key / Bearer token:").found)
+        try tmux.send("C-c")
+        let after = tmux.waitFor("stty:")
+        #expect(after.screen.contains("Cancelled — nothing was saved."), "\(after.screen)")
+        #expect(after.screen.contains("stty:echo") && !after.screen.contains("stty:-echo"), "\(after.screen)")
+        #expect(envFile() == Self.dotenv)
+    }
+
     @Test func aKeyThatWasThereBeforeTheAddStays() throws {
         try dir.write(".env", Self.dotenv + "MCP_DOWN_API_KEY=\"was-here\"\n")
         let result = try hermes(["mcp", "add", "down", "--url", "http://127.0.0.1:9/mcp", "--auth", "header"], input: "")

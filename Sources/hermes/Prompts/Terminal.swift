@@ -33,7 +33,7 @@ struct Terminal: Sendable {
     }
 
     // Each line is flushed at once so that, even into a pipe, stdout keeps its place relative to
-    // what goes to stderr (the login URL, warnings).
+    // what goes to stderr (the login URL, warnings); see `StandardOutput` for why stdout alone.
     func info(_ text: String) { line("  \(text)", .dim) }
     func success(_ text: String) { line("  ✓ \(text)", .green) }
     func warning(_ text: String) { line("  ⚠ \(text)", .yellow) }
@@ -41,14 +41,14 @@ struct Terminal: Sendable {
 
     func line(_ text: String = "", _ c: Colour? = nil) {
         print(c.map { paint(text, $0) } ?? ServerText.lines(text))
-        fflush(nil)
+        StandardOutput.flush()
     }
 
     /// One line made of segments, each cleaned and painted on its own (a listing row whose name
     /// is coloured).
     func line(_ segments: [(String, Colour?)]) {
         print(segments.map { text, c in c.map { paint(text, $0) } ?? ServerText.lines(text) }.joined())
-        fflush(nil)
+        StandardOutput.flush()
     }
 
     /// A one-line reason on stderr, for commands that fail.
