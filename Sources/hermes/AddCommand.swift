@@ -122,7 +122,10 @@ struct AddCommand: AsyncParsableCommand {
             }
             if let connectTimeout { entry.append(ConfigPair(key: "connect_timeout", value: .scalar(String(connectTimeout)))) }
 
+            // Until the entry is saved, what this add wrote is taken back however it ends.
             let leftovers = AddLeftovers(home: context.home, name: name, addedKey: addedKey)
+            var didSave = false
+            defer { if !didSave { leftovers.clean(terminal: terminal) } }
             let name = self.name
             let interrupt = InterruptGuard {
                 // Whatever was drawing on the cursor's line (a spinner) is wiped first.
@@ -132,124 +135,115 @@ struct AddCommand: AsyncParsableCommand {
                 leftovers.clean(terminal: terminal)
             }
             defer { interrupt.end() }
-            do {
-                try await connectAndSave(entry, context: context, interactive: interactive)
-            } catch {
-                leftovers.clean(terminal: terminal)
-                throw error
-            }
-        }
-    }
 
-    /// Connects with the entry as built (logging in when it uses OAuth), lets the person pick the
-    /// tools and saves. Throws when nothing was saved.
-    private func connectAndSave(_ entry: [ConfigPair], context: CLIContext, interactive: Bool) async throws {
-        let terminal = context.terminal
-        // Probe with the entry as it would be saved (interpolated the same way).
-        let raw = ConfigValue.map(entry)
-        let probeConfig = MCPServerConfig(name: name, raw: Interpolation.expand(raw, environment: context.environment))
-        terminal.line()
-        terminal.line("  Connecting to '\(name)'...", .cyan)
-        let manager = OAuthManager.shared(home: context.home)
-        ProcessReaper.adoptOrphans()
-        var connection: MCPConnection?
-        var failure: String?
-        let home = context.home
-        let timeout = self.timeout
-        let login: @Sendable () async throws -> Void = {
-            var server = try OAuthServer(config: probeConfig)
-            if let timeout { server = server.with(settings: server.settings.with(timeout: timeout)) }
-            let provider = OAuthProvider(server: server, home: home)
-            _ = try await TerminalLogin.run(name) { interaction in try await provider.login(interaction: interaction) }
-            terminal.success("Authenticated — tokens stored for '\(name)'")
-        }
-        do {
-            connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
-        } catch {
-            if probeConfig.usesOAuth, MCPErrors.isAuthFailure(error) {
-                // The server needs a login: run it now, then connect again.
-                terminal.info("Starting OAuth flow for '\(name)'...")
+            // Probe with the entry as it would be saved (interpolated the same way).
+            let raw = ConfigValue.map(entry)
+            let probeConfig = MCPServerConfig(name: name, raw: Interpolation.expand(raw, environment: context.environment))
+            terminal.line()
+            terminal.line("  Connecting to '\(name)'...", .cyan)
+            let manager = OAuthManager.shared(home: context.home)
+            ProcessReaper.adoptOrphans()
+            var connection: MCPConnection?
+            var failure: String?
+            let home = context.home
+            let timeout = self.timeout
+            let login: @Sendable () async throws -> Void = {
+                var server = try OAuthServer(config: probeConfig)
+                if let timeout { server = server.with(settings: server.settings.with(timeout: timeout)) }
+                let provider = OAuthProvider(server: server, home: home)
+                _ = try await TerminalLogin.run(name) { interaction in try await provider.login(interaction: interaction) }
+                terminal.success("Authenticated — tokens stored for '\(name)'")
+            }
+            do {
+                connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
+            } catch {
+                if probeConfig.usesOAuth, MCPErrors.isAuthFailure(error) {
+                    // The server needs a login: run it now, then connect again.
+                    terminal.info("Starting OAuth flow for '\(name)'...")
+                    do {
+                        try await login()
+                        connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
+                    } catch {
+                        failure = TerminalText.clean("\(error)")
+                    }
+                } else {
+                    failure = TerminalText.clean(Redaction.redact("\(error)"))
+                }
+            }
+            if connection != nil, probeConfig.usesOAuth, TokenStore(home: context.home, serverName: name).tokens() == nil {
+                // Answering without a token proves nothing about OAuth: the person asked for it, so
+                // log in now; only tokens on disk count as authenticated.
+                terminal.info("'\(name)' answered without authentication; starting OAuth flow to obtain tokens...")
                 do {
                     try await login()
-                    connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
                 } catch {
-                    failure = TerminalText.clean("\(error)")
+                    terminal.warning("Server responded, but no OAuth token was obtained — authentication did not complete.")
+                    terminal.info("OAuth error: \(TerminalText.clean("\(error)"))")
+                    connection = nil
+                    failure = "no OAuth token was obtained"
                 }
-            } else {
-                failure = TerminalText.clean(Redaction.redact("\(error)"))
             }
-        }
-        if connection != nil, probeConfig.usesOAuth, TokenStore(home: context.home, serverName: name).tokens() == nil {
-            // Answering without a token proves nothing about OAuth: the person asked for it, so
-            // log in now; only tokens on disk count as authenticated.
-            terminal.info("'\(name)' answered without authentication; starting OAuth flow to obtain tokens...")
-            do {
-                try await login()
-            } catch {
-                terminal.warning("Server responded, but no OAuth token was obtained — authentication did not complete.")
-                terminal.info("OAuth error: \(TerminalText.clean("\(error)"))")
-                connection = nil
-                failure = "no OAuth token was obtained"
-            }
-        }
 
-        guard let connection else {
-            terminal.error("Failed to connect: \(failure ?? "unknown error")")
-            let save = yes || (interactive && terminal.confirm("Save config anyway (you can test later)?", default: false))
-            guard save else { throw CLIFailure("'\(name)' was not saved") }
-            try ConfigFile.update(home: context.home) { file in
-                try file.setServer(named: name, .map(entry + [ConfigPair(key: "enabled", value: .scalar("false"))]))
-            }
-            terminal.success("Saved '\(name)' to config (disabled)")
-            terminal.info("Fix the issue, then: hermes mcp test \(name)")
-            terminal.info("Once it connects, turn it on: hermes mcp enable \(name)")
-            return
-        }
-
-        let names = connection.tools.map(\.name)
-        var enabled = names
-        if !names.isEmpty {
-            terminal.line()
-            terminal.line("  Connected! Found \(names.count) tool(s) from '\(name)':")
-            for tool in connection.tools {
-                terminal.line("    \(ServerListing.pad(TerminalText.clean(tool.name), 40)) \(TerminalText.short(tool.description ?? "", 60))")
-            }
-            if let tools {
-                let wanted = try ToolChoice.parse(tools, offered: names)
-                enabled = names.filter { wanted.contains($0) }
-            } else if interactive, !allTools, !yes {
-                let answer = Self.askToolChoice(count: names.count, terminal: terminal)
-                if answer == nil || answer == "n" {
-                    terminal.info("Cancelled — server not saved.")
-                    throw CLIFailure("'\(name)' was not saved")
+            guard let connection else {
+                terminal.error("Failed to connect: \(failure ?? "unknown error")")
+                let save = yes || (interactive && terminal.confirm("Save config anyway (you can test later)?", default: false))
+                guard save else { throw CLIFailure("'\(name)' was not saved") }
+                try ConfigFile.update(home: context.home) { file in
+                    try file.setServer(named: name, .map(entry + [ConfigPair(key: "enabled", value: .scalar("false"))]))
                 }
-                if answer == "s" {
-                    let checklist = Checklist(heading: "Select tools for '\(name)'",
-                                              items: connection.tools.map { .init(title: TerminalText.clean($0.name), detail: TerminalText.short($0.description ?? "", 60)) },
-                                              preselected: Set(names.indices))
-                    guard let picked = ChecklistPrompt.run(checklist, colour: terminal.colour) else {
+                didSave = true
+                terminal.success("Saved '\(name)' to config (disabled)")
+                terminal.info("Fix the issue, then: hermes mcp test \(name)")
+                terminal.info("Once it connects, turn it on: hermes mcp enable \(name)")
+                return
+            }
+
+            let names = connection.tools.map(\.name)
+            var enabled = names
+            if !names.isEmpty {
+                terminal.line()
+                terminal.line("  Connected! Found \(names.count) tool(s) from '\(name)':")
+                for tool in connection.tools {
+                    terminal.line("    \(ServerListing.pad(TerminalText.clean(tool.name), 40)) \(TerminalText.short(tool.description ?? "", 60))")
+                }
+                if let tools {
+                    let wanted = try ToolChoice.parse(tools, offered: names)
+                    enabled = names.filter { wanted.contains($0) }
+                } else if interactive, !allTools, !yes {
+                    let answer = Self.askToolChoice(count: names.count, terminal: terminal)
+                    if answer == nil || answer == "n" {
                         terminal.info("Cancelled — server not saved.")
                         throw CLIFailure("'\(name)' was not saved")
                     }
-                    enabled = picked.map { names[$0] }
-                    if enabled.isEmpty {
-                        terminal.info("No tools selected — server not saved.")
-                        throw CLIFailure("'\(name)' was not saved")
+                    if answer == "s" {
+                        let checklist = Checklist(heading: "Select tools for '\(name)'",
+                                                  items: connection.tools.map { .init(title: TerminalText.clean($0.name), detail: TerminalText.short($0.description ?? "", 60)) },
+                                                  preselected: Set(names.indices))
+                        guard let picked = ChecklistPrompt.run(checklist, colour: terminal.colour) else {
+                            terminal.info("Cancelled — server not saved.")
+                            throw CLIFailure("'\(name)' was not saved")
+                        }
+                        enabled = picked.map { names[$0] }
+                        if enabled.isEmpty {
+                            terminal.info("No tools selected — server not saved.")
+                            throw CLIFailure("'\(name)' was not saved")
+                        }
+                        terminal.info("Selected \(enabled.count)/\(names.count): \(enabled.map(TerminalText.clean).joined(separator: ", "))")
                     }
-                    terminal.info("Selected \(enabled.count)/\(names.count): \(enabled.map(TerminalText.clean).joined(separator: ", "))")
                 }
+            } else {
+                terminal.info("Server connected but reported no tools.")
             }
-        } else {
-            terminal.info("Server connected but reported no tools.")
+            var saved = entry
+            if enabled.count < names.count {
+                saved.append(ConfigPair(key: "tools", value: .map([ConfigPair(key: "include", value: .list(enabled.map(ConfigValue.string)))])))
+            }
+            saved.append(ConfigPair(key: "enabled", value: .scalar("true")))
+            try ConfigFile.update(home: context.home) { file in try file.setServer(named: name, .map(saved)) }
+            didSave = true
+            terminal.success("Saved '\(name)' to \(context.home.display())/config.yaml (\(enabled.count)/\(names.count) tools enabled)")
+            terminal.info("Start a new session to use these tools.")
         }
-        var saved = entry
-        if enabled.count < names.count {
-            saved.append(ConfigPair(key: "tools", value: .map([ConfigPair(key: "include", value: .list(enabled.map(ConfigValue.string)))])))
-        }
-        saved.append(ConfigPair(key: "enabled", value: .scalar("true")))
-        try ConfigFile.update(home: context.home) { file in try file.setServer(named: name, .map(saved)) }
-        terminal.success("Saved '\(name)' to \(context.home.display())/config.yaml (\(enabled.count)/\(names.count) tools enabled)")
-        terminal.info("Start a new session to use these tools.")
     }
 
     /// The `[Y/n/select]` question, asked again until the answer is one of them: "y", "n" or

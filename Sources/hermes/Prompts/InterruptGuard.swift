@@ -29,19 +29,20 @@ final class InterruptGuard: @unchecked Sendable {
         }
     }
 
+    /// With no guard in place, Ctrl-C does what it does by default. (The source itself stays: a
+    /// SIGINT source cancelled and then made again did not fire in testing on Linux.)
     private static func interrupted() {
         let pending = lock.withLock { handlers }
+        guard !pending.isEmpty else {
+            signal(SIGINT, SIG_DFL)
+            raise(SIGINT)
+            return
+        }
         for handler in pending.reversed() { handler.run() }
         exit(130)
     }
 
     func end() {
-        Self.lock.withLock {
-            Self.handlers.removeAll { $0.id == id }
-            guard Self.handlers.isEmpty else { return }
-            Self.source?.cancel()
-            Self.source = nil
-            signal(SIGINT, SIG_DFL)
-        }
+        Self.lock.withLock { Self.handlers.removeAll { $0.id == id } }
     }
 }
