@@ -57,7 +57,7 @@ public struct BrowserLauncher: Sendable {
         var problems: [String] = []
         for argv in candidates {
             guard let executable = Self.resolve(argv[0], path: environment["PATH"]) else {
-                problems.append(Self.unusable(argv[0], path: environment["PATH"], fromBrowserVariable: !(environment["BROWSER"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty))
+                problems.append(Self.unusable(argv[0], fromBrowserVariable: !(environment["BROWSER"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty))
                 continue
             }
             let process = Process()
@@ -80,7 +80,7 @@ public struct BrowserLauncher: Sendable {
     }
 
     /// Why `name` cannot be started, in words that point at the setting to fix.
-    static func unusable(_ name: String, path: String?, fromBrowserVariable: Bool) -> String {
+    static func unusable(_ name: String, fromBrowserVariable: Bool) -> String {
         let origin = fromBrowserVariable ? "$BROWSER names \(ServerText.clean(name))" : ServerText.clean(name)
         guard name.contains("/") else { return "\(origin), which is not on PATH" }
         var isDirectory: ObjCBool = false
