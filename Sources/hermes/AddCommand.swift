@@ -44,6 +44,7 @@ struct AddCommand: AsyncParsableCommand {
     @Option(help: "OAuth scope to request.") var scope: String?
     @Option(help: "Fixed OAuth callback port.") var redirectPort: Int?
     @Option(help: "Seconds allowed for connecting.") var connectTimeout: Double?
+    @Option(help: "Seconds to wait for the browser when logging in (default: oauth.timeout, else 300).") var timeout: Double?
     @Option(help: "Comma-separated tools to enable.") var tools: String?
     @Flag(help: "Enable every tool without asking.") var allTools = false
     @Flag(name: [.short, .long], help: "Answer yes: overwrite, and save even when the server cannot be reached (disabled).") var yes = false
@@ -96,13 +97,13 @@ struct AddCommand: AsyncParsableCommand {
             }
 
             var headers: [ConfigPair] = []
+            var addedKey: String?
             for item in header {
                 guard let eq = item.firstIndex(of: "="), eq != item.startIndex else { throw CLIFailure("Invalid --header '\(item)' (expected Name=Value)") }
                 headers.append(ConfigPair(key: String(item[..<eq]), value: .string(String(item[item.index(after: eq)...]))))
             }
             if url != nil, auth?.lowercased() == "header", !headers.contains(where: { $0.key.lowercased() == "authorization" }) {
-                let key = "MCP_" + name.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
-                    .trimmingCharacters(in: CharacterSet(charactersIn: "_")) + "_API_KEY"
+                let key = HeaderKey.envName(for: name)
                 let dotenv = (try? DotEnv.load(path: context.home.envPath, environment: [:])) ?? [:]
                 if dotenv[key] != nil {
                     terminal.success("\(key): already configured")
@@ -113,6 +114,7 @@ struct AddCommand: AsyncParsableCommand {
                     var value = secret.trimmingCharacters(in: .whitespaces)
                     if value.lowercased().hasPrefix("bearer ") { value = String(value.dropFirst(7)) }
                     try DotEnv.set(path: context.home.envPath, key: key, value: value)
+                    addedKey = key
                     terminal.success("Saved to \(context.home.display())/.env as \(key)")
                 }
                 headers.append(ConfigPair(key: "Authorization", value: .string("Bearer ${\(key)}")))
@@ -129,6 +131,20 @@ struct AddCommand: AsyncParsableCommand {
             }
             if let connectTimeout { entry.append(ConfigPair(key: "connect_timeout", value: .scalar(String(connectTimeout)))) }
 
+            // Until the entry is saved, what this add wrote is taken back however it ends.
+            let leftovers = AddLeftovers(home: context.home, name: name, addedKey: addedKey)
+            var didSave = false
+            defer { if !didSave { leftovers.clean(terminal: terminal) } }
+            let name = self.name
+            let interrupt = InterruptGuard {
+                // Whatever was drawing on the cursor's line (a spinner) is wiped first.
+                if isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                terminal.line()
+                terminal.info("Cancelled — '\(name)' was not saved.")
+                leftovers.clean(terminal: terminal)
+            }
+            defer { interrupt.end() }
+
             // Probe with the entry as it would be saved (interpolated the same way).
             let raw = ConfigValue.map(entry)
             let probeConfig = MCPServerConfig(name: name, raw: Interpolation.expand(raw, environment: context.environment))
@@ -140,11 +156,13 @@ struct AddCommand: AsyncParsableCommand {
             var failure: String?
             var answered = false
             let home = context.home
+            let timeout = self.timeout
             let login: @Sendable () async throws -> Void = {
-                _ = try await Spinner.around("Logging in to '\(name)'…") { spinner in
-                    try await OAuthProvider(server: try OAuthServer(config: probeConfig), home: home)
-                        .login(interaction: .terminal(spinner: spinner))
-                }
+                var server = try OAuthServer(config: probeConfig)
+                if let timeout { server = server.with(settings: server.settings.with(timeout: timeout)) }
+                let provider = OAuthProvider(server: server, home: home)
+                _ = try await TerminalLogin.run(name) { interaction in try await provider.login(interaction: interaction) }
+                terminal.success("Authenticated — tokens stored for '\(name)'")
             }
             do {
                 connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
@@ -185,8 +203,10 @@ struct AddCommand: AsyncParsableCommand {
                 try ConfigFile.update(home: context.home) { file in
                     try file.setServer(named: name, .map(entry + [ConfigPair(key: "enabled", value: .scalar("false"))]))
                 }
+                didSave = true
                 terminal.success("Saved '\(name)' to config (disabled)")
                 terminal.info("Fix the issue, then: hermes mcp test \(name)")
+                terminal.info("Once it connects, turn it on: hermes mcp enable \(name)")
                 return
             }
 
@@ -202,14 +222,12 @@ struct AddCommand: AsyncParsableCommand {
                     let wanted = try ToolChoice.parse(tools, offered: names)
                     enabled = names.filter { wanted.contains($0) }
                 } else if interactive, !allTools, !yes {
-                    print(terminal.paint("  Enable all \(names.count) tools? [Y/n/select]: ", .yellow), terminator: "")
-                    fflush(nil)
-                    let answer = (readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-                    if answer == "n" || answer == "no" {
+                    let answer = Self.askToolChoice(count: names.count, terminal: terminal)
+                    if answer == nil || answer == "n" {
                         terminal.info("Cancelled — server not saved.")
                         throw CLIFailure("'\(name)' was not saved")
                     }
-                    if answer == "s" || answer == "select" {
+                    if answer == "s" {
                         let checklist = Checklist(heading: "Select tools for '\(name)'",
                                                   items: connection.tools.map { .init(title: TerminalText.clean($0.name), detail: TerminalText.short($0.description ?? "", 60)) },
                                                   preselected: Set(names.indices))
@@ -234,6 +252,7 @@ struct AddCommand: AsyncParsableCommand {
             }
             saved.append(ConfigPair(key: "enabled", value: .scalar("true")))
             try ConfigFile.update(home: context.home) { file in try file.setServer(named: name, .map(saved)) }
+            didSave = true
             terminal.success("Saved '\(name)' to \(context.home.display())/config.yaml (\(enabled.count)/\(names.count) tools enabled)")
             terminal.info("Start a new session to use these tools.")
         }
@@ -262,6 +281,25 @@ struct AddCommand: AsyncParsableCommand {
         }
     }
 
+    /// The `[Y/n/select]` question, asked again until the answer is one of them: "y", "n" or
+    /// "s", nil at end of input (which cancels: a closed terminal is no "yes").
+    static func askToolChoice(count: Int, terminal: Terminal) -> String? {
+        while true {
+            print(terminal.paint("  Enable all \(count) tools? [Y/n/select]: ", .yellow), terminator: "")
+            fflush(nil)
+            guard let line = readLine() else {
+                print()
+                return nil
+            }
+            switch line.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "", "y", "yes": return "y"
+            case "n", "no": return "n"
+            case "s", "select": return "s"
+            default: terminal.info("Please answer y (all tools), n (cancel) or s (select tools).")
+            }
+        }
+    }
+
     /// Reads a line from the terminal without echoing it.
     static func readSecret(_ prompt: String) -> String? {
         print(prompt, terminator: "")
@@ -271,7 +309,15 @@ struct AddCommand: AsyncParsableCommand {
         var quiet = old
         quiet.c_lflag &= ~tcflag_t(ECHO)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet)
+        // Ctrl-C at this prompt must not leave the terminal without echo.
+        let saved = old
+        let interrupt = InterruptGuard {
+            var restore = saved
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &restore)
+            FileHandle.standardOutput.write(Data("\n  Cancelled — nothing was saved.\n".utf8))
+        }
         defer {
+            interrupt.end()
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &old)
             print()
         }

@@ -26,11 +26,15 @@ struct CallCommand: AsyncParsableCommand {
     @Argument(help: "The arguments as a JSON object.")
     var arguments: String = "{}"
 
+    @Flag(name: .long, help: "Call even when the server is disabled or the tool is left out by tools.include/exclude (the agent would not get it).")
+    var force = false
+
     func run() async throws {
         try await reportingFailures {
             let context = CLIContext()
             let config = try context.loadConfig()
             let server = try context.server(named: name, in: config)
+            if !force { try CallGate.check(server, tool: tool) }
             guard let object = try? JSONDecoder().decode([String: Value].self, from: Data(arguments.utf8)) else {
                 throw CLIFailure("the arguments must be a JSON object, not: \(arguments.prefix(80))")
             }

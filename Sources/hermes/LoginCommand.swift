@@ -30,7 +30,8 @@ struct LoginCommand: AsyncParsableCommand {
             let context = CLIContext()
             let terminal = context.terminal
             let config = try context.loadConfig()
-            var server = try context.oauthServer(try context.server(named: name, in: config))
+            let entry = try context.server(named: name, in: config)
+            var server = try context.oauthServer(entry)
             if let timeout {
                 server = server.with(settings: server.settings.with(timeout: timeout))
             }
@@ -38,12 +39,13 @@ struct LoginCommand: AsyncParsableCommand {
             terminal.info("Starting OAuth flow for '\(name)'...")
             let provider = OAuthProvider(server: server, home: context.home)
             do {
-                let report = try await Spinner.around("Logging in to '\(name)'…") { spinner in
-                    try await provider.login(interaction: .terminal(spinner: spinner), newClient: newClient)
+                let report = try await TerminalLogin.run(name) { interaction in
+                    try await provider.login(interaction: interaction, newClient: newClient)
                 }
                 terminal.success("Authenticated — tokens stored for '\(name)'")
                 terminal.info(TokenSummary.describe(report.tokens))
                 if report.stepUps > 0 { terminal.info("Scope raised \(report.stepUps) time(s) at the server's request.") }
+                ServerSwitch.remindIfDisabled(entry, terminal: terminal)
             } catch {
                 throw CLIFailure("Authentication failed: \(error)")
             }

@@ -8,7 +8,8 @@ struct MCPCommand: ParsableCommand {
             Without a subcommand: the server table, then a summary of the commands.
             """,
         subcommands: [AddCommand.self, ListCommand.self, RemoveCommand.self, TestCommand.self, ConfigureCommand.self,
-                      CallCommand.self, StatusCommand.self, LoginCommand.self, LogoutCommand.self, ReauthCommand.self]
+                      CallCommand.self, StatusCommand.self, LoginCommand.self, LogoutCommand.self, ReauthCommand.self,
+                      EnableCommand.self, DisableCommand.self]
     )
 
     /// `hermes mcp` alone: what hermes-agent prints, the table and then what can be done with it.
@@ -21,12 +22,13 @@ struct MCPCommand: ParsableCommand {
             terminal.line("  Commands:")
             let commands: [(String, String)] = [
                 ("hermes mcp add <name> --url <endpoint>", "Add an HTTP server (--auth oauth|header)"),
-                ("hermes mcp add <name> --command <cmd>", "Add a stdio server (--args …, --env K=V)"),
+                ("hermes mcp add <name> --command <cmd>", "Add a stdio server (--env K=V, then --args … last)"),
                 ("hermes mcp add <name> --preset <preset>", "Add a known server (codex)"),
                 ("hermes mcp remove <name>", "Remove a server (--revoke to revoke its tokens)"),
                 ("hermes mcp list", "List servers (--json)"),
                 ("hermes mcp test <name>", "Connect and list tools"),
                 ("hermes mcp configure <name>", "Toggle tools"),
+                ("hermes mcp enable <name>", "Enable a server (disable to turn it off)"),
                 ("hermes mcp call <name> <tool> [json]", "Call one tool"),
                 ("hermes mcp status [name]", "OAuth tokens, expiry, scopes (--watch)"),
                 ("hermes mcp login <name>", "Re-authenticate OAuth"),

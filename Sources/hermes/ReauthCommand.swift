@@ -20,6 +20,11 @@ struct ReauthCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Every server with `auth: oauth` and a URL, in config order.")
     var all = false
 
+    /// A usage error like any other, exit code 64, before anything is read.
+    func validate() throws {
+        if name == nil, !all { throw ValidationError("Specify a server name, or use --all to re-auth every OAuth server.") }
+    }
+
     func run() async throws {
         try await reportingFailures {
             let context = CLIContext()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import HermesOAuth
 
 struct RemoveCommand: AsyncParsableCommand {
@@ -9,6 +10,10 @@ struct RemoveCommand: AsyncParsableCommand {
             Examples:
               hermes mcp remove linear
               hermes mcp rm notion --yes
+
+            Without a terminal it asks nothing it cannot hear answered: pass --yes (an answer piped
+            on stdin also counts; end of input is no answer). A header server's MCP_<NAME>_API_KEY
+            goes from .env too when nothing else in config.yaml uses it (asked on a terminal).
             """,
         aliases: ["rm"]
     )
@@ -16,7 +21,7 @@ struct RemoveCommand: AsyncParsableCommand {
     @Argument(help: "The server's name in config.yaml.", completion: ServerNameCompletion.kind)
     var name: String
 
-    @Flag(name: [.short, .long], help: "Do not ask for confirmation.")
+    @Flag(name: [.short, .long], help: "Do not ask for confirmation (and remove the server's API key from .env).")
     var yes = false
 
     @Flag(name: .long, help: "Revoke the server's OAuth tokens at its authorization server before deleting them.")
@@ -28,10 +33,21 @@ struct RemoveCommand: AsyncParsableCommand {
             let terminal = context.terminal
             let config = try context.loadConfig()
             guard config.rawServer(named: name) != nil else { throw context.notFound(name, in: config) }
-            if !yes, !terminal.confirm("Remove server '\(name)'?", default: true) {
-                terminal.info("Cancelled.")
-                return
+            if !yes {
+                switch terminal.answer("Remove server '\(name)'?", default: true) {
+                case true?: break
+                case false?:
+                    terminal.info("Cancelled.")
+                    return
+                case nil where isatty(STDIN_FILENO) == 1:
+                    terminal.info("Cancelled.")
+                    return
+                case nil:
+                    throw CLIFailure("not removing '\(name)': there is no terminal to confirm on; pass --yes to remove it")
+                }
             }
+            let key = HeaderKey.envName(for: name)
+            let usedKey = config.rawServer(named: name).map { HeaderKey.mentions(key, in: $0) } ?? false
             // Tokens first, while the entry still says where to revoke them; through the manager, so a
             // provider cached in this process goes too.
             var cleanup: Result<[String], OAuthFailure>
@@ -40,14 +56,35 @@ struct RemoveCommand: AsyncParsableCommand {
             } catch {
                 cleanup = .failure(OAuthFailure.from(error))
             }
-            let removed = try ConfigFile.update(home: context.home) { file in
-                try file.removeServer(named: name)
+            let (removed, keyStillUsed) = try ConfigFile.update(home: context.home) { file in
+                (try file.removeServer(named: name), try file.serialized().contains(key))
             }
             if removed { terminal.success("Removed '\(name)' from config") }
             switch cleanup {
             case .success(let files): if !files.isEmpty { terminal.success("Cleaned up OAuth tokens") }
             case .failure(let error): terminal.warning("Could not remove the OAuth tokens: \(error)")
             }
+            if removed, usedKey, !keyStillUsed { removeKey(key, context: context) }
+        }
+    }
+
+    /// The header server's key, once nothing in config.yaml refers to it any more.
+    private func removeKey(_ key: String, context: CLIContext) {
+        let terminal = context.terminal
+        let path = context.home.envPath
+        let env = "\(context.home.display())/.env"
+        guard let values = try? DotEnv.load(path: path, environment: [:]), values[key] != nil else { return }
+        if !yes {
+            guard isatty(STDIN_FILENO) == 1, terminal.answer("Also remove \(key) from \(env)? Nothing else uses it.", default: true) == true else {
+                terminal.info("Kept \(key) in \(env) (pass --yes to remove it with the server).")
+                return
+            }
+        }
+        do {
+            try DotEnv.remove(path: path, key: key)
+            terminal.success("Removed \(key) from \(env)")
+        } catch {
+            terminal.warning("Could not remove \(key) from \(env): \(error)")
         }
     }
 }

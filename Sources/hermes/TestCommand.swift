@@ -76,6 +76,7 @@ struct TestCommand: AsyncParsableCommand {
                     }
                 }
                 terminal.line()
+                ServerSwitch.remindIfDisabled(server, terminal: terminal)
             } catch {
                 await task.shutdown()
                 let ms = Date().timeIntervalSince(start) * 1000

@@ -177,6 +177,6 @@ import Testing
         #expect(BrowserLauncher(environment: ["SSH_CLIENT": "1 2 3"]).open(url) == .remoteSession)
         // Even an explicit browser never gets a URL outside the policy, and nothing goes through a shell.
         #expect(BrowserLauncher(environment: ["BROWSER": "/bin/echo"]).open("javascript:alert(1)") != .opened("/bin/echo"))
-        #expect(BrowserLauncher(environment: ["BROWSER": "no-such-browser-xyz"]).open(url) == .failed("no-such-browser-xyz not found"))
+        #expect(BrowserLauncher(environment: ["BROWSER": "no-such-browser-xyz"]).open(url) == .failed("$BROWSER names no-such-browser-xyz, which is not on PATH"))
     }
 }

@@ -115,10 +115,10 @@ import Testing
 
         let yes = try hermes(["mcp", "rm", "time"], input: "y\n")
         #expect(yes.stdout.contains("Removed 'time'"))
-        // End of input takes the default, which is yes.
+        // End of input is no answer: without a terminal, nothing is removed unasked.
         let eof = try hermes(["mcp", "rm", "fs"], input: "")
-        #expect(eof.stdout.contains("Removed 'fs'"))
-        #expect(try ConfigFile.load(home: HermesHome(path: home)).serverNames == ["linear", "secret"])
+        #expect(eof.status == 1 && !eof.stdout.contains("Removed 'fs'"))
+        #expect(try ConfigFile.load(home: HermesHome(path: home)).serverNames == ["linear", "fs", "secret"])
     }
 
     @Test func removingTheLastServerDropsTheMapButKeepsTheRest() throws {

@@ -241,7 +241,7 @@ import Testing
         defer { peer.stop() }
         let hermes = Build.product("hermes")
         let none = try run(hermes, ["mcp", "reauth"], environment: env)
-        #expect(none.status == 1 && none.stderr.contains("Specify a server name, or use --all"))
+        #expect(none.status == 64 && none.stderr.contains("Specify a server name, or use --all"), "a usage error: \(none.stderr)")
         let all = try run(hermes, ["mcp", "reauth", "--all"], environment: env)
         #expect(all.status == 0, "\(all.stdout)\(all.stderr)")
         #expect(all.stdout.contains("Re-authenticated 2/2 server(s)"))

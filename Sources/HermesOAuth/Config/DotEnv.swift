@@ -120,9 +120,7 @@ public enum DotEnv {
         if lines.last == "" { lines.removeLast() }
         var replaced = false
         for (i, l) in lines.enumerated() {
-            var t = l.trimmingCharacters(in: .whitespaces)
-            if t.hasPrefix("export ") { t = String(t.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
-            if t.hasPrefix(key + "=") || t.hasPrefix(key + " =") {
+            if assigns(l, key: key) {
                 lines[i] = line
                 replaced = true
             }
@@ -132,6 +130,28 @@ public enum DotEnv {
         try HermesHome.makePrivateDirectory(directory)
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), directory: directory,
                              name: (path as NSString).lastPathComponent, mode: 0o600)
+    }
+
+    /// Removes every line assigning `key` from the `.env` file at `path`, keeping all other lines
+    /// (comments included) as they are. Returns false, writing nothing, when no line assigns it.
+    @discardableResult
+    public static func remove(path: String, key: String) throws -> Bool {
+        guard let existing = try readText(path: path) else { return false }
+        var lines = existing.components(separatedBy: "\n")
+        let before = lines.count
+        lines.removeAll { assigns($0, key: key) }
+        guard lines.count < before else { return false }
+        let directory = (path as NSString).deletingLastPathComponent
+        try AtomicFile.write(Data(lines.joined(separator: "\n").utf8), directory: directory,
+                             name: (path as NSString).lastPathComponent, mode: 0o600)
+        return true
+    }
+
+    /// Whether `line` is an assignment of `key` (with or without `export `).
+    private static func assigns(_ line: String, key: String) -> Bool {
+        var t = line.trimmingCharacters(in: .whitespaces)
+        if t.hasPrefix("export ") { t = String(t.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+        return t.hasPrefix(key + "=") || t.hasPrefix(key + " =")
     }
 
     /// The file's text, nil when it does not exist; errors name the file.

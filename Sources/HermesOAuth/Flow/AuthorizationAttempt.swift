@@ -38,7 +38,7 @@ struct AuthorizationAttempt {
         interaction.say("")
         switch interaction.browser.open(url) {
         case .opened: interaction.say("  (Browser opened automatically.)")
-        case .failed(let why): interaction.say("  (Could not open a browser: \(why). Open the URL manually.)")
+        case .failed(let why): interaction.say("  (Could not open a browser: \(why). Open the URL above manually.)")
         case .remoteSession:
             interaction.say("  (Remote session detected. Open the URL on your own machine, then paste the address")
             interaction.say("   the browser ends on, or forward the port first: ssh -N -L \(listener.port):127.0.0.1:\(listener.port) <this-host>)")
@@ -58,7 +58,8 @@ struct AuthorizationAttempt {
 
         var paste: PasteReader?
         if interaction.pasteFromTerminal {
-            interaction.say("  Or paste the address your browser ends on (or its code=...&state=... part) and press Enter:")
+            interaction.say("  Or paste the address your browser ends on (or its code=...&state=... part) and press Enter;")
+            interaction.say("  type skip to cancel the login:")
             let reader = PasteReader()
             paste = reader
             let say = interaction.say
@@ -70,7 +71,7 @@ struct AuthorizationAttempt {
                         return true
                     }
                     guard let parameters = CallbackParameters(pasted: line) else {
-                        if !trimmed.isEmpty { say("  That does not look like a redirect address; paste the whole address, or type skip.") }
+                        if !trimmed.isEmpty { say("  That does not look like a redirect address; paste the whole address, or type skip to cancel the login.") }
                         return false
                     }
                     let verdict = decide(parameters)

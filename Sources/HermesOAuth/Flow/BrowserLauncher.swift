@@ -57,7 +57,7 @@ public struct BrowserLauncher: Sendable {
         var problems: [String] = []
         for argv in candidates {
             guard let executable = Self.resolve(argv[0], path: environment["PATH"]) else {
-                problems.append("\(argv[0]) not found")
+                problems.append(Self.unusable(argv[0], fromBrowserVariable: !(environment["BROWSER"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty))
                 continue
             }
             let process = Process()
@@ -77,6 +77,15 @@ public struct BrowserLauncher: Sendable {
             }
         }
         return .failed(problems.joined(separator: "; "))
+    }
+
+    /// Why `name` cannot be started, in words that point at the setting to fix.
+    static func unusable(_ name: String, fromBrowserVariable: Bool) -> String {
+        let origin = fromBrowserVariable ? "$BROWSER names \(ServerText.clean(name))" : ServerText.clean(name)
+        guard name.contains("/") else { return "\(origin), which is not on PATH" }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) else { return "\(origin), which does not exist" }
+        return isDirectory.boolValue ? "\(origin), which is a directory" : "\(origin), which is not executable"
     }
 
     static func resolve(_ name: String, path: String?) -> String? {

@@ -33,7 +33,7 @@ struct Terminal: Sendable {
     }
 
     // Each line is flushed at once so that, even into a pipe, stdout keeps its place relative to
-    // what goes to stderr (the login URL, warnings).
+    // what goes to stderr (the login URL, warnings); see `StandardOutput` for why stdout alone.
     func info(_ text: String) { line("  \(text)", .dim) }
     func success(_ text: String) { line("  ✓ \(text)", .green) }
     func warning(_ text: String) { line("  ⚠ \(text)", .yellow) }
@@ -41,14 +41,14 @@ struct Terminal: Sendable {
 
     func line(_ text: String = "", _ c: Colour? = nil) {
         print(c.map { paint(text, $0) } ?? ServerText.lines(text))
-        fflush(nil)
+        StandardOutput.flush()
     }
 
     /// One line made of segments, each cleaned and painted on its own (a listing row whose name
     /// is coloured).
     func line(_ segments: [(String, Colour?)]) {
         print(segments.map { text, c in c.map { paint(text, $0) } ?? ServerText.lines(text) }.joined())
-        fflush(nil)
+        StandardOutput.flush()
     }
 
     /// A one-line reason on stderr, for commands that fail.
@@ -59,15 +59,21 @@ struct Terminal: Sendable {
     /// The reference's `[Y/n]` / `[y/N]` prompt. The answer is read from stdin even when it is a
     /// pipe, so scripts can answer; end of input or an empty line takes the default.
     func confirm(_ question: String, default yes: Bool) -> Bool {
+        answer(question, default: yes) ?? yes
+    }
+
+    /// The same question, telling "no answer" (end of input, or an empty line that is not typed
+    /// on a terminal) apart as nil, for questions whose default must not be taken unasked.
+    func answer(_ question: String, default yes: Bool) -> Bool? {
         let suffix = yes ? "[Y/n]" : "[y/N]"
         print(paint("  \(question) \(suffix): ", .yellow), terminator: "")
         fflush(nil)
         guard let line = readLine() else {
             print()
-            return yes
+            return nil
         }
         let answer = line.trimmingCharacters(in: .whitespaces).lowercased()
-        if answer.isEmpty { return yes }
+        if answer.isEmpty { return isatty(STDIN_FILENO) == 1 ? yes : nil }
         return answer == "y" || answer == "yes"
     }
 }

@@ -1,0 +1,51 @@
+import Foundation
+import HermesOAuth
+
+/// What an `add` writes before it knows whether the server will be saved: the header key in
+/// `.env` (written before connecting, so the probe can use it) and the OAuth files of its login.
+/// When the server is then not saved they are removed again; what was there before the add
+/// started is never touched.
+struct AddLeftovers: Sendable {
+    let home: HermesHome
+    let name: String
+    /// The `.env` key this add wrote; nil when it found the key already there.
+    var addedKey: String?
+    private let oauthFilesBefore: Set<String>
+
+    init(home: HermesHome, name: String, addedKey: String?) {
+        self.home = home
+        self.name = name
+        self.addedKey = addedKey
+        oauthFilesBefore = Set(Self.oauthFiles(home: home, name: name).filter { FileManager.default.fileExists(atPath: $0) })
+    }
+
+    private static func oauthFiles(home: HermesHome, name: String) -> [String] {
+        let store = TokenStore(home: home, serverName: name)
+        return [store.tokensPath, store.clientPath, store.metadataPath]
+    }
+
+    /// Removes what this add wrote, saying what went.
+    func clean(terminal: Terminal) {
+        if let addedKey {
+            do {
+                if try DotEnv.remove(path: home.envPath, key: addedKey) {
+                    terminal.info("Removed \(addedKey) from \(home.display())/.env again (the server was not saved).")
+                }
+            } catch {
+                terminal.warning("Could not remove \(addedKey) from \(home.display())/.env: \(error)")
+            }
+        }
+        let created = Self.oauthFiles(home: home, name: name)
+            .filter { !oauthFilesBefore.contains($0) && FileManager.default.fileExists(atPath: $0) }
+        guard created.contains(TokenStore(home: home, serverName: name).tokensPath) else { return }
+        var failed = false
+        for path in created {
+            do { try FileManager.default.removeItem(atPath: path) } catch { failed = true }
+        }
+        if failed {
+            terminal.warning("Could not remove all OAuth files of this login; `hermes mcp logout \(name)` deletes them.")
+        } else {
+            terminal.info("Removed the OAuth tokens this login stored for '\(name)' (the server was not saved).")
+        }
+    }
+}
