@@ -4,10 +4,8 @@ import HermesOAuth
 
 /// "⠋ Connecting to 'x'… 3s" on stderr while something slow runs, only when stderr is a terminal
 /// (a pipe or a log file gets nothing). Lines printed through `say` appear above it, untouched.
-///
-/// While a login waits for a pasted address the cursor must stay on the input line, so there the
-/// spinner moves to the line above the cursor (`holdAboveInput`) and redraws it with the cursor
-/// saved and restored; what the person types is never overwritten.
+/// While a login reads a pasted address it is stopped (`LoginProgress`): a paste that wraps over
+/// several lines moves the cursor where no redraw can safely follow it.
 final class Spinner: @unchecked Sendable {
     private static let frames = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
     private let enabled: Bool
@@ -16,7 +14,6 @@ final class Spinner: @unchecked Sendable {
     private var message: String
     private var started = Date()
     private var running = false
-    private var aboveInput = false
     private var frame = 0
     /// Whether the cursor's line holds a spinner frame that must be erased before text goes there.
     private var drawn = false
@@ -45,13 +42,12 @@ final class Spinner: @unchecked Sendable {
 
     func update(_ message: String) { lock.withLock { self.message = ServerText.clean(message) } }
 
-    /// Stops and erases the spinner line (or leaves it, when it sits above an input line).
+    /// Stops and erases the spinner line.
     func stop() {
         lock.withLock {
             guard running else { return }
             running = false
             if drawn { emit("\r\u{1B}[K"); drawn = false }
-            aboveInput = false
         }
     }
 
@@ -60,39 +56,15 @@ final class Spinner: @unchecked Sendable {
         lock.withLock {
             if drawn { emit("\r\u{1B}[K"); drawn = false }
             write(ServerText.lines(text) + "\n")
-            if running, aboveInput {
-                // New lines pushed the input line down: give the spinner a fresh line again.
-                emit(render() + "\n")
-            }
         }
-    }
-
-    /// From now on the spinner is the line just above the cursor, which stays where the person
-    /// types.
-    func holdAboveInput() {
-        lock.withLock {
-            guard running, !aboveInput else { return }
-            emit((drawn ? "\r\u{1B}[K" : "") + render() + "\n")
-            drawn = false
-            aboveInput = true
-        }
-    }
-
-    /// Back to drawing on the cursor's line, once nobody is typing there any more.
-    func releaseInput() {
-        lock.withLock { aboveInput = false }
     }
 
     private func tick() -> Bool {
         lock.withLock {
             guard running else { return false }
             frame += 1
-            if aboveInput {
-                emit("\u{1B}7\u{1B}[1A\r" + render() + "\u{1B}[K\u{1B}8")
-            } else {
-                emit("\r" + render() + "\u{1B}[K")
-                drawn = enabled
-            }
+            emit("\r" + render() + "\u{1B}[K")
+            drawn = enabled
             return true
         }
     }
