@@ -5,15 +5,14 @@ struct DisableCommand: ParsableCommand {
         commandName: "disable",
         abstract: "Disable a server: the agent skips it, its entry and tokens stay.",
         discussion: """
-            Sets `enabled: false` in config.yaml; every other key of the entry is kept, and
-            `hermes mcp enable` turns it back on.
+            Sets `enabled: false` in config.yaml; every other key of the entry is kept, and `hermes mcp enable` turns it back on.
 
             Examples:
               hermes mcp disable linear
             """
     )
 
-    @Argument(help: "The server's name in config.yaml.")
+    @Argument(help: "The server's name in config.yaml.", completion: ServerNameCompletion.kind)
     var name: String
 
     func run() throws {

@@ -7,13 +7,11 @@ struct RemoveCommand: AsyncParsableCommand {
         commandName: "remove",
         abstract: "Remove an MCP server from config.yaml and delete its OAuth tokens.",
         discussion: """
+            Without a terminal it asks nothing it cannot hear answered: pass --yes (an answer piped on stdin also counts; end of input is no answer). A header server's MCP_<NAME>_API_KEY goes from .env too when nothing else in config.yaml uses it (asked on a terminal).
+
             Examples:
               hermes mcp remove linear
               hermes mcp rm notion --yes
-
-            Without a terminal it asks nothing it cannot hear answered: pass --yes (an answer piped
-            on stdin also counts; end of input is no answer). A header server's MCP_<NAME>_API_KEY
-            goes from .env too when nothing else in config.yaml uses it (asked on a terminal).
             """,
         aliases: ["rm"]
     )

@@ -189,7 +189,7 @@ func decode(_ answer: String) -> [String: Any] {
 
     @Test func aFailingFirstConnectIsRetriedWithBackoffThenReported() async throws {
         let dir = TemporaryDirectory()
-        let task = MCPServerTask(config: try config("  broken:\n    command: false\n    connect_timeout: 5\n"),
+        let task = MCPServerTask(config: try config("  broken:\n    command: \"false\"\n    connect_timeout: 5\n"),
                                  manager: OAuthManager(home: HermesHome(path: dir.path)), backoff: [0.01])
         let answer = decode(await MCPOperations(task: task).callTool("echo", arguments: [:]))
         #expect((answer["error"] as? String)?.hasPrefix("MCP call failed:") == true)

@@ -67,7 +67,7 @@ import Testing
 
         let unknown = try hermes(["mcp", "enable", "nope"])
         #expect(unknown.status == 1)
-        #expect(unknown.stdout.contains("Server 'nope' not found in config.") && unknown.stdout.contains("Available servers: fs, time"))
+        #expect(unknown.stderr.contains("Server 'nope' not found in ") && unknown.stderr.contains("(available: fs, time)"), "\(unknown.stderr)")
         #expect(try config() == text)
     }
 

@@ -73,7 +73,9 @@ import Testing
         let url = try Regex("https?://[^ ]+")
         for example in ordered {
             let typed = example.replacing(url) { _ in peer.mcpURL }
-            if typed.contains("--watch") || (typed.contains(" configure ") && !typed.contains("--tools") && !typed.contains("--all-tools")) {
+            let asks = (typed.contains(" configure ") && !typed.contains("--tools") && !typed.contains("--all-tools"))
+                || ((typed.contains(" remove ") || typed.contains(" rm ")) && !typed.contains("--yes") && !typed.contains(" -y"))
+            if typed.contains("--watch") || asks {
                 try runOnTerminal(typed, env: env)
                 continue
             }
@@ -104,6 +106,13 @@ import Testing
             try session.send("C-c")
             let status = session.waitForExit(timeout: 20)
             #expect(status == 0 || status == 130, "\(typed): exit \(String(describing: status))\n\(session.screen())")
+        } else if typed.contains(" remove ") || typed.contains(" rm ") {
+            // Asks first, as it should on a terminal; the person answers yes.
+            let shown = session.waitFor("[Y/n]")
+            #expect(shown.found, "\(typed)\n\(shown.screen)")
+            try session.send("y", "Enter")
+            let status = session.waitForExit(timeout: 60)
+            #expect(status == 0, "\(typed): exit \(String(describing: status))\n\(session.screen())")
         } else {
             let shown = session.waitFor("Select tools")
             #expect(shown.found, "\(typed)\n\(shown.screen)")

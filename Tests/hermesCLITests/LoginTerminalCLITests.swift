@@ -135,7 +135,7 @@ import Testing
         let start = Date()
         let result = try piped(["mcp", "add", "demo", "--url", peer.mcpURL, "--auth", "oauth", "--timeout", "1"], env: environment(browserMode: "print"))
         #expect(result.status == 1)
-        #expect(result.stdout.contains("no authorization response arrived within 1 s"), "\(result.stdout)")
+        #expect((result.stdout + result.stderr).contains("no authorization response arrived within 1 s"), "\(result.stdout)\(result.stderr)")
         #expect(Date().timeIntervalSince(start) < 20)
         #expect(!FileManager.default.fileExists(atPath: dir.file("config.yaml")))
     }
