@@ -73,7 +73,7 @@ import Testing
             try configure(peer, oauth: "      redirect_host: \(host)")
             let result = try login()
             #expect(result.status == 1)
-            #expect(result.stdout.contains("the callback listener only binds loopback addresses"), "\(host): \(result.stdout)")
+            #expect(result.stderr.contains("the callback listener only binds loopback addresses"), "\(host): \(result.stdout)\(result.stderr)")
             #expect(opened.isEmpty)
         }
     }

@@ -88,9 +88,9 @@ final class ThrowAwayCA: @unchecked Sendable {
         try configure()
         let result = try test()
         #expect(result.status == 1)
-        #expect(result.stdout.contains("its TLS certificate is not signed by a trusted certificate authority"), "\(result.stdout)")
-        #expect(result.stdout.contains("set SSL_CERT_FILE or SSL_CERT_DIR, or ssl_ca:"), "\(result.stdout)")
-        #expect(!result.stdout.contains("tls_echo"))
+        #expect(result.stderr.contains("its TLS certificate is not signed by a trusted certificate authority"), "\(result.stderr)")
+        #expect(result.stderr.contains("set SSL_CERT_FILE or SSL_CERT_DIR, or ssl_ca:"), "\(result.stderr)")
+        #expect(!(result.stdout + result.stderr).contains("tls_echo"))
     }
 
     @Test func sslCertFileIsTrusted() throws {
@@ -122,8 +122,8 @@ final class ThrowAwayCA: @unchecked Sendable {
         try configure(url: impostor["mcp_url"])
         let result = try test(env: ["SSL_CERT_FILE": ca.certificate])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("its TLS certificate is not valid for this host name"), "\(result.stdout)")
-        #expect(!result.stdout.contains("tls_echo"))
+        #expect(result.stderr.contains("its TLS certificate is not valid for this host name"), "\(result.stderr)")
+        #expect(!(result.stdout + result.stderr).contains("tls_echo"))
     }
 
     @Test func sslVerifyFalseConnectsOnlyWithALoudWarning() throws {
@@ -137,10 +137,10 @@ final class ThrowAwayCA: @unchecked Sendable {
         try configure("    ssl_verify: false\n", url: peer["oauth_mcp_url"], oauth: true)
         let login = try home.hermes(["mcp", "login", "tls", "--timeout", "2"], env: Self.noTrust.merging(["BROWSER_MODE": "print"]) { $1 })
         #expect(login.status == 1)
-        #expect(login.stdout.contains("sets ssl_verify: false, which hermes refuses for OAuth"), "\(login.stdout)\n\(login.stderr)")
+        #expect(login.stderr.contains("sets ssl_verify: false, which hermes refuses for OAuth"), "\(login.stdout)\n\(login.stderr)")
         #expect(!FileManager.default.fileExists(atPath: home.dir.file("browser.log")))
         let test = try test()
-        #expect(test.status == 1 && test.stdout.contains("which hermes refuses for OAuth"), "\(test.stdout)")
+        #expect(test.status == 1 && test.stderr.contains("which hermes refuses for OAuth"), "\(test.stdout)\(test.stderr)")
     }
 
     /// Discovery, metadata and registration all go to the TLS peer: the login reaches the point of
