@@ -72,7 +72,16 @@ public actor HTTPMCPTransport: Transport {
         if let bearer { h["Authorization"] = "Bearer \(bearer)" }
         lastToken = bearer
         let (continuation, received) = (self.continuation, self.received)
-        let reply = HTTPReply(request: ReplyCheck.request(in: data), lineLimit: Self.maxLine) { continuation.yield($0) }
+        let sent = ReplyCheck.request(in: data)
+        // The SDK sends `notifications/initialized` the moment it sees the initialize result, and
+        // that message must carry the session id this response names in its headers, which are
+        // read when the exchange ends: so the result waits for them (the exchange ends as soon as
+        // the answer is in). Without the wait the notification raced the header, got a 400, and
+        // the whole connect was tried again.
+        let held = sent?.method == "initialize" ? HeldMessages() : nil
+        let reply = HTTPReply(request: sent, lineLimit: Self.maxLine) { message in
+            if let held { held.append(message) } else { continuation.yield(message) }
+        }
         let (http, request) = (self.http, HTTPRequest(method: "POST", url: url, headers: h, body: data, timeout: timeout))
         let exchange = Task {
             try await http.stream(request) { status, type, chunk in
@@ -104,6 +113,7 @@ public actor HTTPMCPTransport: Transport {
         case 200..<300:
             if let id = response.header("mcp-session-id") { sessionID = id }
             try reply.finish(status: response.status, contentType: response.header("content-type"))
+            held?.release { continuation.yield($0) }
         case 401:
             throw MCPTransportError.unauthorized(token: bearer, challenge: challenge)
         case 403:
@@ -115,5 +125,17 @@ public actor HTTPMCPTransport: Transport {
             let detail = String(decoding: reply.errorBody.prefix(HTTPReply.errorDetail), as: UTF8.self)
             throw MCPTransportError.http(status: response.status, detail: Redaction.redact(detail))
         }
+    }
+}
+
+/// Messages a reply produced before the transport may hand them on.
+final class HeldMessages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [Data] = []
+
+    func append(_ message: Data) { lock.withLock { messages.append(message) } }
+
+    func release(_ deliver: (Data) -> Void) {
+        for message in lock.withLock({ () -> [Data] in defer { messages = [] }; return messages }) { deliver(message) }
     }
 }
