@@ -34,6 +34,24 @@ import Testing
         #expect(!add.stdout.contains("sk-secret123") && !add.stderr.contains("sk-secret123"))
     }
 
+    /// A server that takes the key: the probe reads it back from .env, the entry is saved with
+    /// the reference, the key itself only in .env.
+    @Test func anAuthorizationHeaderKeyFromDotEnvAuthenticatesTheProbe() throws {
+        let peer = try OAuthPeer()
+        defer { peer.stop() }
+        try dir.write("config.yaml", "mcp_servers:\n  dyn:\n    url: \(peer.mcpURL)\n    auth: oauth\n")
+        let login = try run(Build.product("hermes"), ["mcp", "login", "dyn"], environment: Build.environment(home: home, extra: Peers.browser()))
+        #expect(login.status == 0, "\(login.stdout)\(login.stderr)")
+        let key = try #require(TokenStore(home: HermesHome(path: home), serverName: "dyn").tokens()).accessToken
+        let add = try hermes(["mcp", "add", "hdr", "--url", peer.mcpURL, "--auth", "header", "--header", "Authorization=Bearer \(key)", "--all-tools"],
+                             input: "")
+        #expect(add.status == 0, "\(add.stdout)\(add.stderr)")
+        #expect(add.stdout.contains("Saved 'hdr'"), "\(add.stdout)")
+        let config = try #require(text("config.yaml"))
+        #expect(!config.contains(key) && config.contains("Bearer ${MCP_HDR_API_KEY}"), "\(config)")
+        #expect(text(".env")?.contains(key) == true)
+    }
+
     /// Not saved (no terminal, no --yes): the key goes again, and the `.env` this add made with it.
     @Test func aHeaderKeyOfAnAddThatSavedNothingLeavesNoDotEnv() throws {
         let add = try hermes(["mcp", "add", "st", "--url", "http://127.0.0.1:9/mcp", "--auth", "header",
