@@ -49,6 +49,18 @@ struct AddCommand: AsyncParsableCommand {
     @Flag(help: "Enable every tool without asking.") var allTools = false
     @Flag(name: [.short, .long], help: "Answer yes: overwrite, and save even when the server cannot be reached (disabled).") var yes = false
 
+    static let noTransport = """
+        Must specify --url <endpoint>, --command <cmd>, or --preset <name>:
+          hermes mcp add <name> --url https://mcp.example.com/mcp --auth oauth
+          hermes mcp add <name> --command npx --args -y @some/mcp-server
+          hermes mcp add <name> --preset codex
+        """
+
+    /// A usage error (exit code 64) before anything is read: the three forms an add can take.
+    func validate() throws {
+        if url == nil, command == nil, preset == nil { throw ValidationError(Self.noTransport) }
+    }
+
     func run() async throws {
         try await reportingFailures {
             let context = CLIContext()
@@ -81,43 +93,58 @@ struct AddCommand: AsyncParsableCommand {
                 if !args.isEmpty { entry.append(ConfigPair(key: "args", value: .list(args.map(ConfigValue.string)))) }
                 if !environment.isEmpty { entry.append(ConfigPair(key: "env", value: .map(environment))) }
             } else {
-                terminal.error("Must specify --url <endpoint>, --command <cmd>, or --preset <name>")
-                terminal.info("hermes mcp add <name> --url https://mcp.example.com/mcp --auth oauth")
-                terminal.info("hermes mcp add <name> --command npx --args -y @some/mcp-server")
-                terminal.info("hermes mcp add <name> --preset codex")
-                throw CLIFailure("no transport given")
+                throw CLIFailure(Self.noTransport)
             }
 
             let existing = try context.loadConfig()
             if existing.rawServer(named: name) != nil, !yes {
-                if !interactive || !terminal.confirm("Server '\(name)' already exists. Overwrite?", default: false) {
-                    terminal.info("Cancelled.")
-                    throw CLIFailure("'\(name)' already exists (use --yes to overwrite)")
+                guard interactive else { throw CLIFailure("'\(name)' already exists (use --yes to overwrite)") }
+                if !terminal.confirm("Server '\(name)' already exists. Overwrite?", default: false) {
+                    // Said once: the person who answered no needs no error on top.
+                    terminal.info("Cancelled — '\(name)' was not changed.")
+                    throw ExitCode.failure
                 }
             }
 
             var headers: [ConfigPair] = []
             var addedKey: String?
+            var replacedValue: String?
+            let envExisted = FileManager.default.fileExists(atPath: context.home.envPath)
             for item in header {
                 guard let eq = item.firstIndex(of: "="), eq != item.startIndex else { throw CLIFailure("Invalid --header '\(item)' (expected Name=Value)") }
                 headers.append(ConfigPair(key: String(item[..<eq]), value: .string(String(item[item.index(after: eq)...]))))
             }
-            if url != nil, auth?.lowercased() == "header", !headers.contains(where: { $0.key.lowercased() == "authorization" }) {
+            if url != nil, auth?.lowercased() == "header" {
                 let key = HeaderKey.envName(for: name)
+                let envShown = "\(context.home.display())/.env"
                 let dotenv = (try? DotEnv.load(path: context.home.envPath, environment: [:])) ?? [:]
-                if dotenv[key] != nil {
-                    terminal.success("\(key): already configured")
-                } else {
-                    guard interactive, let secret = Self.readSecret("  API key / Bearer token: "), !secret.isEmpty else {
-                        throw CLIFailure("header auth needs the key: run on a terminal, or pass --header Authorization='Bearer ...'")
+                if let at = headers.firstIndex(where: { $0.key.lowercased() == "authorization" }) {
+                    // A key given on the command line is kept out of config.yaml just like one
+                    // typed at the prompt: .env holds it, the entry refers to it.
+                    if case .string(let value) = headers[at].value, !value.contains("${") {
+                        let (scheme, credential) = HeaderKey.split(value)
+                        if dotenv[key] != credential {
+                            try DotEnv.set(path: context.home.envPath, key: key, value: credential)
+                            if let previous = dotenv[key] { replacedValue = previous } else { addedKey = key }
+                            terminal.success("Saved the Authorization key to \(envShown) as \(key) (config.yaml refers to it)")
+                        }
+                        headers[at].value = .string((scheme.map { "\($0) " } ?? "") + "${\(key)}")
                     }
-                    var value = secret.trimmingCharacters(in: .whitespaces)
-                    if value.lowercased().hasPrefix("bearer ") { value = String(value.dropFirst(7)) }
-                    try DotEnv.set(path: context.home.envPath, key: key, value: value)
-                    addedKey = key
-                    terminal.success("Saved to \(context.home.display())/.env as \(key)")
+                } else {
+                    if dotenv[key] != nil {
+                        terminal.success("\(key): already configured")
+                    } else {
+                        guard interactive, let secret = Self.readSecret("  API key / Bearer token: "), !secret.isEmpty else {
+                            throw CLIFailure("header auth needs the key: run on a terminal to type it, or put \(key)=<key> in \(envShown) first (config.yaml then refers to it as ${\(key)})")
+                        }
+                        var value = secret.trimmingCharacters(in: .whitespaces)
+                        if value.lowercased().hasPrefix("bearer ") { value = String(value.dropFirst(7)) }
+                        try DotEnv.set(path: context.home.envPath, key: key, value: value)
+                        addedKey = key
+                        terminal.success("Saved to \(envShown) as \(key)")
+                    }
+                    headers.append(ConfigPair(key: "Authorization", value: .string("Bearer ${\(key)}")))
                 }
-                headers.append(ConfigPair(key: "Authorization", value: .string("Bearer ${\(key)}")))
             }
             if !headers.isEmpty { entry.append(ConfigPair(key: "headers", value: .map(headers))) }
             if url != nil, auth?.lowercased() == "oauth" {
@@ -132,7 +159,8 @@ struct AddCommand: AsyncParsableCommand {
             if let connectTimeout { entry.append(ConfigPair(key: "connect_timeout", value: .scalar(String(connectTimeout)))) }
 
             // Until the entry is saved, what this add wrote is taken back however it ends.
-            let leftovers = AddLeftovers(home: context.home, name: name, addedKey: addedKey)
+            let leftovers = AddLeftovers(home: context.home, name: name, addedKey: addedKey, replacedValue: replacedValue,
+                                          createdEnvFile: !envExisted)
             var didSave = false
             defer { if !didSave { leftovers.clean(terminal: terminal) } }
             let name = self.name
@@ -205,8 +233,8 @@ struct AddCommand: AsyncParsableCommand {
                 }
                 didSave = true
                 terminal.success("Saved '\(name)' to config (disabled)")
-                terminal.info("Fix the issue, then: hermes mcp test \(name)")
-                terminal.info("Once it connects, turn it on: hermes mcp enable \(name)")
+                terminal.info("Fix the issue, then: hermes mcp test \(LoginAdvice.quote(name))")
+                terminal.info("Once it connects, turn it on: hermes mcp enable \(LoginAdvice.quote(name))")
                 return
             }
 

@@ -10,12 +10,18 @@ struct AddLeftovers: Sendable {
     let name: String
     /// The `.env` key this add wrote; nil when it found the key already there.
     var addedKey: String?
+    /// The value `MCP_<NAME>_API_KEY` had before this add replaced it with a `--header` key.
+    var replacedValue: String?
+    /// Whether this add made `.env` to write the key: emptied again, the file goes too.
+    var createdEnvFile: Bool
     private let oauthFilesBefore: Set<String>
 
-    init(home: HermesHome, name: String, addedKey: String?) {
+    init(home: HermesHome, name: String, addedKey: String?, replacedValue: String? = nil, createdEnvFile: Bool = false) {
         self.home = home
         self.name = name
         self.addedKey = addedKey
+        self.replacedValue = replacedValue
+        self.createdEnvFile = createdEnvFile
         oauthFilesBefore = Set(Self.oauthFiles(home: home, name: name).filter { FileManager.default.fileExists(atPath: $0) })
     }
 
@@ -35,6 +41,19 @@ struct AddLeftovers: Sendable {
                 terminal.warning("Could not remove \(addedKey) from \(home.display())/.env: \(error)")
             }
         }
+        if let replacedValue {
+            let key = HeaderKey.envName(for: name)
+            do {
+                try DotEnv.set(path: home.envPath, key: key, value: replacedValue)
+                terminal.info("Put the previous \(key) back in \(home.display())/.env (the server was not saved).")
+            } catch {
+                terminal.warning("Could not put the previous \(key) back in \(home.display())/.env: \(error)")
+            }
+        }
+        if createdEnvFile, addedKey != nil, let data = FileManager.default.contents(atPath: home.envPath),
+           String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            try? FileManager.default.removeItem(atPath: home.envPath)
+        }
         let created = Self.oauthFiles(home: home, name: name)
             .filter { !oauthFilesBefore.contains($0) && FileManager.default.fileExists(atPath: $0) }
         guard created.contains(TokenStore(home: home, serverName: name).tokensPath) else { return }
@@ -43,7 +62,7 @@ struct AddLeftovers: Sendable {
             do { try FileManager.default.removeItem(atPath: path) } catch { failed = true }
         }
         if failed {
-            terminal.warning("Could not remove all OAuth files of this login; `hermes mcp logout \(name)` deletes them.")
+            terminal.warning("Could not remove all OAuth files of this login; `hermes mcp logout \(LoginAdvice.quote(name))` deletes them.")
         } else {
             terminal.info("Removed the OAuth tokens this login stored for '\(name)' (the server was not saved).")
         }

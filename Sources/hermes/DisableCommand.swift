@@ -1,4 +1,5 @@
 import ArgumentParser
+import HermesOAuth
 
 struct DisableCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +24,7 @@ struct DisableCommand: ParsableCommand {
                 context.terminal.info("'\(name)' is already disabled; nothing changed.")
             case .changed:
                 context.terminal.success("Disabled '\(name)'")
-                context.terminal.info("Turn it back on with: hermes mcp enable \(name)")
+                context.terminal.info("Turn it back on with: hermes mcp enable \(LoginAdvice.quote(name))")
             }
         }
     }

@@ -9,6 +9,25 @@ enum HeaderKey {
             .trimmingCharacters(in: CharacterSet(charactersIn: "_")) + "_API_KEY"
     }
 
+    /// A header value as scheme and credential: `Bearer abc` is ("Bearer", "abc"), a value of
+    /// one word has no scheme. Only the credential is secret; the scheme says what kind it is.
+    static func split(_ value: String) -> (scheme: String?, credential: String) {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard let space = trimmed.firstIndex(of: " ") else { return (nil, trimmed) }
+        let scheme = String(trimmed[..<space])
+        guard scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return (nil, trimmed) }
+        return (scheme, trimmed[space...].trimmingCharacters(in: .whitespaces))
+    }
+
+    /// A header value as `hermes mcp test` shows it: the scheme as written, the credential cut to
+    /// its first and last four characters when it is long enough (16 or more) that those reveal
+    /// little, else `***`.
+    static func masked(_ value: String) -> String {
+        let (scheme, credential) = split(value)
+        let shown = credential.count >= 16 ? Secret.mask(credential) : "***"
+        return scheme.map { "\($0) \(shown)" } ?? shown
+    }
+
     /// Whether any text in `value` mentions `key` (as `${KEY}`, `${KEY:-...}` or otherwise).
     static func mentions(_ key: String, in value: ConfigValue) -> Bool {
         switch value {

@@ -52,9 +52,10 @@ enum ServerListing {
         for name in names {
             // The table shows what is written, not interpolated values: no secret can leak into it.
             let server = MCPServerConfig(name: name, raw: config.rawServer(named: name) ?? .null)
-            let status = config.problem(forServer: name) != nil ? terminal.paint("✗ invalid", .red)
+            let invalid = config.problem(forServer: name) != nil
+            let status = invalid ? terminal.paint("✗ invalid", .red)
                 : server.enabled ? terminal.paint("✓ enabled", .green) : terminal.paint("✗ disabled", .dim)
-            print("  \(pad(name, 16)) \(pad(transportText(server), 30)) \(pad(toolsText(server), 12)) \(status)")
+            print("  \(pad(name, 16)) \(pad(transportText(server, invalid: invalid), 30)) \(pad(toolsText(server), 12)) \(status)")
         }
         print()
         // Each broken entry is named with its line, so the table never hides why one is skipped.
@@ -63,12 +64,15 @@ enum ServerListing {
         if !problems.isEmpty { print() }
     }
 
-    static func transportText(_ server: MCPServerConfig) -> String {
+    /// An invalid entry's values are cut like its problem text: a secret put under the wrong key
+    /// is never shown whole.
+    static func transportText(_ server: MCPServerConfig, invalid: Bool = false) -> String {
+        func shown(_ text: String) -> String { invalid ? ServerEntryCheck.excerpt(text) : text }
         let text: String
         if let url = server.url {
-            text = url
+            text = shown(url)
         } else if let command = server.command {
-            text = ([command] + server.args.prefix(2)).joined(separator: " ")
+            text = ([command] + server.args.prefix(2)).map(shown).joined(separator: " ")
         } else {
             return "?"
         }
@@ -92,19 +96,22 @@ enum ServerListing {
         for name in names {
             let raw = config.rawServer(named: name) ?? .null
             let server = MCPServerConfig(name: name, raw: raw)
+            let problem = config.problem(forServer: name)
+            func shown(_ text: String) -> String { problem != nil ? ServerEntryCheck.excerpt(text) : text }
             var object: [String: JSONValue] = [
                 "name": .string(name),
-                "enabled": .bool(server.enabled),
+                // An `enabled:` that is the problem is null here, not a guess (and no warning).
+                "enabled": problem?.key == "enabled" ? .null : .bool(server.enabled),
                 "auth": server.auth.map(JSONValue.string) ?? .null,
             ]
-            if let problem = config.problem(forServer: name) { object["problem"] = .string(problem.description) }
+            if let problem { object["problem"] = .string(problem.description) }
             switch server.transport {
-            case .http(let url): object["transport"] = .string("http"); object["url"] = .string(url)
-            case .sse(let url): object["transport"] = .string("sse"); object["url"] = .string(url)
+            case .http(let url): object["transport"] = .string("http"); object["url"] = .string(shown(url))
+            case .sse(let url): object["transport"] = .string("sse"); object["url"] = .string(shown(url))
             case .stdio(let command, let args):
                 object["transport"] = .string("stdio")
-                object["command"] = .string(command)
-                object["args"] = .array(args.map(JSONValue.string))
+                object["command"] = .string(shown(command))
+                object["args"] = .array(args.map { .string(shown($0)) })
             case .none: object["transport"] = .null
             }
             let tools = server.tools

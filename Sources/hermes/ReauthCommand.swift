@@ -23,6 +23,7 @@ struct ReauthCommand: AsyncParsableCommand {
     /// A usage error like any other, exit code 64, before anything is read.
     func validate() throws {
         if name == nil, !all { throw ValidationError("Specify a server name, or use --all to re-auth every OAuth server.") }
+        if let name, all { throw ValidationError("Give a server name or --all, not both ('\(name)' with --all would re-authenticate every OAuth server).") }
     }
 
     func run() async throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Glibc
 import HermesOAuth
 
@@ -32,6 +33,11 @@ struct RemoveCommand: AsyncParsableCommand {
             let config = try context.loadConfig()
             guard config.rawServer(named: name) != nil else { throw context.notFound(name, in: config) }
             if !yes {
+                // Ctrl-C at the question: the shell's prompt must not continue on the `^C` line.
+                let interrupt = InterruptGuard {
+                    FileHandle.standardOutput.write(Data("\n  Cancelled — nothing was removed.\n".utf8))
+                }
+                defer { interrupt.end() }
                 switch terminal.answer("Remove server '\(name)'?", default: true) {
                 case true?: break
                 case false?:

@@ -47,7 +47,7 @@ struct TestCommand: AsyncParsableCommand {
                 } else {
                     for (key, value) in server.headers.sorted(by: { $0.key < $1.key })
                     where key.lowercased().contains("key") || key.lowercased().contains("auth") {
-                        terminal.line("    \(key): \(value.count > 8 ? "\(value.prefix(4))***\(value.suffix(4))" : "***")")
+                        terminal.line("    \(key): \(HeaderKey.masked(value))")
                     }
                 }
             }

@@ -278,9 +278,9 @@ import Testing
         let local = try #require(config.server(named: "local", environment: [:]))
         #expect(local.env == ["DEBUG": "1"] && local.tools.include == nil && local.args == [Peers.script("stdio_server.py")])
 
-        // Existing name: no overwrite without --yes.
+        // Existing name: no overwrite without --yes, said once (on stderr).
         let again = try run(hermes, ["mcp", "add", "local", "--command", python], environment: env)
-        #expect(again.status == 1 && again.stdout.contains("Cancelled."))
+        #expect(again.status == 1 && again.stderr.contains("'local' already exists (use --yes to overwrite)") && again.stdout.isEmpty)
 
         // Unreachable: not saved, unless --yes (then saved disabled).
         let down = try run(hermes, ["mcp", "add", "down", "--command", "false"], environment: env)
@@ -327,7 +327,8 @@ import Testing
         ]
         for (args, message) in cases {
             let result = try run(hermes, args, environment: env)
-            #expect(result.status == 1)
+            // No transport at all is a usage error; the rest are bad values.
+            #expect(result.status == (args.count == 3 ? 64 : 1), "\(args)")
             #expect((result.stdout + result.stderr).contains(message), "\(args): \(result.stdout)\(result.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("config.yaml")))

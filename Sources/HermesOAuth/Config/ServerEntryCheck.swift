@@ -114,11 +114,14 @@ public enum ServerEntryCheck {
             case Tag.Name.null.rawValue: return "empty"
             default: kind = "the value"
             }
-            let text = scalar.string
-            // Short enough that a secret typed in the wrong place is never printed whole.
-            let shown = text.count > 16 ? String(text.prefix(12)) + "…" : text
-            return "\(kind) '\(shown)'"
+            return "\(kind) '\(excerpt(scalar.string))'"
         }
+    }
+
+    /// A value of an entry with a problem, as any output shows it: short enough that a secret
+    /// typed in the wrong place is never printed whole.
+    public static func excerpt(_ text: String) -> String {
+        text.count > 16 ? String(text.prefix(12)) + "…" : text
     }
 }
 

@@ -88,7 +88,7 @@ struct AuthorizationAttempt {
         interaction.waiting(.ended)
         switch result {
         case .none:
-            throw .timeout("no authorization response arrived within \(Int(timeout)) s. Complete the login in the browser, or paste the redirect address; if the browser showed an error such as 'client not found', run `hermes mcp login \(serverName) --new-client`")
+            throw .timeout("no authorization response arrived within \(Int(timeout)) s. Complete the login in the browser, or paste the redirect address; if the browser showed an error such as 'client not found', run `hermes mcp login \(LoginAdvice.quote(serverName)) --new-client`")
         case .some(.success(let outcome)): return outcome
         case .some(.failure(let failure)): throw failure
         }

@@ -25,7 +25,7 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         let text = switch self {
         case .needsLogin(let server, let reason):
-            "MCP server '\(server)' needs login (\(reason)): run `hermes mcp login \(server)`"
+            "MCP server '\(server)' needs login (\(reason)): run `hermes mcp login \(LoginAdvice.quote(server))`"
         case .network(let m), .timeout(let m), .protocolViolation(let m), .temporarilyUnavailable(let m),
              .denied(let m), .configuration(let m), .storage(let m), .cancelled(let m):
             m

@@ -18,6 +18,8 @@ final class Spinner: @unchecked Sendable {
     /// Whether the cursor's line holds a spinner frame that must be erased before text goes there.
     private var drawn = false
     private var thread: Thread?
+    /// Ctrl-C while it turns: the line is erased, so the shell's prompt does not land on it.
+    private var interrupt: InterruptGuard?
 
     init(_ message: String, terminal: Terminal = .shared) {
         self.message = ServerText.clean(message)
@@ -26,12 +28,15 @@ final class Spinner: @unchecked Sendable {
     }
 
     func start() {
-        lock.withLock {
-            guard enabled, !running else { return }
+        let starting: Bool = lock.withLock {
+            guard enabled, !running else { return false }
             running = true
             started = Date()
+            return true
         }
-        guard enabled else { return }
+        guard starting else { return }
+        let onInterrupt = InterruptGuard { [weak self] in self?.stop() }
+        lock.withLock { interrupt = onInterrupt }
         let thread = Thread { [weak self] in
             while let self, self.tick() { usleep(100_000) }
         }
@@ -44,11 +49,14 @@ final class Spinner: @unchecked Sendable {
 
     /// Stops and erases the spinner line.
     func stop() {
-        lock.withLock {
-            guard running else { return }
+        let interrupt: InterruptGuard? = lock.withLock {
+            guard running else { return nil }
             running = false
             if drawn { emit("\r\u{1B}[K"); drawn = false }
+            defer { self.interrupt = nil }
+            return self.interrupt
         }
+        interrupt?.end()
     }
 
     /// Prints a line of text on stderr without tearing the spinner.

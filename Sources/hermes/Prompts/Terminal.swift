@@ -64,16 +64,23 @@ struct Terminal: Sendable {
 
     /// The same question, telling "no answer" (end of input, or an empty line that is not typed
     /// on a terminal) apart as nil, for questions whose default must not be taken unasked.
+    /// An answer that is neither yes nor no is asked again (like `[Y/n/select]`): "maybe" is
+    /// no "no" any more than it is a "yes".
     func answer(_ question: String, default yes: Bool) -> Bool? {
         let suffix = yes ? "[Y/n]" : "[y/N]"
-        print(paint("  \(question) \(suffix): ", .yellow), terminator: "")
-        fflush(nil)
-        guard let line = readLine() else {
-            print()
-            return nil
+        while true {
+            print(paint("  \(question) \(suffix): ", .yellow), terminator: "")
+            fflush(nil)
+            guard let line = readLine() else {
+                print()
+                return nil
+            }
+            switch line.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "": return isatty(STDIN_FILENO) == 1 ? yes : nil
+            case "y", "yes": return true
+            case "n", "no": return false
+            default: info("Please answer y or n.")
+            }
         }
-        let answer = line.trimmingCharacters(in: .whitespaces).lowercased()
-        if answer.isEmpty { return isatty(STDIN_FILENO) == 1 ? yes : nil }
-        return answer == "y" || answer == "yes"
     }
 }
