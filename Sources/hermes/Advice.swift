@@ -78,6 +78,12 @@ enum Advice {
         }
     }
 
+    /// Why the login `add` ran did not give tokens: the servers answered, so this is never "cannot
+    /// reach", even when the wait for the person's browser timed out.
+    static func loginFailure(_ error: any Error) -> String {
+        "the login did not complete: " + TerminalText.clean(Redaction.redact("\(error)"))
+    }
+
     private static func cannotReach(_ name: String, _ reason: String, spent: String? = nil) -> String {
         var text = TerminalText.clean(Redaction.redact(reason))
         var at = ""

@@ -60,7 +60,9 @@ enum ServerListing {
         // Each broken entry is named with its line, so the table never hides why one is skipped.
         let problems = config.serverProblems
         for problem in problems { terminal.error(problem.description) }
-        if !problems.isEmpty { print() }
+        let warnings = names.compactMap { config.warning(forServer: $0) }
+        for warning in warnings { terminal.warning(warning) }
+        if !problems.isEmpty || !warnings.isEmpty { print() }
     }
 
     static func transportText(_ server: MCPServerConfig) -> String {
