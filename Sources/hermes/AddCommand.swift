@@ -175,8 +175,13 @@ struct AddCommand: AsyncParsableCommand {
                     do {
                         try await login()
                     } catch {
-                        failure = Advice.loginFailure(error)
-                        loginFailed = true
+                        // A server that cannot be reached stays that; the rest is the login's own end.
+                        if Advice.isNetworkFailure(error) {
+                            failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
+                        } else {
+                            failure = Advice.loginFailure(error)
+                            loginFailed = true
+                        }
                     }
                     if !loginFailed {
                         do {
