@@ -33,6 +33,19 @@ public struct Deadline: Sendable {
     /// Whether a retry after a pause of `pause` seconds would still start before the deadline.
     public func allowsRetry(after pause: Double) -> Bool { elapsed + pause < seconds }
 
+    /// The most tries there can be, counting `tries` already started, when each later try fails
+    /// at once and waits `pause(n)` after try `n`: no more than `limit`, and only those that start
+    /// before the deadline. A try that takes time leaves fewer; never more.
+    public func mostTries(started tries: Int, limit: Int, pause: (Int) -> Double) -> Int {
+        var count = tries, at = elapsed
+        while count < limit {
+            at += pause(count)
+            guard at < seconds else { break }
+            count += 1
+        }
+        return count
+    }
+
     /// A deadline for part of this operation: `limit` seconds from now, or less when less is left.
     public func within(_ limit: Double) -> Deadline {
         Deadline(seconds: min(limit, remaining))

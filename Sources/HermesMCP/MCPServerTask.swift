@@ -51,6 +51,8 @@ public actor MCPServerTask {
         public let number: Int
         /// At most this many tries (fewer when the deadline comes first).
         public let limit: Int
+        /// The most tries that still fit the deadline, this one included (see `Deadline.mostTries`).
+        public let fitting: Int
         /// Seconds since connecting began, and the budget for all of it.
         public let elapsed: Double
         public let budget: Double
@@ -125,7 +127,9 @@ public actor MCPServerTask {
                 if isShutDown { throw ShutDown() }
                 generation += 1
                 tries += 1
-                attemptObserver?(ConnectAttempt(number: tries, limit: retries + 1, elapsed: deadline.elapsed, budget: deadline.seconds))
+                let backoff = self.backoff
+                let fitting = deadline.mostTries(started: tries, limit: retries + 1) { backoff[min($0 - 1, backoff.count - 1)] }
+                attemptObserver?(ConnectAttempt(number: tries, limit: retries + 1, fitting: fitting, elapsed: deadline.elapsed, budget: deadline.seconds))
                 return try await connectOnce(generation: generation, deadline: deadline)
             } catch {
                 // Authorization failures need a person, and a server that answers garbage answers

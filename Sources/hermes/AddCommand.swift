@@ -42,9 +42,10 @@ struct AddCommand: AsyncParsableCommand {
     @Option(help: "Pre-registered OAuth client id.") var clientId: String?
     @Option(help: "Pre-registered OAuth client secret.") var clientSecret: String?
     @Option(help: "OAuth scope to request.") var scope: String?
-    @Option(help: "Fixed OAuth callback port.") var redirectPort: Int?
-    @Option(help: "Seconds allowed for connecting.") var connectTimeout: Double?
-    @Option(help: "Seconds to wait for the browser when logging in (default: oauth.timeout, else 300).") var timeout: Double?
+    @Option(parsing: .unconditional, help: "Fixed OAuth callback port.") var redirectPort: Int?
+    // `.unconditional`: `--connect-timeout -3` is a (wrong) value, refused below, not a missing one.
+    @Option(parsing: .unconditional, help: "Seconds allowed for connecting.") var connectTimeout: Double?
+    @Option(parsing: .unconditional, help: "Seconds to wait for the browser when logging in (default: oauth.timeout, else 300).") var timeout: Double?
     @Option(help: "Comma-separated tools to enable.") var tools: String?
     @Flag(help: "Enable every tool without asking.") var allTools = false
     @Flag(name: [.short, .long], help: "Answer yes: overwrite, and save even when the server cannot be reached (disabled).") var yes = false
@@ -182,7 +183,8 @@ struct AddCommand: AsyncParsableCommand {
             ProcessReaper.adoptOrphans()
             var connection: MCPConnection?
             var failure: String?
-            var answered = false
+            // The servers answered and the person's login did not complete: no connection failure.
+            var loginFailed = false
             let home = context.home
             let timeout = self.timeout
             let login: @Sendable () async throws -> Void = {
@@ -200,9 +202,21 @@ struct AddCommand: AsyncParsableCommand {
                     terminal.info("Starting OAuth flow for '\(name)'...")
                     do {
                         try await login()
-                        connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
                     } catch {
-                        failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
+                        // A server that cannot be reached stays that; the rest is the login's own end.
+                        if Advice.isNetworkFailure(error) {
+                            failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
+                        } else {
+                            failure = Advice.loginFailure(error)
+                            loginFailed = true
+                        }
+                    }
+                    if !loginFailed {
+                        do {
+                            connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
+                        } catch {
+                            failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
+                        }
                     }
                 } else {
                     failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
@@ -216,13 +230,13 @@ struct AddCommand: AsyncParsableCommand {
                     try await login()
                 } catch {
                     connection = nil
-                    failure = "'\(name)' answered, but no OAuth token was obtained (\(TerminalText.clean("\(error)")))"
-                    answered = true
+                    failure = "'\(name)' answered without authentication, but " + Advice.loginFailure(error)
+                    loginFailed = true
                 }
             }
 
             guard let connection else {
-                let reason = (answered ? "" : "Failed to connect: ") + (failure ?? "unknown error")
+                let reason = (loginFailed ? "" : "Failed to connect: ") + (failure ?? "unknown error")
                 // The reason is said once: before the question when there is one, else in the failure.
                 if !yes, !interactive { throw CLIFailure("\(reason) — '\(name)' was not saved (--yes saves it disabled)") }
                 terminal.error(reason)
@@ -233,8 +247,13 @@ struct AddCommand: AsyncParsableCommand {
                 }
                 didSave = true
                 terminal.success("Saved '\(name)' to config (disabled)")
-                terminal.info("Fix the issue, then: hermes mcp test \(LoginAdvice.quote(name))")
-                terminal.info("Once it connects, turn it on: hermes mcp enable \(LoginAdvice.quote(name))")
+                if loginFailed {
+                    terminal.info("Log in when you can: hermes mcp login \(LoginAdvice.quote(name))")
+                    terminal.info("Once logged in, turn it on: hermes mcp enable \(LoginAdvice.quote(name))")
+                } else {
+                    terminal.info("Fix the issue, then: hermes mcp test \(LoginAdvice.quote(name))")
+                    terminal.info("Once it connects, turn it on: hermes mcp enable \(LoginAdvice.quote(name))")
+                }
                 return
             }
 
@@ -289,6 +308,14 @@ struct AddCommand: AsyncParsableCommand {
     /// Flags that contradict each other or cannot name a server are refused before anything is
     /// read, written or connected to.
     func validateFlags() throws {
+        // Storage would take any name (it hashes what it cannot spell), but a person has to see
+        // and type it back: nothing empty, nothing invisible.
+        if name.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw CLIFailure("the server name must not be empty: give a name such as 'linear' or 'time'")
+        }
+        if !ServerText.isClean(name) {
+            throw CLIFailure("the server name must not contain control or invisible characters: \(ServerText.clean(name))")
+        }
         if url != nil, command != nil {
             throw CLIFailure("--url and --command exclude each other: give --url for an HTTP server or --command for a stdio one")
         }
@@ -298,14 +325,32 @@ struct AddCommand: AsyncParsableCommand {
         if let url, !url.contains("${"), !ServerEntryCheck.isHTTPURL(url) {
             throw CLIFailure("--url must be an http:// or https:// URL, not '\(url)'")
         }
+        if let command, command.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw CLIFailure("--command must name the program to run (its arguments go after --args), not '\(command)'")
+        }
         if url != nil, !args.isEmpty {
             throw CLIFailure("--args is only for stdio servers (--command); an HTTP server takes none")
         }
         if let connectTimeout, !(connectTimeout.isFinite && connectTimeout > 0) {
             throw CLIFailure("--connect-timeout must be a positive number of seconds, not \(connectTimeout)")
         }
+        if let timeout, !(timeout.isFinite && timeout > 0) {
+            throw CLIFailure("--timeout must be a positive number of seconds, not \(timeout)")
+        }
         if let auth, !ServerEntryCheck.authValues.contains(auth.lowercased()) {
             throw CLIFailure("--auth must be \(ServerEntryCheck.authValues.joined(separator: " or ")), not '\(auth)'")
+        }
+        if auth != nil, url == nil {
+            throw CLIFailure("--auth is only for HTTP servers (--url); a stdio server (--command or --preset) has no login")
+        }
+        if let url, auth?.lowercased() == "oauth", let why = ServerEntryCheck.oauthURLProblem(url) {
+            throw CLIFailure("--url cannot be used with --auth oauth: \(why)")
+        }
+        if tools != nil, allTools {
+            throw CLIFailure("--tools and --all-tools exclude each other: give --tools a,b to pick tools, or --all-tools for every one")
+        }
+        if let redirectPort, !(1...65535).contains(redirectPort) {
+            throw CLIFailure("--redirect-port must be a port from 1 to 65535 (leave it out to let hermes pick one), not \(redirectPort)")
         }
     }
 

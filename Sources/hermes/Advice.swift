@@ -78,6 +78,21 @@ enum Advice {
         }
     }
 
+    /// Why the login `add` ran did not give tokens: the servers answered, so this is never "cannot
+    /// reach", even when the wait for the person's browser timed out.
+    static func loginFailure(_ error: any Error) -> String {
+        "the login did not complete: " + TerminalText.clean(Redaction.redact("\(error)"))
+    }
+
+    /// Whether a login failed because a server did not answer (rather than the person, or what
+    /// the servers answered): that is a server that cannot be reached, said as such.
+    static func isNetworkFailure(_ error: any Error) -> Bool {
+        switch error {
+        case OAuthFailure.network, OAuthFailure.timeout, MCPTransportError.unreachable: true
+        default: false
+        }
+    }
+
     private static func cannotReach(_ name: String, _ reason: String, spent: String? = nil) -> String {
         var text = TerminalText.clean(Redaction.redact(reason))
         var at = ""

@@ -61,7 +61,9 @@ enum ServerListing {
         // Each broken entry is named with its line, so the table never hides why one is skipped.
         let problems = config.serverProblems
         for problem in problems { terminal.error(problem.description) }
-        if !problems.isEmpty { print() }
+        let warnings = names.compactMap { config.warning(forServer: $0) }
+        for warning in warnings { terminal.warning(warning) }
+        if !problems.isEmpty || !warnings.isEmpty { print() }
     }
 
     /// An invalid entry's values are cut like its problem text: a secret put under the wrong key

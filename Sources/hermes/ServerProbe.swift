@@ -46,10 +46,16 @@ enum ServerProbe {
     }
 
     /// From the second try on, the spinner says which try it is: a person sees why it takes longer.
+    /// The count promised is only what still fits the deadline, so the failure that may follow
+    /// ("after 3.0s (3 tries)") never contradicts it.
     static func showTries(of task: MCPServerTask, on spinner: Spinner, _ message: String) async {
         await task.onAttempt { attempt in
-            if attempt.number > 1 { spinner.update("\(message) (try \(attempt.number) of \(attempt.limit))") }
+            if attempt.number > 1 { spinner.update("\(message) \(triesLabel(attempt))") }
         }
+    }
+
+    static func triesLabel(_ attempt: MCPServerTask.ConnectAttempt) -> String {
+        attempt.number >= attempt.fitting ? "(try \(attempt.number), the last)" : "(try \(attempt.number) of at most \(attempt.fitting))"
     }
 
 }

@@ -210,10 +210,10 @@ import Testing
         try httpServer(try refusedURL(), connectTimeout: 10)
         let tmux = try TmuxSession("\(hermes) mcp test h", columns: 120, rows: 20, environment: env, directory: home)
         defer { tmux.kill() }
-        let second = tmux.waitFor("Connecting to 'h'… (try 2 of 4)", timeout: 15)
+        let second = tmux.waitFor("Connecting to 'h'… (try 2 of at most 4)", timeout: 15)
         #expect(second.found, "\(second.screen)")
         // Tries 1 and 4 fail in an instant; 2 and 3 are on screen for the pauses after them.
-        let third = tmux.waitFor("Connecting to 'h'… (try 3 of 4)", timeout: 15)
+        let third = tmux.waitFor("Connecting to 'h'… (try 3 of at most 4)", timeout: 15)
         #expect(third.found, "\(third.screen)")
         #expect(tmux.waitForExit(timeout: 20) == 1, "\(tmux.screen())")
         let screen = tmux.screen()

@@ -51,6 +51,86 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("config.yaml")))
     }
 
+    /// Found by a new user's trial: each was accepted and tried (for up to 7 s), or refused late.
+    @Test func flagsTheTrialFoundAreRefusedBeforeConnecting() throws {
+        let silent = try silentPort()
+        defer { close(silent.fd) }
+        let url = "http://127.0.0.1:\(silent.port)/mcp"
+        // `127.1` is 127.0.0.1 to the socket calls, but not a loopback address by URLPolicy (which
+        // reads hosts as inet_pton does): plain http to it is refused for OAuth, and trying it
+        // would reach only the silent port.
+        let remote = "http://127.1:\(silent.port)/mcp"
+        let cases: [(String, [String], String)] = [
+            ("srv", ["--url", remote, "--auth", "oauth"], "error: --url cannot be used with --auth oauth: the url must use https (plain http is allowed for loopback only): \(remote)\n"),
+            ("srv", ["--command", "ls", "--auth", "oauth"], "error: --auth is only for HTTP servers (--url); a stdio server (--command or --preset) has no login\n"),
+            ("srv", ["--preset", "codex", "--auth", "header"], "error: --auth is only for HTTP servers (--url); a stdio server (--command or --preset) has no login\n"),
+            ("", ["--command", "ls"], "error: the server name must not be empty: give a name such as 'linear' or 'time'\n"),
+            ("  ", ["--command", "ls"], "error: the server name must not be empty: give a name such as 'linear' or 'time'\n"),
+            ("srv", ["--command", ""], "error: --command must name the program to run (its arguments go after --args), not ''\n"),
+            ("srv", ["--url", url, "--tools", "a", "--all-tools"], "error: --tools and --all-tools exclude each other: give --tools a,b to pick tools, or --all-tools for every one\n"),
+            ("srv", ["--url", url, "--auth", "oauth", "--redirect-port", "99999"], "error: --redirect-port must be a port from 1 to 65535 (leave it out to let hermes pick one), not 99999\n"),
+            ("srv", ["--url", url, "--auth", "oauth", "--redirect-port", "0"], "error: --redirect-port must be a port from 1 to 65535 (leave it out to let hermes pick one), not 0\n"),
+            ("srv", ["--url", url, "--connect-timeout", "-3"], "error: --connect-timeout must be a positive number of seconds, not -3.0\n"),
+            ("srv", ["--url", url, "--connect-timeout=-3"], "error: --connect-timeout must be a positive number of seconds, not -3.0\n"),
+            ("srv", ["--url", url, "--auth", "oauth", "--timeout", "-1"], "error: --timeout must be a positive number of seconds, not -1.0\n"),
+        ]
+        for (name, flags, expected) in cases {
+            let (result, seconds) = try hermes(["mcp", "add", name, "--yes"] + flags)
+            #expect(result.status == 1, "\(flags): \(result.stdout)")
+            #expect(result.stderr == expected, "\(name) \(flags)")
+            #expect(!result.stdout.contains("Connecting"), "\(flags): \(result.stdout)")
+            #expect(seconds < 5, "\(flags) took \(seconds)s")
+        }
+        // A name a person cannot see whole is refused, its invisible part shown harmlessly.
+        let (hidden, _) = try hermes(["mcp", "add", "a\u{1B}[2Jb", "--yes", "--command", "ls"])
+        #expect(hidden.status == 1)
+        #expect(hidden.stderr.hasPrefix("error: the server name must not contain control or invisible characters: "), "\(hidden.stderr)")
+        #expect(!hidden.stderr.contains("\u{1B}"), "\(hidden.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("config.yaml")))
+    }
+
+    /// Entries the trial found accepted and tried (or used as the wrong thing): refused with their line.
+    @Test func entriesTheTrialFoundAreRefusedWithTheirLine() throws {
+        let silent = try silentPort()
+        defer { close(silent.fd) }
+        try dir.write("config.yaml", """
+            mcp_servers:
+              basic:
+                url: http://127.0.0.1:\(silent.port)/mcp
+                auth: basic
+                connect_timeout: 3
+              remote:
+                url: http://127.1:\(silent.port)/mcp
+                auth: OAuth
+                connect_timeout: 3
+              emptycmd:
+                command: ""
+              emptyurl:
+                url: ''
+              fine:
+                url: http://127.0.0.1:\(silent.port)/mcp
+                auth: none
+                connect_timeout: 1
+            """)
+        let path = dir.file("config.yaml")
+        let problems: [(String, Int, String)] = [
+            ("basic", 4, "mcp_servers.basic.auth must be oauth, header or none, not the string 'basic'"),
+            ("remote", 7, "mcp_servers.remote.url must be an https:// URL for auth: oauth (plain http is allowed on loopback only), not the string 'http://127.1…'"),
+            ("emptycmd", 11, "mcp_servers.emptycmd.command must be the program to run, not the string ''"),
+            ("emptyurl", 13, "mcp_servers.emptyurl.url must be an http:// or https:// URL, not the string ''"),
+        ]
+        for (name, line, text) in problems {
+            let (result, seconds) = try hermes(["mcp", "test", name])
+            #expect(result.status == 1, "\(name): \(result.stdout)")
+            #expect(result.stderr == "error: \(path):\(line): \(text)\n", "\(name)")
+            #expect(seconds < 5, "\(name) took \(seconds)s")
+        }
+        // `auth: none` is a value hermes-agent's files hold: not a problem.
+        let config = try ConfigFile.load(home: HermesHome(path: home))
+        #expect(config.problem(forServer: "fine") == nil)
+        #expect(config.serverProblems.count == problems.count)
+    }
+
     static func config(python: String, silentURL: String) -> String {
         """
         mcp_servers:

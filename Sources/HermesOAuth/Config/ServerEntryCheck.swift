@@ -24,6 +24,17 @@ public struct ServerEntryProblem: Error, Sendable, Equatable, CustomStringConver
 public enum ServerEntryCheck {
     /// The `--auth` values `hermes mcp add` accepts.
     public static let authValues = ["oauth", "header"]
+    /// The `auth:` values an entry may hold: hermes-agent turns OAuth on for `oauth` only and
+    /// treats anything else as none, so a typo (`basic`, `oath`) would silently mean no login.
+    public static let entryAuthValues = ["oauth", "header", "none"]
+
+    /// Why `url` cannot be used for OAuth (https, or plain http on loopback only), nil when it can.
+    /// A `${VAR}` URL is judged only after interpolation.
+    public static func oauthURLProblem(_ url: String) -> String? {
+        if url.contains("${") { return nil }
+        do { _ = try URLPolicy.check(url, what: "the url") } catch { return error.description }
+        return nil
+    }
 
     /// `http://` or `https://` with a host: the only URLs hermes can speak MCP to.
     public static func isHTTPURL(_ text: String) -> Bool {
@@ -49,11 +60,24 @@ public enum ServerEntryCheck {
         }
         if let url = value("url") {
             guard isString(url), let text = url.string else { return problem("url", url, "an http:// or https:// URL") }
-            // An empty url reads as none (as MCPServerConfig takes it), and `${VAR}` only later.
-            if !text.isEmpty, !text.contains("${"), !isHTTPURL(text) { return problem("url", url, "an http:// or https:// URL") }
+            // `${VAR}` is judged only later, once interpolated.
+            if !text.contains("${"), !isHTTPURL(text) { return problem("url", url, "an http:// or https:// URL") }
         }
-        if let command = value("command"), !isString(command) {
-            return problem("command", command, "a string (the program; its arguments go in args:)")
+        if let command = value("command") {
+            guard isString(command) else { return problem("command", command, "a string (the program; its arguments go in args:)") }
+            if (command.string ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                return problem("command", command, "the program to run")
+            }
+        }
+        if let auth = value("auth") {
+            let text = (auth.string ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            guard isScalar(auth), entryAuthValues.contains(text) || text.contains("${") else {
+                return problem("auth", auth, "oauth, header or none")
+            }
+            // OAuth speaks to a remote host over https only: said now, not after the retries.
+            if text == "oauth", let url = value("url"), let address = url.string, oauthURLProblem(address) != nil {
+                return problem("url", url, "an https:// URL for auth: oauth (plain http is allowed on loopback only)")
+            }
         }
         if let args = value("args") {
             guard case .sequence(let items) = args else { return problem("args", args, "a list of strings") }
@@ -125,7 +149,27 @@ public enum ServerEntryCheck {
     }
 }
 
+extension ServerEntryCheck {
+    /// What is odd but still usable in an entry, as hermes-agent takes it: nil when nothing is.
+    public static func warning(server: String, entry: Node, path: String) -> String? {
+        guard case .mapping(let mapping) = entry else { return nil }
+        func node(_ key: String) -> Node? { mapping.first(where: { $0.key.string == key })?.value }
+        // hermes-agent uses the url and logs a warning; refusing would stop a shared config.yaml
+        // working here that works there.
+        guard let url = node("url"), !isNull(url), let command = node("command"), !isNull(command) else { return nil }
+        let place = command.mark.map { "\(path):\($0.line)" } ?? path
+        return "\(place): mcp_servers.\(server) has both url: and command:; the url is used (HTTP) and the command is ignored: remove one of them"
+    }
+}
+
 extension ConfigFile {
+    /// The warning for the named entry, if it has one (see `ServerEntryCheck.warning`).
+    public func warning(forServer name: String) -> String? {
+        guard case .mapping(let servers)? = root["mcp_servers"], let key = Self.key(named: name, in: servers),
+              let entry = servers[key] else { return nil }
+        return ServerEntryCheck.warning(server: name, entry: entry, path: path)
+    }
+
     /// The problem of the named entry, if it has one.
     public func problem(forServer name: String) -> ServerEntryProblem? {
         guard case .mapping(let servers)? = root["mcp_servers"], let key = Self.key(named: name, in: servers),

@@ -88,7 +88,9 @@ struct AuthorizationAttempt {
         interaction.waiting(.ended)
         switch result {
         case .none:
-            throw .timeout("no authorization response arrived within \(Int(timeout)) s. Complete the login in the browser, or paste the redirect address; if the browser showed an error such as 'client not found', run `hermes mcp login \(LoginAdvice.quote(serverName)) --new-client`")
+            // Said after the wait is over, so no "complete it in the browser" or "paste": only what
+            // helps on the next try.
+            throw .loginTimedOut("no authorization response arrived within \(Int(timeout)) s (if the browser showed an error such as 'client not found', run `hermes mcp login \(LoginAdvice.quote(serverName)) --new-client`)")
         case .some(.success(let outcome)): return outcome
         case .some(.failure(let failure)): throw failure
         }

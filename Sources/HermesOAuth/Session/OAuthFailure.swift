@@ -5,7 +5,11 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
     case needsLogin(server: String, reason: String)
     /// The server or the authorization server could not be reached.
     case network(String)
+    /// A server took longer than allowed to answer (a network wait: the server may be down).
     case timeout(String)
+    /// The login waited for the person's authorization response (browser redirect or paste) and
+    /// none came in time: the servers answered, the person did not; nothing says they are down.
+    case loginTimedOut(String)
     /// Something answered what OAuth or MCP does not allow (bad metadata, no S256, wrong issuer,
     /// state or iss mismatch, an unusable token response).
     case protocolViolation(String)
@@ -26,7 +30,7 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
         let text = switch self {
         case .needsLogin(let server, let reason):
             "MCP server '\(server)' needs login (\(reason)): run `hermes mcp login \(LoginAdvice.quote(server))`"
-        case .network(let m), .timeout(let m), .protocolViolation(let m), .temporarilyUnavailable(let m),
+        case .network(let m), .timeout(let m), .loginTimedOut(let m), .protocolViolation(let m), .temporarilyUnavailable(let m),
              .denied(let m), .configuration(let m), .storage(let m), .cancelled(let m):
             m
         case .unknownServer(let name):
@@ -39,7 +43,7 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
         switch self {
         case .needsLogin: .needsLogin
         case .network, .temporarilyUnavailable: .network
-        case .timeout: .timeout
+        case .timeout, .loginTimedOut: .timeout
         case .protocolViolation: .protocolError
         case .denied, .cancelled: .denied
         case .configuration: .invalidArgument

@@ -313,7 +313,7 @@ public actor OAuthProvider {
         if !((try? lock.tryLock()) ?? false) {
             interaction.say("  Another hermes process is logging in to '\(server.name)'; waiting for it to finish...")
             do { try await lock.lock(timeout: server.settings.timeout + 30) } catch {
-                throw .timeout("another login for '\(server.name)' did not finish in time")
+                throw .loginTimedOut("another login for '\(server.name)' did not finish in time")
             }
             cell.markStale()
             if let tokens = tokens(), !tokens.isExpired(now: clock()), Self.covers(tokens.scope, requested) {
