@@ -113,7 +113,8 @@ import Testing
         try home.config(Self.entry("loose", url: "http://127.1:\(port)/mcp"))
         let test = try home.hermes(["mcp", "test", "loose"])
         #expect(test.status != 0)
-        #expect((test.stdout + test.stderr).contains("must be https"), "\(test.stdout)\n\(test.stderr)")
+        // Refused as configuration (config.yaml:line since the entry check), before any connection.
+        #expect(test.stderr.contains("config.yaml:") && test.stderr.contains("must be an https:// URL for auth: oauth"), "\(test.stdout)\n\(test.stderr)")
         #expect(try await evil.credentialsSeen().isEmpty)
     }
 
