@@ -25,8 +25,12 @@ public enum MCPErrors {
         public let tries: Int
         public let last: any Error
 
+        /// "after 5.0s (3 tries)": the real time and tries, as every message about it says them.
+        public var spent: String {
+            "after \(String(format: "%.1f", seconds))s (\(tries) \(tries == 1 ? "try" : "tries"))"
+        }
+
         public var description: String {
-            let spent = "after \(String(format: "%.1f", seconds))s (\(tries) \(tries == 1 ? "try" : "tries"))"
             if let timeout = last as? TimedOut {
                 return "no answer from '\(server)' \(spent): timed out waiting for \(timeout.waitingFor ?? "the server")"
             }

@@ -358,13 +358,8 @@ struct AddCommand: AsyncParsableCommand {
     /// "s", nil at end of input (which cancels: a closed terminal is no "yes").
     static func askToolChoice(count: Int, terminal: Terminal) -> String? {
         while true {
-            print(terminal.paint("  Enable all \(count) tools? [Y/n/select]: ", .yellow), terminator: "")
-            fflush(nil)
-            guard let line = readLine() else {
-                print()
-                return nil
-            }
-            switch line.trimmingCharacters(in: .whitespaces).lowercased() {
+            guard let line = terminal.readAnswer("Enable all \(count) tools? [Y/n/select]: ") else { return nil }
+            switch line {
             case "", "y", "yes": return "y"
             case "n", "no": return "n"
             case "s", "select": return "s"
@@ -376,7 +371,7 @@ struct AddCommand: AsyncParsableCommand {
     /// Reads a line from the terminal without echoing it.
     static func readSecret(_ prompt: String) -> String? {
         print(prompt, terminator: "")
-        fflush(nil)
+        StandardOutput.flush()
         var old = termios()
         tcgetattr(STDIN_FILENO, &old)
         var quiet = old

@@ -46,10 +46,9 @@ enum Advice {
         let name = server.name
         if let failed = error as? MCPErrors.ConnectFailed {
             // Said with the real time spent and the tries, so a person knows the wait was the deadline.
-            let spent = "after \(String(format: "%.1f", failed.seconds))s (\(failed.tries) \(failed.tries == 1 ? "try" : "tries"))"
             switch failed.last {
             case MCPTransportError.unreachable(let reason), OAuthFailure.network(let reason), OAuthFailure.timeout(let reason):
-                return cannotReach(name, reason, spent: spent)
+                return cannotReach(name, reason, spent: failed.spent)
             default:
                 return TerminalText.clean(Redaction.redact(failed.description))
             }

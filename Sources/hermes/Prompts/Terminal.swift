@@ -62,6 +62,19 @@ struct Terminal: Sendable {
         answer(question, default: yes) ?? yes
     }
 
+    /// Prints `prompt` and reads one answer, trimmed and lowercased; nil at end of input (the
+    /// line is ended, so what follows does not land on the prompt). Flushes stdout alone: see
+    /// `StandardOutput`.
+    func readAnswer(_ prompt: String) -> String? {
+        print(paint("  " + prompt, .yellow), terminator: "")
+        StandardOutput.flush()
+        guard let line = readLine() else {
+            print()
+            return nil
+        }
+        return line.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
     /// The same question, telling "no answer" (end of input, or an empty line that is not typed
     /// on a terminal) apart as nil, for questions whose default must not be taken unasked.
     /// An answer that is neither yes nor no is asked again (like `[Y/n/select]`): "maybe" is
@@ -69,13 +82,8 @@ struct Terminal: Sendable {
     func answer(_ question: String, default yes: Bool) -> Bool? {
         let suffix = yes ? "[Y/n]" : "[y/N]"
         while true {
-            print(paint("  \(question) \(suffix): ", .yellow), terminator: "")
-            fflush(nil)
-            guard let line = readLine() else {
-                print()
-                return nil
-            }
-            switch line.trimmingCharacters(in: .whitespaces).lowercased() {
+            guard let line = readAnswer("\(question) \(suffix): ") else { return nil }
+            switch line {
             case "": return isatty(STDIN_FILENO) == 1 ? yes : nil
             case "y", "yes": return true
             case "n", "no": return false
