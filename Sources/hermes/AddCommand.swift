@@ -248,11 +248,11 @@ struct AddCommand: AsyncParsableCommand {
                 didSave = true
                 terminal.success("Saved '\(name)' to config (disabled)")
                 if loginFailed {
-                    terminal.info("Log in when you can: hermes mcp login \(LoginAdvice.quote(name))")
-                    terminal.info("Once logged in, turn it on: hermes mcp enable \(LoginAdvice.quote(name))")
+                    terminal.info("Log in when you can: hermes mcp login \(ShellWord.quote(name))")
+                    terminal.info("Once logged in, turn it on: hermes mcp enable \(ShellWord.quote(name))")
                 } else {
-                    terminal.info("Fix the issue, then: hermes mcp test \(LoginAdvice.quote(name))")
-                    terminal.info("Once it connects, turn it on: hermes mcp enable \(LoginAdvice.quote(name))")
+                    terminal.info("Fix the issue, then: hermes mcp test \(ShellWord.quote(name))")
+                    terminal.info("Once it connects, turn it on: hermes mcp enable \(ShellWord.quote(name))")
                 }
                 return
             }

@@ -62,7 +62,7 @@ struct AddLeftovers: Sendable {
             do { try FileManager.default.removeItem(atPath: path) } catch { failed = true }
         }
         if failed {
-            terminal.warning("Could not remove all OAuth files of this login; `hermes mcp logout \(LoginAdvice.quote(name))` deletes them.")
+            terminal.warning("Could not remove all OAuth files of this login; `hermes mcp logout \(ShellWord.quote(name))` deletes them.")
         } else {
             terminal.info("Removed the OAuth tokens this login stored for '\(name)' (the server was not saved).")
         }

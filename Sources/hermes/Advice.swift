@@ -20,7 +20,7 @@ enum Advice {
     /// "run `hermes mcp login NAME`". No `HERMES_HOME=` in front: the shell that ran this command
     /// has it already (the agent's `needs_reauth`, read elsewhere, spells it out).
     static func runLogin(_ name: String, home: HermesHome) -> String {
-        "run `hermes mcp login \(LoginAdvice.quote(name))`"
+        "run `hermes mcp login \(ShellWord.quote(name))`"
     }
 
     /// Why `login`, `logout` or `reauth` has nothing to do for this entry; nil when it uses OAuth.
@@ -31,9 +31,9 @@ enum Advice {
             return nil
         case .stdio:
             if server.command == nil { return "'\(name)' has neither a url nor a command in \(home.display())/config.yaml" }
-            return "'\(name)' runs a local command (stdio), which has no OAuth login: `hermes mcp test \(LoginAdvice.quote(name))` checks that it starts"
+            return "'\(name)' runs a local command (stdio), which has no OAuth login: `hermes mcp test \(ShellWord.quote(name))` checks that it starts"
         case .headers:
-            return "'\(name)' authenticates with the headers in its config.yaml entry, not OAuth: there is nothing to log in to; `hermes mcp test \(LoginAdvice.quote(name))` checks them"
+            return "'\(name)' authenticates with the headers in its config.yaml entry, not OAuth: there is nothing to log in to; `hermes mcp test \(ShellWord.quote(name))` checks them"
         case .none:
             return "'\(name)' is not configured for OAuth (auth: none): to use OAuth, add `auth: oauth` to its entry in \(home.display())/config.yaml"
         }

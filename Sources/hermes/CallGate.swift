@@ -6,7 +6,7 @@ enum CallGate {
     static func check(_ server: MCPServerConfig, tool: String) throws {
         let name = server.name
         if !server.enabled {
-            throw CLIFailure("'\(name)' is disabled in config.yaml, so the agent does not connect to it. Enable it with `hermes mcp enable \(LoginAdvice.quote(name))`, or pass --force to call it anyway.")
+            throw CLIFailure("'\(name)' is disabled in config.yaml, so the agent does not connect to it. Enable it with `hermes mcp enable \(ShellWord.quote(name))`, or pass --force to call it anyway.")
         }
         let filter = server.tools
         guard !filter.allows(tool) else { return }
@@ -17,6 +17,6 @@ enum CallGate {
         } else {
             why = "tools.exclude of '\(name)' lists it"
         }
-        throw CLIFailure("the agent does not get tool '\(shown)': \(why). Change it with `hermes mcp configure \(LoginAdvice.quote(name))`, or pass --force to call it anyway.")
+        throw CLIFailure("the agent does not get tool '\(shown)': \(why). Change it with `hermes mcp configure \(ShellWord.quote(name))`, or pass --force to call it anyway.")
     }
 }

@@ -24,7 +24,7 @@ struct DisableCommand: ParsableCommand {
                 context.terminal.info("'\(name)' is already disabled; nothing changed.")
             case .changed:
                 context.terminal.success("Disabled '\(name)'")
-                context.terminal.info("Turn it back on with: hermes mcp enable \(LoginAdvice.quote(name))")
+                context.terminal.info("Turn it back on with: hermes mcp enable \(ShellWord.quote(name))")
             }
         }
     }

@@ -31,6 +31,6 @@ enum ServerSwitch {
     /// After a login or test that worked: a disabled server still gives the agent nothing.
     static func remindIfDisabled(_ server: MCPServerConfig, terminal: Terminal) {
         guard !server.enabled else { return }
-        terminal.warning("'\(server.name)' is still disabled: the agent does not use it. Enable it with: hermes mcp enable \(LoginAdvice.quote(server.name))")
+        terminal.warning("'\(server.name)' is still disabled: the agent does not use it. Enable it with: hermes mcp enable \(ShellWord.quote(server.name))")
     }
 }

@@ -94,7 +94,7 @@ struct StatusRow {
         auth = Advice.auth(of: server)
         enabled = server.enabled
         notOAuth = Advice.notOAuth(server, home: home)
-        loginAdvice = "hermes mcp login \(LoginAdvice.quote(server.name))"
+        loginAdvice = "hermes mcp login \(ShellWord.quote(server.name))"
         let store = TokenStore(home: home, serverName: server.name)
         switch store.readTokens() {
         case .value(let t): tokens = t; corrupt = nil

@@ -8,21 +8,11 @@ public enum LoginAdvice {
                                environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         var plain = environment
         plain["HERMES_HOME"] = nil
-        guard home != HermesHome.resolve(environment: plain) else { return "hermes mcp login \(quote(name))" }
+        guard home != HermesHome.resolve(environment: plain) else { return "hermes mcp login \(ShellWord.quote(name))" }
         let shown = home.display(environment: environment)
         // `HERMES_HOME=~/x` is expanded by the shell (a tilde after `=` in an assignment); a
         // quoted one would not be, so the real path goes in quotes instead.
-        let value = shown.allSatisfy(isSafe) ? shown : quote(home.path)
-        return "HERMES_HOME=\(value) hermes mcp login \(quote(name))"
-    }
-
-    /// `word` as one shell word: unchanged when nothing in it is special, else in single quotes.
-    public static func quote(_ word: String) -> String {
-        if !word.isEmpty, word.allSatisfy(isSafe), !word.hasPrefix("~") { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
-    }
-
-    private static func isSafe(_ c: Character) -> Bool {
-        c.isASCII && (c.isLetter || c.isNumber || "_-./~+,:@=".contains(c))
+        let value = shown.allSatisfy(ShellWord.isSafe) ? shown : ShellWord.quote(home.path)
+        return "HERMES_HOME=\(value) hermes mcp login \(ShellWord.quote(name))"
     }
 }

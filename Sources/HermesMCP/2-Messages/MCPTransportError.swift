@@ -1,17 +1,5 @@
 import Foundation
 import HermesOAuth
-import Logging
-
-/// The SDK logs through the transport's logger; its routine complaints (a stream that ended with
-/// the server) are not the user's business unless HERMES_DEBUG asks for them.
-enum MCPLogging {
-    static func quietLogger(_ label: String) -> Logger {
-        var logger = Logger(label: label)
-        let debug = ProcessInfo.processInfo.environment["HERMES_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
-        logger.logLevel = debug ? .debug : .critical
-        return logger
-    }
-}
 
 /// How an MCP exchange failed at the transport, in the terms the runtime acts on.
 public enum MCPTransportError: Error, CustomStringConvertible, Sendable {

@@ -29,7 +29,7 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         let text = switch self {
         case .needsLogin(let server, let reason):
-            "MCP server '\(server)' needs login (\(reason)): run `hermes mcp login \(LoginAdvice.quote(server))`"
+            "MCP server '\(server)' needs login (\(reason)): run `hermes mcp login \(ShellWord.quote(server))`"
         case .network(let m), .timeout(let m), .loginTimedOut(let m), .protocolViolation(let m), .temporarilyUnavailable(let m),
              .denied(let m), .configuration(let m), .storage(let m), .cancelled(let m):
             m
@@ -49,18 +49,6 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
         case .configuration: .invalidArgument
         case .storage: .io
         case .unknownServer: .notFound
-        }
-    }
-
-    public static func from(_ error: any Error) -> OAuthFailure {
-        switch error {
-        case let failure as OAuthFailure: failure
-        case HTTPFailure.timedOut(let url, let seconds): .timeout("\(url) did not answer within \(Int(seconds)) s")
-        case HTTPFailure.invalidRequest: .configuration("\(error)")
-        case let failure as HTTPFailure: .network(failure.description)
-        case let failure as StorageError: .storage(failure.description)
-        case is CancellationError: .cancelled("cancelled")
-        default: .protocolViolation("\(error)")
         }
     }
 }

@@ -4,12 +4,12 @@ import SystemPackage
 /// The shims return `-errno` on failure; this turns that convention into a typed throw so callers
 /// never consult the thread-local `errno` after the fact.
 @inline(__always)
-func shimCall<R: SignedInteger>(_ result: R) throws(Errno) -> R {
+package func shimCall<R: SignedInteger>(_ result: R) throws(Errno) -> R {
     if result < 0 { throw Errno(rawValue: Int32(truncatingIfNeeded: 0 - result)) }
     return result
 }
 
 extension Errno {
     /// "No such file or directory (ENOENT)" style text for messages that a person reads.
-    var readable: String { "\(self) (errno \(rawValue))" }
+    package var readable: String { "\(self) (errno \(rawValue))" }
 }

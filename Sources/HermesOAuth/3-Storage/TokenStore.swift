@@ -12,20 +12,6 @@ public enum ReadOutcome<Value: Sendable>: Sendable {
     public var value: Value? { if case .value(let v) = self { v } else { nil } }
 }
 
-public enum StorageError: Error, CustomStringConvertible, Sendable {
-    case unsafeDirectory(path: String, reason: String)
-    case io(path: String, operation: String, errno: Errno)
-    case unreadable(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .unsafeDirectory(let path, let reason): "refusing to use \(path): \(reason)"
-        case .io(let path, let operation, let errno): "could not \(operation) \(path): \(errno.readable)"
-        case .unreadable(let path, let reason): "could not read \(path): \(reason)"
-        }
-    }
-}
-
 /// The files of one server under `$HERMES_HOME/mcp-tokens/`, in hermes-agent's layout:
 /// `<stem>.json` (tokens), `<stem>.client.json` (registration), `<stem>.meta.json` (authorization
 /// server metadata), `<stem>.client.json.bak` (the registration replaced last), and hermes' own

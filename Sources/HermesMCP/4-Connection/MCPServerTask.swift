@@ -156,7 +156,7 @@ public actor MCPServerTask {
             let trust = config.tlsTrust
             if !trust.verify {
                 // Said on every connection: a setting that silently stays on is how it outlives its reason.
-                MCPRuntime.log.warning("TLS verification is OFF for '\(name)' (ssl_verify: false): anyone on the path to \(url.host ?? text) can read and change this connection, headers included. Prefer ssl_ca: /path/to/ca.pem")
+                MCPLogging.runtime.warning("TLS verification is OFF for '\(name)' (ssl_verify: false): anyone on the path to \(url.host ?? text) can read and change this connection, headers included. Prefer ssl_ca: /path/to/ca.pem")
             }
             transport = HTTPMCPTransport(url: url, headers: config.headers, http: CurlTransport.shared.trusting(trust),
                                          timeout: max(config.connectTimeout, config.timeout)) {

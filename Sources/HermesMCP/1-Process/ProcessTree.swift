@@ -1,4 +1,5 @@
 import CHermesShims
+import HermesOAuth
 import Glibc
 import SystemPackage
 

@@ -90,7 +90,7 @@ struct AuthorizationAttempt {
         case .none:
             // Said after the wait is over, so no "complete it in the browser" or "paste": only what
             // helps on the next try.
-            throw .loginTimedOut("no authorization response arrived within \(Int(timeout)) s (if the browser showed an error such as 'client not found', run `hermes mcp login \(LoginAdvice.quote(serverName)) --new-client`)")
+            throw .loginTimedOut("no authorization response arrived within \(Int(timeout)) s (if the browser showed an error such as 'client not found', run `hermes mcp login \(ShellWord.quote(serverName)) --new-client`)")
         case .some(.success(let outcome)): return outcome
         case .some(.failure(let failure)): throw failure
         }

@@ -15,7 +15,7 @@ public actor MCPRuntime {
     private var watcher: ConfigWatcher?
     private var reloads: [@Sendable (ReloadReport) -> Void] = []
     private var isShutDown = false
-    static let log = Logger(label: "hermes.mcp.runtime")
+    static let log = MCPLogging.runtime
 
     public struct ReloadReport: Sendable, Equatable {
         public var added: [String] = []

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import HermesMCP
+
+@Suite struct ProcessTreeTests {
+    /// A shell that forks two sleepers, one of which forks another: three descendants.
+    func spawnTree() throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "sleep 30 & (sleep 30 & wait) & wait"]
+        try p.run()
+        return p
+    }
+
+    func waitFor(_ condition: () -> Bool) {
+        let deadline = Date().addingTimeInterval(5)
+        while !condition(), Date() < deadline { usleep(20_000) }
+    }
+
+    func stop(_ root: Process, _ descendants: [pid_t]) {
+        for pid in descendants { kill(pid, SIGKILL) }
+        kill(root.processIdentifier, SIGKILL)
+        root.waitUntilExit()
+    }
+
+    @Test func findsEveryDescendant() throws {
+        let root = try spawnTree()
+        var found: [pid_t] = []
+        waitFor {
+            found = ProcessTree.descendants(of: root.processIdentifier)
+            return found.count >= 3
+        }
+        defer { stop(root, found) }
+        // sh -> sleep, sh -> subshell -> sleep: three processes below the root shell.
+        #expect(found.count == 3, "\(found)")
+        #expect(!found.contains(root.processIdentifier))
+    }
+
+    /// The reference read only the main thread's children file; a child spawned from another
+    /// thread was invisible to it. Here the spawning thread has also exited by the time the tree
+    /// is read (the per-thread children files lost such a child under AddressSanitizer's timing).
+    @Test func childrenSpawnedFromAnotherThreadAreFound() throws {
+        final class Box: @unchecked Sendable { var process: Process? }
+        let box = Box()
+        let spawned = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sleep")
+            p.arguments = ["30"]
+            try? p.run()
+            box.process = p
+            spawned.signal()
+        }
+        thread.start()
+        spawned.wait()
+        while !thread.isFinished { usleep(1000) }
+        let child = try #require(box.process)
+        defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
+        #expect(try ProcessTree.children(of: getpid()).contains(child.processIdentifier))
+        #expect(ProcessTree.descendants(of: getpid()).contains(child.processIdentifier))
+    }
+
+    @Test func aProcessWithoutChildrenHasNone() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        p.arguments = ["30"]
+        try p.run()
+        defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        #expect(ProcessTree.descendants(of: p.processIdentifier).isEmpty)
+        #expect(ProcessTree.descendants(of: 999_999_999).isEmpty)
+    }
+}
