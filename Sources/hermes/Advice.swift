@@ -55,7 +55,7 @@ enum Advice {
         }
         switch error {
         case OAuthFailure.needsLogin(_, let reason):
-            if TokenStore(home: home, serverName: name).tokens() == nil, let down = await unreachable(server) {
+            if OAuthManager.shared(home: home).storedTokens(of: name) == nil, let down = await unreachable(server) {
                 return cannotReach(name, down)
             }
             return "'\(name)' needs a login — \(reason): \(runLogin(name, home: home))"
