@@ -78,6 +78,29 @@ public struct MCPOperations: Sendable {
         await prompt(name, arguments: arguments).json
     }
 
+    // MARK: connecting
+
+    /// The task's connection, recovering from a refused token as an operation does (another
+    /// process's newer token, else a refresh): the caller is sent to `login` only when that failed
+    /// too, and a token refused right after the recovery is recorded as refused. For callers that
+    /// want the server itself (`test`, `add`, `configure`) rather than one of the five operations.
+    public func connect() async throws -> MCPConnection {
+        do {
+            return try await task.connection()
+        } catch {
+            guard task.config.usesOAuth, case MCPTransportError.unauthorized(let failed, _) = error else { throw error }
+            let recovery = await task.manager.handle401(server: task.name, failedToken: failed)
+            guard recovery.retry else { throw recovery.failure ?? error }
+            do {
+                return try await task.reconnect(after: 0)
+            } catch {
+                guard MCPErrors.isAuthFailure(error) else { throw error }
+                await task.manager.tokenRefused(server: task.name, token: recovery.token)
+                throw OAuthFailure.needsLogin(server: task.name, reason: "the MCP server refused a freshly obtained access token")
+            }
+        }
+    }
+
     // MARK: recovery
 
     /// The first connection is bounded by `connect_timeout`; from then on the request, with any
