@@ -185,13 +185,10 @@ struct AddCommand: AsyncParsableCommand {
             var failure: String?
             // The servers answered and the person's login did not complete: no connection failure.
             var loginFailed = false
-            let home = context.home
             let timeout = self.timeout
             let login: @Sendable () async throws -> Void = {
-                var server = try OAuthServer(config: probeConfig)
-                if let timeout { server = server.with(settings: server.settings.with(timeout: timeout)) }
-                let provider = OAuthProvider(server: server, home: home)
-                _ = try await TerminalLogin.run(name) { interaction in try await provider.login(interaction: interaction) }
+                let server = try OAuthServer(config: probeConfig)
+                _ = try await TerminalLogin.run(name) { interaction in try await manager.login(server, interaction: interaction, timeout: timeout) }
                 terminal.success("Authenticated — tokens stored for '\(name)'")
             }
             do {
@@ -222,7 +219,7 @@ struct AddCommand: AsyncParsableCommand {
                     failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
                 }
             }
-            if connection != nil, probeConfig.usesOAuth, TokenStore(home: context.home, serverName: name).tokens() == nil {
+            if connection != nil, probeConfig.usesOAuth, manager.storedTokens(of: name) == nil {
                 // Answering without a token proves nothing about OAuth: the person asked for it, so
                 // log in now; only tokens on disk count as authenticated.
                 terminal.info("'\(name)' answered without authentication; starting OAuth flow to obtain tokens...")

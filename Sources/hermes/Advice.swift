@@ -55,7 +55,7 @@ enum Advice {
         }
         switch error {
         case OAuthFailure.needsLogin(_, let reason):
-            if TokenStore(home: home, serverName: name).tokens() == nil, let down = await unreachable(server) {
+            if OAuthManager.shared(home: home).storedTokens(of: name) == nil, let down = await ServerReachability.unreachable(server) {
                 return cannotReach(name, down)
             }
             return "'\(name)' needs a login — \(reason): \(runLogin(name, home: home))"
@@ -102,23 +102,6 @@ enum Advice {
         }
         let after = spent.map { " " + $0 } ?? ""
         return "cannot reach '\(name)'\(at)\(after) (\(text)): check that the server is running and that its url in config.yaml is right"
-    }
-
-    /// Why the server does not answer an unauthenticated `initialize`, or nil when it answers
-    /// anything at all (a 401 included).
-    static func unreachable(_ server: MCPServerConfig) async -> String? {
-        guard let text = server.url, let url = URL(string: text) else { return nil }
-        do {
-            _ = try await MCPProbe.initialize(url: url, bearer: nil, headers: server.headers,
-                                              transport: CurlTransport.shared.trusting(server.tlsTrust),
-                                              timeout: min(server.connectTimeout, 10))
-            return nil
-        } catch {
-            switch error {
-            case .network(let reason), .timeout(let reason): return reason
-            default: return nil
-            }
-        }
     }
 
     /// The `status` line for a verdict the servers gave about the stored tokens.

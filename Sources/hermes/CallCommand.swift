@@ -43,11 +43,11 @@ struct CallCommand: AsyncParsableCommand {
             let tool = self.tool
             let answer = await Spinner.around("Calling '\(tool)' on '\(name)'…") { spinner in
                 await ServerProbe.showTries(of: task, on: spinner, "Calling '\(tool)' on '\(name)'…")
-                return await MCPOperations(task: task).callTool(tool, arguments: object)
+                return await MCPOperations(task: task).call(tool: tool, arguments: object)
             }
             await task.shutdown()
-            print(answer)
-            if answer.hasPrefix("{\"error\"") { throw ExitCode.failure }
+            print(answer.json)
+            if answer.isError { throw ExitCode.failure }
         }
     }
 }

@@ -31,16 +31,13 @@ struct LoginCommand: AsyncParsableCommand {
             let terminal = context.terminal
             let config = try context.loadConfig()
             let entry = try context.server(named: name, in: config)
-            var server = try context.oauthServer(entry)
-            if let timeout {
-                server = server.with(settings: server.settings.with(timeout: timeout))
-            }
+            let server = try context.oauthServer(entry)
             terminal.line()
             terminal.info("Starting OAuth flow for '\(name)'...")
-            let provider = OAuthProvider(server: server, home: context.home)
+            let manager = OAuthManager.shared(home: context.home)
             do {
                 let report = try await TerminalLogin.run(name) { interaction in
-                    try await provider.login(interaction: interaction, newClient: newClient)
+                    try await manager.login(server, interaction: interaction, newClient: newClient, timeout: timeout)
                 }
                 terminal.success("Authenticated — tokens stored for '\(name)'")
                 terminal.info(TokenSummary.describe(report.tokens))

@@ -26,8 +26,7 @@ struct LogoutCommand: AsyncParsableCommand {
             let terminal = context.terminal
             let config = try context.loadConfig()
             let server = try context.oauthServer(try context.server(named: name, in: config))
-            let provider = OAuthProvider(server: server, home: context.home)
-            let report = try await provider.logout(keepRegistration: keepRegistration)
+            let report = try await OAuthManager.shared(home: context.home).logout(server, keepRegistration: keepRegistration)
             if !report.revoked.isEmpty {
                 terminal.success("Revoked the \(report.revoked.map { $0.replacingOccurrences(of: "_", with: " ") }.joined(separator: " and ")) at the authorization server")
             }

@@ -43,6 +43,7 @@ struct ReauthCommand: AsyncParsableCommand {
             } else {
                 throw CLIFailure("Specify a server name, or use --all to re-auth every OAuth server.")
             }
+            let manager = OAuthManager.shared(home: context.home)
             var ok = 0
             var failed: [String] = []
             for name in names {
@@ -50,9 +51,8 @@ struct ReauthCommand: AsyncParsableCommand {
                 terminal.line()
                 terminal.info("Starting OAuth flow for '\(name)'...")
                 do {
-                    let provider = OAuthProvider(server: server, home: context.home)
                     let report = try await Spinner.around("Logging in to '\(name)'…") { spinner in
-                        try await provider.login(interaction: .terminal(spinner: spinner))
+                        try await manager.login(server, interaction: .terminal(spinner: spinner))
                     }
                     terminal.success("Authenticated — tokens stored for '\(name)'")
                     terminal.info(TokenSummary.describe(report.tokens))

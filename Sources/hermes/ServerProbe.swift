@@ -21,24 +21,9 @@ enum ServerProbe {
         }
     }
 
-    /// The task's connection, recovering from a refused token as the runtime does before a call
-    /// (another process's newer token, else a refresh): a person is sent to `login` only when that
-    /// failed too, and a token refused right after the recovery is recorded as refused.
+    /// The task's connection, with the runtime's recovery from a refused token.
     static func connect(_ task: MCPServerTask) async throws -> MCPConnection {
-        do {
-            return try await task.connection()
-        } catch {
-            guard task.config.usesOAuth, case MCPTransportError.unauthorized(let failed, _) = error else { throw error }
-            let recovery = await task.manager.handle401(server: task.name, failedToken: failed)
-            guard recovery.retry else { throw recovery.failure ?? error }
-            do {
-                return try await task.reconnect(after: 0)
-            } catch {
-                guard MCPErrors.isAuthFailure(error) else { throw error }
-                await task.manager.tokenRefused(server: task.name, token: recovery.token)
-                throw OAuthFailure.needsLogin(server: task.name, reason: "the MCP server refused a freshly obtained access token")
-            }
-        }
+        try await MCPOperations(task: task).connect()
     }
 
     static func tools(of server: MCPServerConfig, context: CLIContext) async throws -> [Tool] {

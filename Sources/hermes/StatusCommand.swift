@@ -46,17 +46,17 @@ struct StatusCommand: AsyncParsableCommand {
             guard watch else { return }
             if !json { context.terminal.info("Watching \(context.home.tokenDirectory) (Ctrl-C to stop)...") }
             let known = Dictionary(config.servers(environment: context.environment).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            for await event in OAuthManager.shared(home: context.home).events() {
+            let manager = OAuthManager.shared(home: context.home)
+            for await event in manager.events() {
                 if let name, event.server != name { continue }
                 let kind = event.kind == .removed ? "removed" : "updated"
-                let store = TokenStore(home: context.home, serverName: event.server)
                 if json {
                     let server = known[event.server] ?? MCPServerConfig(name: event.server, raw: .map([ConfigPair(key: "auth", value: .string("oauth"))]))
                     Self.emit(StatusRow(server: server, home: context.home).json, event: kind)
                     continue
                 }
                 let stamp = ISO8601DateFormatter().string(from: Date())
-                let detail = event.kind == .removed ? "tokens removed" : (store.tokens().map { "\(Secret.mask($0.accessToken)), \(TokenSummary.describe($0))" } ?? "no usable tokens")
+                let detail = event.kind == .removed ? "tokens removed" : (manager.storedTokens(of: event.server).map { "\(Secret.mask($0.accessToken)), \(TokenSummary.describe($0))" } ?? "no usable tokens")
                 context.terminal.line("\(stamp)  \(event.server)  \(kind)  \(detail)")
             }
         }
@@ -95,15 +95,15 @@ struct StatusRow {
         enabled = server.enabled
         notOAuth = Advice.notOAuth(server, home: home)
         loginAdvice = "hermes mcp login \(ShellWord.quote(server.name))"
-        let store = TokenStore(home: home, serverName: server.name)
-        switch store.readTokens() {
+        let stored = OAuthManager.shared(home: home).storedState(of: server.name)
+        switch stored.tokens {
         case .value(let t): tokens = t; corrupt = nil
         case .corrupt(let path, let reason): tokens = nil; corrupt = "\(path): \(reason)"
         case .missing: tokens = nil; corrupt = nil
         }
-        verdict = store.verdict(about: tokens)
-        let metadata = store.readMetadata().value
-        let client = store.readClient().value
+        verdict = stored.verdict
+        let metadata = stored.metadata
+        let client = stored.client
         issuer = metadata?.issuer ?? client?.issuer
         unbound = (try? OAuthServer(config: server)).flatMap { TokenBinding.problem(metadata: metadata, server: $0) }
         if server.oauth.clientID != nil {

@@ -268,8 +268,11 @@ public actor OAuthProvider {
 
     /// Runs the authorization code flow and checks that the MCP server accepts the new token,
     /// stepping up (at most twice) when it asks for more scope. A second call while one runs joins it.
-    public func login(interaction: LoginInteraction, scope: String? = nil, newClient: Bool = false) async throws(OAuthFailure) -> LoginReport {
-        var tokens = try await authorize(interaction: interaction, scope: scope, newClient: newClient)
+    /// `timeout` overrides `oauth.timeout` for this login only (the CLI's `--timeout`): an option of
+    /// the call rather than another server, so the provider and its tokens stay the manager's one.
+    public func login(interaction: LoginInteraction, scope: String? = nil, newClient: Bool = false,
+                      timeout: Double? = nil) async throws(OAuthFailure) -> LoginReport {
+        var tokens = try await authorize(interaction: interaction, scope: scope, newClient: newClient, timeout: timeout)
         var stepUps = 0
         while true {
             let answer = try await MCPProbe.initialize(url: server.url, bearer: tokens.accessToken, headers: server.headers,
@@ -281,7 +284,7 @@ public actor OAuthProvider {
             if answer.status == 403, let challenge = answer.challenge, challenge.error == "insufficient_scope", stepUps < 2 {
                 stepUps += 1
                 interaction.say("  The server asks for more access (scope \(ServerText.clean(challenge.scope ?? "?"))); authorizing again.")
-                tokens = try await authorize(interaction: interaction, scope: Self.union(tokens.scope, challenge.scope), newClient: false)
+                tokens = try await authorize(interaction: interaction, scope: Self.union(tokens.scope, challenge.scope), newClient: false, timeout: timeout)
                 continue
             }
             throw .protocolViolation("the MCP server answered HTTP \(answer.status) to the new token\(answer.rawChallenge.map { " (\(ServerText.clean($0.prefix(200))))" } ?? "")")
@@ -295,24 +298,28 @@ public actor OAuthProvider {
         guard let interaction else {
             throw .needsLogin(server: server.name, reason: "the server requires the scope '\(ServerText.clean(scope ?? "?"))'")
         }
-        return try await authorize(interaction: interaction, scope: scope, newClient: false)
+        return try await authorize(interaction: interaction, scope: scope, newClient: false, timeout: nil)
     }
 
     private var lastRegistrationKind: RegistrationKind = .dynamic
 
-    private func authorize(interaction: LoginInteraction, scope: String?, newClient: Bool) async throws(OAuthFailure) -> OAuthTokens {
+    private func authorize(interaction: LoginInteraction, scope: String?, newClient: Bool, timeout: Double?) async throws(OAuthFailure) -> OAuthTokens {
         if let running = loginTask { return try await Self.value(of: running) }
-        let task = Task(executorPreference: QueueExecutor.bridge) { try await self.performLogin(interaction: interaction, scope: scope, newClient: newClient) }
+        let task = Task(executorPreference: QueueExecutor.bridge) {
+            // Read as `oauth.timeout` would be (bounded, a nonsense value is the default).
+            let seconds = timeout.map { self.server.settings.with(timeout: $0).timeout } ?? self.server.settings.timeout
+            return try await self.performLogin(interaction: interaction, scope: scope, newClient: newClient, timeout: seconds)
+        }
         loginTask = task
         defer { loginTask = nil }
         return try await Self.value(of: task)
     }
 
-    private func performLogin(interaction: LoginInteraction, scope requested: String?, newClient: Bool) async throws(OAuthFailure) -> OAuthTokens {
+    private func performLogin(interaction: LoginInteraction, scope requested: String?, newClient: Bool, timeout: Double) async throws(OAuthFailure) -> OAuthTokens {
         let lock = try fileLock(store.directory + "/." + store.stem + ".login.lock")
         if !((try? lock.tryLock()) ?? false) {
             interaction.say("  Another hermes process is logging in to '\(server.name)'; waiting for it to finish...")
-            do { try await lock.lock(timeout: server.settings.timeout + 30) } catch {
+            do { try await lock.lock(timeout: timeout + 30) } catch {
                 throw .loginTimedOut("another login for '\(server.name)' did not finish in time")
             }
             cell.markStale()
@@ -353,7 +360,7 @@ public actor OAuthProvider {
             let attempt = AuthorizationAttempt(serverName: server.name, metadata: metadata, client: choice.registration,
                                                redirectURI: redirectURI, resource: discovery.resource, scope: scope,
                                                extraParameters: server.settings.authorizationParameters, listener: listener,
-                                               timeout: server.settings.timeout, interaction: interaction)
+                                               timeout: timeout, interaction: interaction)
             switch try await attempt.run(pkce: pkce) {
             case .refused(let error, let description):
                 let detail = error + (description.map { ": \($0)" } ?? "")

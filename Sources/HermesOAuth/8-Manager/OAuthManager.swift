@@ -216,6 +216,20 @@ public final class OAuthManager: Sendable {
         return try await provider.logout(keepRegistration: keepRegistration)
     }
 
+    /// A login for an entry the caller holds rather than config.yaml's (the CLI's, read with its
+    /// environment; `add`'s, before it is saved), through the same provider, so the tokens land in
+    /// the cell every reader of this process uses and a concurrent refresh or login is joined.
+    /// `timeout` overrides `oauth.timeout` for this login only.
+    public func login(_ server: OAuthServer, interaction: LoginInteraction, newClient: Bool = false,
+                      timeout: Double? = nil) async throws(OAuthFailure) -> OAuthProvider.LoginReport {
+        try await provider(for: server).login(interaction: interaction, newClient: newClient, timeout: timeout)
+    }
+
+    /// `logout(_:keepRegistration:)` for an entry the caller holds.
+    public func logout(_ server: OAuthServer, keepRegistration: Bool) async throws(OAuthFailure) -> OAuthProvider.LogoutReport {
+        try await provider(for: server).logout(keepRegistration: keepRegistration)
+    }
+
     /// Forgets the server: evicts its provider and deletes its token, registration and metadata
     /// files, revoking the tokens first when asked and possible. Returns the files removed.
     @discardableResult
