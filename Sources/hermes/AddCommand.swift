@@ -118,7 +118,7 @@ struct AddCommand: AsyncParsableCommand {
             if url != nil, auth?.lowercased() == "header" {
                 let key = HeaderKey.envName(for: name)
                 let envShown = "\(context.home.display())/.env"
-                let dotenv = (try? DotEnv.load(path: context.home.envPath, environment: [:])) ?? [:]
+                let dotenv = (try? DotEnv.fileValues(path: context.home.envPath)) ?? [:]
                 if let at = headers.firstIndex(where: { $0.key.lowercased() == "authorization" }) {
                     // A key given on the command line is kept out of config.yaml just like one
                     // typed at the prompt: .env holds it, the entry refers to it.

@@ -57,10 +57,11 @@ final class CLIContext {
     }
 
     /// Read once per command, and only by commands that expand `${VAR}`.
-    lazy var environment: [String: String] = DotEnv.mergedEnvironment(home: home)
+    lazy var environment: [String: String] = ServerCatalogue.environment(home: home)
 
-    func loadConfig() throws -> ConfigFile {
-        do { return try ConfigFile.load(home: home) } catch { throw CLIFailure(error.description) }
+    /// The one loader; entries it expands use `environment` above, so .env is read once.
+    func loadConfig() throws -> ServerCatalogue {
+        do { return try ServerCatalogue.load(home: home) { self.environment } } catch { throw CLIFailure(error.description) }
     }
 }
 
@@ -99,13 +100,13 @@ extension ParsableCommand {
 
 extension CLIContext {
     /// The named server's entry, or a failure listing the names there are.
-    func server(named name: String, in config: ConfigFile) throws -> MCPServerConfig {
-        guard let server = config.server(named: name, environment: environment) else { throw notFound(name, in: config) }
+    func server(named name: String, in config: ServerCatalogue) throws -> MCPServerConfig {
+        guard let server = config.server(named: name) else { throw notFound(name, in: config) }
         if let problem = config.problem(forServer: name) { throw CLIFailure(problem.description) }
         return server
     }
 
-    func notFound(_ name: String, in config: ConfigFile) -> CLIFailure {
+    func notFound(_ name: String, in config: ServerCatalogue) -> CLIFailure {
         let names = config.serverNames
         return CLIFailure("Server '\(name)' not found in \(home.display())/config.yaml"
             + (names.isEmpty ? " (it has no servers yet: `hermes mcp add`)" : " (available: \(names.joined(separator: ", ")))"))

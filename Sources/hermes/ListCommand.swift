@@ -33,7 +33,7 @@ struct ListCommand: ParsableCommand {
 
 /// The `list` output: hermes-agent's four-column table, or JSON for scripts.
 enum ServerListing {
-    static func printTable(config: ConfigFile, names: [String], terminal: Terminal) {
+    static func printTable(config: ServerCatalogue, names: [String], terminal: Terminal) {
         guard !names.isEmpty else {
             print()
             terminal.info("No MCP servers configured.")
@@ -93,7 +93,7 @@ enum ServerListing {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
-    static func json(config: ConfigFile, names: [String]) -> String {
+    static func json(config: ServerCatalogue, names: [String]) -> String {
         var servers: [JSONValue] = []
         for name in names {
             let raw = config.rawServer(named: name) ?? .null

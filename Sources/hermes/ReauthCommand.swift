@@ -33,7 +33,7 @@ struct ReauthCommand: AsyncParsableCommand {
             let config = try context.loadConfig()
             let names: [String]
             if all {
-                names = config.servers(environment: context.environment).filter { $0.usesOAuth && $0.url != nil }.map(\.name)
+                names = config.servers().filter { $0.usesOAuth && $0.url != nil }.map(\.name)
                 if names.isEmpty {
                     terminal.info("No OAuth-based MCP servers found in config.")
                     return

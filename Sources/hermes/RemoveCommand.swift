@@ -77,7 +77,7 @@ struct RemoveCommand: AsyncParsableCommand {
         let terminal = context.terminal
         let path = context.home.envPath
         let env = "\(context.home.display())/.env"
-        guard let values = try? DotEnv.load(path: path, environment: [:]), values[key] != nil else { return }
+        guard let values = try? DotEnv.fileValues(path: path), values[key] != nil else { return }
         if !yes {
             guard isatty(STDIN_FILENO) == 1, terminal.answer("Also remove \(key) from \(env)? Nothing else uses it.", default: true) == true else {
                 terminal.info("Kept \(key) in \(env) (pass --yes to remove it with the server).")

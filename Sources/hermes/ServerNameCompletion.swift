@@ -10,7 +10,7 @@ enum ServerNameCompletion {
 
     static func names() -> [String] {
         let home = HermesHome.resolve()
-        guard (try? home.checkUsable()) != nil, let config = try? ConfigFile.load(home: home) else { return [] }
+        guard (try? home.checkUsable()) != nil, let config = try? ServerCatalogue.load(home: home) else { return [] }
         return config.serverNames
     }
 }

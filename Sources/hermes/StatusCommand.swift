@@ -30,7 +30,7 @@ struct StatusCommand: AsyncParsableCommand {
         try await reportingFailures {
             let context = CLIContext()
             let config = try context.loadConfig()
-            var servers = config.servers(environment: context.environment).filter(\.usesOAuth)
+            var servers = config.servers().filter(\.usesOAuth)
             if let name { servers = [try context.server(named: name, in: config)] }
             let rows = servers.map { StatusRow(server: $0, home: context.home) }
             if json, watch {
@@ -45,7 +45,7 @@ struct StatusCommand: AsyncParsableCommand {
             }
             guard watch else { return }
             if !json { context.terminal.info("Watching \(context.home.tokenDirectory) (Ctrl-C to stop)...") }
-            let known = Dictionary(config.servers(environment: context.environment).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            let known = Dictionary(config.servers().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             let manager = OAuthManager.shared(home: context.home)
             for await event in manager.events() {
                 if let name, event.server != name { continue }

@@ -93,11 +93,11 @@ import HermesTestSupport
         let dir = TemporaryDirectory()
         let home = HermesHome(path: dir.path)
         try dir.write(".env", "MCP_X_API_KEY=from-dotenv\nONLY_FILE=1\n")
-        let merged = DotEnv.mergedEnvironment(home: home, base: ["MCP_X_API_KEY": "from-shell", "SHELL_ONLY": "s"])
+        let merged = ServerCatalogue.environment(home: home, base: ["MCP_X_API_KEY": "from-shell", "SHELL_ONLY": "s"])
         #expect(merged["MCP_X_API_KEY"] == "from-dotenv")
         #expect(merged["ONLY_FILE"] == "1")
         #expect(merged["SHELL_ONLY"] == "s")
-        #expect(DotEnv.mergedEnvironment(home: HermesHome(path: dir.file("none")), base: ["A": "b"]) == ["A": "b"])
+        #expect(ServerCatalogue.environment(home: HermesHome(path: dir.file("none")), base: ["A": "b"]) == ["A": "b"])
     }
 }
 

@@ -2,17 +2,20 @@ import Foundation
 import HermesOAuth
 import Logging
 
-/// Every enabled server of one `HERMES_HOME`, kept current with `config.yaml`: an edit to the file
-/// (noticed by inotify) reloads the servers whose entries changed, in the background. A reload
-/// that hangs is abandoned after `reloadTimeout` with a warning; calls meanwhile go to the servers
-/// as they were, so nothing a person is doing waits for it.
+/// Every enabled server of one `HERMES_HOME`, kept current with `config.yaml` and `.env`: an edit
+/// to either (noticed by the manager's watcher of the home, which hands it over as an event) reloads
+/// the servers whose entries changed, in the background. The runtime polls nothing and owns no
+/// thread. A reload that hangs is abandoned after `reloadTimeout` with a warning; calls meanwhile
+/// go to the servers as they were, so nothing a person is doing waits for it.
 public actor MCPRuntime {
     public nonisolated let home: HermesHome
     public nonisolated let manager: OAuthManager
+    /// What stdio servers start from (filtered, see `ChildEnvironment`). Entries are expanded from
+    /// the process environment with .env over it, as everywhere (see `ServerCatalogue`).
     let environment: [String: String]
     public let reloadTimeout: Double
     private var tasks: [String: MCPServerTask] = [:]
-    private var watcher: ConfigWatcher?
+    private var configurationWatch: UInt64?
     private var reloads: [@Sendable (ReloadReport) -> Void] = []
     private var isShutDown = false
     static let log = MCPLogging.runtime
@@ -34,14 +37,19 @@ public actor MCPRuntime {
         self.reloadTimeout = reloadTimeout
     }
 
-    /// Loads config.yaml and starts watching it. Servers connect on first use.
+    /// Starts watching config.yaml, then loads it (so no edit falls between the two). Servers
+    /// connect on first use.
     public func start() throws {
-        for config in try enabledServers() {
-            tasks[config.name] = MCPServerTask(config: config, manager: manager, environment: environment)
+        configurationWatch = try manager.watchConfiguration { [weak self] in
+            self?.reloadInBackground()
         }
-        watcher = try ConfigWatcher(path: home.configPath) { [weak self] in
-            guard let self else { return }
-            Task { await self.reloadInBackground() }
+        do {
+            for config in try enabledServers() {
+                tasks[config.name] = MCPServerTask(config: config, manager: manager, environment: environment)
+            }
+        } catch {
+            stopWatching()
+            throw error
         }
     }
 
@@ -112,53 +120,17 @@ public actor MCPRuntime {
 
     public func shutdown() async {
         isShutDown = true
-        watcher?.stop()
-        watcher = nil
+        stopWatching()
         for task in tasks.values { await task.shutdown() }
         tasks = [:]
     }
 
+    private func stopWatching() {
+        if let id = configurationWatch { manager.unwatchConfiguration(id) }
+        configurationWatch = nil
+    }
+
     private func enabledServers() throws -> [MCPServerConfig] {
-        let config = try ConfigFile.load(home: home)
-        let servers = config.servers(environment: DotEnv.mergedEnvironment(home: home, base: environment)).filter(\.enabled)
-        return servers
+        try ServerCatalogue.load(home: home).enabledServers
     }
-}
-
-/// inotify on the directory holding config.yaml: any write, rename or replacement of the file
-/// (editors replace it, hermes renames over it) calls `changed`, debounced.
-final class ConfigWatcher: @unchecked Sendable {
-    private let inotify: Inotify
-    private let name: String
-    private let lock = NSLock()
-    private var stopped = false
-
-    init(path: String, changed: @escaping @Sendable () -> Void) throws {
-        inotify = try Inotify()
-        name = (path as NSString).lastPathComponent
-        let directory = (path as NSString).deletingLastPathComponent
-        try HermesHome.makePrivateDirectory(directory)
-        try inotify.addWatch(directory, mask: Inotify.closeWrite | Inotify.movedTo | Inotify.create | Inotify.delete)
-        let box = InotifyBox(inotify), name = self.name
-        Thread { [weak self] in
-            let inotify = box.inotify
-            while let self, !self.isStopped {
-                guard let events = try? inotify.read(timeoutMilliseconds: 200) else { return }
-                guard events.contains(where: { $0.name == name }) else { continue }
-                // Let a burst of writes (an editor's save) settle into one reload.
-                usleep(100_000)
-                _ = try? inotify.drain()
-                if !self.isStopped { changed() }
-            }
-        }.start()
-    }
-
-    private var isStopped: Bool { lock.withLock { stopped } }
-    func stop() { lock.withLock { stopped = true } }
-}
-
-/// The watcher thread is the inotify instance's only reader.
-private final class InotifyBox: @unchecked Sendable {
-    let inotify: Inotify
-    init(_ inotify: Inotify) { self.inotify = inotify }
 }

@@ -26,6 +26,9 @@ public struct HermesHome: Sendable, Hashable, CustomStringConvertible {
 
     public var configPath: String { path + "/config.yaml" }
     public var envPath: String { path + "/.env" }
+    /// Held while config.yaml is read, changed and written (see `ConfigFile.update`); hidden, so
+    /// nothing that lists the home mistakes it for a setting.
+    public var configLockPath: String { path + "/.config.yaml.lock" }
     public var tokenDirectory: String { path + "/mcp-tokens" }
     public var logsDirectory: String { path + "/logs" }
 

@@ -36,13 +36,15 @@ public struct TokenStore: Sendable {
     }
 
     public var directory: String { home.tokenDirectory }
-    public var tokensFileName: String { stem + ".json" }
-    public var clientFileName: String { stem + ".client.json" }
-    public var metadataFileName: String { stem + ".meta.json" }
-    public var clientBackupFileName: String { stem + ".client.json.bak" }
-    public var verdictFileName: String { stem + ".verdict.json" }
+    public var tokensFileName: String { FileKind.tokens.fileName(stem: stem) }
+    public var clientFileName: String { FileKind.client.fileName(stem: stem) }
+    public var metadataFileName: String { FileKind.metadata.fileName(stem: stem) }
+    public var clientBackupFileName: String { FileKind.clientBackup.fileName(stem: stem) }
+    public var verdictFileName: String { FileKind.verdict.fileName(stem: stem) }
     /// Hidden, so nothing that lists token files mistakes it for one.
     public var lockFileName: String { "." + stem + ".lock" }
+    /// Held for the whole of a login, so two processes logging in to one server take turns.
+    public var loginLockFileName: String { "." + stem + ".login.lock" }
 
     public var tokensPath: String { directory + "/" + tokensFileName }
     public var clientPath: String { directory + "/" + clientFileName }
@@ -50,6 +52,34 @@ public struct TokenStore: Sendable {
     public var clientBackupPath: String { directory + "/" + clientBackupFileName }
     public var verdictPath: String { directory + "/" + verdictFileName }
     public var lockPath: String { directory + "/" + lockFileName }
+    public var loginLockPath: String { directory + "/" + loginLockFileName }
+
+    /// What a file in `mcp-tokens/` is, told from its name alone (the watcher sees names only).
+    public enum FileKind: Sendable, CaseIterable {
+        case tokens, client, metadata, clientBackup, verdict
+
+        var suffix: String {
+            switch self {
+            case .tokens: ".json"
+            case .client: ".client.json"
+            case .metadata: ".meta.json"
+            case .clientBackup: ".client.json.bak"
+            case .verdict: ".verdict.json"
+            }
+        }
+
+        func fileName(stem: String) -> String { stem + suffix }
+    }
+
+    /// The stem and kind of a server's file, nil for anything else: hidden names (locks, the
+    /// temporary files of atomic writes), hermes-agent's `.tmp` files, strangers. The longest
+    /// matching suffix wins, so `srv.client.json` is a registration, not tokens of `srv.client`.
+    public static func classify(fileName name: String) -> (stem: String, kind: FileKind)? {
+        guard !name.isEmpty, !name.hasPrefix(".") else { return nil }
+        let kinds = FileKind.allCases.sorted { $0.suffix.count > $1.suffix.count }
+        guard let kind = kinds.first(where: { name.hasSuffix($0.suffix) && name.count > $0.suffix.count }) else { return nil }
+        return (String(name.dropLast(kind.suffix.count)), kind)
+    }
 
     // MARK: tokens
 

@@ -108,8 +108,8 @@ public struct ConfigFile {
         mapping.keys.first { $0.string == name }
     }
 
-    /// The entry with `${VAR}` references expanded from `environment` (the process environment
-    /// merged with `.env`; see `DotEnv.mergedEnvironment`).
+    /// The entry with `${VAR}` references expanded from `environment` (for config.yaml as hermes
+    /// reads it, `ServerCatalogue` supplies the process environment with `.env` over it).
     public func server(named name: String, environment: [String: String]) -> MCPServerConfig? {
         guard let raw = rawServer(named: name) else { return nil }
         return MCPServerConfig(name: name, raw: Interpolation.expand(raw, environment: environment))
@@ -198,7 +198,7 @@ public struct ConfigFile {
     @discardableResult
     public static func update<T>(home: HermesHome, _ change: (inout ConfigFile) throws -> T) throws -> T {
         try HermesHome.makePrivateDirectory(home.path)
-        let lock = try FileLock(path: home.path + "/.config.yaml.lock")
+        let lock = try FileLock(path: home.configLockPath)
         try lock.lock(timeout: 10)
         defer { lock.unlock() }
         var file = try load(home: home)

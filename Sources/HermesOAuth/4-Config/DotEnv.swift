@@ -87,25 +87,22 @@ public enum DotEnv {
         return entries
     }
 
-    /// The variables of `$HERMES_HOME/.env` as a dictionary (the last assignment of a key wins).
+    /// The variables of `$HERMES_HOME/.env` as a dictionary (the last assignment of a key wins),
+    /// references resolved against `environment`. Only `ServerCatalogue.environment` reads `.env`
+    /// this way: it is the one place the environment config.yaml expands from is made.
     /// Throws for a file that is not a regular file (a FIFO, a device) or not UTF-8.
-    public static func load(path: String, environment: [String: String]) throws -> [String: String] {
+    static func load(path: String, environment: [String: String]) throws -> [String: String] {
         guard let text = try readText(path: path) else { return [:] }
         var result: [String: String] = [:]
         for entry in parse(text, environment: environment) { result[entry.key] = entry.value }
         return result
     }
 
-    /// The process environment overlaid with `.env`: `.env` wins, as in hermes-agent.
-    public static func mergedEnvironment(home: HermesHome,
-                                         base: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
-        var merged = base
-        do {
-            for (key, value) in try load(path: home.envPath, environment: base) { merged[key] = value }
-        } catch {
-            HermesLog.config.warning("\(error); its variables are ignored")
-        }
-        return merged
+    /// What the file at `path` itself assigns, for editing it (is a key there already, and with
+    /// which value?): references resolve only against the file's own earlier lines, never the
+    /// process environment. Not the environment config.yaml expands from (`ServerCatalogue`).
+    public static func fileValues(path: String) throws -> [String: String] {
+        try load(path: path, environment: [:])
     }
 
     /// Sets `key` in the `.env` file at `path` (0600, written atomically): the line that assigns it

@@ -316,7 +316,7 @@ public actor OAuthProvider {
     }
 
     private func performLogin(interaction: LoginInteraction, scope requested: String?, newClient: Bool, timeout: Double) async throws(OAuthFailure) -> OAuthTokens {
-        let lock = try fileLock(store.directory + "/." + store.stem + ".login.lock")
+        let lock = try fileLock(store.loginLockPath)
         if !((try? lock.tryLock()) ?? false) {
             interaction.say("  Another hermes process is logging in to '\(server.name)'; waiting for it to finish...")
             do { try await lock.lock(timeout: timeout + 30) } catch {

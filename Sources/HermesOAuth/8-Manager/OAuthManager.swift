@@ -13,8 +13,9 @@ public struct RecoveryAnswer: Sendable, Equatable {
 }
 
 /// One per `HERMES_HOME` per process, shared by every caller (CLI, MCP runtime, C programs): the
-/// providers by server name, live reload of token files through inotify, and single-flight 401
-/// recovery. Tokens refreshed anywhere, by this process or another, are used everywhere at once.
+/// providers by server name, live reload of token files and config.yaml through the home's one
+/// inotify watcher, and single-flight 401 recovery. Tokens refreshed anywhere, by this process or
+/// another, are used everywhere at once.
 public final class OAuthManager: Sendable {
     public let home: HermesHome
     let transport: any HTTPTransport
@@ -37,15 +38,18 @@ public final class OAuthManager: Sendable {
         var subscribers: [UInt64: @Sendable (TokenEvent) -> Void] = [:]
         var nextSubscriber: UInt64 = 1
         var recoveries: [String: Task<RecoveryAnswer, Never>] = [:]
-        var watcher: TokenWatcher?
+        var watcher: HomeWatcher?
+        /// `startWatching()` was asked for: the watcher stays until `stopWatching()`.
+        var watchingPinned = false
+        var configurationSubscribers: [UInt64: @Sendable () -> Void] = [:]
         var configSnapshot: ConfigSnapshot?
     }
 
-    /// config.yaml and .env as last parsed, with the identity of both files at the time: building
-    /// providers for N servers parses them once, not N times.
+    /// The catalogue's servers as last loaded, with the identity of config.yaml and .env at the
+    /// time: building providers for N servers parses them once, not N times.
     /// Only the OAuth view of each entry is kept (plain strings), not the YAML tree.
     private struct ConfigSnapshot {
-        let key: [Int]
+        let identity: ServerCatalogue.Identity
         let servers: [String: Result<OAuthServer, OAuthFailure>]
     }
 
@@ -88,7 +92,7 @@ public final class OAuthManager: Sendable {
     }
 
     func provider(for server: OAuthServer) -> OAuthProvider {
-        startWatching()
+        ensureWatchingOrWarn()
         return state.withLock { s in
             if let entry = s.entries[server.name], entry.server == server { return entry.provider }
             let provider = OAuthProvider(server: server, home: home, transport: transport, clock: clock)
@@ -105,32 +109,25 @@ public final class OAuthManager: Sendable {
         return provider(for: try entry.get())
     }
 
-    /// The entry from config.yaml (interpolated with .env), parsed again only when either file
-    /// changed (inode, size or modification time).
+    /// The entry from the home's `ServerCatalogue`, loaded again only when config.yaml or .env
+    /// changed (see `ServerCatalogue.Identity`).
     func configuredServer(named name: String) throws(OAuthFailure) -> Result<OAuthServer, OAuthFailure>? {
-        func identity(_ path: String) -> [Int] {
-            var st = stat()
-            guard stat(path, &st) == 0 else { return [-1] }
-            return [Int(st.st_ino), Int(st.st_size), Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec)]
-        }
-        let key = identity(home.configPath) + identity(home.envPath)
-        if let snapshot = state.withLock({ $0.configSnapshot }), snapshot.key == key {
+        if let snapshot = state.withLock({ $0.configSnapshot }), snapshot.identity == ServerCatalogue.Identity(home: home) {
             return snapshot.servers[name]
         }
-        let config: ConfigFile
-        do { config = try ConfigFile.load(home: home) } catch { throw .configuration(error.description) }
+        let catalogue: ServerCatalogue
+        do { catalogue = try ServerCatalogue.load(home: home) } catch { throw .configuration(error.description) }
         var servers: [String: Result<OAuthServer, OAuthFailure>] = [:]
-        let environment = DotEnv.mergedEnvironment(home: home)
-        for entry in config.serverNames {
+        for entry in catalogue.serverNames {
             // An entry of the wrong shape answers with its line in config.yaml, not "not found".
-            if let problem = config.problem(forServer: entry) {
+            if let problem = catalogue.problem(forServer: entry) {
                 servers[entry] = .failure(.configuration(problem.description))
                 continue
             }
-            guard let server = config.server(named: entry, environment: environment) else { continue }
+            guard let server = catalogue.server(named: entry) else { continue }
             servers[server.name] = Result { () throws(OAuthFailure) in try OAuthServer(config: server) }
         }
-        state.withLock { $0.configSnapshot = ConfigSnapshot(key: key, servers: servers) }
+        state.withLock { $0.configSnapshot = ConfigSnapshot(identity: catalogue.identity, servers: servers) }
         return servers[name]
     }
 
@@ -260,7 +257,7 @@ public final class OAuthManager: Sendable {
     /// Calls `handler` on the watcher thread for every change; returns an id for `unsubscribe`.
     @discardableResult
     public func subscribe(_ handler: @escaping @Sendable (TokenEvent) -> Void) -> UInt64 {
-        startWatching()
+        ensureWatchingOrWarn()
         return state.withLock { s in
             let id = s.nextSubscriber
             s.nextSubscriber += 1
@@ -271,40 +268,94 @@ public final class OAuthManager: Sendable {
 
     public func unsubscribe(_ id: UInt64) {
         _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
+        stopWatchingIfUnneeded()
     }
 
-    /// Starts the inotify watcher once. Failure to watch (no inotify instances left) degrades to
-    /// reading the file whenever a token is needed rather than failing.
+    /// Calls `handler` on the watcher thread once per burst of changes to config.yaml or .env
+    /// (written, replaced by rename, deleted, re-created), shortly after the burst began; returns
+    /// an id for `unwatchConfiguration`. Throws when the home cannot be watched at all.
+    public func watchConfiguration(_ handler: @escaping @Sendable () -> Void) throws -> UInt64 {
+        try ensureWatching()
+        return state.withLock { s in
+            let id = s.nextSubscriber
+            s.nextSubscriber += 1
+            s.configurationSubscribers[id] = handler
+            return id
+        }
+    }
+
+    /// Ends a `watchConfiguration`; the watcher's thread is joined when nothing else needs it.
+    public func unwatchConfiguration(_ id: UInt64) {
+        _ = state.withLock { $0.configurationSubscribers.removeValue(forKey: id) }
+        stopWatchingIfUnneeded()
+    }
+
+    /// Starts the home's watcher and keeps it until `stopWatching()`. Failure to watch (no inotify
+    /// instances left) degrades to reading the file whenever a token is needed rather than failing.
     public func startWatching() {
-        let needed = state.withLock { $0.watcher == nil }
-        guard needed else { return }
-        let watcher: TokenWatcher
+        state.withLock { $0.watchingPinned = true }
+        ensureWatchingOrWarn()
+    }
+
+    private func ensureWatchingOrWarn() {
         do {
-            watcher = try TokenWatcher(directory: home.tokenDirectory, configFiles: [home.configPath, home.envPath]) { [weak self] change in
-                self?.apply(change)
-            }
+            try ensureWatching()
         } catch {
             HermesLog.storage.warning("cannot watch \(home.tokenDirectory) (\(error)); tokens will be re-read on every use")
-            return
+        }
+    }
+
+    /// Starts the watcher once; it runs while a provider, a subscriber or `startWatching()` needs it.
+    func ensureWatching() throws {
+        guard state.withLock({ $0.watcher == nil }) else { return }
+        let watcher = try HomeWatcher(home: home) { [weak self] change in
+            self?.apply(change)
         }
         let installed = state.withLock { s -> Bool in
             if s.watcher != nil { return false }
             s.watcher = watcher
             return true
         }
-        if installed { watcher.start() } else { watcher.stop() }
+        guard installed else {
+            watcher.stop()
+            return
+        }
+        do {
+            try watcher.start()
+        } catch {
+            state.withLock { s in if s.watcher === watcher { s.watcher = nil } }
+            watcher.stop()
+            throw error
+        }
     }
 
-    /// Stops the watcher (the manager keeps working; tokens are then re-read from disk on use).
+    /// Stops the watcher and joins its thread (the manager keeps working; tokens are then re-read
+    /// from disk on use).
     public func stopWatching() {
-        let watcher = state.withLock { s -> TokenWatcher? in
+        let watcher = state.withLock { s -> HomeWatcher? in
+            defer {
+                s.watcher = nil
+                s.watchingPinned = false
+            }
+            return s.watcher
+        }
+        watcher?.stop()
+    }
+
+    /// The last reason to watch went (a runtime shut down, a subscriber left): the thread goes too.
+    private func stopWatchingIfUnneeded() {
+        let watcher = state.withLock { s -> HomeWatcher? in
+            guard !s.watchingPinned, s.entries.isEmpty, s.subscribers.isEmpty, s.configurationSubscribers.isEmpty else { return nil }
             defer { s.watcher = nil }
             return s.watcher
         }
         watcher?.stop()
     }
 
-    private func apply(_ change: TokenWatcher.Change) {
+    /// The watcher thread's kernel id while it runs (tests check it is gone after a stop).
+    package var watcherThreadID: pid_t? { state.withLock { $0.watcher }?.threadID }
+
+    private func apply(_ change: HomeWatcher.Change) {
         switch change {
         case .tokens(let stem, let kind):
             let (provider, name, subscribers) = lookup(stem: stem)
@@ -318,6 +369,9 @@ public final class OAuthManager: Sendable {
             }
         case .configuration:
             forgetChangedServers()
+        case .configurationSettled:
+            let handlers = state.withLock { Array($0.configurationSubscribers.values) }
+            for handler in handlers { handler() }
         case .everything:
             let providers = state.withLock { $0.entries.values.map(\.provider) }
             for provider in providers {
@@ -364,8 +418,8 @@ public final class OAuthManager: Sendable {
         var (name, subscribers) = state.withLock { ($0.namesByStem[stem], Array($0.subscribers.values)) }
         if name == nil {
             // A server this process has not used yet: config.yaml names it.
-            if let config = try? ConfigFile.load(home: home) {
-                let map = Dictionary(config.serverNames.map { (ServerFileName.stem(for: $0), $0) }, uniquingKeysWith: { a, _ in a })
+            if let catalogue = try? ServerCatalogue.load(home: home) {
+                let map = Dictionary(catalogue.serverNames.map { (ServerFileName.stem(for: $0), $0) }, uniquingKeysWith: { a, _ in a })
                 state.withLock { s in for (k, v) in map where s.namesByStem[k] == nil { s.namesByStem[k] = v } }
                 name = map[stem]
             }
