@@ -1,4 +1,3 @@
-import CHermesShims
 import Foundation
 import Glibc
 
@@ -37,8 +36,7 @@ final class TokenWatcher: @unchecked Sendable {
     private let configNames: Set<String>
     private let onChange: @Sendable (Change) -> Void
     private let inotify: Inotify
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    private let wake: WakePipe
     private let lock = NSLock()
     private var stopped = false
     private var thread: Thread?
@@ -65,18 +63,17 @@ final class TokenWatcher: @unchecked Sendable {
         self.configNames = Set(configFiles.map { ($0 as NSString).lastPathComponent })
         self.onChange = onChange
         inotify = try Inotify()
-        var fds: [Int32] = [0, 0]
-        guard hermes_shim_pipe_cloexec(&fds) == 0 else { throw StorageError.unsafeDirectory(path: directory, reason: "no pipe for the watcher") }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
+        do {
+            wake = try WakePipe()
+        } catch {
+            throw StorageError.unsafeDirectory(path: directory, reason: "no pipe for the watcher")
+        }
         watchConfiguration(announce: false)
         establish(announce: false)
     }
 
     deinit {
         stop()
-        close(wakeRead)
-        close(wakeWrite)
     }
 
     func start() {
@@ -94,8 +91,7 @@ final class TokenWatcher: @unchecked Sendable {
             return true
         }
         guard first else { return }
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        wake.wake()
         if let thread, !thread.isEqual(Thread.current) { finished.wait() }
     }
 
@@ -104,12 +100,9 @@ final class TokenWatcher: @unchecked Sendable {
     private func run() {
         defer { finished.signal() }
         while !isStopped {
-            var fds = [pollfd(fd: inotify.fileDescriptor, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, 5000)
+            guard let readiness = try? wake.wait(for: [inotify.fileDescriptor], milliseconds: 5000) else { return }
             if isStopped { return }
-            if ready < 0 && errno != EINTR { return }
-            if ready <= 0 {
+            if readiness.timedOut {
                 // A directory that appeared between the ancestor watch and now is taken up here.
                 if directoryWatch == nil { establish() }
                 if configWatch == nil { watchConfiguration() }
