@@ -34,6 +34,12 @@ let package = Package(
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("crypto")]
         ),
+        // fork→exec and /proc for HermesMCP's stdio servers; only HermesMCP links it, so
+        // libhermesoauth.so carries no process code.
+        .target(
+            name: "CHermesProcess",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
         .target(
             name: "CHermesCurl",
             linkerSettings: [.linkedLibrary("curl")]
@@ -53,7 +59,7 @@ let package = Package(
         // The MCP client runtime on top of HermesOAuth (kept out of libhermesoauth.so).
         .target(
             name: "HermesMCP",
-            dependencies: ["HermesOAuth", "CHermesShims", .product(name: "MCP", package: "swift-sdk")]
+            dependencies: ["HermesOAuth", "CHermesProcess", .product(name: "MCP", package: "swift-sdk"), .product(name: "SystemPackage", package: "swift-system")]
         ),
         .executableTarget(
             name: "hermes",

@@ -112,7 +112,6 @@ case "refresh-loop":
     done.wait()
 case "stdio-cycles":
     guard args.count == 6, let count = Int(args[2]) else { fail("usage: stdio-cycles COUNT PYTHON MCP_SERVER STUBBORN_SERVER") }
-    ProcessReaper.adoptOrphans()
     let python = args[3], mcpServer = args[4], stubborn = args[5]
     @Sendable func descriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
     let done = DispatchSemaphore(value: 0)

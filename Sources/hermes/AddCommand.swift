@@ -180,7 +180,6 @@ struct AddCommand: AsyncParsableCommand {
             terminal.line()
             terminal.line("  Connecting to '\(name)'...", .cyan)
             let manager = OAuthManager.shared(home: context.home)
-            ProcessReaper.adoptOrphans()
             var connection: MCPConnection?
             var failure: String?
             // The servers answered and the person's login did not complete: no connection failure.

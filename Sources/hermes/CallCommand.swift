@@ -38,7 +38,6 @@ struct CallCommand: AsyncParsableCommand {
             guard let object = try? JSONDecoder().decode([String: Value].self, from: Data(arguments.utf8)) else {
                 throw CLIFailure("the arguments must be a JSON object, not: \(arguments.prefix(80))")
             }
-            ProcessReaper.adoptOrphans()
             let task = MCPServerTask(config: server, manager: OAuthManager.shared(home: context.home), environment: context.environment)
             let tool = self.tool
             let answer = await Spinner.around("Calling '\(tool)' on '\(name)'…") { spinner in

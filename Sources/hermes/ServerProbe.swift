@@ -6,7 +6,6 @@ import MCP
 /// then close again.
 enum ServerProbe {
     static func connection(_ config: MCPServerConfig, manager: OAuthManager, environment: [String: String]) async throws -> MCPConnection {
-        ProcessReaper.adoptOrphans()
         let task = MCPServerTask(config: config, manager: manager, environment: environment, backoff: [1])
         return try await Spinner.around("Connecting to '\(config.name)'…") { spinner in
             await showTries(of: task, on: spinner, "Connecting to '\(config.name)'…")

@@ -29,7 +29,6 @@ struct TestCommand: AsyncParsableCommand {
             let config = try context.loadConfig()
             let server = try context.server(named: name, in: config)
             let manager = OAuthManager.shared(home: context.home)
-            ProcessReaper.adoptOrphans()
             let task = MCPServerTask(config: server, manager: manager, environment: context.environment)
             let transportText: String
             switch server.transport {

@@ -1,4 +1,4 @@
-import CHermesShims
+import CHermesProcess
 import HermesOAuth
 import Glibc
 import SystemPackage

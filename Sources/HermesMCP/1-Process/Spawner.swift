@@ -1,4 +1,3 @@
-import CHermesShims
 import Foundation
 import Glibc
 

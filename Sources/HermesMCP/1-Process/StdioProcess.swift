@@ -1,7 +1,8 @@
-import CHermesShims
+import CHermesProcess
 import Foundation
 import Glibc
 import HermesOAuth
+import SystemPackage
 
 /// A stdio MCP server: a child in a process group of its own, with a parent-death signal, its
 /// stderr appended to `$HERMES_HOME/logs/mcp-stderr.log`, and a shutdown that leaves nothing
@@ -26,16 +27,27 @@ public final class StdioProcess: @unchecked Sendable {
     public static func spawn(command: String, args: [String], environment: [String: String],
                              stderrLog: String?) throws -> StdioProcess {
         ignoreBrokenPipes
+        ProcessReaper.adoptOrphans()
         guard let path = resolve(command, path: environment["PATH"]) else {
             throw SpawnError(description: "command not found: \(command)", permanent: true)
         }
-        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
-        guard hermes_shim_pipe_cloexec(&toChild) == 0, hermes_shim_pipe_cloexec(&fromChild) == 0 else {
+        // Blocking at both ends: the child expects ordinary stdio, and hermes reads and writes its
+        // ends through FileHandle. Close-on-exec so no other child inherits them; the spawn gives
+        // the child its own ends as 0 and 1.
+        let toChild: [Int32], fromChild: [Int32]
+        do {
+            let input = try FileDescriptor.pipe(options: .closeOnExec)
+            do {
+                let output = try FileDescriptor.pipe(options: .closeOnExec)
+                fromChild = [output.readEnd.rawValue, output.writeEnd.rawValue]
+            } catch {
+                try? input.readEnd.close()
+                try? input.writeEnd.close()
+                throw error
+            }
+            toChild = [input.readEnd.rawValue, input.writeEnd.rawValue]
+        } catch {
             throw SpawnError(description: "could not create pipes for \(command)")
-        }
-        // Blocking ends for the child; the parent's ends stay non-blocking-free too (FileHandle).
-        for fd in [toChild[0], toChild[1], fromChild[0], fromChild[1]] {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         }
         let errFD = stderrLog.flatMap(openLog) ?? open("/dev/null", O_WRONLY | O_CLOEXEC)
         defer {
@@ -196,10 +208,12 @@ public final class StdioProcess: @unchecked Sendable {
 
 /// Orphaned descendants of hermes' servers are re-parented to hermes (a child subreaper) and
 /// reaped here, so none lingers as a zombie when the init process does not reap.
-public enum ProcessReaper {
+enum ProcessReaper {
+    /// Set up by the first spawn, once per process (a static `let` is initialised once, whichever
+    /// thread gets there first), so no caller has to remember it before starting a server.
     private static let enabled: Bool = hermes_shim_become_subreaper() == 0
 
-    public static func adoptOrphans() { _ = enabled }
+    static func adoptOrphans() { _ = enabled }
 
     static func reap(_ pids: [pid_t]) {
         guard enabled else { return }

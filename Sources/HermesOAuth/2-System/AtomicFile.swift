@@ -1,16 +1,64 @@
-import CHermesShims
 import Foundation
 import SystemPackage
 
 /// Whole-file replacement for secrets: the reader sees the old bytes or the new bytes, never a torn
 /// file, and the file is never more permissive than `mode`, not even for an instant.
 enum AtomicFile {
+    /// Replaces `directory/name` with `data`, atomically and durably: a fresh temporary file
+    /// created beside it with exactly `mode`, written, fsync'd, renamed over `name`, then the
+    /// directory fsync'd. The directory is opened without following a symlink, and the rename never
+    /// follows one at `name` (it replaces the link). `name` must be a single path component. On
+    /// failure the target is untouched and the temporary file removed.
     static func write(_ data: Data, directory: String, name: String, mode: mode_t = 0o600) throws(Errno) {
-        let rc = data.withUnsafeBytes { raw in
-            hermes_shim_write_atomic(directory, name, raw.baseAddress, raw.count, mode)
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { throw .invalidArgument }
+        let folder = try typedErrno {
+            try FileDescriptor.open(directory, .readOnly, options: [.directory, .noFollow, .closeOnExec])
         }
-        _ = try shimCall(rc)
+        defer { try? folder.close() }
+        let (file, temporary) = try createTemporary(in: folder, for: name, mode: mode)
+        do {
+            // The umask may have narrowed `mode`; the file must have exactly `mode`.
+            _ = try systemCall { fchmod(file.rawValue, mode) }
+            _ = try typedErrno { try data.withUnsafeBytes { try file.writeAll($0) } }
+            _ = try systemCall { fsync(file.rawValue) }
+        } catch {
+            try? file.close()
+            _ = unlinkat(folder.rawValue, temporary, 0)
+            throw error
+        }
+        do {
+            try typedErrno { try file.close() }
+            _ = try systemCall { renameat(folder.rawValue, temporary, folder.rawValue, name) }
+        } catch {
+            _ = unlinkat(folder.rawValue, temporary, 0)
+            throw error
+        }
+        // The new content is in place, but may not survive a power cut without this.
+        _ = try systemCall { fsync(folder.rawValue) }
         sweepStaleTemporaries(directory: directory, name: name)
+    }
+
+    /// Tries at creating a temporary name before giving up: each is 64 random bits, so a second
+    /// try means another writer's file happened to be there, and sixteen means something is wrong.
+    static let temporaryAttempts = 16
+
+    /// `.NAME.PID.RANDOM.tmp`: hidden (the token watcher and readers skip dot files), unique, and
+    /// carrying its writer's pid so `sweepStaleTemporaries` can tell a dead writer's leftover. The
+    /// name part is cut at 200 bytes so the whole stays under NAME_MAX.
+    private static func createTemporary(in folder: FileDescriptor, for name: String, mode: mode_t) throws(Errno) -> (FileDescriptor, String) {
+        let stem = String(decoding: name.utf8.prefix(200), as: UTF8.self)
+        for _ in 0..<temporaryAttempts {
+            let random = UInt64.random(in: .min ... .max)
+            let hex = String(random, radix: 16)
+            let temporary = ".\(stem).\(getpid()).\(String(repeating: "0", count: 16 - hex.count))\(hex).tmp"
+            do {
+                let fd = try systemCall { openat(folder.rawValue, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
+                return (FileDescriptor(rawValue: fd), temporary)
+            } catch .fileExists {
+                continue
+            }
+        }
+        throw .fileExists
     }
 
     /// A writer killed between creating its temporary file and renaming it (power cut, SIGKILL)
@@ -34,9 +82,13 @@ enum AtomicFile {
     /// checkout; token files never are). The open never blocks and only a regular file is read, so
     /// a FIFO, a device or a directory put in its place is an error, not a hang or an endless read.
     static func read(path: String, limit: Int = 1 << 20, followSymlink: Bool = false) throws(FileReadError) -> Data? {
-        let fd: Int32
+        let file: FileDescriptor
         do {
-            fd = try shimCall(hermes_shim_open_read(path, followSymlink ? 1 : 0))
+            // Non-blocking, so a FIFO or a device put there cannot make the open itself wait; the
+            // fstat below decides whether what was opened is acceptable.
+            var options: FileDescriptor.OpenOptions = [.nonBlocking, .closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)]
+            if !followSymlink { options.insert(.noFollow) }
+            file = try typedErrno { try FileDescriptor.open(path, .readOnly, options: options) }
         } catch .noSuchFileOrDirectory {
             return nil
         } catch .tooManySymbolicLinkLevels where !followSymlink {
@@ -44,10 +96,9 @@ enum AtomicFile {
         } catch {
             throw .system(error)
         }
-        let file = FileDescriptor(rawValue: fd)
         defer { try? file.close() }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .system(Errno(rawValue: errno)) }
+        guard fstat(file.rawValue, &st) == 0 else { throw .system(Errno(rawValue: errno)) }
         guard st.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(kind: FileReadError.kind(of: st.st_mode)) }
         var data = Data()
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)

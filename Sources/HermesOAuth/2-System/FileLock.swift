@@ -1,4 +1,3 @@
-import CHermesShims
 import Foundation
 import SystemPackage
 
@@ -7,7 +6,7 @@ import SystemPackage
 /// crashed holder never wedges the others.
 public final class FileLock: @unchecked Sendable {
     public let path: String
-    private let fd: Int32
+    private let file: FileDescriptor
     private let state = NSLock()
     private var held = false
 
@@ -19,17 +18,22 @@ public final class FileLock: @unchecked Sendable {
 
     public init(path: String, mode: mode_t = 0o600) throws(Errno) {
         self.path = path
-        self.fd = try shimCall(hermes_shim_lock_open(path, mode))
+        // Never through a symlink: a link planted at the lock path would make hermes create or
+        // lock a file of the planter's choosing.
+        self.file = try typedErrno {
+            try FileDescriptor.open(path, .readWrite, options: [.create, .noFollow, .closeOnExec],
+                                    permissions: FilePermissions(rawValue: mode))
+        }
     }
 
     deinit {
-        close(fd)
+        try? file.close()
     }
 
     /// Takes the lock if it is free; `false` when another holder has it.
     public func tryLock() throws(Errno) -> Bool {
         do {
-            _ = try shimCall(hermes_shim_flock(fd, 1, 1))
+            _ = try systemCall { flock(file.rawValue, LOCK_EX | LOCK_NB) }
         } catch .wouldBlock {
             return false
         }
@@ -65,7 +69,7 @@ public final class FileLock: @unchecked Sendable {
     public func unlock() {
         state.withLock {
             if held {
-                _ = hermes_shim_funlock(fd)
+                _ = try? systemCall { flock(file.rawValue, LOCK_UN) }
                 held = false
             }
         }

@@ -32,25 +32,25 @@ public final class Inotify {
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     public init() throws(Errno) {
-        fileDescriptor = try shimCall(hermes_shim_inotify_open())
+        // Non-blocking so `drain` can read until the queue is empty without ever waiting.
+        fileDescriptor = try systemCall { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
     }
 
     deinit { close(fileDescriptor) }
 
     @discardableResult
     public func addWatch(_ path: String, mask: UInt32) throws(Errno) -> Int32 {
-        try shimCall(hermes_shim_inotify_add_watch(fileDescriptor, path, mask))
+        try systemCall { inotify_add_watch(fileDescriptor, path, mask) }
     }
 
     public func removeWatch(_ wd: Int32) throws(Errno) {
-        _ = try shimCall(hermes_shim_inotify_rm_watch(fileDescriptor, wd))
+        _ = try systemCall { inotify_rm_watch(fileDescriptor, wd) }
     }
 
     /// Waits up to `timeoutMilliseconds` (-1: forever) for events and returns all that are queued,
     /// or an empty array on timeout.
     public func read(timeoutMilliseconds: Int32) throws(Errno) -> [InotifyEvent] {
-        let ready = try shimCall(hermes_shim_wait_readable(fileDescriptor, timeoutMilliseconds))
-        if ready == 0 { return [] }
+        guard try Poll.waitReadable(fileDescriptor, milliseconds: timeoutMilliseconds) else { return [] }
         return try drain()
     }
 
@@ -58,9 +58,14 @@ public final class Inotify {
     public func drain() throws(Errno) -> [InotifyEvent] {
         var events: [InotifyEvent] = []
         while true {
-            let count = try shimCall(buffer.withUnsafeMutableBytes {
-                hermes_shim_inotify_read(fileDescriptor, $0.baseAddress, $0.count)
-            })
+            let count: Int
+            do {
+                count = try typedErrno {
+                    try buffer.withUnsafeMutableBytes { try FileDescriptor(rawValue: fileDescriptor).read(into: $0, retryOnInterrupt: true) }
+                }
+            } catch .wouldBlock {
+                return events
+            }
             if count == 0 { return events }
             let decoded: Bool = buffer.withUnsafeBytes { raw in
                 var offset = 0

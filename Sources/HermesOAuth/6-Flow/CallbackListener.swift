@@ -1,4 +1,3 @@
-import CHermesShims
 import Foundation
 import Glibc
 import SystemPackage
@@ -15,8 +14,7 @@ public final class CallbackListener: @unchecked Sendable {
     /// The host the redirect URI names: `127.0.0.1`, `localhost`, `::1` (unbracketed).
     public let host: String
     private let socketFDs: [Int32]
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    private let wake: WakePipe
     private let lock = NSLock()
     private var closed = false
 
@@ -73,14 +71,13 @@ public final class CallbackListener: @unchecked Sendable {
                 }
             }
         }
-        var pipeFDs: [Int32] = [0, 0]
-        guard hermes_shim_pipe_cloexec(&pipeFDs) == 0 else {
+        do {
+            wake = try WakePipe()
+        } catch {
             sockets.forEach { close($0) }
             throw .network("could not create the listener's wake pipe")
         }
         socketFDs = sockets
-        wakeRead = pipeFDs[0]
-        wakeWrite = pipeFDs[1]
         self.port = Self.boundPort(sockets[0])
         self.host = host
     }
@@ -158,8 +155,6 @@ public final class CallbackListener: @unchecked Sendable {
 
     deinit {
         stop()
-        close(wakeRead)
-        close(wakeWrite)
     }
 
     /// Ends `serve` promptly and releases the port. Safe from any thread, more than once.
@@ -170,8 +165,7 @@ public final class CallbackListener: @unchecked Sendable {
             return true
         }
         guard first else { return }
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        wake.wake()
         for fd in socketFDs {
             shutdown(fd, Int32(SHUT_RDWR))
             close(fd)
@@ -200,19 +194,21 @@ public final class CallbackListener: @unchecked Sendable {
         defer { for c in connections { close(c.fd) } }
         var chunk = [UInt8](repeating: 0, count: 4096)
         while Date() < deadline {
-            // The listening sockets, the wake pipe, then one entry per connection.
-            var fds = socketFDs.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            fds.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
-            let fixed = fds.count
-            fds += connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            // The listening sockets, then one entry per connection.
+            let fixed = socketFDs.count
             let nearest = connections.map(\.deadline).min() ?? deadline
             let wait = Int32(max(0, min(deadline.timeIntervalSinceNow, nearest.timeIntervalSinceNow, 1.0)) * 1000)
-            let ready = poll(&fds, nfds_t(fds.count), max(wait, 1))
+            let readiness: WakePipe.Readiness
+            do {
+                readiness = try wake.wait(for: socketFDs + connections.map(\.fd), milliseconds: max(wait, 1))
+            } catch {
+                return
+            }
             if lock.withLock({ closed }) { return }
-            if ready < 0 { if errno == EINTR { continue } else { return } }
+            let revents = readiness.events
 
             var finished = Set<Int32>()
-            for (index, entry) in fds.enumerated().dropFirst(fixed) where entry.revents != 0 {
+            for (index, events) in revents.enumerated().dropFirst(fixed) where events != 0 {
                 var connection = connections[index - fixed]
                 let n = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
                 if n < 0, errno == EAGAIN || errno == EINTR { continue }
@@ -243,9 +239,8 @@ public final class CallbackListener: @unchecked Sendable {
             for fd in finished { close(fd) }
             connections.removeAll { finished.contains($0.fd) }
 
-            for (index, listening) in socketFDs.enumerated() where fds[index].revents & Int16(POLLIN) != 0 {
-                let client = hermes_shim_accept_cloexec(listening)
-                if client >= 0 {
+            for (index, listening) in socketFDs.enumerated() where revents[index] & Int16(POLLIN) != 0 {
+                if let client = try? ListeningSocket.accept(listening) {
                     var one: Int32 = 1
                     setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
                     if connections.count >= Self.maxConnections {

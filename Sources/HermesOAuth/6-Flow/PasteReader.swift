@@ -1,4 +1,3 @@
-import CHermesShims
 import Foundation
 import Glibc
 
@@ -20,10 +19,9 @@ final class PasteReader: @unchecked Sendable {
     func run(_ line: (String) -> Bool) {
         var buffer: [UInt8] = []
         while !isStopped {
-            let ready = hermes_shim_wait_readable(fd, 200)
-            if ready < 0 { return }
+            guard let ready = try? Poll.waitReadable(fd, milliseconds: 200) else { return }
             // Stopped while waiting: the input that woke us belongs to whatever runs next.
-            if ready == 0 || isStopped { continue }
+            if !ready || isStopped { continue }
             var byte: UInt8 = 0
             let n = read(fd, &byte, 1)
             if n == 0 { return } // end of input

@@ -44,7 +44,7 @@ final class HomeWatcher: @unchecked Sendable {
     private let settle: Double
     private let onChange: @Sendable (Change) -> Void
     private let inotify: Inotify
-    private let wake: WakeSignal
+    private let wake: WakePipe
     private let stopped = Locked(false)
     private let thread = Locked<JoinableThread?>(nil)
 
@@ -75,7 +75,7 @@ final class HomeWatcher: @unchecked Sendable {
         self.settle = settle
         self.onChange = onChange
         inotify = try Inotify()
-        wake = try WakeSignal()
+        wake = try WakePipe()
         establish(announce: false)
     }
 
@@ -112,7 +112,8 @@ final class HomeWatcher: @unchecked Sendable {
             if let settleAt {
                 timeout = min(timeout, Int32(max(0, (settleAt - Self.now()) * 1000).rounded(.up)))
             }
-            guard let readable = try? wake.wait(for: inotify.fileDescriptor, milliseconds: timeout) else { return }
+            guard let readiness = try? wake.wait(for: [inotify.fileDescriptor], milliseconds: timeout) else { return }
+            let readable = readiness.events[0] != 0
             if isStopped { return }
             if readable, let events = try? inotify.drain() {
                 handle(events)
@@ -251,43 +252,5 @@ final class HomeWatcher: @unchecked Sendable {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-}
-
-/// Wakes the watcher thread out of poll(2) for `stop`: a pipe it polls beside inotify, and one
-/// byte written to it. Never drained: once woken, every wait returns at once, which is what a stop
-/// wants (the thread checks its flag).
-private final class WakeSignal: Sendable {
-    private let readEnd: Int32
-    private let writeEnd: Int32
-
-    init() throws(Errno) {
-        // Close-on-exec, so a stdio server spawned meanwhile does not inherit it; non-blocking, so
-        // waking never blocks the waker.
-        let (read, write) = try FileDescriptor.pipe(options: [.closeOnExec, .nonBlocking])
-        readEnd = read.rawValue
-        writeEnd = write.rawValue
-    }
-
-    deinit {
-        close(readEnd)
-        close(writeEnd)
-    }
-
-    func wake() {
-        var byte: UInt8 = 1
-        _ = write(writeEnd, &byte, 1)
-    }
-
-    /// True when `descriptor` is readable, false on timeout or wake-up; throws when poll fails.
-    func wait(for descriptor: Int32, milliseconds: Int32) throws(Errno) -> Bool {
-        var fds = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)]
-        let ready = poll(&fds, 2, milliseconds)
-        if ready < 0 {
-            if errno == EINTR { return false }
-            throw Errno(rawValue: errno)
-        }
-        return fds[0].revents != 0
     }
 }

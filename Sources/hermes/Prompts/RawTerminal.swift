@@ -1,5 +1,5 @@
-import CHermesShims
 import Glibc
+import HermesOAuth
 
 /// The terminal in raw mode for as long as a full-screen prompt runs, restored on every way out:
 /// normal return, Ctrl-C (which arrives as a byte, since signals from keys are off), and
@@ -62,9 +62,8 @@ final class RawTerminal {
 
     /// Bytes typed, waiting at most `milliseconds`; empty on timeout, nil at end of input.
     func read(waiting milliseconds: Int32) -> [UInt8]? {
-        let ready = hermes_shim_wait_readable(input, milliseconds)
-        if ready < 0 { return nil }
-        if ready == 0 { return [] }
+        guard let ready = try? Poll.waitReadable(input, milliseconds: milliseconds) else { return nil }
+        if !ready { return [] }
         var buffer = [UInt8](repeating: 0, count: 64)
         let n = buffer.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
         if n < 0 { return errno == EINTR || errno == EAGAIN ? [] : nil }

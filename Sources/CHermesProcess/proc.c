@@ -1,4 +1,4 @@
-#include "chermes_shims.h"
+#include "chermes_process.h"
 
 #include <ctype.h>
 #include <dirent.h>

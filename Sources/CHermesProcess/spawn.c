@@ -1,4 +1,4 @@
-#include "chermes_shims.h"
+#include "chermes_process.h"
 
 #include <errno.h>
 #include <fcntl.h>
