@@ -2,10 +2,12 @@
 import PackageDescription
 
 // libhermesoauth.so must export nothing but the C API: the version script hides every other symbol
-// (Swift metadata, the shims, Yams), so C users only ever see `hermes_*`.
-// The script also reaches every executable that links HermesOAuth, where it would hide a
-// sanitizer runtime's interceptors (ThreadSanitizer then never learns of libdispatch's threads and
-// crashes), so sanitizer builds (scripts/sanitizers.sh sets HERMES_SANITIZER) go without it.
+// (Swift metadata, the shims, Yams), so C users only ever see `hermes_*`. It sits on HermesOAuthC,
+// so besides the library only what links the C API gets it (its tests, hermes-test-helper), not the
+// CLI or the other programs.
+// There it would hide a sanitizer runtime's interceptors (ThreadSanitizer then never learns of
+// libdispatch's threads and crashes), so sanitizer builds (scripts/sanitizers.sh sets
+// HERMES_SANITIZER) go without it.
 let exportOnlyCAPI: [LinkerSetting] = Context.environment["HERMES_SANITIZER"] != nil ? [] : [
     .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(Context.packageDirectory)/hermesoauth.map"])
 ]
@@ -17,7 +19,7 @@ let tsanLockEdges: [SwiftSetting] = Context.environment["HERMES_SANITIZER"] == "
 let package = Package(
     name: "hermes",
     products: [
-        .library(name: "hermesoauth", type: .dynamic, targets: ["HermesOAuth"]),
+        .library(name: "hermesoauth", type: .dynamic, targets: ["HermesOAuthC"]),
         .executable(name: "hermes", targets: ["hermes"]),
     ],
     dependencies: [
@@ -53,9 +55,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
-            swiftSettings: tsanLockEdges,
+            swiftSettings: tsanLockEdges
+        ),
+        // The C API of libhermesoauth.so (include/hermesoauth.h): the `@c` exports, the handle table,
+        // status codes and last-error, over HermesOAuth.
+        .target(
+            name: "HermesOAuthC",
+            dependencies: ["HermesOAuth", "CHermesOAuthABI"],
             linkerSettings: exportOnlyCAPI
         ),
+        // The handle type `hermes_oauth`, complete for Swift (see its header).
+        .target(name: "CHermesOAuthABI"),
         // The MCP client runtime on top of HermesOAuth (kept out of libhermesoauth.so).
         .target(
             name: "HermesMCP",
@@ -77,12 +87,12 @@ let package = Package(
         // A small program the tests start as a separate process (concurrent writers, lock holders).
         .executableTarget(
             name: "hermes-test-helper",
-            dependencies: ["HermesOAuth", "HermesMCP"]
+            dependencies: ["HermesOAuth", "HermesOAuthC", "HermesMCP"]
         ),
         // Figures for the manager: hot path, live reload, 401 storm, cross-process refresh.
         .executableTarget(
             name: "hermes-bench",
-            dependencies: ["HermesOAuth", "CHermesShims", "HermesTestSupport"]
+            dependencies: ["HermesOAuth", "HermesOAuthC", "CHermesOAuthABI"]
         ),
         // Fuzz entry points for every parser of outside input: libFuzzer's when built with
         // -DHERMES_LIBFUZZER -sanitize=fuzzer (scripts/fuzz.sh), a corpus replayer otherwise.
@@ -100,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "HermesOAuthTests",
             dependencies: [
-                "HermesOAuth", "CHermesShims", "HermesTestSupport",
+                "HermesOAuth", "HermesOAuthC", "CHermesOAuthABI", "CHermesShims", "HermesTestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -112,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "HostilePeerTests",
             dependencies: [
-                "hermes", "HermesOAuth", "HermesMCP", "CHermesShims", "HermesTestSupport",
+                "hermes", "HermesOAuth", "HermesOAuthC", "CHermesOAuthABI", "HermesMCP", "CHermesShims", "HermesTestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

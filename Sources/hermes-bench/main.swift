@@ -1,7 +1,7 @@
-import CHermesShims
+import CHermesOAuthABI
 import Foundation
 import HermesOAuth
-import HermesTestSupport
+import HermesOAuthC
 
 // hermes-bench: the manager's figures (see bench/manager.sh, which builds this in release mode).
 // Prints a Markdown table per measurement.
@@ -29,7 +29,7 @@ if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "scale" {
     exit(0)
 }
 
-let root = TemporaryDirectory("hermes-bench")
+let root = BenchDirectory("hermes-bench")
 let home = HermesHome(path: root.path)
 try root.write("config.yaml", "mcp_servers:\n  bench:\n    url: http://127.0.0.1:9/mcp\n    auth: oauth\n")
 let store = TokenStore(home: home, serverName: "bench")
@@ -122,18 +122,16 @@ row("rename → `subscribe` handler", latencies, unit: "ms", scale: 1e3)
 print("")
 
 // 3 and 4 need the real server.
-let peer = try OAuthPeer()
-let peerHome = TemporaryDirectory("hermes-bench-peer")
+let peer = try BenchOAuthPeer()
+let peerHome = BenchDirectory("hermes-bench-peer")
 try peerHome.write("config.yaml", "mcp_servers:\n  peer:\n    url: \(peer.mcpURL)\n    auth: oauth\n")
 let peerManager = OAuthManager(home: HermesHome(path: peerHome.path))
 var env = ProcessInfo.processInfo.environment
-for (k, v) in Peers.browser() { env[k] = v }
+for (k, v) in BenchPaths.browser { env[k] = v }
 let interaction = LoginInteraction(browser: BrowserLauncher(environment: env), pasteFromTerminal: false) { _ in }
 _ = try await peerManager.login("peer", interaction: interaction)
 
-func refreshCount() async throws -> Int {
-    try await peer.log().filter { $0.path == "/token" && $0["grant_type"] == "refresh_token" }.count
-}
+func refreshCount() async throws -> Int { try await peer.refreshCount() }
 
 // A single recovery, for scale.
 var token = try await peerManager.accessToken(for: "peer")
@@ -163,7 +161,7 @@ var expired = peerStore.tokens()!
 expired.expiresAt = now() - 10
 try peerStore.save(tokens: expired)
 let crossBefore = try await refreshCount()
-let helper = Build.productsDirectory + "/hermes-test-helper"
+let helper = BenchPaths.products + "/hermes-test-helper"
 t = now()
 let processes = try (0..<16).map { _ -> (Process, Pipe) in
     let p = Process()

@@ -1,6 +1,7 @@
 import Foundation
 import HermesMCP
 import HermesOAuth
+import HermesOAuthC
 import Synchronization
 
 // A separate process for tests that need several: concurrent token writers, lock holders.

@@ -31,6 +31,6 @@ import Testing
         }
         for pid in survivors { kill(Int32(pid)!, SIGKILL) }
         #expect(survivors.isEmpty, "left alive: \(survivors)")
-        print("CAMPAIGN process-hygiene: \(cycles) cycles (\(cycles / 4) MCP sessions, \(cycles / 4) SIGTERM-ignoring setsid forkers, \(cycles / 4) forking shells, \(cycles / 4) plain); survivors \(survivors.count); descriptors \(value("fds-before") ?? -1) before, \(value("fds-after") ?? -1) after")
+        print("CAMPAIGN process-hygiene: \(cycles) cycles (a quarter each: MCP sessions, SIGTERM-ignoring setsid forkers, forking shells, plain); sessions completed \(value("sessions") ?? -1), failures \(value("failures") ?? -1); survivors \(survivors.count); descriptors \(value("fds-before") ?? -1) before, \(value("fds-after") ?? -1) after")
     }
 }

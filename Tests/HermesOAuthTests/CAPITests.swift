@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HermesOAuth
+import HermesOAuthC
 import HermesTestSupport
 
 /// The C face of libhermesoauth.so, checked the way a C user meets it: real compilers, the real
@@ -49,14 +50,14 @@ import HermesTestSupport
 
     /// The hand-written header and the Swift exports must agree in every signature and name.
     @Test func theHeaderMatchesTheSwiftExports() throws {
-        let generated = Build.generatedHeaderDirectory(module: "HermesOAuth")
-        // The generated header includes the shim header for the handle's struct type.
-        let shims = Build.packageRoot + "/Sources/CHermesShims/include"
-        let clang = try run("/usr/bin/env", ["clang", "-fsyntax-only", "-I", include, "-I", generated, "-I", shims,
+        let generated = Build.generatedHeaderDirectory(module: "HermesOAuthC")
+        // The generated header includes CHermesOAuthABI's header for the handle's struct type.
+        let abi = Build.packageRoot + "/Sources/CHermesOAuthABI/include"
+        let clang = try run("/usr/bin/env", ["clang", "-fsyntax-only", "-I", include, "-I", generated, "-I", abi,
                                              programs + "/header_drift.c"])
         #expect(clang.status == 0, "the header and the Swift exports disagree:\n\(clang.stderr)")
 
-        let swiftHeader = try String(contentsOfFile: generated + "/HermesOAuth-Swift.h", encoding: .utf8)
+        let swiftHeader = try String(contentsOfFile: generated + "/HermesOAuthC-Swift.h", encoding: .utf8)
         let exported = Set(swiftHeader.matches(of: /SWIFT_EXTERN [^;]*?\b(hermes_[a-z0-9_]+)\(/).map { String($0.1) })
         #expect(exported == declaredFunctions())
         #expect(!exported.isEmpty)

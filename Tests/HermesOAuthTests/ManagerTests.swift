@@ -1,7 +1,8 @@
-import CHermesShims
+import CHermesOAuthABI
 import Foundation
 import Testing
 @testable import HermesOAuth
+import HermesOAuthC
 import HermesTestSupport
 
 /// Collects watcher events for a test to wait on.

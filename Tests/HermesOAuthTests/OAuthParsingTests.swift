@@ -40,13 +40,33 @@ import Testing
         #expect(throws: WWWAuthenticate.ParseError.self) { try WWWAuthenticate.parse(header) }
     }
 
+    /// Every input either parses into well-formed challenges or is refused at a position inside it.
     @Test func randomBytesNeverCrash() {
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array(#"Bearer scope="=, \"abc"#.utf8) + [0x09, 0xFF, 0x00]
+        let tchar = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~".utf8)
+        let isControl = { (c: UInt8) in (c < 0x20 && c != 0x09) || c == 0x7F }
+        var parsed = 0, refused = 0
         for _ in 0..<2000 {
             let bytes = (0..<Int.random(in: 0..<40, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
-            _ = try? WWWAuthenticate.parse(String(decoding: bytes, as: UTF8.self))
+            let header = String(decoding: bytes, as: UTF8.self)
+            do {
+                let challenges = try WWWAuthenticate.parse(header)
+                parsed += 1
+                for challenge in challenges {
+                    #expect(!challenge.scheme.isEmpty && challenge.scheme.utf8.allSatisfy(tchar.contains), "\(header.debugDescription)")
+                    for (name, value) in challenge.parameters {
+                        #expect(!name.isEmpty && name == name.lowercased() && name.utf8.allSatisfy(tchar.contains), "\(header.debugDescription)")
+                        #expect(!value.utf8.contains(where: isControl), "\(header.debugDescription)")
+                    }
+                }
+            } catch {
+                refused += 1
+                #expect((0...header.utf8.count).contains(error.offset), "\(error) in \(header.debugDescription)")
+            }
         }
+        // The alphabet reaches both outcomes (the empty header parses, a leading "=" is refused).
+        #expect(parsed > 0 && refused > 0, "parsed \(parsed), refused \(refused)")
     }
 }
 

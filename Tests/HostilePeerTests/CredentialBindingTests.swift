@@ -1,6 +1,7 @@
-import CHermesShims
+import CHermesOAuthABI
 import Foundation
 import HermesOAuth
+import HermesOAuthC
 import HermesTestSupport
 import Testing
 

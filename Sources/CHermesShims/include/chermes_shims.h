@@ -22,15 +22,6 @@
 
 #pragma GCC visibility push(hidden)
 
-/* The C API's opaque handle type. Complete only so that Swift spells a pointer to it
- * UnsafeMutablePointer<hermes_oauth> (and the generated header `hermes_oauth *`); none is ever
- * allocated. The pointers libhermesoauth hands out are encoded ids, never dereferenced and never
- * reused (OAuthHandles.swift), so a stale or foreign pointer is an error, never a crash. C users
- * see it as an incomplete type (include/hermesoauth.h). */
-typedef struct hermes_oauth {
-    unsigned char reserved;
-} hermes_oauth;
-
 #ifdef __cplusplus
 extern "C" {
 #endif

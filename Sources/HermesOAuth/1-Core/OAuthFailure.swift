@@ -1,5 +1,5 @@
 /// Everything that can stop an OAuth operation, in the terms a person needs to act on it. The C
-/// API maps each case to one `hermes_status`.
+/// API (HermesOAuthC) maps each case to one `hermes_status`.
 public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
     /// No usable tokens and no way to get them without a person.
     case needsLogin(server: String, reason: String)
@@ -37,18 +37,5 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
             "no MCP server named '\(name)' in config.yaml"
         }
         return ServerText.clean(text)
-    }
-
-    public var status: HermesStatus {
-        switch self {
-        case .needsLogin: .needsLogin
-        case .network, .temporarilyUnavailable: .network
-        case .timeout, .loginTimedOut: .timeout
-        case .protocolViolation: .protocolError
-        case .denied, .cancelled: .denied
-        case .configuration: .invalidArgument
-        case .storage: .io
-        case .unknownServer: .notFound
-        }
     }
 }

@@ -24,8 +24,8 @@ public final class QueueExecutor: SerialExecutor, TaskExecutor, @unchecked Senda
 
 /// Runs async work to completion for a caller that must block (a C function), off the
 /// cooperative pool.
-enum BlockingBridge {
-    static func wait<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+package enum BlockingBridge {
+    package static func wait<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
         Task(executorPreference: QueueExecutor.bridge) {

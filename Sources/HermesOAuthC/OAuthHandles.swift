@@ -1,4 +1,5 @@
-import CHermesShims
+import CHermesOAuthABI
+import HermesOAuth
 
 /// Live handles by id. The `hermes_oauth *` a C caller holds is not an address but an encoded id,
 /// never dereferenced: an allocator hands freed memory out again, so a closed handle's address

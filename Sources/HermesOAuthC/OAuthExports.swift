@@ -1,5 +1,6 @@
-import CHermesShims
+import CHermesOAuthABI
 import Foundation
+import HermesOAuth
 
 // The manager's C API (include/hermesoauth.h). Each function converts its arguments, calls
 // OAuthManager, and converts the result; slow paths run through BlockingBridge, off Swift's

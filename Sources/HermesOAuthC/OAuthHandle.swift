@@ -1,3 +1,5 @@
+import HermesOAuth
+
 /// C callback type, as `hermes_token_event_fn` in the header.
 public typealias hermes_token_event_fn = @convention(c) (UnsafePointer<CChar>?, Int32, UnsafeMutableRawPointer?) -> Void
 

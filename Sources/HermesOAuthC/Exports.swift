@@ -1,4 +1,5 @@
 import Glibc
+import HermesOAuth
 
 // The C API of libhermesoauth.so, declared in include/hermesoauth.h. Each function only converts
 // arguments and results; the behaviour lives in the Swift types they call.

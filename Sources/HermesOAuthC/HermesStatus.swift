@@ -1,6 +1,6 @@
 /// The C API's status codes. The values are the ABI: they must equal the constants in
 /// include/hermesoauth.h (a test compiles the header and compares).
-public enum HermesStatus: Int32, CaseIterable, Sendable {
+package enum HermesStatus: Int32, CaseIterable, Sendable {
     case ok = 0
     case invalidArgument = 1
     case notFound = 2
@@ -12,7 +12,7 @@ public enum HermesStatus: Int32, CaseIterable, Sendable {
     case denied = 8
 
     /// The C macro name, for tests and messages.
-    public var cName: String {
+    package var cName: String {
         switch self {
         case .ok: "HERMES_OK"
         case .invalidArgument: "HERMES_EINVAL"

@@ -1,4 +1,5 @@
 import Glibc
+import HermesOAuth
 import Synchronization
 
 /// Whether one C callback registration may still be called. Cleared, under the handle's lock, by
