@@ -76,7 +76,6 @@ let package = Package(
             dependencies: [
                 "HermesOAuth",
                 "HermesMCP",
-                "CHermesShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MCP", package: "swift-sdk"),
             ],

@@ -1,4 +1,3 @@
-import CHermesShims
 import Glibc
 import Foundation
 import HermesTestSupport
