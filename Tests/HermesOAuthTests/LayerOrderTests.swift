@@ -2,15 +2,15 @@ import Foundation
 import Testing
 import HermesTestSupport
 
-/// The folders of HermesOAuth and HermesMCP are numbered in dependency order (README, Layout): a
+/// The folders of HermesOAuth, HermesMCP and the hermes CLI are numbered in dependency order (README, Layout): a
 /// file may use what folders with a lower number (or the same number) declare, never a higher one.
 /// The compiler cannot see this inside one module, so this test reads the sources: every top-level
 /// type or function a numbered folder declares, and every use of that name in a lower folder.
 @Suite struct LayerOrderTests {
-    @Test(arguments: ["HermesOAuth", "HermesMCP"])
+    @Test(arguments: ["HermesOAuth", "HermesMCP", "hermes"])
     func noFolderUsesAHigherOne(module: String) throws {
         let layers = try LayerCheck(root: Build.packageRoot + "/Sources/" + module)
-        #expect(layers.folders.count >= 5, "\(layers.folders)")
+        #expect(layers.folders.count >= 4, "\(layers.folders)")
         #expect(layers.violations.isEmpty, "\(module): \(layers.violations.joined(separator: "\n"))")
     }
 
