@@ -122,7 +122,7 @@ row("rename → `subscribe` handler", latencies, unit: "ms", scale: 1e3)
 print("")
 
 // 3 and 4 need the real server.
-let peer = try OAuthPeer()
+let peer = try await OAuthPeer()
 let peerHome = TemporaryDirectory("hermes-bench-peer")
 try peerHome.write("config.yaml", "mcp_servers:\n  peer:\n    url: \(peer.mcpURL)\n    auth: oauth\n")
 let peerManager = OAuthManager(home: HermesHome(path: peerHome.path))
