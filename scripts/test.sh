@@ -8,11 +8,16 @@ scripts/setup.sh
 scripts/peers.sh >/dev/null
 scripts/agent.sh >/dev/null
 swift build --build-tests
-# One test at a time: many tests drive real processes synchronously, and run side by side on a
-# 2-core machine they starve Swift's cooperative pool and trip each other's time limits.
-swift test --no-parallel --skip HostilePeerTests
+# Tests run in parallel: every wait for a process, a pipe or a condition is async
+# (HermesTestSupport: run, Interactive, PeerProcess, waitUntil), so none parks a thread of the
+# cooperative pool. Only suites sharing process-wide state are `.serialized`, each saying why.
+# The width is bounded (two tests per core): unbounded, Swift Testing 6.3 started them all at once
+# (load 76 here), and hundreds of CLIs and Python peers starting together on two cores trip the tests' own
+# deadlines (a login's --timeout 2, "ends within 5 s").
+width=$(( 2 * $(nproc) ))
+swift test --experimental-maximum-parallelization-width "$width" --skip HostilePeerTests
 # The standing hostile-peers suite: servers, authorization servers, files and C callers attacking
 # hermes (README, Reliability). Its own step, so a run says at a glance whether every attack held.
-swift test --no-parallel --filter HostilePeerTests
+swift test --experimental-maximum-parallelization-width "$width" --filter HostilePeerTests
 # libFuzzer with AddressSanitizer, a few seconds per parser (scripts/fuzz.sh runs the long campaign).
 scripts/fuzz.sh --seconds 5

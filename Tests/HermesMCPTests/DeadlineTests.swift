@@ -57,7 +57,7 @@ import Testing
     /// Refused at once, so only the pauses take time: 0.8 s pauses in a 2 s budget leave room
     /// for tries at 0, 0.8 and 1.6 s; a fourth would start at 2.4 s, past the deadline.
     @Test func retriesStopWhenThePauseWouldEndPastTheDeadline() async throws {
-        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
+        let peer = try await PeerProcess(script: "silent_server.py", arguments: ["http"])
         let url = peer["url"]
         peer.stop()
         let task = try task("  h:\n    url: \(url)\n    connect_timeout: 2\n", backoff: [0.8])
@@ -78,7 +78,7 @@ import Testing
     /// and then answers nothing, so the reconnect gets the 2 s left, not `connect_timeout` (20 s)
     /// four times over.
     @Test func aToolCallsTimeoutBoundsItsReconnect() async throws {
-        let peer = try PeerProcess(script: "silent_server.py", arguments: ["forgetful"])
+        let peer = try await PeerProcess(script: "silent_server.py", arguments: ["forgetful"])
         defer { peer.stop() }
         let task = try task("  h:\n    url: \(peer["url"])\n    connect_timeout: 20\n    timeout: 4\n")
         _ = try await task.connection()
@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func aToolCallOnASilentServerSaysTheTimeAndTries() async throws {
-        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
+        let peer = try await PeerProcess(script: "silent_server.py", arguments: ["http"])
         defer { peer.stop() }
         let task = try task("  h:\n    url: \(peer["url"])\n    connect_timeout: 2\n")
         let started = Date()

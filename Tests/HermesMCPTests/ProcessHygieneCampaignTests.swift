@@ -7,13 +7,13 @@ import Testing
 /// grandchild, servers that fork and ignore SIGTERM, well-behaved ones): afterwards no process of
 /// any of them is alive anywhere, and the host holds exactly the descriptors it held before.
 @Suite(.timeLimit(.minutes(5))) struct ProcessHygieneCampaignTests {
-    @Test func hundredsOfStdioCyclesLeaveNoProcessAndNoDescriptor() throws {
+    @Test func hundredsOfStdioCyclesLeaveNoProcessAndNoDescriptor() async throws {
         let scale = max(1, Int(ProcessInfo.processInfo.environment["HERMES_CAMPAIGN_SCALE"] ?? "1") ?? 1)
         let cycles = 100 * scale
         let mark = "hermes-hygiene-\(UUID().uuidString)"
         var env = ProcessInfo.processInfo.environment
         env["HERMES_CAMPAIGN_MARK"] = mark
-        let result = try run(Build.product("hermes-test-helper"),
+        let result = try await run(Build.product("hermes-test-helper"),
                              ["stdio-cycles", "\(cycles)", try Peers.python, Peers.script("stdio_server.py"), Peers.script("stubborn_server.py")],
                              environment: env, timeout: 280)
         let fields = result.stdout.split(separator: " ").map(String.init)
@@ -23,7 +23,7 @@ import Testing
         #expect(value("sessions") == cycles / 4 && value("tools") == 3 * cycles / 4, "\(result.stdout)")
         #expect(value("fds-before") != nil && value("fds-before") == value("fds-after"), "\(result.stdout)")
         // Anything still carrying the mark in its environment escaped the teardown.
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         let survivors = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { entry in
             guard Int32(entry) != nil, let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { return false }
             let state = (try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import HermesTestSupport
 @testable import HermesMCP
 
 @Suite struct ProcessTreeTests {
@@ -12,9 +13,8 @@ import Testing
         return p
     }
 
-    func waitFor(_ condition: () -> Bool) {
-        let deadline = Date().addingTimeInterval(5)
-        while !condition(), Date() < deadline { usleep(20_000) }
+    func waitFor(_ condition: () -> Bool) async throws {
+        try await waitUntil(timeout: 5, condition)
     }
 
     func stop(_ root: Process, _ descendants: [pid_t]) {
@@ -23,10 +23,10 @@ import Testing
         root.waitUntilExit()
     }
 
-    @Test func findsEveryDescendant() throws {
+    @Test func findsEveryDescendant() async throws {
         let root = try spawnTree()
         var found: [pid_t] = []
-        waitFor {
+        try await waitFor {
             found = ProcessTree.descendants(of: root.processIdentifier)
             return found.count >= 3
         }
@@ -39,21 +39,18 @@ import Testing
     /// The reference read only the main thread's children file; a child spawned from another
     /// thread was invisible to it. Here the spawning thread has also exited by the time the tree
     /// is read (the per-thread children files lost such a child under AddressSanitizer's timing).
-    @Test func childrenSpawnedFromAnotherThreadAreFound() throws {
+    @Test func childrenSpawnedFromAnotherThreadAreFound() async throws {
         final class Box: @unchecked Sendable { var process: Process? }
         let box = Box()
-        let spawned = DispatchSemaphore(value: 0)
         let thread = Thread {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/sleep")
             p.arguments = ["30"]
             try? p.run()
             box.process = p
-            spawned.signal()
         }
         thread.start()
-        spawned.wait()
-        while !thread.isFinished { usleep(1000) }
+        try await waitUntil(timeout: 5, poll: 0.001) { thread.isFinished }
         let child = try #require(box.process)
         defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
         #expect(try ProcessTree.children(of: getpid()).contains(child.processIdentifier))

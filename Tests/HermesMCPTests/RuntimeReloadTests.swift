@@ -78,7 +78,7 @@ final class Reports: @unchecked Sendable {
         await runtime.shutdown()
         // The server that never answered is stopped with the rest.
         try await Task.sleep(nanoseconds: 300_000_000)
-        let left = try run("/usr/bin/env", ["pgrep", "-f", "bin/sleep 60$"])
+        let left = try await run("/usr/bin/env", ["pgrep", "-f", "bin/sleep 60$"])
         #expect(left.stdout.isEmpty, "left behind: \(left.stdout)")
     }
 }

@@ -14,7 +14,7 @@ struct RuntimeFixture {
     let manager: OAuthManager
 
     init(arguments: [String] = [], settings: [String: Any] = [:], login: Bool = true) async throws {
-        peer = try OAuthPeer(arguments: arguments, settings: settings)
+        peer = try await OAuthPeer(arguments: arguments, settings: settings)
         let python = try Peers.python
         try dir.write("config.yaml", """
             mcp_servers:
@@ -90,7 +90,7 @@ func decode(_ answer: String) -> [String: Any] {
         let ops = MCPOperations(task: task)
         #expect(await ops.callTool("echo", arguments: ["text": "one"]) == #"{"result": "one"}"#)
         // Another process spends the refresh token; the server drops the old access token.
-        let other = try run(Build.product("hermes-test-helper"), ["refresh", f.dir.path, "demo"])
+        let other = try await run(Build.product("hermes-test-helper"), ["refresh", f.dir.path, "demo"])
         #expect(other.stdout.hasPrefix("ok "), "\(other.stdout)\(other.stderr)")
         #expect(await ops.callTool("echo", arguments: ["text": "two"]) == #"{"result": "two"}"#)
         #expect(try await f.refreshes() == 1)

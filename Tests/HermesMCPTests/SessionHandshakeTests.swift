@@ -12,7 +12,7 @@ import Testing
     static let key = "handshake-key-0123456789"
 
     @Test func everyConnectSucceedsOnItsFirstTry() async throws {
-        let peer = try OAuthPeer(settings: ["static_bearer": Self.key])
+        let peer = try await OAuthPeer(settings: ["static_bearer": Self.key])
         defer { peer.stop() }
         let dir = TemporaryDirectory()
         let yaml = "mcp_servers:\n  h:\n    url: \(peer.mcpURL)\n    headers:\n      Authorization: Bearer \(Self.key)\n"

@@ -72,19 +72,18 @@ func readLine(_ handle: FileHandle, timeout: Double = 20) -> String {
     }
 
     /// When hermes dies without a shutdown (a crash, SIGKILL), the kernel takes its servers down.
-    @Test func serversDieWithACrashedHost() throws {
+    @Test func serversDieWithACrashedHost() async throws {
         let helper = try Interactive(Build.product("hermes-test-helper"), ["spawn-stdio", "sleep", "300"])
-        #expect(helper.read(until: "\n"))
+        #expect(await helper.read(until: "\n"))
         let child = pid_t(helper.output.split(separator: " ").last.flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0)
         #expect(child > 0 && leftBehind(child))
         kill(helper.process.processIdentifier, SIGKILL)
-        _ = helper.finish()
+        _ = await helper.finish()
         // The orphan comes to this process when it is a subreaper (any earlier spawn made it one):
         // reap it then, as the runtime does.
-        let deadline = Date().addingTimeInterval(5)
-        while leftBehind(child), Date() < deadline {
+        try await waitUntil(timeout: 5) {
             _ = waitpid(child, nil, WNOHANG)
-            usleep(20_000)
+            return !leftBehind(child)
         }
         #expect(!leftBehind(child))
     }

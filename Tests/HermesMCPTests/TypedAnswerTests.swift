@@ -38,7 +38,7 @@ import Testing
 
     @Test func aSilentServerIsATimeout() async throws {
         let dir = TemporaryDirectory("hermes-typed")
-        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
+        let peer = try await PeerProcess(script: "silent_server.py", arguments: ["http"])
         defer { peer.stop() }
         let config = try #require(try ConfigFile(path: "/x", text: "mcp_servers:\n  h:\n    url: \(peer["url"])\n    connect_timeout: 2\n")
             .servers(environment: [:]).first)

@@ -13,24 +13,24 @@ import HermesTestSupport
     var programs: String { Build.packageRoot + "/Tests/CPrograms" }
     var lib: String { Build.productsDirectory }
 
-    func compileAndRun(_ source: String) throws -> ProgramResult {
+    func compileAndRun(_ source: String) async throws -> ProgramResult {
         let exe = dir.file((source as NSString).deletingPathExtension)
-        let cc = try CCompiler.compile(source: programs + "/" + source, output: exe,
+        let cc = try await CCompiler.compile(source: programs + "/" + source, output: exe,
                                        flags: ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", include],
                                        libraries: ["-lcrypto", "-lpthread"])
         #expect(cc.status == 0, "cc failed: \(cc.stderr)")
-        return try run(exe, [])
+        return try await run(exe, [])
     }
 
-    @Test func aCProgramLinksTheLibraryAndItsPKCEMatchesOpenSSL() throws {
-        let result = try compileAndRun("pkce_check.c")
+    @Test func aCProgramLinksTheLibraryAndItsPKCEMatchesOpenSSL() async throws {
+        let result = try await compileAndRun("pkce_check.c")
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("libhermesoauth \(HermesVersion.string)"))
         #expect(result.stdout.hasSuffix("ok\n"))
     }
 
-    @Test func statusConstantsMatchTheSwiftCodes() throws {
-        let result = try compileAndRun("status_values.c")
+    @Test func statusConstantsMatchTheSwiftCodes() async throws {
+        let result = try await compileAndRun("status_values.c")
         #expect(result.status == 0)
         let printed = result.stdout.split(separator: "\n").map(String.init)
         #expect(printed == HermesStatus.allCases.map { "\($0.cName)=\($0.rawValue)" })
@@ -42,18 +42,18 @@ import HermesTestSupport
         ["g++", "-x", "c++", "-std=c++11"],
         ["g++", "-x", "c++", "-std=c++17"],
     ])
-    func theHeaderIsCleanCAndCPlusPlus(compiler: [String]) throws {
-        let result = try run("/usr/bin/env", compiler + ["-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only",
+    func theHeaderIsCleanCAndCPlusPlus(compiler: [String]) async throws {
+        let result = try await run("/usr/bin/env", compiler + ["-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only",
                                                          include + "/hermesoauth.h"])
         #expect(result.status == 0, "\(result.stderr)")
     }
 
     /// The hand-written header and the Swift exports must agree in every signature and name.
-    @Test func theHeaderMatchesTheSwiftExports() throws {
+    @Test func theHeaderMatchesTheSwiftExports() async throws {
         let generated = Build.generatedHeaderDirectory(module: "HermesOAuthC")
         // The generated header includes CHermesOAuthABI's header for the handle's struct type.
         let abi = Build.packageRoot + "/Sources/CHermesOAuthABI/include"
-        let clang = try run("/usr/bin/env", ["clang", "-fsyntax-only", "-I", include, "-I", generated, "-I", abi,
+        let clang = try await run("/usr/bin/env", ["clang", "-fsyntax-only", "-I", include, "-I", generated, "-I", abi,
                                              programs + "/header_drift.c"])
         #expect(clang.status == 0, "the header and the Swift exports disagree:\n\(clang.stderr)")
 
@@ -66,8 +66,8 @@ import HermesTestSupport
     /// `nm -D --defined-only`: the library's global symbols are exactly the header's functions.
     /// (Sanitizer builds leave out the version script: see Package.swift.)
     @Test(.disabled(if: Sanitizer.active, "no version script in sanitizer builds"))
-    func theLibraryExportsOnlyTheCAPI() throws {
-        let nm = try run("/usr/bin/env", ["nm", "-D", "--defined-only", lib + "/libhermesoauth.so"])
+    func theLibraryExportsOnlyTheCAPI() async throws {
+        let nm = try await run("/usr/bin/env", ["nm", "-D", "--defined-only", lib + "/libhermesoauth.so"])
         #expect(nm.status == 0)
         let symbols = nm.stdout.split(separator: "\n").compactMap { line -> String? in
             let parts = line.split(separator: " ")
@@ -77,30 +77,30 @@ import HermesTestSupport
     }
 
     @Test(.disabled(if: Sanitizer.active, "a plain cc cannot load an instrumented library"))
-    func installedWithPkgConfigACProgramBuildsAndRuns() throws {
+    func installedWithPkgConfigACProgramBuildsAndRuns() async throws {
         let prefix = dir.file("prefix")
-        let install = try run(Build.packageRoot + "/scripts/install.sh", ["--prefix", prefix, "--products", lib])
+        let install = try await run(Build.packageRoot + "/scripts/install.sh", ["--prefix", prefix, "--products", lib])
         #expect(install.status == 0, "\(install.stderr)")
         for path in ["lib/libhermesoauth.so", "include/hermesoauth.h", "lib/pkgconfig/hermesoauth.pc", "bin/hermes"] {
             #expect(FileManager.default.fileExists(atPath: prefix + "/" + path), "\(path) not installed")
         }
         var env = ProcessInfo.processInfo.environment
         env["PKG_CONFIG_PATH"] = prefix + "/lib/pkgconfig"
-        let modversion = try run("/usr/bin/env", ["pkg-config", "--modversion", "hermesoauth"], environment: env)
+        let modversion = try await run("/usr/bin/env", ["pkg-config", "--modversion", "hermesoauth"], environment: env)
         #expect(modversion.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == HermesVersion.string)
 
         let exe = dir.file("installed_check")
-        let build = try run("/bin/sh", ["-c", "cc \"$1\" $(pkg-config --cflags --libs hermesoauth) $(pkg-config --libs libcrypto) -lpthread -o \"$2\"",
+        let build = try await run("/bin/sh", ["-c", "cc \"$1\" $(pkg-config --cflags --libs hermesoauth) $(pkg-config --libs libcrypto) -lpthread -o \"$2\"",
                                         "sh", programs + "/pkce_check.c", exe], environment: env)
         #expect(build.status == 0, "\(build.stderr)")
         // No LD_LIBRARY_PATH: the .pc file's rpath finds the installed library.
         var clean = env
         clean.removeValue(forKey: "LD_LIBRARY_PATH")
-        let result = try run(exe, [], environment: clean)
+        let result = try await run(exe, [], environment: clean)
         #expect(result.status == 0, "\(result.stderr)")
-        let ldd = try run("/usr/bin/env", ["ldd", exe])
+        let ldd = try await run("/usr/bin/env", ["ldd", exe])
         #expect(ldd.stdout.contains(prefix + "/lib/libhermesoauth.so"))
-        let version = try run(prefix + "/bin/hermes", ["--version"])
+        let version = try await run(prefix + "/bin/hermes", ["--version"])
         #expect(version.stdout.contains(HermesVersion.string))
     }
 

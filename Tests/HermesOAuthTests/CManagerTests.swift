@@ -11,9 +11,9 @@ import HermesTestSupport
     var include: String { Build.packageRoot + "/include" }
     var lib: String { Build.productsDirectory }
 
-    func compile(_ source: String, into dir: TemporaryDirectory, libraries: [String], library: String? = nil) throws -> String {
+    func compile(_ source: String, into dir: TemporaryDirectory, libraries: [String], library: String? = nil) async throws -> String {
         let exe = dir.file((source as NSString).lastPathComponent.replacingOccurrences(of: ".c", with: ""))
-        let cc = try CCompiler.compile(source: source, output: exe, flags: ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", include],
+        let cc = try await CCompiler.compile(source: source, output: exe, flags: ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", include],
                                        libraries: libraries, libraryDirectory: library ?? lib)
         #expect(cc.status == 0, "cc failed: \(cc.stderr)")
         return exe
@@ -21,7 +21,7 @@ import HermesTestSupport
 
     /// A fixture logged in to the peer, as `HERMES_HOME` for a C program.
     func loggedIn() async throws -> (Fixture, [String: String]) {
-        let f = try Fixture()
+        let f = try await Fixture()
         let manager = try f.manager()
         _ = try await manager.login("peer", interaction: f.interaction())
         var env = ProcessInfo.processInfo.environment
@@ -31,11 +31,11 @@ import HermesTestSupport
 
     /// valgrind 3.19 cannot read the DWARF 5 of a debug build: a copy of the library without debug
     /// info, for the C program to link against. A sanitizer build links the library as it is.
-    func libraryForChecking(in f: Fixture) throws -> String {
+    func libraryForChecking(in f: Fixture) async throws -> String {
         if Sanitizer.active { return lib }
         let stripped = f.dir.file("lib")
         try FileManager.default.createDirectory(atPath: stripped, withIntermediateDirectories: true)
-        #expect(try run("/usr/bin/env", ["objcopy", "--strip-debug", lib + "/libhermesoauth.so", stripped + "/libhermesoauth.so"]).status == 0)
+        #expect(try await run("/usr/bin/env", ["objcopy", "--strip-debug", lib + "/libhermesoauth.so", stripped + "/libhermesoauth.so"]).status == 0)
         return stripped
     }
 
@@ -51,15 +51,15 @@ import HermesTestSupport
 
     @Test func theManagerAPIFromCUnderValgrindOrASanitizer() async throws {
         let (f, env) = try await loggedIn()
-        let exe = try compile(Build.packageRoot + "/Tests/CPrograms/manager_check.c", into: f.dir, libraries: ["-lcrypto", "-lpthread"],
-                              library: try libraryForChecking(in: f))
+        let exe = try await compile(Build.packageRoot + "/Tests/CPrograms/manager_check.c", into: f.dir, libraries: ["-lcrypto", "-lpthread"],
+                              library: try await libraryForChecking(in: f))
         let program = try checked(exe, ["peer"], environment: env)
-        #expect(program.read(until: "waiting", timeout: 120), "\(program.output)")
+        #expect(await program.read(until: "waiting", timeout: 120), "\(program.output)")
         // Another process refreshes the tokens, as a cron job would.
-        let refresh = try run(Build.product("hermes-test-helper"), ["refresh", f.home.path, "peer"])
+        let refresh = try await run(Build.product("hermes-test-helper"), ["refresh", f.home.path, "peer"])
         #expect(refresh.stdout.hasPrefix("ok "))
         program.send("go")
-        let result = program.finish()
+        let result = await program.finish()
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("ok"))
         #expect(!result.stderr.contains("definitely lost"), "\(result.stderr)")
@@ -71,13 +71,13 @@ import HermesTestSupport
     /// The example as README shows it (libcurl + jansson), through a 401 and its recovery.
     @Test func theExampleUnderValgrindOrASanitizer() async throws {
         let (f, env) = try await loggedIn()
-        let exe = try compile(Build.packageRoot + "/examples/c/mcp_tools.c", into: f.dir, libraries: ["-lcurl", "-ljansson"],
-                              library: try libraryForChecking(in: f))
+        let exe = try await compile(Build.packageRoot + "/examples/c/mcp_tools.c", into: f.dir, libraries: ["-lcurl", "-ljansson"],
+                              library: try await libraryForChecking(in: f))
         let program = try checked(exe, ["peer", "2"], environment: env)
-        #expect(program.read(until: "round 1 done", timeout: 120), "\(program.output)")
+        #expect(await program.read(until: "round 1 done", timeout: 120), "\(program.output)")
         try await f.peer.call("/revoke-access")
         program.send("")
-        let result = program.finish()
+        let result = await program.finish()
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(!result.stderr.contains("definitely lost"), "\(result.stderr)")
         #expect(result.stdout.contains("recovered from a 401"))
@@ -87,16 +87,16 @@ import HermesTestSupport
 
     @Test func theExampleUsesTokensAnotherProcessRefreshed() async throws {
         let (f, env) = try await loggedIn()
-        let exe = try compile(Build.packageRoot + "/examples/c/mcp_tools.c", into: f.dir, libraries: ["-lcurl", "-ljansson"])
+        let exe = try await compile(Build.packageRoot + "/examples/c/mcp_tools.c", into: f.dir, libraries: ["-lcurl", "-ljansson"])
         let program = try Interactive(exe, ["peer", "2"], environment: env)
-        #expect(program.read(until: "round 1 done"), "\(program.output)")
+        #expect(await program.read(until: "round 1 done"), "\(program.output)")
         #expect(program.output.contains("tools: echo add"))
-        let refresh = try run(Build.product("hermes-test-helper"), ["refresh", f.home.path, "peer"])
+        let refresh = try await run(Build.product("hermes-test-helper"), ["refresh", f.home.path, "peer"])
         #expect(refresh.stdout.hasPrefix("ok "))
         let refreshed = try #require(f.store.tokens()?.accessToken)
         try await Task.sleep(nanoseconds: 200_000_000)
         program.send("")
-        let result = program.finish()
+        let result = await program.finish()
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.components(separatedBy: "tools: echo add").count == 3)
         // The second round presented the token the other process obtained, and no one logged in again.
@@ -108,12 +108,12 @@ import HermesTestSupport
 
     @Test func theExampleRecoversFromARevokedToken() async throws {
         let (f, env) = try await loggedIn()
-        let exe = try compile(Build.packageRoot + "/examples/c/mcp_tools.c", into: f.dir, libraries: ["-lcurl", "-ljansson"])
+        let exe = try await compile(Build.packageRoot + "/examples/c/mcp_tools.c", into: f.dir, libraries: ["-lcurl", "-ljansson"])
         let program = try Interactive(exe, ["peer", "2"], environment: env)
-        #expect(program.read(until: "round 1 done"), "\(program.output)")
+        #expect(await program.read(until: "round 1 done"), "\(program.output)")
         try await f.peer.call("/revoke-access")
         program.send("")
-        let result = program.finish()
+        let result = await program.finish()
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("recovered from a 401"))
         #expect(result.stdout.components(separatedBy: "tools: echo add").count == 3)

@@ -19,7 +19,7 @@ enum Campaign {
     /// A writer SIGKILLed at random points over at least 1000 completed token writes: every time,
     /// the file parses and holds a complete token set (the last completed write or the one
     /// before), is 0600, never empty, and no temporary file outlives the next write.
-    @Test func killedWritersNeverTearOrLoseTheTokenFile() throws {
+    @Test func killedWritersNeverTearOrLoseTheTokenFile() async throws {
         let dir = TemporaryDirectory("hermes-powercut")
         let home = HermesHome(path: dir.path)
         let store = TokenStore(home: home, serverName: "srv")
@@ -34,7 +34,7 @@ enum Campaign {
             writer.arguments = ["write-tokens", dir.path, "srv", "400", tag]
             writer.standardOutput = FileHandle.nullDevice
             try writer.run()
-            usleep(UInt32.random(in: 5_000...60_000, using: &generator))
+            try await Task.sleep(for: .microseconds(Int.random(in: 5_000...60_000, using: &generator)))
             kill(writer.processIdentifier, SIGKILL)
             writer.waitUntilExit()
             kills += 1
@@ -57,7 +57,7 @@ enum Campaign {
             if st.st_mode & 0o777 != 0o600 { badModes += 1 }
         }
         // The next successful write clears what the killed writers left half-done.
-        let final = try run(Build.product("hermes-test-helper"), ["write-tokens", dir.path, "srv", "1", "final"])
+        let final = try await run(Build.product("hermes-test-helper"), ["write-tokens", dir.path, "srv", "1", "final"])
         #expect(final.status == 0)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/mcp-tokens").filter { $0.hasSuffix(".tmp") }
         #expect(leftovers.isEmpty, "\(leftovers)")
@@ -73,7 +73,7 @@ enum Campaign {
     /// a server that rotates refresh tokens and revokes the whole family when a spent one comes
     /// back. One reuse anywhere would log everybody out; there must be none.
     @Test func sixteenProcessesRefreshingWithRotationAndFamilyRevocation() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let manager = try f.manager()
         _ = try await manager.login("peer", interaction: f.interaction())
         let rounds = 5 * Campaign.scale
@@ -88,7 +88,7 @@ enum Campaign {
         }
         var outputs: [String] = []
         for (p, out) in processes {
-            outputs.append(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            outputs.append(String(decoding: await readToEnd(out.fileHandleForReading), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
             p.waitUntilExit()
         }
         let state = try await f.peer.state()
@@ -98,7 +98,7 @@ enum Campaign {
         #expect(revocations == 0)
         #expect(refreshes >= 16, "the processes really raced: \(refreshes) refreshes")
         // The token left on disk is live at the server.
-        let check = try run(Build.product("hermes-test-helper"), ["access-token", f.home.path, "peer"])
+        let check = try await run(Build.product("hermes-test-helper"), ["access-token", f.home.path, "peer"])
         #expect(check.stdout.hasPrefix("ok "))
         let live = try await f.peer.state()["refresh"] as? [String] ?? []
         #expect(live.contains(try #require(f.store.tokens()?.refreshToken)))
@@ -110,10 +110,10 @@ enum Campaign {
     /// Every way the token endpoint can fail during a refresh and a login: the tokens on disk stay
     /// byte for byte, the error says what happened, and once the server is back all is well.
     @Test func refreshAndLoginSurviveEveryNetworkFault() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         // The token endpoint goes through a proxy that can vanish (connection refused) and return.
         let authority = try #require(URL(string: f.peer.issuer)).port.map { "127.0.0.1:\($0)" } ?? ""
-        let proxy = try TCPProxy(target: authority)
+        let proxy = try await TCPProxy(target: authority)
         defer { proxy.stop() }
         try await f.peer.configure(["asm_overrides": ["token_endpoint": "http://127.0.0.1:\(proxy.port)/token"]])
         let raw = ConfigValue.map([ConfigPair(key: "url", value: .string(f.peer.mcpURL)), ConfigPair(key: "auth", value: .string("oauth")),
@@ -141,7 +141,7 @@ enum Campaign {
             #expect(try await f.probe(token) == 200, "\(name): no recovery")
             outcomes.append("\(name) → \(message.prefix(90))")
         }
-        try await fault("connection refused", inject: { proxy.stop() }, heal: { try proxy.start() })
+        try await fault("connection refused", inject: { proxy.stop() }, heal: { try await proxy.start() })
         try await fault("503", inject: { try await f.peer.configure(["token_fault": ["status": 503, "count": 1]]) }, heal: {})
         try await fault("429", inject: { try await f.peer.configure(["token_fault": ["status": 429, "count": 1]]) }, heal: {})
         try await fault("slow past the timeout", inject: { try await f.peer.configure(["token_delay": 2.5]) },
@@ -185,7 +185,7 @@ enum Campaign {
     /// Nothing crashes, nothing hostile is accepted, and the person's browser still completes at
     /// once rather than after everyone else's deadlines.
     @Test func aFloodOfHostileClientsNeitherBreaksNorDelaysTheLogin() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let (login, url, port) = try await f.loginAwaitingTheBrowser()
         let silent = try (0..<min(200 * Campaign.scale, 500)).map { _ in try HostileClient.connect(port: port) }
 
@@ -218,7 +218,7 @@ enum Campaign {
 
         // The person's browser arrives in the middle of it.
         let started = Date()
-        _ = try run("/usr/bin/env", ["python3", Peers.script("browser.py"), url])
+        _ = try await run("/usr/bin/env", ["python3", Peers.script("browser.py"), url])
         let report = try await login.value
         let waited = Date().timeIntervalSince(started)
         #expect(try await f.probe(report.tokens.accessToken) == 200)

@@ -40,8 +40,8 @@ extension Fixture {
 }
 
 @Suite(.timeLimit(.minutes(2))) struct ManagerTests {
-    @Test func theProviderIsReusedAcrossReconnectsAndRebuiltOnChange() throws {
-        let f = try Fixture()
+    @Test func theProviderIsReusedAcrossReconnectsAndRebuiltOnChange() async throws {
+        let f = try await Fixture()
         let manager = try f.manager()
         let a = try manager.provider(for: f.config())
         let b = try manager.provider(for: f.config())
@@ -57,7 +57,7 @@ extension Fixture {
     }
 
     @Test func anExternalRefreshIsPickedUpWithoutRestart() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let manager = try f.manager()
         let events = EventLog()
         manager.subscribe { events.add($0) }
@@ -66,7 +66,7 @@ extension Fixture {
         #expect(try await manager.accessToken(for: "peer") == first)
 
         // Another process (a cron job) refreshes and rewrites the file.
-        let external = try run(Build.product("hermes-test-helper"), ["refresh", f.home.path, "peer"])
+        let external = try await run(Build.product("hermes-test-helper"), ["refresh", f.home.path, "peer"])
         #expect(external.stdout.hasPrefix("ok "), "\(external.stdout)\(external.stderr)")
         #expect(await events.wait { $0.contains(TokenEvent(server: "peer", kind: .updated)) })
         let requests = try await f.peer.log().count
@@ -78,7 +78,7 @@ extension Fixture {
     }
 
     @Test func concurrent401sShareOneRecovery() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let manager = try f.manager()
         _ = try await manager.login("peer", interaction: f.interaction())
         let old = try await manager.accessToken(for: "peer")
@@ -99,7 +99,7 @@ extension Fixture {
     }
 
     @Test func a401ForAnUnknownServerAnswersFalse() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let manager = try f.manager()
         let answer = await manager.handle401(server: "nope", failedToken: "x")
         #expect(!answer.retry && answer.failure == .unknownServer("nope"))
@@ -107,7 +107,7 @@ extension Fixture {
     }
 
     @Test func theDiskCheckHandlesAMissingFile() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let manager = try f.manager()
         let events = EventLog()
         manager.subscribe { events.add($0) }
@@ -178,7 +178,7 @@ extension Fixture {
     }
 
     @Test func sixteenProcessesOnOneExpiredTokenMakeOneRefresh() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let manager = try f.manager()
         _ = try await manager.login("peer", interaction: f.interaction())
         var tokens = try #require(f.store.tokens())
@@ -195,7 +195,7 @@ extension Fixture {
         }
         var outputs: [String] = []
         for (p, out) in processes {
-            outputs.append(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+            outputs.append(String(decoding: await readToEnd(out.fileHandleForReading), as: UTF8.self))
             p.waitUntilExit()
         }
         #expect(outputs.allSatisfy { $0.hasPrefix("ok ") }, "\(outputs)")
@@ -205,7 +205,7 @@ extension Fixture {
     }
 
     @Test func removeEvictsAndDeletes() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let manager = try f.manager()
         let before = try manager.provider(named: "peer")
         _ = try await manager.login("peer", interaction: f.interaction())
@@ -219,7 +219,7 @@ extension Fixture {
     /// The blocking C entry points wait off Swift's cooperative pool: called from more Swift tasks
     /// than there are cores, with every call needing network work, they still finish.
     @Test func theCAPIDoesNotDeadlockWhenCalledFromSwiftTasks() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let manager = try f.manager()
         _ = try await manager.login("peer", interaction: f.interaction())
         var tokens = try #require(f.store.tokens())

@@ -29,8 +29,8 @@ struct Fixture {
     var home: HermesHome { HermesHome(path: dir.path) }
     var browserLog: String { dir.file("browser.log") }
 
-    init(arguments: [String] = [], settings: [String: Any] = [:]) throws {
-        peer = try OAuthPeer(arguments: arguments, settings: settings)
+    init(arguments: [String] = [], settings: [String: Any] = [:]) async throws {
+        peer = try await OAuthPeer(arguments: arguments, settings: settings)
     }
 
     func server(_ oauth: [ConfigPair] = []) -> OAuthServer {
@@ -92,7 +92,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
 
 @Suite(.timeLimit(.minutes(2))) struct OAuthFlowTests {
     @Test func loginSpeaksTheSpecOnTheWire() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let report = try await f.provider().login(interaction: f.interaction())
         let log = try await f.peer.log()
         #expect(log.map { "\($0.method) \($0.path)" } == [
@@ -136,7 +136,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func aSecondLoginReusesTheRegistrationAndItsPort() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         _ = try await f.provider().login(interaction: f.interaction())
         _ = try await f.provider().login(interaction: f.interaction())
         #expect(try await f.requests("POST", "/register").count == 1)
@@ -145,7 +145,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func anExpiredTokenIsRefreshedWithTheResourceAndRotated() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let provider = f.provider()
         let first = try await provider.login(interaction: f.interaction()).tokens
         #expect(try await provider.accessToken() == first.accessToken)
@@ -168,7 +168,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func theRefreshTokenIsKeptWhenTheServerDoesNotRotateIt() async throws {
-        let f = try Fixture(settings: ["rotate_refresh": false])
+        let f = try await Fixture(settings: ["rotate_refresh": false])
         let provider = f.provider()
         let first = try await provider.login(interaction: f.interaction()).tokens
         f.clock.advance(3600)
@@ -178,7 +178,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func a401IsRecoveredByRefreshNotByTheBrowser() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let provider = f.provider()
         let old = try await provider.login(interaction: f.interaction()).tokens.accessToken
         try await f.peer.call("/revoke-access")
@@ -191,7 +191,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func aTokenAnotherProcessRefreshedIsAdoptedWithoutARequest() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let mine = f.provider()
         let old = try await mine.login(interaction: f.interaction()).tokens.accessToken
         f.clock.advance(3600)
@@ -203,7 +203,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func aRefusedRefreshTokenMeansLoginAndKeepsTheFiles() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let provider = f.provider()
         let first = try await provider.login(interaction: f.interaction()).tokens
         f.clock.advance(3600)
@@ -218,7 +218,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func a503FromTheTokenEndpointChangesNothing() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let provider = f.provider()
         let first = try await provider.login(interaction: f.interaction()).tokens
         let before = try #require(bytes(f.store.tokensPath))
@@ -234,7 +234,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func aRefreshAheadOfExpiryThatFailsStillServesTheValidToken() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let provider = f.provider()
         let first = try await provider.login(interaction: f.interaction()).tokens
         try await f.peer.configure(["token_fault": ["status": 502, "count": 5]])
@@ -246,7 +246,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func stepUpAsksForTheUnionOfScopes() async throws {
-        let f = try Fixture(settings: ["required_scope": "admin"])
+        let f = try await Fixture(settings: ["required_scope": "admin"])
         let report = try await f.provider().login(interaction: f.interaction())
         #expect(report.stepUps == 1)
         let scopes = try await f.requests("GET", "/authorize").map { $0["scope"] }
@@ -256,7 +256,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func stepUpGivesUpAfterTwoRounds() async throws {
-        let f = try Fixture(settings: ["always_insufficient": true])
+        let f = try await Fixture(settings: ["always_insufficient": true])
         await expectFailure({ _ = try await f.provider().login(interaction: f.interaction()) }) {
             if case .protocolViolation(let m) = $0 { return m.contains("HTTP 403") } else { return false }
         }
@@ -264,7 +264,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func aForgottenRegistrationIsReplacedOnceWithABackup() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let provider = f.provider()
         let firstClient = try await provider.login(interaction: f.interaction()).tokens
         let oldID = try #require(f.store.readClient().value?.clientID)
@@ -282,7 +282,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func anAuthorizationServerOnAnotherOrigin() async throws {
-        let f = try Fixture(arguments: ["--separate-as"])
+        let f = try await Fixture(arguments: ["--separate-as"])
         let report = try await f.provider().login(interaction: f.interaction())
         #expect(URL(string: f.peer.issuer)?.port != URL(string: f.peer.mcpURL)?.port)
         #expect(try await f.requests("POST", "/token").allSatisfy { $0.origin == "as" })
@@ -290,7 +290,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func anIPv6LoopbackServer() async throws {
-        let f = try Fixture(arguments: ["--host", "::1"])
+        let f = try await Fixture(arguments: ["--host", "::1"])
         #expect(f.peer.mcpURL.hasPrefix("http://[::1]:"))
         let report = try await f.provider().login(interaction: f.interaction())
         #expect(try await f.probe(report.tokens.accessToken) == 200)
@@ -306,7 +306,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
         ("custom", true, "oidc-append", "/tenant1", ["/custom/resource-metadata", "/.well-known/oauth-authorization-server/tenant1", "/.well-known/openid-configuration/tenant1", "/tenant1/.well-known/openid-configuration"]),
     ])
     func discoveryLayouts(prm: String, inHeader: Bool, asm: String, issuerPath: String, expected: [String]) async throws {
-        let f = try Fixture(arguments: issuerPath.isEmpty ? [] : ["--issuer-path", issuerPath],
+        let f = try await Fixture(arguments: issuerPath.isEmpty ? [] : ["--issuer-path", issuerPath],
                             settings: ["prm_location": prm, "prm_in_header": inHeader, "asm_location": asm])
         let report = try await f.provider().login(interaction: f.interaction())
         let discovery = try await f.peer.log().filter { $0.method == "GET" && !$0.path.hasSuffix("/authorize") }.map(\.path)
@@ -318,7 +318,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     /// scopes_supported, else no scope parameter at all.
     @Test(arguments: [(#"{"challenge_scope": "read"}"#, "read" as String?), (#"{"prm_scopes": null}"#, nil)])
     func scopeOnTheWire(settings: String, expected: String?) async throws {
-        let f = try Fixture(settings: try JSONSerialization.jsonObject(with: Data(settings.utf8)) as! [String: Any])
+        let f = try await Fixture(settings: try JSONSerialization.jsonObject(with: Data(settings.utf8)) as! [String: Any])
         _ = try await f.provider().login(interaction: f.interaction())
         let authorize = try #require(try await f.requests("GET", "/authorize").first)
         #expect(authorize["scope"] == expected)
@@ -326,7 +326,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
 
     /// 2025-03-26 servers publish no protected resource metadata: their origin is the issuer.
     @Test func noProtectedResourceMetadataFallsBackToTheOrigin() async throws {
-        let f = try Fixture(settings: ["prm_location": "none", "prm_in_header": false])
+        let f = try await Fixture(settings: ["prm_location": "none", "prm_in_header": false])
         let report = try await f.provider().login(interaction: f.interaction())
         #expect(report.issuer == f.peer.issuer)
         let discovery = try await f.peer.log().filter { $0.method == "GET" && !$0.path.hasSuffix("/authorize") }.map(\.path)
@@ -346,7 +346,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     ])
     func unusableMetadataIsRefused(key: String, json: String, reason: String) async throws {
         let value = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)
-        let f = try Fixture(settings: [key: value])
+        let f = try await Fixture(settings: [key: value])
         await expectFailure({ _ = try await f.provider().login(interaction: f.interaction()) }) {
             if case .protocolViolation(let m) = $0 { return m.contains(reason) } else { return false }
         }
@@ -356,7 +356,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func aWrongIssIsRefusedAndThePreviousLoginStands() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         _ = try await f.provider().login(interaction: f.interaction())
         let before = (bytes(f.store.tokensPath), bytes(f.store.clientPath))
         try await f.peer.configure(["iss_mode": "wrong"])
@@ -374,7 +374,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func aDeniedAuthorizationKeepsThePreviousTokens() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         _ = try await f.provider().login(interaction: f.interaction())
         let before = bytes(f.store.tokensPath)
         try await f.peer.configure(["deny": true])
@@ -385,7 +385,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func aTakenCallbackPortIsAClearError() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let squatter = try CallbackListener(port: 0)
         defer { squatter.stop() }
         await expectFailure({ _ = try await f.provider([ConfigPair(key: "redirect_port", value: .scalar("\(squatter.port)"))]).login(interaction: f.interaction()) }) {
@@ -395,7 +395,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func aConfiguredRedirectPortIsAdvertisedAndUsed() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let port = try CallbackListener(port: 0).port   // a port that was free a moment ago
         _ = try await f.provider([ConfigPair(key: "redirect_port", value: .scalar("\(port)"))]).login(interaction: f.interaction())
         #expect(try await f.requests("GET", "/authorize").first?["redirect_uri"] == "http://127.0.0.1:\(port)/callback")
@@ -404,7 +404,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     /// Local processes poke the callback port with garbage, wrong states, other paths and methods,
     /// oversized and stalled requests; the real callback still completes the login.
     @Test func theListenerSurvivesHostileTrafficAndStillCompletes() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let (login, url, port) = try await f.loginAwaitingTheBrowser()
         let stalled = try HostileClient.connect(port: port)           // says nothing, holds the connection
         for payload in ["\u{0}\u{1}garbage\r\n\r\n", "GET /callback?code=stolen&state=wrong HTTP/1.1\r\n\r\n",
@@ -415,13 +415,13 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
         }
         stalled.close()
         // Now the person's browser arrives.
-        _ = try run("/usr/bin/env", ["python3", Peers.script("browser.py"), url])
+        _ = try await run("/usr/bin/env", ["python3", Peers.script("browser.py"), url])
         let report = try await login.value
         #expect(try await f.probe(report.tokens.accessToken) == 200)
     }
 
     @Test func logoutRevokesAtTheServerAndDeletesLocally() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let provider = f.provider()
         let tokens = try await provider.login(interaction: f.interaction()).tokens
         let report = try await provider.logout(keepRegistration: false)
@@ -433,7 +433,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func logoutWhenTheServerIsGoneStillDeletesLocally() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let provider = f.provider()
         _ = try await provider.login(interaction: f.interaction())
         f.peer.stop()
@@ -445,7 +445,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
     }
 
     @Test func withoutTokensNothingWaitsForAPerson() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         // A person would be given ten minutes; the answer must come long before that.
         let patient = [ConfigPair(key: "timeout", value: .scalar("600"))]
         let start = Date()
@@ -497,7 +497,7 @@ enum HostileClient {
     @Test func preRegisteredCredentialsWinAndUseTheServersAuthMethod() async throws {
         let port = try CallbackListener(port: 0).port
         let redirect = "http://127.0.0.1:\(port)/callback"
-        let f = try Fixture(settings: [
+        let f = try await Fixture(settings: [
             "static_clients": ["pre-id": ["client_secret": "pre-secret", "redirect_uris": [redirect], "token_endpoint_auth_method": "client_secret_basic",
                                           "grant_types": ["authorization_code", "refresh_token"], "scope": "read write admin"]],
             "asm_overrides": ["registration_endpoint": NSNull(), "token_endpoint_auth_methods_supported": ["client_secret_basic"]],
@@ -519,7 +519,7 @@ enum HostileClient {
     @Test func aClientIDMetadataDocumentWhenTheServerSupportsIt() async throws {
         let port = try CallbackListener(port: 0).port
         let document = "https://client.example.org/hermes/client.json"
-        let f = try Fixture(settings: [
+        let f = try await Fixture(settings: [
             "static_clients": [document: ["redirect_uris": ["http://127.0.0.1:\(port)/callback"], "token_endpoint_auth_method": "none",
                                           "grant_types": ["authorization_code", "refresh_token"], "scope": "read write admin"]],
             "asm_overrides": ["client_id_metadata_document_supported": true],
@@ -532,14 +532,14 @@ enum HostileClient {
     }
 
     @Test func withoutCIMDSupportTheDocumentIsNotUsed() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let report = try await f.provider([ConfigPair(key: "cimd", value: .string("https://client.example.org/c.json"))]).login(interaction: f.interaction())
         #expect(report.registration == .dynamic)
         #expect(try await f.requests("POST", "/register").count == 1)
     }
 
     @Test func noRegistrationEndpointAndNoClientIDIsAClearError() async throws {
-        let f = try Fixture(settings: ["asm_overrides": ["registration_endpoint": NSNull()]])
+        let f = try await Fixture(settings: ["asm_overrides": ["registration_endpoint": NSNull()]])
         await expectFailure({ _ = try await f.provider().login(interaction: f.interaction()) }) {
             if case .configuration(let m) = $0 { return m.contains("oauth.client_id") } else { return false }
         }
@@ -548,7 +548,7 @@ enum HostileClient {
 
 @Suite(.timeLimit(.minutes(2))) struct ConcurrentLoginTests {
     @Test func twoLoginsForOneServerInOneProcessShareOneFlow() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let provider = f.provider()
         async let a = provider.login(interaction: f.interaction())
         async let b = provider.login(interaction: f.interaction())
@@ -558,8 +558,8 @@ enum HostileClient {
     }
 
     @Test func loginsForDifferentServersNeverShareAPortOrAResult() async throws {
-        let f = try Fixture()
-        let g = try Fixture()
+        let f = try await Fixture()
+        let g = try await Fixture()
         async let a = f.provider().login(interaction: f.interaction())
         async let b = g.provider().login(interaction: g.interaction())
         let (first, second) = try await (a, b)
@@ -572,7 +572,7 @@ enum HostileClient {
     }
 
     @Test func aSecondProcessWaitsForTheFirstLoginAndAdoptsIt() async throws {
-        let f = try Fixture(settings: ["token_delay": 1.0])
+        let f = try await Fixture(settings: ["token_delay": 1.0])
         try f.dir.write("config.yaml", "mcp_servers:\n  peer:\n    url: \(f.peer.mcpURL)\n    auth: oauth\n")
         var env = Build.environment(home: f.dir.path)
         for (k, v) in Peers.browser(record: f.browserLog) { env[k] = v }
@@ -586,7 +586,7 @@ enum HostileClient {
             try p.run()
             return p
         }
-        for p in processes { p.waitUntilExit(); #expect(p.terminationStatus == 0) }
+        for p in processes { try await waitForExit(p); #expect(p.terminationStatus == 0) }
         #expect(try await f.requests("GET", "/authorize").count == 1)
     }
 }

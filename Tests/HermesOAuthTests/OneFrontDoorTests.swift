@@ -7,7 +7,7 @@ import HermesTestSupport
 /// cell and one single-flight guard per server in a process, whoever asks.
 @Suite(.timeLimit(.minutes(2))) struct OneFrontDoorTests {
     @Test func aLoginForAHeldEntryLandsInTheCellEveryReaderUses() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let manager = try f.manager()
         let server = try OAuthServer(config: f.config())
         // `--timeout` is an option of the login, not another server: it must not replace the provider.
@@ -23,7 +23,7 @@ import HermesTestSupport
     }
 
     @Test func aLogoutForAHeldEntryEmptiesThatSameCell() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let manager = try f.manager()
         let server = try OAuthServer(config: f.config())
         _ = try await manager.login(server, interaction: f.interaction())

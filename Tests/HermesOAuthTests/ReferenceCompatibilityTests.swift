@@ -10,7 +10,7 @@ import HermesTestSupport
     let dir = TemporaryDirectory("hermes-compat")
     var home: HermesHome { HermesHome(path: dir.path) }
 
-    @Test func filesHermesWritesValidateInTheReference() throws {
+    @Test func filesHermesWritesValidateInTheReference() async throws {
         let store = TokenStore(home: home, serverName: "shared")
         let expiry = Date().timeIntervalSince1970 + 1800
         try store.save(tokens: OAuthTokens(accessToken: "sw-access-0123456789", refreshToken: "sw-refresh-0123456789",
@@ -27,7 +27,7 @@ import HermesTestSupport
             "code_challenge_methods_supported": .array([.string("S256")]),
         ]))
 
-        let result = try run(try Peers.python, [Peers.script("reference_storage.py"), "read", home.tokenDirectory, store.stem])
+        let result = try await run(try Peers.python, [Peers.script("reference_storage.py"), "read", home.tokenDirectory, store.stem])
         #expect(result.status == 0, "the reference rejected hermes' files: \(result.stderr)")
         let parsed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let token = try #require(parsed?["token"] as? [String: Any])
@@ -41,8 +41,8 @@ import HermesTestSupport
         #expect((parsed?["meta"] as? [String: Any])?["token_endpoint"] as? String == "http://127.0.0.1:8765/token")
     }
 
-    @Test func filesTheReferenceWritesLoadInHermes() throws {
-        let result = try run(try Peers.python, [Peers.script("reference_storage.py"), "write", home.tokenDirectory, "srv"])
+    @Test func filesTheReferenceWritesLoadInHermes() async throws {
+        let result = try await run(try Peers.python, [Peers.script("reference_storage.py"), "write", home.tokenDirectory, "srv"])
         #expect(result.status == 0, "\(result.stderr)")
         let store = TokenStore(home: home, serverName: "srv")
         let tokens = try #require(store.readTokens().value)

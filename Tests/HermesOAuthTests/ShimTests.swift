@@ -81,23 +81,26 @@ import HermesTestSupport
         return p
     }
 
-    @Test func anotherProcessesLockBlocksUntilReleased() throws {
+    /// The blocking `lock(timeout:)`: called from an async test, Swift would pick the async overload.
+    static func blockingLock(_ lock: FileLock, timeout: Double) throws { try lock.lock(timeout: timeout) }
+
+    @Test func anotherProcessesLockBlocksUntilReleased() async throws {
         let path = dir.file("srv.lock")
         let p = try holder(path, seconds: 3.0)
         let lock = try FileLock(path: path)
         #expect(try lock.tryLock() == false)
         #expect(throws: FileLock.Timeout.self) { try lock.lock(timeout: 0.2) }
         // The holder lets go after three seconds; a patient waiter then gets it.
-        try lock.lock(timeout: 10)
+        try Self.blockingLock(lock, timeout: 10)
         #expect(lock.isHeld)
         p.waitUntilExit()
         #expect(mode(path) == 0o600)
 
         // And while this process holds it, another process cannot take it.
-        let other = try run(Build.product("hermes-test-helper"), ["try-lock", path, "0.2"])
+        let other = try await run(Build.product("hermes-test-helper"), ["try-lock", path, "0.2"])
         #expect(other.stdout.contains("timeout"))
         lock.unlock()
-        let again = try run(Build.product("hermes-test-helper"), ["try-lock", path, "2"])
+        let again = try await run(Build.product("hermes-test-helper"), ["try-lock", path, "2"])
         #expect(again.stdout.contains("acquired"))
     }
 

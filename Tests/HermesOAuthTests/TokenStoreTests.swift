@@ -270,6 +270,7 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
             case .missing: bad.append("missing")
             case .corrupt(_, let reason): bad.append(reason)
             }
+            await Task.yield()
         }
         for p in processes { p.waitUntilExit(); #expect(p.terminationStatus == 0) }
         #expect(bad.isEmpty, "torn reads: \(bad.prefix(3))")

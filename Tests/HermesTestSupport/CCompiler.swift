@@ -23,8 +23,8 @@ public enum CCompiler {
     }
 
     public static func compile(source: String, output: String, flags: [String], libraries: [String],
-                               libraryDirectory: String = Build.productsDirectory) throws -> ProgramResult {
-        try run("/usr/bin/env", command(source: source, output: output, flags: flags, libraries: libraries,
+                               libraryDirectory: String = Build.productsDirectory) async throws -> ProgramResult {
+        try await run("/usr/bin/env", command(source: source, output: output, flags: flags, libraries: libraries,
                                         libraryDirectory: libraryDirectory))
     }
 

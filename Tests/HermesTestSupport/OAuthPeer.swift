@@ -12,11 +12,11 @@ public final class OAuthPeer: @unchecked Sendable {
     public let admin: String
     private let peer: PeerProcess
 
-    public init(arguments: [String] = [], settings: [String: Any] = [:]) throws {
+    public init(arguments: [String] = [], settings: [String: Any] = [:]) async throws {
         let config = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        peer = try PeerProcess(script: "oauth_server.py", arguments: ["--config", config] + arguments)
+        peer = try await PeerProcess(script: "oauth_server.py", arguments: ["--config", config] + arguments)
         guard !peer["mcp_url"].isEmpty, !peer["issuer"].isEmpty, !peer["admin"].isEmpty else {
-            peer.stop()
+            await peer.stopAndWait()
             throw ProgramError(description: "the OAuth test server did not start (\(peer.info))")
         }
         mcpURL = peer["mcp_url"]
@@ -24,8 +24,12 @@ public final class OAuthPeer: @unchecked Sendable {
         admin = peer["admin"]
     }
 
-    /// Closes stdin (the server exits on EOF), then SIGTERM, then SIGKILL, each with a deadline.
+    /// Closes stdin (the server exits on EOF), then SIGTERM, then SIGKILL, each with a deadline;
+    /// returns at once (for `defer`), the escalation going on in a task of its own.
     public func stop() { peer.stop() }
+
+    /// `stop()`, returning once the server is gone.
+    public func stopAndWait() async { await peer.stopAndWait() }
 
     public var isRunning: Bool { peer.isRunning }
 

@@ -7,8 +7,9 @@ public final class PeerProcess: @unchecked Sendable {
     public let info: [String: Any]
     private let process: Process
     private let stdin: Pipe
+    private let exited: Occurrence
 
-    public init(script: String, arguments: [String] = [], python: String? = nil, readyTimeout: Double = 30) throws {
+    public init(script: String, arguments: [String] = [], python: String? = nil, readyTimeout: Double = 30) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try python ?? Peers.python)
         process.arguments = [Peers.script(script)] + arguments
@@ -16,31 +17,21 @@ public final class PeerProcess: @unchecked Sendable {
         process.standardOutput = out
         process.standardInput = input
         process.standardError = FileHandle.standardError
+        let exited = exitOccurrence(of: process)
         try process.run()
         self.process = process
         self.stdin = input
+        self.exited = exited
 
-        var pending: [UInt8] = []
-        var ready = ""
-        let fd = out.fileHandleForReading.fileDescriptor
-        let deadline = Date().addingTimeInterval(readyTimeout)
-        while ready.isEmpty, Date() < deadline, process.isRunning {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 200) > 0 else { continue }
-            var byte: UInt8 = 0
-            guard read(fd, &byte, 1) == 1 else { break }
-            if byte == 0x0A {
-                let text = String(decoding: pending, as: UTF8.self)
-                if text.hasPrefix("READY ") { ready = text }
-                pending = []
-            } else {
-                pending.append(byte)
-            }
+        let lines = LineReader(out.fileHandleForReading)
+        _ = try? await waitUntil(timeout: readyTimeout) {
+            lines.first(where: { $0.hasPrefix("READY ") }) != nil || lines.ended.hasHappened || exited.hasHappened
         }
+        let ready = lines.first(where: { $0.hasPrefix("READY ") }) ?? ""
         guard ready.hasPrefix("READY "),
               let info = try? JSONSerialization.jsonObject(with: Data(ready.dropFirst(6).utf8)) as? [String: Any] else {
             process.terminate()
-            process.waitUntilExit()
+            await exited.wait(timeout: .infinity)
             throw ProgramError(description: "\(script) did not start (\(ready))")
         }
         self.info = info
@@ -54,17 +45,57 @@ public final class PeerProcess: @unchecked Sendable {
     public var pid: Int32 { process.processIdentifier }
     public var isRunning: Bool { process.isRunning }
 
-    /// Closes stdin (the peer exits on EOF), then SIGTERM, then SIGKILL, each with a deadline.
-    public func stop() {
-        try? stdin.fileHandleForWriting.close()
-        guard process.isRunning else { return }
-        let pid = process.processIdentifier
-        for (signal, wait) in [(Int32(0), 2.0), (SIGTERM, 2.0), (SIGKILL, 2.0)] {
-            if signal != 0 { kill(pid, signal) }
-            let deadline = Date().addingTimeInterval(wait)
-            while process.isRunning, Date() < deadline { usleep(10_000) }
-            if !process.isRunning { break }
-        }
-        process.waitUntilExit()
+    /// Closes stdin (the peer exits on EOF), then SIGTERM, then SIGKILL, each with a deadline of 2 s,
+    /// and returns once the peer is gone.
+    public func stopAndWait() async {
+        await Self.escalate(process, stdin.fileHandleForWriting, exited)
     }
+
+    /// The same escalation for `defer` and `deinit`, which cannot await: it goes on in a task of its
+    /// own (holding the process and pipe, not this object) and this returns at once.
+    public func stop() {
+        guard !exited.hasHappened else { try? stdin.fileHandleForWriting.close(); return }
+        let process = process, input = stdin.fileHandleForWriting, exited = exited
+        Task { await Self.escalate(process, input, exited) }
+    }
+
+    static func escalate(_ process: Process, _ input: FileHandle, _ exited: Occurrence) async {
+        try? input.close()
+        let pid = process.processIdentifier
+        for signal in [Int32(0), SIGTERM, SIGKILL] {
+            if signal != 0, !exited.hasHappened { kill(pid, signal) }
+            if await exited.wait(timeout: 2) { return }
+        }
+        await exited.wait(timeout: 10)
+    }
+}
+
+/// A pipe's lines, read on a thread of its own until the pipe ends.
+final class LineReader: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    let ended = Occurrence()
+
+    init(_ handle: FileHandle) {
+        onOwnThread { [self] in
+            let fd = handle.fileDescriptor
+            var pending: [UInt8] = []
+            var byte: UInt8 = 0
+            while true {
+                let n = read(fd, &byte, 1)
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
+                if byte == 0x0A {
+                    let line = String(decoding: pending, as: UTF8.self)
+                    lock.withLock { lines.append(line) }
+                    pending = []
+                } else {
+                    pending.append(byte)
+                }
+            }
+            ended.signal()
+        }
+    }
+
+    func first(where predicate: (String) -> Bool) -> String? { lock.withLock { lines.first(where: predicate) } }
 }

@@ -12,10 +12,11 @@ public struct ProgramError: Error, CustomStringConvertible {
 }
 
 /// Runs a program to completion with a deadline, feeding `input` to its stdin. The child is killed
-/// if it outlives `timeout`, so a hung program fails the test instead of hanging the suite.
+/// if it outlives `timeout`, so a hung program fails the test instead of hanging the suite. Waits
+/// without holding a thread of the cooperative pool (see `Occurrence`), so tests run side by side.
 @discardableResult
 public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                input: String? = nil, timeout: Double = 60) throws -> ProgramResult {
+                input: String? = nil, timeout: Double = 60) async throws -> ProgramResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -24,40 +25,26 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
     process.standardOutput = out
     process.standardError = err
     process.standardInput = inp
+    let exited = exitOccurrence(of: process)
     try process.run()
-    if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
-    try? inp.fileHandleForWriting.close()
-    // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
-    let collected = Collected()
-    let group = DispatchGroup()
-    for (index, pipe) in [out, err].enumerated() {
-        group.enter()
-        DispatchQueue.global().async {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            collected.set(index, data)
-            group.leave()
-        }
+    // Both pipes drain on threads of their own so a chatty child never blocks on a full pipe, and
+    // the input is written on another so a child that does not read it blocks no one.
+    let stdout = Drain(out.fileHandleForReading), stderr = Drain(err.fileHandleForReading)
+    let writer = inp.fileHandleForWriting
+    onOwnThread {
+        if let input { try? writer.write(contentsOf: Data(input.utf8)) }
+        try? writer.close()
     }
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning, Date() < deadline { usleep(5_000) }
-    if process.isRunning {
+    guard await exited.wait(timeout: timeout) else {
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        group.wait()
+        await exited.wait(timeout: 30)
+        await stdout.ended.wait(timeout: 30)
+        await stderr.ended.wait(timeout: 30)
         throw ProgramError(description: "\(executable) \(arguments) timed out after \(timeout)s")
     }
-    process.waitUntilExit()
-    group.wait()
-    return ProgramResult(status: process.terminationStatus,
-                         stdout: String(decoding: collected.get(0), as: UTF8.self),
-                         stderr: String(decoding: collected.get(1), as: UTF8.self))
-}
-
-private final class Collected: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: [Int: Data] = [:]
-    func set(_ i: Int, _ d: Data) { lock.withLock { data[i] = d } }
-    func get(_ i: Int) -> Data { lock.withLock { data[i] ?? Data() } }
+    await stdout.ended.wait(timeout: .infinity)
+    await stderr.ended.wait(timeout: .infinity)
+    return ProgramResult(status: process.terminationStatus, stdout: stdout.text, stderr: stderr.text)
 }
 
 /// Where SwiftPM put this build's products (the directory holding libhermesoauth.so and the
@@ -115,38 +102,36 @@ public enum Peers {
     public static func script(_ name: String) -> String { Build.packageRoot + "/Tests/PythonPeers/" + name }
 }
 
-/// A program driven line by line: read its output up to a marker, answer on its stdin.
+/// A program driven line by line: read its output up to a marker, answer on its stdin. Its
+/// stdout and stderr drain on threads of their own; the waits here poll with `Task.sleep`.
 public final class Interactive: @unchecked Sendable {
     public let process = Process()
     private let stdin = Pipe()
-    private let stdout = Pipe()
-    private let stderr = Pipe()
-    private var buffer: [UInt8] = []
-    public private(set) var output = ""
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
+    private let exited: Occurrence
+    private let stdout: Drain
+    private let stderr: Drain
+
+    public var output: String { stdout.text }
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        exited = exitOccurrence(of: process)
         try process.run()
+        stdout = Drain(stdoutPipe.fileHandleForReading)
+        stderr = Drain(stderrPipe.fileHandleForReading)
     }
 
     /// Reads until `marker` appears in the output (true) or `timeout` passes or output ends (false).
-    public func read(until marker: String, timeout: Double = 60) -> Bool {
-        let fd = stdout.fileHandleForReading.fileDescriptor
-        let deadline = Date().addingTimeInterval(timeout)
-        while !output.contains(marker), Date() < deadline {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 100) > 0 else { continue }
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            buffer += chunk[0..<n]
-            output = String(decoding: buffer, as: UTF8.self)
-        }
+    public func read(until marker: String, timeout: Double = 60) async -> Bool {
+        let ended = stdout.ended
+        _ = try? await waitUntil(timeout: timeout) { self.output.contains(marker) || ended.hasHappened }
         return output.contains(marker)
     }
 
@@ -157,17 +142,13 @@ public final class Interactive: @unchecked Sendable {
 
     /// Closes stdin and waits (killing the program after `timeout`); returns exit status and the
     /// rest of stdout and all of stderr.
-    public func finish(timeout: Double = 120) -> (status: Int32, stdout: String, stderr: String) {
+    public func finish(timeout: Double = 120) async -> (status: Int32, stdout: String, stderr: String) {
         try? stdin.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { _ = read(until: "\u{0}never", timeout: 0.2) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        let rest = stdout.fileHandleForReading.readDataToEndOfFile()
-        buffer += rest
-        output = String(decoding: buffer, as: UTF8.self)
-        let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, output, err)
+        if await !exited.wait(timeout: timeout) { kill(process.processIdentifier, SIGKILL) }
+        await exited.wait(timeout: .infinity)
+        await stdout.ended.wait(timeout: .infinity)
+        await stderr.ended.wait(timeout: .infinity)
+        return (process.terminationStatus, stdout.text, stderr.text)
     }
 }
 

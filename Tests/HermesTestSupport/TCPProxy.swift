@@ -8,14 +8,14 @@ public final class TCPProxy: @unchecked Sendable {
     private var process: Process?
     private var stdin: Pipe?
 
-    public init(target: String) throws {
+    public init(target: String) async throws {
         self.target = target
-        try start()
+        try await start()
     }
 
     deinit { stop() }
 
-    public func start() throws {
+    public func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Peers.python)
         process.arguments = [Peers.script("tcp_proxy.py"), "--target", target, "--port", "\(port)"]
@@ -23,17 +23,9 @@ public final class TCPProxy: @unchecked Sendable {
         process.standardOutput = out
         process.standardInput = input
         try process.run()
-        let fd = out.fileHandleForReading.fileDescriptor
-        var line: [UInt8] = []
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, process.isRunning {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 200) > 0 else { continue }
-            var byte: UInt8 = 0
-            guard read(fd, &byte, 1) == 1, byte != 0x0A else { break }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
+        let lines = LineReader(out.fileHandleForReading)
+        _ = try? await waitUntil(timeout: 20) { lines.first(where: { _ in true }) != nil || lines.ended.hasHappened }
+        let text = lines.first(where: { _ in true }) ?? ""
         guard text.hasPrefix("READY "), let bound = Int(text.dropFirst(6)) else {
             process.terminate()
             throw ProgramError(description: "tcp_proxy did not start: \(text)")
@@ -43,7 +35,8 @@ public final class TCPProxy: @unchecked Sendable {
         stdin = input
     }
 
-    /// Ends the proxy: its port refuses connections until `start()`.
+    /// Ends the proxy: its port refuses connections until `start()`. Blocks only the moment a
+    /// SIGKILLed process takes to go.
     public func stop() {
         guard let process else { return }
         try? stdin?.fileHandleForWriting.close()

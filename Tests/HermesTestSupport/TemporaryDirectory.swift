@@ -13,7 +13,11 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     deinit {
         // Restore write permission first so that tests that tightened modes do not leave litter.
-        _ = try? run("/bin/chmod", ["-R", "u+rwx", path])
+        // A deinit cannot await; chmod takes a moment, so a plain blocking wait is fine here.
+        let chmod = Process()
+        chmod.executableURL = URL(fileURLWithPath: "/bin/chmod")
+        chmod.arguments = ["-R", "u+rwx", path]
+        if (try? chmod.run()) != nil { chmod.waitUntilExit() }
         try? FileManager.default.removeItem(atPath: path)
     }
 

@@ -2,7 +2,8 @@ import Foundation
 
 /// A real terminal for tests of full-screen prompts: a program run in a detached tmux session on
 /// a private server (its own socket, no user config), keys sent as a person types them, the
-/// screen read back. The session and its server are killed when the object goes.
+/// screen read back. The session and its server are killed when the object goes. Each tmux command
+/// is a short blocking spawn; the waits for the screen or the exit poll with `Task.sleep`.
 public final class TmuxSession: @unchecked Sendable {
     public let socket = "hermes-test-\(getpid())-\(UUID().uuidString.prefix(8))"
     private let environment: [String: String]
@@ -80,27 +81,24 @@ public final class TmuxSession: @unchecked Sendable {
 
     /// Waits until the screen shows `text`; returns the screen either way.
     @discardableResult
-    public func waitFor(_ text: String, timeout: Double = 60) -> (found: Bool, screen: String) {
-        let deadline = Date().addingTimeInterval(timeout)
+    public func waitFor(_ text: String, timeout: Double = 60) async -> (found: Bool, screen: String) {
         var last = ""
-        while Date() < deadline {
-            last = screen()
-            if last.contains(text) { return (true, last) }
-            usleep(100_000)
-        }
-        return (false, last)
+        let found = (try? await waitUntil(timeout: timeout, poll: 0.1) {
+            last = self.screen()
+            return last.contains(text)
+        }) ?? false
+        return (found, last)
     }
 
     /// The command's exit status once it ends, nil if it does not end within `timeout`.
-    public func waitForExit(timeout: Double = 60) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let text = try? String(contentsOfFile: statusFile, encoding: .utf8),
-               let status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return status
+    public func waitForExit(timeout: Double = 60) async -> Int32? {
+        var status: Int32?
+        _ = try? await waitUntil(timeout: timeout, poll: 0.1) {
+            if let text = try? String(contentsOfFile: self.statusFile, encoding: .utf8) {
+                status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            usleep(100_000)
+            return status != nil
         }
-        return nil
+        return status
     }
 }

@@ -20,9 +20,9 @@ import HermesTestSupport
         try FileManager.default.createDirectory(atPath: home.tokenDirectory, withIntermediateDirectories: true)
     }
 
-    func program(library: String = Build.productsDirectory) throws -> String {
+    func program(library: String = Build.productsDirectory) async throws -> String {
         let exe = home.dir.file("hostile_handles")
-        let cc = try CCompiler.compile(source: Build.packageRoot + "/Tests/CPrograms/hostile_handles.c", output: exe,
+        let cc = try await CCompiler.compile(source: Build.packageRoot + "/Tests/CPrograms/hostile_handles.c", output: exe,
                                        flags: ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", Build.packageRoot + "/include"],
                                        libraries: ["-lpthread"], libraryDirectory: library)
         #expect(cc.status == 0, "cc failed: \(cc.stderr)")
@@ -33,21 +33,21 @@ import HermesTestSupport
     /// at once (what a stale handle would find), then under valgrind, where any invalid access or
     /// definite leak makes the program exit with 99. In a sanitizer build the one run is checked
     /// by the sanitizer.
-    func play(_ mode: String) throws {
+    func play(_ mode: String) async throws {
         let environment = Build.environment(home: home.path)
-        let plain = try run(try program(), [mode, "alpha"], environment: environment, timeout: 120)
+        let plain = try await run(try await program(), [mode, "alpha"], environment: environment, timeout: 120)
         expectPassed(plain, mode)
         if Sanitizer.active { return }
         // valgrind 3.19 cannot read the DWARF 5 of a debug build: a copy of the library without it.
         let stripped = home.dir.file("lib")
         try FileManager.default.createDirectory(atPath: stripped, withIntermediateDirectories: true)
-        let objcopy = try run("/usr/bin/env", ["objcopy", "--strip-debug", Build.productsDirectory + "/libhermesoauth.so",
+        let objcopy = try await run("/usr/bin/env", ["objcopy", "--strip-debug", Build.productsDirectory + "/libhermesoauth.so",
                                                stripped + "/libhermesoauth.so"])
         #expect(objcopy.status == 0, "\(objcopy.stderr)")
         let valgrind = "/usr/bin/valgrind"
         #expect(FileManager.default.isExecutableFile(atPath: valgrind), "valgrind is missing: scripts/setup.sh installs it")
-        let checked = try run(valgrind, ["--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
-                                         "--error-exitcode=99", try program(library: stripped), mode, "alpha"],
+        let checked = try await run(valgrind, ["--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+                                         "--error-exitcode=99", try await program(library: stripped), mode, "alpha"],
                               environment: environment, timeout: 150)
         expectPassed(checked, mode + " under valgrind")
     }
@@ -60,26 +60,26 @@ import HermesTestSupport
 
     /// 200 handles opened and closed one after the other: no value comes back, none is a
     /// user-space address.
-    @Test func closedHandleValuesNeverComeBack() throws {
-        try play("unique")
+    @Test func closedHandleValuesNeverComeBack() async throws {
+        try await play("unique")
     }
 
     /// A closed handle used again, closed again, and forged handles: every call is HERMES_EINVAL
     /// with a message, and the live handle opened meanwhile keeps working.
-    @Test func staleDoubleClosedAndForgedHandlesReachNoLiveHandle() throws {
-        try play("stale")
+    @Test func staleDoubleClosedAndForgedHandlesReachNoLiveHandle() async throws {
+        try await play("stale")
     }
 
     /// Four threads open and close handles while each uses and closes again the handles closed
     /// last by any of them: none of those calls reaches the live handle in hand.
-    @Test func threadsReusingClosedHandlesNeverReachAnotherThreadsHandle() throws {
-        try play("threads")
+    @Test func threadsReusingClosedHandlesNeverReachAnotherThreadsHandle() async throws {
+        try await play("threads")
     }
 
     /// Reading through a closed handle faults at once instead of reading someone's memory.
     /// Not under valgrind (which would report the read rather than let it fault).
-    @Test func aStrayDereferenceOfAHandleFaults() throws {
-        let result = try run(try program(), ["deref", "alpha"], environment: Build.environment(home: home.path), timeout: 60)
+    @Test func aStrayDereferenceOfAHandleFaults() async throws {
+        let result = try await run(try await program(), ["deref", "alpha"], environment: Build.environment(home: home.path), timeout: 60)
         #expect(result.stdout.contains("reading"), "\(result.stdout)\n\(result.stderr)")
         #expect(!result.stdout.contains("through a closed handle"), "the read succeeded: \(result.stdout)")
         if Sanitizer.active {
@@ -91,18 +91,18 @@ import HermesTestSupport
 
     /// The same (callback, user) pair watched twice is refused; one event calls it once; unwatch
     /// removes that pair and no other.
-    @Test func aPairIsWatchedOnceAndUnwatchRemovesExactlyIt() throws {
-        try play("watch")
+    @Test func aPairIsWatchedOnceAndUnwatchRemovesExactlyIt() async throws {
+        try await play("watch")
     }
 
     /// A callback that is still running when unwatch or close is called has returned when they
     /// return, and is never called afterwards.
-    @Test func noCallbackRunsAfterUnwatchOrCloseReturns() throws {
-        try play("quiesce")
+    @Test func noCallbackRunsAfterUnwatchOrCloseReturns() async throws {
+        try await play("quiesce")
     }
 
     /// A callback that unwatches itself or closes its own handle does not wait for itself.
-    @Test func aCallbackMayUnwatchItselfOrCloseItsHandle() throws {
-        try play("reentrant")
+    @Test func aCallbackMayUnwatchItselfOrCloseItsHandle() async throws {
+        try await play("reentrant")
     }
 }

@@ -26,26 +26,26 @@ import Testing
 
     @Test func tokensNeverFollowAnEditedURL() async throws {
         let home = HostileHome()
-        let good = try OAuthPeer()
-        let evil = try HostileOAuthServer(["accept_any": true])
+        let good = try await OAuthPeer()
+        let evil = try await HostileOAuthServer(["accept_any": true])
         try home.config(Self.entry("good", url: good.mcpURL))
-        let login = try home.hermes(["mcp", "login", "good"])
+        let login = try await home.hermes(["mcp", "login", "good"])
         try #require(login.status == 0, "\(login.stdout)\n\(login.stderr)")
         let tokens = try #require(store(home).tokens())
 
         try home.config(Self.entry("good", url: evil.mcpURL))
-        let test = try home.hermes(["mcp", "test", "good"])
+        let test = try await home.hermes(["mcp", "test", "good"])
         #expect(test.status != 0)
         #expect((test.stdout + test.stderr).contains("URL changed"), "\(test.stdout)\n\(test.stderr)")
-        let call = try home.hermes(["mcp", "call", "good", "echo", "{}"])
+        let call = try await home.hermes(["mcp", "call", "good", "echo", "{}"])
         #expect(call.stdout.contains("needs_reauth") && call.stdout.contains("URL changed"), "\(call.stdout)\n\(call.stderr)")
 
-        let status = try home.hermes(["mcp", "status", "good"])
+        let status = try await home.hermes(["mcp", "status", "good"])
         #expect(status.stdout.contains("Tokens held but not used") && status.stdout.contains("URL changed"), "\(status.stdout)")
 
         // An expired token: the old code refreshed at the first server and sent the new token on.
         try expire(store(home))
-        _ = try home.hermes(["mcp", "call", "good", "echo", "{}"])
+        _ = try await home.hermes(["mcp", "call", "good", "echo", "{}"])
         let refreshes = try await good.log().filter { $0["grant_type"] == "refresh_token" }
         #expect(refreshes.isEmpty, "the old authorization server was asked to refresh for another URL")
         let seen = try await evil.credentialsSeen()
@@ -54,18 +54,18 @@ import Testing
 
         // Back at the URL the tokens were issued for, they work again (nothing was deleted).
         try home.config(Self.entry("good", url: good.mcpURL))
-        #expect(try home.hermes(["mcp", "test", "good"]).status == 0)
+        #expect(try await home.hermes(["mcp", "test", "good"]).status == 0)
     }
 
     @Test func addingTheNameAgainWithAnotherURLDoesNotCarryTheTokens() async throws {
         let home = HostileHome()
-        let good = try OAuthPeer()
-        let evil = try HostileOAuthServer(["accept_any": true])
+        let good = try await OAuthPeer()
+        let evil = try await HostileOAuthServer(["accept_any": true])
         try home.config(Self.entry("good", url: good.mcpURL))
-        try #require(try home.hermes(["mcp", "login", "good"]).status == 0)
+        try #require(try await home.hermes(["mcp", "login", "good"]).status == 0)
         let tokens = try #require(store(home).tokens())
 
-        _ = try home.hermes(["mcp", "add", "good", "--url", evil.mcpURL, "--auth", "oauth", "--yes", "--all-tools"])
+        _ = try await home.hermes(["mcp", "add", "good", "--url", evil.mcpURL, "--auth", "oauth", "--yes", "--all-tools"])
         let seen = try await evil.credentialsSeen()
         #expect(!seen.contains { $0.contains(tokens.accessToken) }, "the first server's access token went to the new URL")
         #expect(!seen.contains { $0.contains(tokens.refreshToken ?? "-") })
@@ -73,10 +73,10 @@ import Testing
 
     @Test func theCAPIRefusesTokensOnceTheURLChanged() async throws {
         let home = HostileHome()
-        let good = try OAuthPeer()
-        let evil = try HostileOAuthServer()
+        let good = try await OAuthPeer()
+        let evil = try await HostileOAuthServer()
         try home.config(Self.entry("good", url: good.mcpURL))
-        try #require(try home.hermes(["mcp", "login", "good"]).status == 0)
+        try #require(try await home.hermes(["mcp", "login", "good"]).status == 0)
 
         var handle: UnsafeMutablePointer<hermes_oauth>?
         try #require(hermes_oauth_open(home.path, &handle) == 0)
@@ -107,12 +107,12 @@ import Testing
 
     @Test func anOAuthTokenGoesOnlyToHTTPSOrLoopback() async throws {
         let home = HostileHome()
-        let evil = try HostileOAuthServer(["accept_any": true])
+        let evil = try await HostileOAuthServer(["accept_any": true])
         let port = try #require(URL(string: evil.origin)?.port)
         // hermes-agent's files carry no binding; the URL policy still applies to them.
         try store(home, "loose").save(tokens: OAuthTokens(accessToken: "at_loose_secret_token", expiresAt: Date().timeIntervalSince1970 + 3600))
         try home.config(Self.entry("loose", url: "http://127.1:\(port)/mcp"))
-        let test = try home.hermes(["mcp", "test", "loose"])
+        let test = try await home.hermes(["mcp", "test", "loose"])
         #expect(test.status != 0)
         // Refused as configuration (config.yaml:line since the entry check), before any connection.
         #expect(test.stderr.contains("config.yaml:") && test.stderr.contains("must be an https:// URL for auth: oauth"), "\(test.stdout)\n\(test.stderr)")
@@ -123,23 +123,23 @@ import Testing
 
     static let secret = "cfg-secret-0123456789"
 
-    func preRegisteredLogin(_ home: HostileHome, first: HostileOAuthServer, issuer: String? = nil) throws {
+    func preRegisteredLogin(_ home: HostileHome, first: HostileOAuthServer, issuer: String? = nil) async throws {
         var oauth = "      client_id: cfg-client\n      client_secret: \(Self.secret)\n"
         if let issuer { oauth += "      issuer: \(issuer)\n" }
         try home.config(Self.entry("good", url: first.mcpURL, oauth: oauth))
-        let login = try home.hermes(["mcp", "login", "good"])
+        let login = try await home.hermes(["mcp", "login", "good"])
         try #require(login.status == 0, "\(login.stdout)\n\(login.stderr)")
     }
 
     @Test func aConfiguredSecretStaysWithItsFirstIssuer() async throws {
         let home = HostileHome()
-        let first = try HostileOAuthServer()
-        let other = try HostileOAuthServer()
-        try preRegisteredLogin(home, first: first)
+        let first = try await HostileOAuthServer()
+        let other = try await HostileOAuthServer()
+        try await preRegisteredLogin(home, first: first)
         #expect(try await first.credentialsSeen().contains("client_secret=\(Self.secret)"))
 
         try await first.configure(["authorization_server": other.origin])
-        let again = try home.hermes(["mcp", "login", "good"])
+        let again = try await home.hermes(["mcp", "login", "good"])
         #expect(again.status != 0)
         #expect((again.stdout + again.stderr).contains("oauth.issuer"), "\(again.stdout)\n\(again.stderr)")
         #expect(!(try await other.credentialsSeen()).contains { $0.contains(Self.secret) })
@@ -149,21 +149,21 @@ import Testing
         var config = try String(contentsOfFile: home.dir.file("config.yaml"), encoding: .utf8)
         config += "      issuer: \(other.origin)\n"
         try home.config(config)
-        let consented = try home.hermes(["mcp", "login", "good"])
+        let consented = try await home.hermes(["mcp", "login", "good"])
         #expect(consented.status == 0, "\(consented.stdout)\n\(consented.stderr)")
     }
 
     @Test func aRefreshWithoutMetadataNeverRediscoversTowardsAnotherIssuer() async throws {
         let home = HostileHome()
-        let first = try HostileOAuthServer()
-        let other = try HostileOAuthServer()
-        try preRegisteredLogin(home, first: first)
+        let first = try await HostileOAuthServer()
+        let other = try await HostileOAuthServer()
+        try await preRegisteredLogin(home, first: first)
         let tokens = try #require(store(home).tokens())
         unlink(store(home).metadataPath)
         try expire(store(home))
         try await first.configure(["authorization_server": other.origin])
 
-        let test = try home.hermes(["mcp", "test", "good"])
+        let test = try await home.hermes(["mcp", "test", "good"])
         #expect(test.status != 0)
         let seen = try await other.credentialsSeen()
         #expect(!seen.contains { $0.contains(Self.secret) }, "the configured secret went to another issuer")
@@ -174,10 +174,10 @@ import Testing
     @Test func aStoredRegistrationWithoutIssuerIsNotSpentAtANewIssuer() async throws {
         // hermes-agent writes client.json without `issuer`; with meta.json gone, nothing binds it.
         let home = HostileHome()
-        let first = try HostileOAuthServer()
-        let other = try HostileOAuthServer()
+        let first = try await HostileOAuthServer()
+        let other = try await HostileOAuthServer()
         try home.config(Self.entry("good", url: first.mcpURL))
-        try #require(try home.hermes(["mcp", "login", "good"]).status == 0)
+        try #require(try await home.hermes(["mcp", "login", "good"]).status == 0)
         let s = store(home)
         var client = try #require(s.readClient().value)
         client.issuer = nil
@@ -186,7 +186,7 @@ import Testing
         try expire(s)
         try await first.configure(["authorization_server": other.origin])
 
-        _ = try home.hermes(["mcp", "test", "good"])
+        _ = try await home.hermes(["mcp", "test", "good"])
         #expect(try await other.log().allSatisfy { $0.path != "/token" }, "a refresh went to an authorization server nothing bound")
     }
 }

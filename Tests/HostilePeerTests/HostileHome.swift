@@ -13,10 +13,10 @@ final class HostileHome: @unchecked Sendable {
     }
 
     /// `hermes ARGS` with this home, the test browser as `$BROWSER`, and a deadline.
-    func hermes(_ args: [String], env: [String: String] = [:], input: String? = nil, timeout: Double = 60) throws -> ProgramResult {
+    func hermes(_ args: [String], env: [String: String] = [:], input: String? = nil, timeout: Double = 60) async throws -> ProgramResult {
         var all = Peers.browser(record: dir.file("browser.log"))
         for (k, v) in env { all[k] = v }
-        return try run(Build.product("hermes"), args, environment: Build.environment(home: path, extra: all),
+        return try await run(Build.product("hermes"), args, environment: Build.environment(home: path, extra: all),
                        input: input, timeout: timeout)
     }
 }

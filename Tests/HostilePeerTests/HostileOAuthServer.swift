@@ -11,9 +11,9 @@ final class HostileOAuthServer: @unchecked Sendable {
     var origin: String { process["origin"] }
     var mcpURL: String { process["mcp_url"] }
 
-    init(_ settings: [String: Any] = [:]) throws {
+    init(_ settings: [String: Any] = [:]) async throws {
         let config = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        process = try PeerProcess(script: "hostile_oauth.py", arguments: ["--config", config])
+        process = try await PeerProcess(script: "hostile_oauth.py", arguments: ["--config", config])
     }
 
     struct Request: @unchecked Sendable {

@@ -26,15 +26,15 @@ import Testing
         #expect(mkfifo(path, 0o600) == 0)
     }
 
-    @Test func aFIFOAtATokenPathReadsAsNoTokens() throws {
+    @Test func aFIFOAtATokenPathReadsAsNoTokens() async throws {
         let tokens = home.tokenDirectory + "/demo.json"
         try fifo(tokens)
-        let status = try home.hermes(["mcp", "status"], timeout: prompt)
+        let status = try await home.hermes(["mcp", "status"], timeout: prompt)
         #expect(status.stdout.contains("Tokens unusable (left as they are): \(tokens): it is a FIFO, not a regular file"),
                 "\(status.stdout)\n\(status.stderr)")
-        let list = try home.hermes(["mcp", "list"], timeout: prompt)
+        let list = try await home.hermes(["mcp", "list"], timeout: prompt)
         #expect(list.status == 0 && list.stdout.contains("demo"), "\(list.stdout)\n\(list.stderr)")
-        let test = try home.hermes(["mcp", "test", "demo"], timeout: prompt)
+        let test = try await home.hermes(["mcp", "test", "demo"], timeout: prompt)
         #expect(test.status == 1)
         #expect(test.stderr.contains("it is a FIFO, not a regular file"), "\(test.stderr)")
         // Nothing usable is stored and nothing listens there: the server being down is what to fix first.
@@ -44,18 +44,18 @@ import Testing
         #expect(lstat(tokens, &st) == 0 && st.st_mode & S_IFMT == S_IFIFO)
     }
 
-    @Test func aLinkToDevZeroAtATokenPathIsRefusedAsALink() throws {
+    @Test func aLinkToDevZeroAtATokenPathIsRefusedAsALink() async throws {
         let tokens = home.tokenDirectory + "/demo.json"
         try FileManager.default.createDirectory(atPath: home.tokenDirectory, withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: tokens, withDestinationPath: "/dev/zero")
-        let status = try home.hermes(["mcp", "status"], timeout: prompt)
+        let status = try await home.hermes(["mcp", "status"], timeout: prompt)
         #expect(status.stdout.contains("\(tokens): it is a symbolic link, which hermes never follows"), "\(status.stdout)")
-        let test = try home.hermes(["mcp", "test", "demo"], timeout: prompt)
+        let test = try await home.hermes(["mcp", "test", "demo"], timeout: prompt)
         #expect(test.status == 1 && test.stderr.contains("error: cannot reach 'demo'"), "\(test.stdout)\n\(test.stderr)")
     }
 
     @Test(arguments: ["fifo", "/dev/zero"])
-    func aSpecialConfigFileIsAClearError(kind: String) throws {
+    func aSpecialConfigFileIsAClearError(kind: String) async throws {
         let config = home.path + "/config.yaml"
         try FileManager.default.removeItem(atPath: config)
         if kind == "fifo" {
@@ -66,14 +66,14 @@ import Testing
         }
         let what = kind == "fifo" ? "it is a FIFO, not a regular file" : "it is a character device, not a regular file"
         for args in [["mcp", "status"], ["mcp", "list"], ["mcp", "test", "demo"]] {
-            let result = try home.hermes(args, timeout: prompt)
+            let result = try await home.hermes(args, timeout: prompt)
             #expect(result.status == 1, "\(args)")
             #expect(result.stderr.contains("\(config): not read: \(what)"), "\(args): \(result.stdout)\n\(result.stderr)")
         }
     }
 
     @Test(arguments: ["fifo", "/dev/zero"])
-    func aSpecialDotEnvIsIgnoredWithAWarning(kind: String) throws {
+    func aSpecialDotEnvIsIgnoredWithAWarning(kind: String) async throws {
         let env = home.path + "/.env"
         if kind == "fifo" {
             try fifo(env)
@@ -83,7 +83,7 @@ import Testing
         let what = kind == "fifo" ? "it is a FIFO, not a regular file" : "it is a character device, not a regular file"
         // `list` shows config.yaml as written and never needs .env; the others interpolate with it.
         for args in [["mcp", "status"], ["mcp", "list"], ["mcp", "test", "demo"]] {
-            let result = try home.hermes(args, timeout: prompt)
+            let result = try await home.hermes(args, timeout: prompt)
             if args != ["mcp", "list"] {
                 #expect(result.stderr.contains("\(env): not read: \(what); its variables are ignored"), "\(args): \(result.stderr)")
             }
@@ -106,17 +106,17 @@ import Testing
     }
 
     /// The built `hermes` under `umask`, with `home` as HERMES_HOME.
-    func hermes(_ args: [String], home: String, umask: String) throws -> ProgramResult {
-        try run("/bin/sh", ["-c", "umask \(umask) && exec \"$0\" \"$@\"", Build.product("hermes")] + args,
+    func hermes(_ args: [String], home: String, umask: String) async throws -> ProgramResult {
+        try await run("/bin/sh", ["-c", "umask \(umask) && exec \"$0\" \"$@\"", Build.product("hermes")] + args,
                 environment: Build.environment(home: home), timeout: 60)
     }
 
     @Test(arguments: ["022", "000"])
-    func aStdioServerCreatesAPrivateHome(umask: String) throws {
+    func aStdioServerCreatesAPrivateHome(umask: String) async throws {
         let home = dir.path + "/fresh-\(umask)/hermes"
         let python = try Peers.python
         // `mcp add` connects first (spawning the server, whose stderr goes to logs/) and saves after.
-        let add = try hermes(["mcp", "add", "peer", "--command", python, "--all-tools", "--args", Peers.script("stdio_server.py")],
+        let add = try await hermes(["mcp", "add", "peer", "--command", python, "--all-tools", "--args", Peers.script("stdio_server.py")],
                              home: home, umask: umask)
         #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
         #expect(mode(dir.path + "/fresh-\(umask)") == 0o700)
@@ -127,13 +127,13 @@ import Testing
 
         // logs/ gone (a person cleaned up): `mcp test` makes it again, private again.
         try FileManager.default.removeItem(atPath: home + "/logs")
-        let test = try hermes(["mcp", "test", "peer"], home: home, umask: umask)
+        let test = try await hermes(["mcp", "test", "peer"], home: home, umask: umask)
         #expect(test.status == 0, "\(test.stdout)\n\(test.stderr)")
         #expect(mode(home + "/logs") == 0o700)
         #expect(mode(home + "/logs/mcp-stderr.log") == 0o600)
     }
 
-    @Test func aLogLeftReadableIsTightenedAndALinkedLogIsNotWritten() throws {
+    @Test func aLogLeftReadableIsTightenedAndALinkedLogIsNotWritten() async throws {
         let home = dir.path + "/home"
         let python = try Peers.python
         try FileManager.default.createDirectory(atPath: home + "/logs", withIntermediateDirectories: true)
@@ -150,7 +150,7 @@ import Testing
             """)
         let log = home + "/logs/mcp-stderr.log"
         FileManager.default.createFile(atPath: log, contents: Data("old\n".utf8), attributes: [.posixPermissions: 0o644])
-        #expect(try hermes(["mcp", "test", "peer"], home: home, umask: "022").status == 0)
+        #expect(try await hermes(["mcp", "test", "peer"], home: home, umask: "022").status == 0)
         #expect(mode(log) == 0o600)
         #expect(String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self) == "old\nstarting up\n")
 
@@ -159,7 +159,7 @@ import Testing
         FileManager.default.createFile(atPath: elsewhere, contents: Data())
         try FileManager.default.removeItem(atPath: log)
         try FileManager.default.createSymbolicLink(atPath: log, withDestinationPath: elsewhere)
-        let peer = try hermes(["mcp", "test", "peer"], home: home, umask: "022")
+        let peer = try await hermes(["mcp", "test", "peer"], home: home, umask: "022")
         #expect(peer.status == 0, "\(peer.stdout)\n\(peer.stderr)")
         #expect(FileManager.default.contents(atPath: elsewhere)?.isEmpty == true)
 
@@ -167,7 +167,7 @@ import Testing
         try FileManager.default.removeItem(atPath: log)
         #expect(mkfifo(log, 0o600) == 0)
         let start = Date()
-        let fifo = try hermes(["mcp", "test", "peer"], home: home, umask: "022")
+        let fifo = try await hermes(["mcp", "test", "peer"], home: home, umask: "022")
         #expect(fifo.status == 0 && Date().timeIntervalSince(start) < 30, "\(fifo.stdout)\n\(fifo.stderr)")
     }
 }

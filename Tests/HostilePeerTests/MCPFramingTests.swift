@@ -39,14 +39,14 @@ import Testing
     }
 
     @Test(arguments: [1, 2, 5, 64])
-    func eventsComeOutWholeWhateverTheChunkingAndLineEnds(size: Int) throws {
+    func eventsComeOutWholeWhateverTheChunkingAndLineEnds(size: Int) async throws {
         let stream = ": ping\r\n\r\nevent: message\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\ndata: two\rdata: lines\r\rid: 3\n\ndata: tail"
         var parser = SSEParser(lineLimit: 1024)
         var events: [String] = []
         for chunk in Self.chunks(stream, size) {
             events += try parser.feed(chunk).map { String(decoding: $0, as: UTF8.self) }
         }
-        events += parser.finish().map { String(decoding: $0, as: UTF8.self) }
+        events += await parser.finish().map { String(decoding: $0, as: UTF8.self) }
         #expect(events == ["{\"a\":\n1}", "two\nlines", "tail"])
     }
 }

@@ -18,9 +18,9 @@ import Testing
         var error: String { json["error"] as? String ?? "" }
     }
 
-    static func mcpTest(_ home: HostileHome, server: String, timeout: Double = 45) throws -> Outcome {
+    static func mcpTest(_ home: HostileHome, server: String, timeout: Double = 45) async throws -> Outcome {
         let start = Date()
-        let result = try home.hermes(["mcp", "test", server, "--json"], timeout: timeout)
+        let result = try await home.hermes(["mcp", "test", server, "--json"], timeout: timeout)
         let seconds = Date().timeIntervalSince(start)
         let json = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
         #expect(!json.isEmpty, "no JSON from hermes mcp test: \(result.stdout) \(result.stderr)")
@@ -74,12 +74,12 @@ import Testing
         ("huge-pages", "Pagination.maxItems"),
     ])
     func endlessPaginationIsAnErrorNamingTheLimit(attack: String, expected: String) async throws {
-        let peer = try PeerProcess(script: "hostile_mcp_http.py")
+        let peer = try await PeerProcess(script: "hostile_mcp_http.py")
         defer { peer.stop() }
         // A deadline far off: the limit must end the listing, not the clock (a debug build takes
         // some 10 s to decode the 15,000 tools of huge-pages).
         let home = try Self.httpHome(peer, path: "\(attack)/tools/list", connectTimeout: 50)
-        let outcome = try Self.mcpTest(home, server: "h", timeout: 58)
+        let outcome = try await Self.mcpTest(home, server: "h", timeout: 58)
         #expect(!outcome.connected)
         #expect(outcome.error.contains(expected), "\(outcome.json)")
         #expect(outcome.error.contains("listing the tools of 'h'"), "\(outcome.json)")
@@ -89,16 +89,16 @@ import Testing
 
     @Test func aHugeButHonestServerStillConnects() async throws {
         // 5,000 tools in one page: the limits leave room for it.
-        let peer = try PeerProcess(script: "hostile_mcp_http.py")
+        let peer = try await PeerProcess(script: "hostile_mcp_http.py")
         defer { peer.stop() }
         let home = try Self.httpHome(peer, path: "big-page/tools/list", connectTimeout: 50)
-        let outcome = try Self.mcpTest(home, server: "h", timeout: 58)
+        let outcome = try await Self.mcpTest(home, server: "h", timeout: 58)
         #expect(outcome.connected, "\(outcome.json)")
         #expect((outcome.json["tools"] as? [Any])?.count == 5_000)
     }
 
     @Test func listingResourcesAndPromptsIsBoundedToo() async throws {
-        let peer = try PeerProcess(script: "hostile_mcp_http.py")
+        let peer = try await PeerProcess(script: "hostile_mcp_http.py")
         defer { peer.stop() }
         for (method, operation, expected) in [("resources/list", "resources/list", "Pagination.maxPages"),
                                               ("prompts/list", "prompts/list", "the same nextCursor again")] {
@@ -156,10 +156,10 @@ import Testing
         ("sse-flood/tools/list", "exceeded"),
     ])
     func anUndecodableHTTPReplyFailsAtOnceWithTheReason(path: String, expected: String) async throws {
-        let peer = try PeerProcess(script: "hostile_mcp_http.py")
+        let peer = try await PeerProcess(script: "hostile_mcp_http.py")
         defer { peer.stop() }
         let home = try Self.httpHome(peer, path: path)
-        let outcome = try Self.mcpTest(home, server: "h")
+        let outcome = try await Self.mcpTest(home, server: "h")
         #expect(!outcome.connected)
         #expect(outcome.error.contains(expected), "\(outcome.json)")
         #expect(outcome.seconds < 15, "took \(outcome.seconds) s: \(outcome.json)")
@@ -167,10 +167,10 @@ import Testing
     }
 
     @Test func anEventStreamThatNeverEndsIsLeftOnceItHasAnswered() async throws {
-        let peer = try PeerProcess(script: "hostile_mcp_http.py")
+        let peer = try await PeerProcess(script: "hostile_mcp_http.py")
         defer { peer.stop() }
         let home = try Self.httpHome(peer, path: "sse-after/tools/list")
-        let outcome = try Self.mcpTest(home, server: "h")
+        let outcome = try await Self.mcpTest(home, server: "h")
         #expect(outcome.connected, "\(outcome.json)")
         #expect(outcome.seconds < 15)
         #expect((outcome.json["tools"] as? [[String: Any]])?.first?["name"] as? String == "echo")
@@ -178,10 +178,10 @@ import Testing
 
     @Test(arguments: [("sse-silent", "its event stream sent no response to it"), ("trickle", "its reply had not ended after")])
     func aReplyThatNeverEndsEndsAtTheDeadlineAndIsNotRetried(attack: String, expected: String) async throws {
-        let peer = try PeerProcess(script: "hostile_mcp_http.py")
+        let peer = try await PeerProcess(script: "hostile_mcp_http.py")
         defer { peer.stop() }
         let home = try Self.httpHome(peer, path: "\(attack)/tools/list", connectTimeout: 3)
-        let outcome = try Self.mcpTest(home, server: "h")
+        let outcome = try await Self.mcpTest(home, server: "h")
         #expect(!outcome.connected)
         #expect(outcome.error.contains("timed out after 3.0s"), "\(outcome.json)")
         #expect(outcome.error.contains(expected), "\(outcome.json)")
@@ -191,11 +191,11 @@ import Testing
 
     @Test(arguments: [("wrong-shape", "result.content is not an array"), ("invalid-json", "that is not JSON")])
     func aToolCallWithAnUndecodableReplyFailsAtOnce(attack: String, expected: String) async throws {
-        let peer = try PeerProcess(script: "hostile_mcp_http.py")
+        let peer = try await PeerProcess(script: "hostile_mcp_http.py")
         defer { peer.stop() }
         let home = try Self.httpHome(peer, path: "\(attack)/tools/call")
         let started = Date()
-        let result = try home.hermes(["mcp", "call", "h", "echo", #"{"text": "hi"}"#], timeout: 45)
+        let result = try await home.hermes(["mcp", "call", "h", "echo", #"{"text": "hi"}"#], timeout: 45)
         #expect(result.status == 1)
         #expect(result.stdout.hasPrefix(#"{"error": "MCP call failed: "#), "\(result.stdout)")
         #expect(result.stdout.contains(expected), "\(result.stdout)")
@@ -240,9 +240,9 @@ import Testing
         ("no-result", "tools/list", "is not a JSON-RPC 2.0 response"),
         ("bad-version", "tools/list", "is not a JSON-RPC 2.0 response"),
     ])
-    func garbageJSONRPCOverStdioFailsAtOnceWithTheReason(attack: String, method: String, expected: String) throws {
+    func garbageJSONRPCOverStdioFailsAtOnceWithTheReason(attack: String, method: String, expected: String) async throws {
         let home = try Self.stdioHome(attack, method: method)
-        let outcome = try Self.mcpTest(home, server: "s")
+        let outcome = try await Self.mcpTest(home, server: "s")
         #expect(!outcome.connected)
         #expect(outcome.error.contains(expected), "\(outcome.json)")
         #expect(outcome.seconds < 15, "took \(outcome.seconds) s: \(outcome.json)")
@@ -250,9 +250,9 @@ import Testing
     }
 
     @Test(arguments: [("not-json", "a line that is not JSON: 'Traceback"), ("wrong-id", "a response to no waiting request")])
-    func stdioLinesThatAnswerNothingAreNamedAtTheDeadline(attack: String, expected: String) throws {
+    func stdioLinesThatAnswerNothingAreNamedAtTheDeadline(attack: String, expected: String) async throws {
         let home = try Self.stdioHome(attack, connectTimeout: 3)
-        let outcome = try Self.mcpTest(home, server: "s")
+        let outcome = try await Self.mcpTest(home, server: "s")
         #expect(!outcome.connected)
         #expect(outcome.error.contains("timed out after 3.0s"), "\(outcome.json)")
         #expect(outcome.error.contains(expected), "\(outcome.json)")
@@ -261,9 +261,9 @@ import Testing
         #expect(Self.starts(home) == 1)
     }
 
-    @Test func aBannerOnStdoutIsStillTolerated() throws {
+    @Test func aBannerOnStdoutIsStillTolerated() async throws {
         let home = try Self.stdioHome("banner")
-        let outcome = try Self.mcpTest(home, server: "s")
+        let outcome = try await Self.mcpTest(home, server: "s")
         #expect(outcome.connected, "\(outcome.json)")
     }
 

@@ -9,14 +9,14 @@ final class ThrowAwayCA: @unchecked Sendable {
     let dir = TemporaryDirectory("hermes-ca")
     var certificate: String { dir.file("ca.pem") }
 
-    init() throws {
-        try Self.openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    init() async throws {
+        try await Self.openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                           "-keyout", dir.file("ca.key"), "-out", certificate, "-days", "2", "-subj", "/CN=hermes throw-away test CA",
                           "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
     }
 
     /// A server certificate for `altNames` (subjectAltName entries such as `IP:127.0.0.1`).
-    func issue(_ name: String, altNames: [String]) throws -> (cert: String, key: String) {
+    func issue(_ name: String, altNames: [String]) async throws -> (cert: String, key: String) {
         let key = dir.file("\(name).key"), csr = dir.file("\(name).csr"), cert = dir.file("\(name).pem")
         try dir.write("\(name).ext", """
             subjectAltName=\(altNames.joined(separator: ","))
@@ -25,25 +25,25 @@ final class ThrowAwayCA: @unchecked Sendable {
             extendedKeyUsage=serverAuth
 
             """)
-        try Self.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        try await Self.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                           "-keyout", key, "-out", csr, "-subj", "/CN=\(name)"])
-        try Self.openssl(["x509", "-req", "-in", csr, "-CA", certificate, "-CAkey", dir.file("ca.key"), "-set_serial",
+        try await Self.openssl(["x509", "-req", "-in", csr, "-CA", certificate, "-CAkey", dir.file("ca.key"), "-set_serial",
                           String(UInt32.random(in: 2...UInt32.max)), "-days", "2", "-out", cert, "-extfile", dir.file("\(name).ext")])
         return (cert, key)
     }
 
     /// A CA directory in `openssl rehash` layout (`<hash>.0` links), as SSL_CERT_DIR expects.
-    func hashedDirectory() throws -> String {
+    func hashedDirectory() async throws -> String {
         let path = dir.file("hashed")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: certificate, toPath: path + "/hermes-test-ca.pem")
-        try Self.openssl(["rehash", path])
+        try await Self.openssl(["rehash", path])
         #expect(try FileManager.default.contentsOfDirectory(atPath: path).contains { $0.hasSuffix(".0") })
         return path
     }
 
-    static func openssl(_ args: [String]) throws {
-        let result = try run("/usr/bin/openssl", args, timeout: 30)
+    static func openssl(_ args: [String]) async throws {
+        let result = try await run("/usr/bin/openssl", args, timeout: 30)
         guard result.status == 0 else { throw ProgramError(description: "openssl \(args.first ?? ""): \(result.stderr)") }
     }
 }
@@ -59,10 +59,10 @@ final class ThrowAwayCA: @unchecked Sendable {
     /// Neither variable leaks in from the environment the tests run in.
     static let noTrust = ["SSL_CERT_FILE": "", "SSL_CERT_DIR": ""]
 
-    init() throws {
-        ca = try ThrowAwayCA()
-        let server = try ca.issue("server", altNames: ["IP:127.0.0.1", "IP:::1", "DNS:localhost"])
-        peer = try PeerProcess(script: "hostile_tls.py", arguments: ["--cert", server.cert, "--key", server.key])
+    init() async throws {
+        ca = try await ThrowAwayCA()
+        let server = try await ca.issue("server", altNames: ["IP:127.0.0.1", "IP:::1", "DNS:localhost"])
+        peer = try await PeerProcess(script: "hostile_tls.py", arguments: ["--cert", server.cert, "--key", server.key])
     }
 
     func configure(_ extra: String = "", url: String? = nil, oauth: Bool = false) throws {
@@ -75,8 +75,8 @@ final class ThrowAwayCA: @unchecked Sendable {
             """)
     }
 
-    func test(env: [String: String] = [:]) throws -> ProgramResult {
-        try home.hermes(["mcp", "test", "tls"], env: Self.noTrust.merging(env) { $1 }, timeout: 60)
+    func test(env: [String: String] = [:]) async throws -> ProgramResult {
+        try await home.hermes(["mcp", "test", "tls"], env: Self.noTrust.merging(env) { $1 }, timeout: 60)
     }
 
     func expectConnected(_ result: ProgramResult, _ comment: Comment) {
@@ -84,71 +84,71 @@ final class ThrowAwayCA: @unchecked Sendable {
         #expect(result.stdout.contains("Tools discovered: 1") && result.stdout.contains("tls_echo"), "\(comment): \(result.stdout)")
     }
 
-    @Test func anUnknownCAIsRefusedWithAClearMessage() throws {
-        try configure()
-        let result = try test()
+    @Test func anUnknownCAIsRefusedWithAClearMessage() async throws {
+        try await configure()
+        let result = try await test()
         #expect(result.status == 1)
         #expect(result.stderr.contains("its TLS certificate is not signed by a trusted certificate authority"), "\(result.stderr)")
         #expect(result.stderr.contains("set SSL_CERT_FILE or SSL_CERT_DIR, or ssl_ca:"), "\(result.stderr)")
         #expect(!(result.stdout + result.stderr).contains("tls_echo"))
     }
 
-    @Test func sslCertFileIsTrusted() throws {
-        try configure()
-        expectConnected(try test(env: ["SSL_CERT_FILE": ca.certificate]), "SSL_CERT_FILE")
+    @Test func sslCertFileIsTrusted() async throws {
+        try await configure()
+        expectConnected(try await test(env: ["SSL_CERT_FILE": ca.certificate]), "SSL_CERT_FILE")
     }
 
-    @Test func sslCertDirInRehashLayoutIsTrusted() throws {
-        try configure()
-        expectConnected(try test(env: ["SSL_CERT_DIR": try ca.hashedDirectory()]), "SSL_CERT_DIR")
+    @Test func sslCertDirInRehashLayoutIsTrusted() async throws {
+        try await configure()
+        expectConnected(try await test(env: ["SSL_CERT_DIR": try await ca.hashedDirectory()]), "SSL_CERT_DIR")
     }
 
-    @Test func sslCAInTheServersEntryIsTrusted() throws {
-        try configure("    ssl_ca: \(ca.certificate)\n")
-        expectConnected(try test(), "ssl_ca: file")
-        try configure("    ssl_ca: \(try ca.hashedDirectory())\n")
-        expectConnected(try test(), "ssl_ca: directory")
+    @Test func sslCAInTheServersEntryIsTrusted() async throws {
+        try await configure("    ssl_ca: \(ca.certificate)\n")
+        expectConnected(try await test(), "ssl_ca: file")
+        try await configure("    ssl_ca: \(try await ca.hashedDirectory())\n")
+        expectConnected(try await test(), "ssl_ca: directory")
         // httpx (hermes-agent's client) takes a path in ssl_verify as the CA bundle.
-        try configure("    ssl_verify: \(ca.certificate)\n")
-        let viaVerify = try test()
+        try await configure("    ssl_verify: \(ca.certificate)\n")
+        let viaVerify = try await test()
         expectConnected(viaVerify, "ssl_verify: path")
         #expect(!viaVerify.stderr.contains("is not a boolean"))
     }
 
-    @Test func aCertificateForAnotherHostIsRefusedEvenFromATrustedCA() throws {
-        let wrong = try ca.issue("wrong", altNames: ["DNS:wrong.invalid"])
-        let impostor = try PeerProcess(script: "hostile_tls.py", arguments: ["--cert", wrong.cert, "--key", wrong.key])
+    @Test func aCertificateForAnotherHostIsRefusedEvenFromATrustedCA() async throws {
+        let wrong = try await ca.issue("wrong", altNames: ["DNS:wrong.invalid"])
+        let impostor = try await PeerProcess(script: "hostile_tls.py", arguments: ["--cert", wrong.cert, "--key", wrong.key])
         defer { impostor.stop() }
-        try configure(url: impostor["mcp_url"])
-        let result = try test(env: ["SSL_CERT_FILE": ca.certificate])
+        try await configure(url: impostor["mcp_url"])
+        let result = try await test(env: ["SSL_CERT_FILE": ca.certificate])
         #expect(result.status == 1)
         #expect(result.stderr.contains("its TLS certificate is not valid for this host name"), "\(result.stderr)")
         #expect(!(result.stdout + result.stderr).contains("tls_echo"))
     }
 
-    @Test func sslVerifyFalseConnectsOnlyWithALoudWarning() throws {
-        try configure("    ssl_verify: false\n")
-        let result = try test()
+    @Test func sslVerifyFalseConnectsOnlyWithALoudWarning() async throws {
+        try await configure("    ssl_verify: false\n")
+        let result = try await test()
         expectConnected(result, "ssl_verify: false")
         #expect(result.stderr.contains("TLS verification is OFF for 'tls' (ssl_verify: false)"), "\(result.stderr)")
     }
 
-    @Test func sslVerifyFalseIsRefusedForOAuth() throws {
-        try configure("    ssl_verify: false\n", url: peer["oauth_mcp_url"], oauth: true)
-        let login = try home.hermes(["mcp", "login", "tls", "--timeout", "2"], env: Self.noTrust.merging(["BROWSER_MODE": "print"]) { $1 })
+    @Test func sslVerifyFalseIsRefusedForOAuth() async throws {
+        try await configure("    ssl_verify: false\n", url: peer["oauth_mcp_url"], oauth: true)
+        let login = try await home.hermes(["mcp", "login", "tls", "--timeout", "2"], env: Self.noTrust.merging(["BROWSER_MODE": "print"]) { $1 })
         #expect(login.status == 1)
         #expect(login.stderr.contains("sets ssl_verify: false, which hermes refuses for OAuth"), "\(login.stdout)\n\(login.stderr)")
         #expect(!FileManager.default.fileExists(atPath: home.dir.file("browser.log")))
-        let test = try test()
+        let test = try await test()
         #expect(test.status == 1 && test.stderr.contains("which hermes refuses for OAuth"), "\(test.stdout)\(test.stderr)")
     }
 
     /// Discovery, metadata and registration all go to the TLS peer: the login reaches the point of
     /// opening the authorization URL only if every one of those requests trusted ssl_ca.
-    @Test func oauthEndpointsTrustTheServersCA() throws {
-        try configure("    ssl_ca: \(ca.certificate)\n", url: peer["oauth_mcp_url"], oauth: true)
+    @Test func oauthEndpointsTrustTheServersCA() async throws {
+        try await configure("    ssl_ca: \(ca.certificate)\n", url: peer["oauth_mcp_url"], oauth: true)
         let env = Self.noTrust.merging(["BROWSER_MODE": "print"]) { $1 }
-        let login = try home.hermes(["mcp", "login", "tls", "--timeout", "2"], env: env)
+        let login = try await home.hermes(["mcp", "login", "tls", "--timeout", "2"], env: env)
         #expect(login.status == 1, "nobody approves, so the login times out")
         let opened = (try? String(contentsOfFile: home.dir.file("browser.log"), encoding: .utf8)) ?? ""
         #expect(opened.hasPrefix(peer["base"] + "/authorize?"), "\(login.stdout)\n\(login.stderr)")
@@ -156,8 +156,8 @@ final class ThrowAwayCA: @unchecked Sendable {
 
         // Without it, the first request is refused and nothing is opened.
         try? FileManager.default.removeItem(atPath: home.dir.file("browser.log"))
-        try configure(url: peer["oauth_mcp_url"], oauth: true)
-        let refused = try home.hermes(["mcp", "login", "tls", "--timeout", "2"], env: env)
+        try await configure(url: peer["oauth_mcp_url"], oauth: true)
+        let refused = try await home.hermes(["mcp", "login", "tls", "--timeout", "2"], env: env)
         #expect(refused.status == 1)
         #expect((refused.stdout + refused.stderr).contains("not signed by a trusted certificate authority"), "\(refused.stdout)\n\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: home.dir.file("browser.log")))

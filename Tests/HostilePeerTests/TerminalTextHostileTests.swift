@@ -40,9 +40,9 @@ import Testing
     }
 
     /// A hostile peer with `settings`, and a home whose server `evil` is that peer, with OAuth.
-    func setUp(_ settings: [String: Any] = [:]) throws -> Setup {
+    func setUp(_ settings: [String: Any] = [:]) async throws -> Setup {
         let config = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let peer = try PeerProcess(script: "hostile_text.py", arguments: ["--config", config])
+        let peer = try await PeerProcess(script: "hostile_text.py", arguments: ["--config", config])
         let home = HostileHome()
         try home.config("""
             mcp_servers:
@@ -68,46 +68,46 @@ import Testing
 
     // MARK: login: failures quoting the authorization server
 
-    @Test func registrationErrorDescription() throws {
-        let s = try setUp(["register_error": ["status": 400, "body": ["error": "invalid_client_metadata", "error_description": "{HOSTILE}"]]])
+    @Test func registrationErrorDescription() async throws {
+        let s = try await setUp(["register_error": ["status": 400, "body": ["error": "invalid_client_metadata", "error_description": "{HOSTILE}"]]])
         defer { s.peer.stop() }
-        let r = try s.home.hermes(["mcp", "login", "evil"])
+        let r = try await s.home.hermes(["mcp", "login", "evil"])
         #expect(r.status == 1)
         Self.expectSafe(r, "login, registration refused")
         #expect(output(r).contains("was refused: invalid_client_metadata: \(Self.shown)"), "\(output(r))")
     }
 
-    @Test func tokenEndpointErrorDescription() throws {
-        let s = try setUp(["token_error": ["status": 400, "body": ["error": "invalid_grant", "error_description": "{HOSTILE}"]]])
+    @Test func tokenEndpointErrorDescription() async throws {
+        let s = try await setUp(["token_error": ["status": 400, "body": ["error": "invalid_grant", "error_description": "{HOSTILE}"]]])
         defer { s.peer.stop() }
-        let r = try s.home.hermes(["mcp", "login", "evil"])
+        let r = try await s.home.hermes(["mcp", "login", "evil"])
         #expect(r.status == 1)
         Self.expectSafe(r, "login, token exchange refused")
         #expect(output(r).contains("(HTTP 400 invalid_grant: \(Self.shown))"), "\(output(r))")
     }
 
-    @Test func authorizationResponseError() throws {
-        let s = try setUp(["authorize_error": ["error": "server_error{HOSTILE}", "error_description": "{HOSTILE}"]])
+    @Test func authorizationResponseError() async throws {
+        let s = try await setUp(["authorize_error": ["error": "server_error{HOSTILE}", "error_description": "{HOSTILE}"]])
         defer { s.peer.stop() }
-        let r = try s.home.hermes(["mcp", "login", "evil"])
+        let r = try await s.home.hermes(["mcp", "login", "evil"])
         #expect(r.status == 1)
         Self.expectSafe(r, "login, error on the redirect")
         #expect(output(r).contains("failed (server_error\(Self.shown): \(Self.shown))"), "\(output(r))")
     }
 
-    @Test func authorizationResponseIssuer() throws {
-        let s = try setUp(["authorize_error": ["code": "c0de", "iss": "{HOSTILE}"]])
+    @Test func authorizationResponseIssuer() async throws {
+        let s = try await setUp(["authorize_error": ["code": "c0de", "iss": "{HOSTILE}"]])
         defer { s.peer.stop() }
-        let r = try s.home.hermes(["mcp", "login", "evil"])
+        let r = try await s.home.hermes(["mcp", "login", "evil"])
         #expect(r.status == 1)
         Self.expectSafe(r, "login, iss on the redirect")
         #expect(output(r).contains("names issuer '\(Self.shown)'"), "\(output(r))")
     }
 
-    @Test func metadataIssuerMismatch() throws {
-        let s = try setUp(["issuer": "{ORIGIN}{HOSTILE}"])
+    @Test func metadataIssuerMismatch() async throws {
+        let s = try await setUp(["issuer": "{ORIGIN}{HOSTILE}"])
         defer { s.peer.stop() }
-        let r = try s.home.hermes(["mcp", "login", "evil"])
+        let r = try await s.home.hermes(["mcp", "login", "evil"])
         #expect(r.status == 1)
         Self.expectSafe(r, "login, metadata naming another issuer")
         #expect(output(r).contains("names issuer '\(s.peer["origin"])\(Self.shown)'"), "\(output(r))")
@@ -115,10 +115,10 @@ import Testing
 
     // MARK: login: the URL printed and handed to $BROWSER
 
-    @Test func authorizationEndpointWithControlCharactersIsRefused() throws {
-        let s = try setUp(["authorization_endpoint": "{ORIGIN}/authorize{HOSTILE}"])
+    @Test func authorizationEndpointWithControlCharactersIsRefused() async throws {
+        let s = try await setUp(["authorization_endpoint": "{ORIGIN}/authorize{HOSTILE}"])
         defer { s.peer.stop() }
-        let r = try s.home.hermes(["mcp", "login", "evil"])
+        let r = try await s.home.hermes(["mcp", "login", "evil"])
         #expect(r.status == 1)
         Self.expectSafe(r, "login, authorization endpoint with escapes")
         #expect(output(r).contains("contains control or invisible formatting characters: \(s.peer["origin"])/authorize\(Self.shown)"), "\(output(r))")
@@ -126,10 +126,10 @@ import Testing
         #expect(opened.isEmpty, "the browser was given \(opened.debugDescription)")
     }
 
-    @Test func hostileClientIDStaysAWorkingPercentEncodedURL() throws {
-        let s = try setUp(["client_id": "cid{HOSTILE}"])
+    @Test func hostileClientIDStaysAWorkingPercentEncodedURL() async throws {
+        let s = try await setUp(["client_id": "cid{HOSTILE}"])
         defer { s.peer.stop() }
-        let r = try s.home.hermes(["mcp", "login", "evil"])
+        let r = try await s.home.hermes(["mcp", "login", "evil"])
         #expect(r.status == 0, "\(output(r))")
         Self.expectSafe(r, "login with a hostile client_id")
         let printed = try #require(r.stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -142,10 +142,10 @@ import Testing
 
     // MARK: the scope of a token response: login, status, status --json, status --watch
 
-    @Test func tokenScopeInLoginAndStatus() throws {
-        let s = try setUp(["token_scope": "{HOSTILE}"])
+    @Test func tokenScopeInLoginAndStatus() async throws {
+        let s = try await setUp(["token_scope": "{HOSTILE}"])
         defer { s.peer.stop() }
-        let login = try s.home.hermes(["mcp", "login", "evil"])
+        let login = try await s.home.hermes(["mcp", "login", "evil"])
         #expect(login.status == 0, "\(output(login))")
         Self.expectSafe(login, "login summary")
         #expect(login.stdout.contains("scope: \(Self.shown)"), "\(login.stdout)")
@@ -153,35 +153,35 @@ import Testing
         let stored = TokenStore(home: HermesHome(path: s.home.path), serverName: "evil").tokens()
         #expect(stored?.scope == s.hostile)
 
-        let status = try s.home.hermes(["mcp", "status"])
+        let status = try await s.home.hermes(["mcp", "status"])
         Self.expectSafe(status, "status")
         #expect(status.stdout.contains("scope: \(Self.shown)"), "\(status.stdout)")
 
-        let json = try s.home.hermes(["mcp", "status", "--json"])
+        let json = try await s.home.hermes(["mcp", "status", "--json"])
         Self.expectSafe(json, "status --json")
         #expect(json.stdout.contains(Self.inJSON), "\(json.stdout)")
         let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
         #expect(rows?.first?["scope"] as? String == s.hostile, "JSON keeps the data")
     }
 
-    @Test func statusWatchReplaysAScopeAnotherProcessWrote() throws {
-        let s = try setUp()
+    @Test func statusWatchReplaysAScopeAnotherProcessWrote() async throws {
+        let s = try await setUp()
         defer { s.peer.stop() }
-        #expect(try s.home.hermes(["mcp", "login", "evil"]).status == 0)
+        #expect(try await s.home.hermes(["mcp", "login", "evil"]).status == 0)
         let env = Build.environment(home: s.home.path)
         let watcher = try Interactive(Build.product("hermes"), ["mcp", "status", "--watch"], environment: env)
         defer { if watcher.process.isRunning { kill(watcher.process.processIdentifier, SIGKILL) } }
-        #expect(watcher.read(until: "Watching"))
+        #expect(await watcher.read(until: "Watching"))
         // Another program (hermes-agent's way of writing) refreshes against the hostile token endpoint.
-        try postConfig(s.peer, ["token_scope": "{HOSTILE}"])
-        let refresh = try run(try Peers.python, [Peers.script("external_refresh.py"), "evil"], environment: env)
+        try await postConfig(s.peer, ["token_scope": "{HOSTILE}"])
+        let refresh = try await run(try Peers.python, [Peers.script("external_refresh.py"), "evil"], environment: env)
         #expect(refresh.status == 0, "\(refresh.stderr)")
-        #expect(watcher.read(until: "refresh token held", timeout: 20), "\(watcher.output)")
+        #expect(await watcher.read(until: "refresh token held", timeout: 20), "\(watcher.output)")
         // A file another program named with escapes: the watch names unknown files by their stem.
         try Data("{}".utf8).write(to: URL(fileURLWithPath: s.home.tokenDirectory + "/x\u{1B}]0;named\u{07}.json"))
-        #expect(watcher.read(until: "named", timeout: 20), "\(watcher.output)")
+        #expect(await watcher.read(until: "named", timeout: 20), "\(watcher.output)")
         kill(watcher.process.processIdentifier, SIGTERM)
-        let out = watcher.finish()
+        let out = await watcher.finish()
         Self.expectSafe(out.stdout, "status --watch: stdout")
         Self.expectSafe(out.stderr, "status --watch: stderr")
         #expect(out.stdout.contains("scope: \(Self.shown)"), "\(out.stdout)")
@@ -190,83 +190,83 @@ import Testing
 
     // MARK: challenges and MCP errors
 
-    @Test func challengeQuotedAfterLogin() throws {
+    @Test func challengeQuotedAfterLogin() async throws {
         // A scope with raw ESC/BEL: the header is malformed (RFC 9110 allows no control character
         // there) and is only quoted, cleaned, in the failure.
-        let s = try setUp(["fail_methods": ["initialize"], "failure": "forbidden",
+        let s = try await setUp(["fail_methods": ["initialize"], "failure": "forbidden",
                            "forbidden_challenge": #"Bearer error="insufficient_scope", scope="{HOSTILE}""#])
         defer { s.peer.stop() }
-        let r = try s.home.hermes(["mcp", "login", "evil"])
+        let r = try await s.home.hermes(["mcp", "login", "evil"])
         #expect(r.status == 1)
         Self.expectSafe(r, "login answered 403 with a hostile challenge")
         #expect(output(r).contains("answered HTTP 403 to the new token (Bearer error=\"insufficient_scope\", scope=\"\(Self.shown)"), "\(output(r))")
     }
 
-    @Test func stepUpScopeFromTheChallenge() throws {
+    @Test func stepUpScopeFromTheChallenge() async throws {
         // Without C0 controls the challenge parses, and its scope is shown in the step-up notice.
-        let s = try setUp(["fail_methods": ["initialize"], "failure": "forbidden",
+        let s = try await setUp(["fail_methods": ["initialize"], "failure": "forbidden",
                            "forbidden_challenge": "Bearer error=\"insufficient_scope\", scope=\"admin\u{9B}31m\u{202E}evil\""])
         defer { s.peer.stop() }
-        let r = try s.home.hermes(["mcp", "login", "evil"])
+        let r = try await s.home.hermes(["mcp", "login", "evil"])
         #expect(r.status == 1)
         Self.expectSafe(r, "step-up notice")
         #expect(output(r).contains(#"(scope admin\u{9B}31m\u{202E}evil); authorizing again"#), "\(output(r))")
     }
 
-    @Test func mcpErrorsInCallAnswers() throws {
-        let s = try setUp(["accept_any_token": true, "fail_methods": ["tools/call"], "failure": "rpc_error",
+    @Test func mcpErrorsInCallAnswers() async throws {
+        let s = try await setUp(["accept_any_token": true, "fail_methods": ["tools/call"], "failure": "rpc_error",
                            "rpc_error_message": "{HOSTILE}"])
         defer { s.peer.stop() }
         try storeTokens(s.home)
-        let rpc = try s.home.hermes(["mcp", "call", "evil", "echo"])
+        let rpc = try await s.home.hermes(["mcp", "call", "evil", "echo"])
         #expect(rpc.status == 1)
         Self.expectSafe(rpc, "call, JSON-RPC error")
         #expect(rpc.stdout.contains("pwned") && rpc.stdout.contains("evil"), "\(rpc.stdout)")
 
-        try postConfig(s.peer, ["failure": "http_error", "http_error_body": "{HOSTILE}"])
-        let http = try s.home.hermes(["mcp", "call", "evil", "echo"])
+        try await postConfig(s.peer, ["failure": "http_error", "http_error_body": "{HOSTILE}"])
+        let http = try await s.home.hermes(["mcp", "call", "evil", "echo"])
         #expect(http.status == 1)
         Self.expectSafe(http, "call, HTTP 500 with a hostile body")
         #expect(http.stdout.contains("HTTP 500") && http.stdout.contains("pwned"), "\(http.stdout)")
 
-        try postConfig(s.peer, ["fail_methods": [], "tool_error": "{HOSTILE}"])
-        let tool = try s.home.hermes(["mcp", "call", "evil", "echo"])
+        try await postConfig(s.peer, ["fail_methods": [], "tool_error": "{HOSTILE}"])
+        let tool = try await s.home.hermes(["mcp", "call", "evil", "echo"])
         #expect(tool.status == 1)
         Self.expectSafe(tool, "call, a tool's error result")
         let answer = try JSONSerialization.jsonObject(with: Data(tool.stdout.utf8)) as? [String: Any]
         #expect(answer?["error"] as? String == s.hostile, "a tool's own text is data, kept whole in JSON")
     }
 
-    @Test func toolNamesAndDescriptions() throws {
-        let s = try setUp(["accept_any_token": true, "tools": [["name": "t{HOSTILE}", "description": "d{HOSTILE}"]]])
+    @Test func toolNamesAndDescriptions() async throws {
+        let s = try await setUp(["accept_any_token": true, "tools": [["name": "t{HOSTILE}", "description": "d{HOSTILE}"]]])
         defer { s.peer.stop() }
         try storeTokens(s.home)
-        let text = try s.home.hermes(["mcp", "test", "evil"])
+        let text = try await s.home.hermes(["mcp", "test", "evil"])
         #expect(text.status == 0, "\(output(text))")
         Self.expectSafe(text, "test")
         #expect(text.stdout.contains("t\(Self.shown)"), "\(text.stdout)")
-        let json = try s.home.hermes(["mcp", "test", "evil", "--json"])
+        let json = try await s.home.hermes(["mcp", "test", "evil", "--json"])
         Self.expectSafe(json, "test --json")
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let tools = object?["tools"] as? [[String: Any]]
         #expect(tools?.first?["name"] as? String == "t" + s.hostile, "JSON keeps the data")
     }
 
-    @Test func revocationErrorOnLogout() throws {
-        let s = try setUp(["revoke_error": ["status": 400, "body": ["error": "invalid_request", "error_description": "{HOSTILE}"]]])
+    @Test func revocationErrorOnLogout() async throws {
+        let s = try await setUp(["revoke_error": ["status": 400, "body": ["error": "invalid_request", "error_description": "{HOSTILE}"]]])
         defer { s.peer.stop() }
-        #expect(try s.home.hermes(["mcp", "login", "evil"]).status == 0)
-        let r = try s.home.hermes(["mcp", "logout", "evil"])
+        #expect(try await s.home.hermes(["mcp", "login", "evil"]).status == 0)
+        let r = try await s.home.hermes(["mcp", "logout", "evil"])
         #expect(r.status == 0, "\(output(r))")
         Self.expectSafe(r, "logout, revocation refused")
         #expect(output(r).contains("invalid_request: \(Self.shown)"), "\(output(r))")
     }
 
     /// Changes the peer's settings while it runs (its admin API, from another process).
-    func postConfig(_ peer: PeerProcess, _ settings: [String: Any]) throws {
+    func postConfig(_ peer: PeerProcess, _ settings: [String: Any]) async throws {
         let body = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
         let post = "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode()), timeout=10).read()"
-        let r = try run(try Peers.python, ["-c", post, peer["origin"] + "/admin/config", body], timeout: 20)
+        let r = try await run(try Peers.python, ["-c", post, peer["origin"] + "/admin/config", body], timeout: 20)
         #expect(r.status == 0, "\(r.stderr)")
     }
 }

@@ -21,36 +21,36 @@ import Testing
         }
     }
 
-    func agentRun(_ args: [String], input: String? = nil) throws -> ProgramResult {
-        let result = try run(try agent, args, environment: env, input: input, timeout: 90)
+    func agentRun(_ args: [String], input: String? = nil) async throws -> ProgramResult {
+        let result = try await run(try agent, args, environment: env, input: input, timeout: 90)
         #expect(result.status == 0, "hermes-agent \(args): \(result.stdout)\n\(result.stderr)")
         return result
     }
 
-    @Test func hermesAgentsConfigSurvivesHermesEdits() throws {
+    @Test func hermesAgentsConfigSurvivesHermesEdits() async throws {
         let python = try Peers.python
         let server = Peers.script("stdio_server.py")
-        _ = try agentRun(["config", "set", "model.default", "anthropic/claude-sonnet-4"])
-        _ = try agentRun(["config", "set", "display.compact", "true"])
-        _ = try agentRun(["config", "set", "agent.max_turns", "42"])
-        _ = try agentRun(["config", "set", "terminal.backend", "local"])
-        _ = try agentRun(["mcp", "add", "agentlocal", "--command", python, "--args", server], input: "\n")
-        _ = try agentRun(["mcp", "add", "agentenv", "--command", python, "--env", "PEER_EXTRA_TOOLS=2", "--args", server], input: "\n")
-        _ = try agentRun(["config", "set", "mcp_servers.remote.url", "https://mcp.example.com/mcp"])
-        _ = try agentRun(["config", "set", "mcp_servers.remote.auth", "oauth"])
-        _ = try agentRun(["config", "set", "mcp_servers.remote.timeout", "120"])
+        _ = try await agentRun(["config", "set", "model.default", "anthropic/claude-sonnet-4"])
+        _ = try await agentRun(["config", "set", "display.compact", "true"])
+        _ = try await agentRun(["config", "set", "agent.max_turns", "42"])
+        _ = try await agentRun(["config", "set", "terminal.backend", "local"])
+        _ = try await agentRun(["mcp", "add", "agentlocal", "--command", python, "--args", server], input: "\n")
+        _ = try await agentRun(["mcp", "add", "agentenv", "--command", python, "--env", "PEER_EXTRA_TOOLS=2", "--args", server], input: "\n")
+        _ = try await agentRun(["config", "set", "mcp_servers.remote.url", "https://mcp.example.com/mcp"])
+        _ = try await agentRun(["config", "set", "mcp_servers.remote.auth", "oauth"])
+        _ = try await agentRun(["config", "set", "mcp_servers.remote.timeout", "120"])
         let original = dir.file("config.agent.yaml")
         try FileManager.default.copyItem(atPath: dir.file("config.yaml"), toPath: original)
         #expect(try String(contentsOfFile: original, encoding: .utf8).contains("_config_version"))
 
         let hermes = Build.product("hermes")
-        let configure = try run(hermes, ["mcp", "configure", "agentlocal", "--tools", "echo"], environment: env)
+        let configure = try await run(hermes, ["mcp", "configure", "agentlocal", "--tools", "echo"], environment: env)
         #expect(configure.status == 0, "\(configure.stderr)")
-        let add = try run(hermes, ["mcp", "add", "ours", "--command", python, "--all-tools", "--args", server], environment: env)
+        let add = try await run(hermes, ["mcp", "add", "ours", "--command", python, "--all-tools", "--args", server], environment: env)
         #expect(add.status == 0, "\(add.stderr)")
-        let remove = try run(hermes, ["mcp", "remove", "ours", "--yes"], environment: env)
+        let remove = try await run(hermes, ["mcp", "remove", "ours", "--yes"], environment: env)
         #expect(remove.status == 0, "\(remove.stderr)")
-        #expect(try run(hermes, ["mcp", "list"], environment: env).stdout.contains("agentlocal"))
+        #expect(try await run(hermes, ["mcp", "list"], environment: env).stdout.contains("agentlocal"))
 
         // Same document, bar agentlocal's new tools block (compared as data, comments aside).
         let compare = """
@@ -63,15 +63,15 @@ import Testing
             print("same")
             """
         let agentPython = Build.packageRoot + "/.peers/agent/bin/python"
-        let same = try run(agentPython, ["-c", compare, original, dir.file("config.yaml")], environment: env)
+        let same = try await run(agentPython, ["-c", compare, original, dir.file("config.yaml")], environment: env)
         #expect(same.stdout == "same\n", "\(same.stderr)")
         var st = stat()
         stat(dir.file("config.yaml"), &st)
         #expect(st.st_mode & 0o777 == 0o600)
 
         // hermes-agent reads hermes' file.
-        #expect(try agentRun(["config", "get", "model.default"]).stdout.contains("anthropic/claude-sonnet-4"))
-        let list = try agentRun(["mcp", "list"])
+        #expect(try await agentRun(["config", "get", "model.default"]).stdout.contains("anthropic/claude-sonnet-4"))
+        let list = try await agentRun(["mcp", "list"])
         let row = list.stdout.split(separator: "\n").first { $0.contains("agentlocal") } ?? ""
         #expect(row.contains("1 selected"), "\(list.stdout)")
     }

@@ -10,8 +10,8 @@ import Testing
     var home: String { dir.path }
 
     @discardableResult
-    func hermes(_ args: [String], input: String? = nil, env: [String: String] = [:]) throws -> ProgramResult {
-        try run(Build.product("hermes"), args, environment: Build.environment(home: home, extra: env), input: input)
+    func hermes(_ args: [String], input: String? = nil, env: [String: String] = [:]) async throws -> ProgramResult {
+        try await run(Build.product("hermes"), args, environment: Build.environment(home: home, extra: env), input: input)
     }
 
     static let config = """
@@ -37,25 +37,25 @@ import Testing
         toolsets: [web]
         """
 
-    @Test func versionAndHelp() throws {
-        let version = try hermes(["--version"])
+    @Test func versionAndHelp() async throws {
+        let version = try await hermes(["--version"])
         #expect(version.status == 0 && version.stdout == "hermes \(HermesVersion.string)\n")
-        let help = try hermes(["mcp", "remove", "--help"])
+        let help = try await hermes(["mcp", "remove", "--help"])
         #expect(help.status == 0 && help.stdout.contains("Examples:"))
     }
 
-    @Test func listWithNoServers() throws {
-        let result = try hermes(["mcp", "list"])
+    @Test func listWithNoServers() async throws {
+        let result = try await hermes(["mcp", "list"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("No MCP servers configured."))
         #expect(result.stdout.contains("hermes mcp add <name> --url <endpoint>"))
-        let bare = try hermes(["mcp"])
+        let bare = try await hermes(["mcp"])
         #expect(bare.stdout.contains("No MCP servers configured."))
     }
 
-    @Test func listShowsTheReferenceTable() throws {
+    @Test func listShowsTheReferenceTable() async throws {
         try dir.write("config.yaml", Self.config)
-        let result = try hermes(["mcp", "ls"])
+        let result = try await hermes(["mcp", "ls"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.contains("  MCP Servers:"))
@@ -68,9 +68,9 @@ import Testing
         #expect(!result.stdout.contains("\u{1B}["))
     }
 
-    @Test func listAsJSON() throws {
+    @Test func listAsJSON() async throws {
         try dir.write("config.yaml", Self.config)
-        let result = try hermes(["mcp", "list", "--json"], env: ["MCP_SECRET_API_KEY": "sk-live-abcdefghijklmnop"])
+        let result = try await hermes(["mcp", "list", "--json"], env: ["MCP_SECRET_API_KEY": "sk-live-abcdefghijklmnop"])
         #expect(result.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let servers = try #require(object?["servers"] as? [[String: Any]])
@@ -82,7 +82,7 @@ import Testing
         #expect(!result.stdout.contains("sk-live"))
     }
 
-    @Test func removeDeletesTheEntryAndItsTokensAndKeepsEverythingElse() throws {
+    @Test func removeDeletesTheEntryAndItsTokensAndKeepsEverythingElse() async throws {
         try dir.write("config.yaml", Self.config)
         let store = TokenStore(home: HermesHome(path: home), serverName: "linear")
         try store.save(tokens: OAuthTokens(accessToken: "a", refreshToken: "r"))
@@ -90,7 +90,7 @@ import Testing
         let keep = TokenStore(home: HermesHome(path: home), serverName: "time")
         try keep.save(tokens: OAuthTokens(accessToken: "keep"))
 
-        let result = try hermes(["mcp", "remove", "linear", "--yes"])
+        let result = try await hermes(["mcp", "remove", "linear", "--yes"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("✓ Removed 'linear' from config"))
         #expect(result.stdout.contains("✓ Cleaned up OAuth tokens"))
@@ -105,33 +105,33 @@ import Testing
         #expect(text.contains("Bearer ${MCP_SECRET_API_KEY}"))
     }
 
-    @Test func removeAsksAndHonoursTheAnswer() throws {
+    @Test func removeAsksAndHonoursTheAnswer() async throws {
         try dir.write("config.yaml", Self.config)
-        let no = try hermes(["mcp", "rm", "time"], input: "n\n")
+        let no = try await hermes(["mcp", "rm", "time"], input: "n\n")
         #expect(no.status == 0)
         #expect(no.stdout.contains("Remove server 'time'? [Y/n]:"))
         #expect(no.stdout.contains("Cancelled."))
         #expect(try ConfigFile.load(home: HermesHome(path: home)).serverNames.contains("time"))
 
-        let yes = try hermes(["mcp", "rm", "time"], input: "y\n")
+        let yes = try await hermes(["mcp", "rm", "time"], input: "y\n")
         #expect(yes.stdout.contains("Removed 'time'"))
         // End of input is no answer: without a terminal, nothing is removed unasked.
-        let eof = try hermes(["mcp", "rm", "fs"], input: "")
+        let eof = try await hermes(["mcp", "rm", "fs"], input: "")
         #expect(eof.status == 1 && !eof.stdout.contains("Removed 'fs'"))
         #expect(try ConfigFile.load(home: HermesHome(path: home)).serverNames == ["linear", "fs", "secret"])
     }
 
-    @Test func removingTheLastServerDropsTheMapButKeepsTheRest() throws {
+    @Test func removingTheLastServerDropsTheMapButKeepsTheRest() async throws {
         try dir.write("config.yaml", "model: x\nmcp_servers:\n  only:\n    url: http://127.0.0.1:1/mcp\n")
-        let result = try hermes(["mcp", "remove", "only", "-y"])
+        let result = try await hermes(["mcp", "remove", "only", "-y"])
         #expect(result.status == 0)
         let text = try String(contentsOfFile: home + "/config.yaml", encoding: .utf8)
         #expect(text == "model: x\n")
     }
 
-    @Test func removeOfAnUnknownServerFails() throws {
+    @Test func removeOfAnUnknownServerFails() async throws {
         try dir.write("config.yaml", Self.config)
-        let result = try hermes(["mcp", "remove", "nope", "--yes"])
+        let result = try await hermes(["mcp", "remove", "nope", "--yes"])
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.split(separator: "\n").count == 1)
@@ -140,21 +140,21 @@ import Testing
 
     /// Found by fuzzing: YAML that loads but cannot be written back as it was (two keys that
     /// serialise alike) is refused, and the file stays exactly as it is.
-    @Test func aConfigHermesCannotRewriteFaithfullyIsLeftAlone() throws {
+    @Test func aConfigHermesCannotRewriteFaithfullyIsLeftAlone() async throws {
         let odd = "? !!a\n?\nmcp_servers:\n  a:\n    command: cat\n"
         try dir.write("config.yaml", odd)
-        let result = try hermes(["mcp", "remove", "a", "--yes"])
+        let result = try await hermes(["mcp", "remove", "a", "--yes"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("cannot write this file back faithfully"), "\(result.stderr)")
         #expect(try String(contentsOfFile: home + "/config.yaml", encoding: .utf8) == odd)
-        #expect(try hermes(["mcp", "list"]).stdout.contains("cat"))
+        #expect(try await hermes(["mcp", "list"]).stdout.contains("cat"))
     }
 
-    @Test func aMalformedConfigIsReportedAndNotTouched() throws {
+    @Test func aMalformedConfigIsReportedAndNotTouched() async throws {
         let broken = "mcp_servers:\n  a: {url: x\n  b: 1\n"
         try dir.write("config.yaml", broken)
         for args in [["mcp", "list"], ["mcp", "remove", "a", "--yes"]] {
-            let result = try hermes(args)
+            let result = try await hermes(args)
             #expect(result.status == 1)
             #expect(result.stderr.contains(home + "/config.yaml:"), "\(result.stderr)")
             #expect(result.stderr.contains("invalid YAML"))
@@ -162,21 +162,21 @@ import Testing
         #expect(try String(contentsOfFile: home + "/config.yaml", encoding: .utf8) == broken)
     }
 
-    @Test func aCorruptTokenFileIsNamedAndLeftInPlaceByRemoveOfAnotherServer() throws {
+    @Test func aCorruptTokenFileIsNamedAndLeftInPlaceByRemoveOfAnotherServer() async throws {
         try dir.write("config.yaml", Self.config)
         try dir.write("mcp-tokens/linear.json", "{\"access_token\": \"trunc")
-        let result = try hermes(["mcp", "remove", "time", "--yes"])
+        let result = try await hermes(["mcp", "remove", "time", "--yes"])
         #expect(result.status == 0)
         #expect(try String(contentsOfFile: home + "/mcp-tokens/linear.json", encoding: .utf8) == "{\"access_token\": \"trunc")
     }
 
-    @Test func colourOnlyWhenAllowed() throws {
+    @Test func colourOnlyWhenAllowed() async throws {
         try dir.write("config.yaml", Self.config)
         // Under `script` stdout is a terminal: colour appears, unless NO_COLOR is set.
         let cmd = "\(Build.product("hermes")) mcp list"
-        let coloured = try run("/usr/bin/script", ["-qec", cmd, "/dev/null"], environment: Build.environment(home: home, extra: ["TERM": "xterm"]))
+        let coloured = try await run("/usr/bin/script", ["-qec", cmd, "/dev/null"], environment: Build.environment(home: home, extra: ["TERM": "xterm"]))
         #expect(coloured.stdout.contains("\u{1B}[36;1m  MCP Servers:"))
-        let plain = try run("/usr/bin/script", ["-qec", cmd, "/dev/null"],
+        let plain = try await run("/usr/bin/script", ["-qec", cmd, "/dev/null"],
                             environment: Build.environment(home: home, extra: ["TERM": "xterm", "NO_COLOR": "1"]))
         #expect(plain.stdout.contains("MCP Servers:") && !plain.stdout.contains("\u{1B}["))
     }

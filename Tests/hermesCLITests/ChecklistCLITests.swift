@@ -36,7 +36,7 @@ import Testing
     var hermes: String { Build.product("hermes") }
     var env: [String: String] { Build.environment(home: home) }
 
-    @Test func configureInTmuxScrollsTogglesAndKeepsEveryOtherKey() throws {
+    @Test func configureInTmuxScrollsTogglesAndKeepsEveryOtherKey() async throws {
         try writeConfig(tools: """
                 tools:
                   resources: false
@@ -45,21 +45,21 @@ import Testing
             """)
         let tmux = try TmuxSession("\(hermes) mcp configure local", columns: 90, rows: 12, environment: env, directory: home)
         defer { tmux.kill() }
-        let opened = tmux.waitFor("Select tools for 'local'")
+        let opened = await tmux.waitFor("Select tools for 'local'")
         #expect(opened.found, "\(opened.screen)")
         #expect(opened.screen.contains("14/15 selected"), "\(opened.screen)")
         #expect(opened.screen.contains("(1–7 of 15)"), "a 12-row window shows 7 rows: \(opened.screen)")
         try tmux.send("Down", "Space")                       // add: on
         try tmux.send("Down", "Down")                        // extra_00, whose description is hostile
-        let hostile = tmux.waitFor("15/15 selected")
+        let hostile = await tmux.waitFor("15/15 selected")
         #expect(hostile.screen.contains("Select tools for 'local'"), "the description must not clear the screen: \(hostile.screen)")
         #expect(hostile.screen.contains(#"Looks harmless\u{1B}]0;pwned\u{7}\u{1B}[2J second line"#), "\(hostile.screen)")
         try tmux.send("End", "Space")                        // extra_11: off
-        let scrolled = tmux.waitFor("14/15 selected")
+        let scrolled = await tmux.waitFor("14/15 selected")
         #expect(scrolled.screen.contains("› [ ] extra_11"), "\(scrolled.screen)")
         #expect(scrolled.screen.contains("(9–15 of 15)"), "\(scrolled.screen)")
         try tmux.send("Enter")
-        #expect(tmux.waitForExit() == 0, "\(tmux.screen())")
+        #expect(await tmux.waitForExit() == 0, "\(tmux.screen())")
         #expect(tmux.screen().contains("Updated config: 14/15 tools enabled"), "\(tmux.screen())")
 
         let file = try config()
@@ -75,27 +75,27 @@ import Testing
         }
     }
 
-    @Test func escapeInTmuxCancelsAndTouchesNothing() throws {
+    @Test func escapeInTmuxCancelsAndTouchesNothing() async throws {
         try writeConfig(extraTools: 0)
         let before = try Data(contentsOf: URL(fileURLWithPath: dir.file("config.yaml")))
         let tmux = try TmuxSession("\(hermes) mcp configure local", environment: env, directory: home)
         defer { tmux.kill() }
-        #expect(tmux.waitFor("3/3 selected").found, "\(tmux.screen())")
+        #expect(await tmux.waitFor("3/3 selected").found, "\(tmux.screen())")
         try tmux.send("Space", "Escape")
-        #expect(tmux.waitForExit() == 0)
+        #expect(await tmux.waitForExit() == 0)
         #expect(tmux.screen().contains("Cancelled — no changes made."), "\(tmux.screen())")
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("config.yaml"))) == before)
         // The terminal is back in normal mode: the shell after hermes reads a typed line.
         let echo = try TmuxSession("\(hermes) mcp configure local; read line; echo \"got:$line\"", environment: env, directory: home)
         defer { echo.kill() }
-        #expect(echo.waitFor("3/3 selected").found)
+        #expect(await echo.waitFor("3/3 selected").found)
         try echo.send("q")
-        #expect(echo.waitFor("Cancelled").found)
+        #expect(await echo.waitFor("Cancelled").found)
         try echo.send("typed", "Enter")
-        #expect(echo.waitFor("got:typed").found, "\(echo.screen())")
+        #expect(await echo.waitFor("got:typed").found, "\(echo.screen())")
     }
 
-    @Test func addSelectWithTheRawBytesOfBothArrowModes() throws {
+    @Test func addSelectWithTheRawBytesOfBothArrowModes() async throws {
         try writeConfig(extraTools: 0)
         // Start: all three on, cursor on echo. SS3 down → add, toggle off; CSI down → crash, off.
         let script = """
@@ -105,39 +105,39 @@ import Testing
              {"expect": "tools enabled)"}]
             """
         let command = "\(hermes) mcp add picked --command \(try Peers.python) --args \(Peers.script("stdio_server.py"))"
-        let result = try run(try Peers.python, [Peers.script("pty_drive.py"), script, "--", "/bin/sh", "-c", command], environment: env)
+        let result = try await run(try Peers.python, [Peers.script("pty_drive.py"), script, "--", "/bin/sh", "-c", command], environment: env)
         #expect(result.status == 0, "\(result.stdout)")
         #expect(result.stdout.contains("Saved 'picked' to"), "\(result.stdout)")
         #expect(result.stdout.contains("(1/3 tools enabled)"))
         #expect(try config().rawServer(named: "picked")?["tools"]?["include"]?.stringList == ["echo"])
     }
 
-    @Test func configureWithoutATerminalNeedsAChoiceOnTheCommandLine() throws {
+    @Test func configureWithoutATerminalNeedsAChoiceOnTheCommandLine() async throws {
         try writeConfig(extraTools: 0, tools: """
                 tools:
                   prompts: false
             """)
-        let refused = try run(hermes, ["mcp", "configure", "local"], environment: env)
+        let refused = try await run(hermes, ["mcp", "configure", "local"], environment: env)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("requires an interactive terminal"))
-        let some = try run(hermes, ["mcp", "config", "local", "--tools", "echo,crash"], environment: env)
+        let some = try await run(hermes, ["mcp", "config", "local", "--tools", "echo,crash"], environment: env)
         #expect(some.status == 0, "\(some.stderr)")
         #expect(some.stdout.contains("Updated config: 2/3 tools enabled"))
         #expect(try config().rawServer(named: "local")?["tools"]?["include"]?.stringList == ["echo", "crash"])
-        let unknown = try run(hermes, ["mcp", "configure", "local", "--tools", "nope"], environment: env)
+        let unknown = try await run(hermes, ["mcp", "configure", "local", "--tools", "nope"], environment: env)
         #expect(unknown.status == 1 && unknown.stderr.contains("unknown tool(s): nope"))
-        let all = try run(hermes, ["mcp", "configure", "local", "--all-tools"], environment: env)
+        let all = try await run(hermes, ["mcp", "configure", "local", "--all-tools"], environment: env)
         #expect(all.status == 0 && all.stdout.contains("3/3 tools enabled"))
         let tools = try config().rawServer(named: "local")?["tools"]
         #expect(tools?["include"] == nil && tools?["prompts"]?.text == "false")
-        let again = try run(hermes, ["mcp", "configure", "local", "--all-tools"], environment: env)
+        let again = try await run(hermes, ["mcp", "configure", "local", "--all-tools"], environment: env)
         #expect(again.stdout.contains("No changes made."))
         // Output into a pipe: no spinner frames, no escape sequences.
         #expect(!(some.stdout + some.stderr).contains("\u{1B}"))
     }
 
-    @Test func theSpinnerStaysOffTheInputLineWhileThePasteIsRead() throws {
-        let peer = try OAuthPeer()
+    @Test func theSpinnerStaysOffTheInputLineWhileThePasteIsRead() async throws {
+        let peer = try await OAuthPeer()
         try dir.write("config.yaml", """
             mcp_servers:
               demo:
@@ -151,7 +151,7 @@ import Testing
             [{"expect": "type skip to cancel the login:"}, {"expect": "Authenticated"}]
             """
         let command = "\(hermes) mcp login demo"
-        let result = try run(try Peers.python, [Peers.script("pty_drive.py"), script, "--", "/bin/sh", "-c", command], environment: environment)
+        let result = try await run(try Peers.python, [Peers.script("pty_drive.py"), script, "--", "/bin/sh", "-c", command], environment: environment)
         #expect(result.status == 0, "\(result.stdout)")
         // While the paste is read nothing is drawn: a paste wrapped over several rows leaves the
         // cursor where no relative move could find the line above it (LoginTerminalCLITests).
@@ -161,9 +161,9 @@ import Testing
         #expect(result.stdout.contains("✓ Authenticated — tokens stored for 'demo'"))
     }
 
-    @Test func bareMCPShowsTheTableAndTheCommands() throws {
+    @Test func bareMCPShowsTheTableAndTheCommands() async throws {
         try writeConfig(extraTools: 0)
-        let result = try run(hermes, ["mcp"], environment: env)
+        let result = try await run(hermes, ["mcp"], environment: env)
         #expect(result.status == 0)
         #expect(result.stdout.contains("  MCP Servers:"))
         #expect(result.stdout.contains("  Commands:"))
@@ -174,8 +174,8 @@ import Testing
 /// README's first command, run as written (with the test build's binary instead of a release
 /// build): it must finish, and the call after the external refresh must carry the new token.
 @Suite(.timeLimit(.minutes(3))) struct DemoScriptTests {
-    @Test func theDemoRunsAndTheNextCallUsesTheExternallyRefreshedToken() throws {
-        let result = try run("/bin/bash", [Build.packageRoot + "/scripts/demo.sh"],
+    @Test func theDemoRunsAndTheNextCallUsesTheExternallyRefreshedToken() async throws {
+        let result = try await run("/bin/bash", [Build.packageRoot + "/scripts/demo.sh"],
                              environment: ProcessInfo.processInfo.environment.merging(["HERMES_BIN": Build.product("hermes"), "NO_COLOR": "1"]) { $1 },
                              timeout: 150)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")

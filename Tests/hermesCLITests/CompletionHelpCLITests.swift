@@ -10,7 +10,7 @@ import Testing
     var home: String { dir.path + "/home" }
 
     /// What bash offers after `words` with the cursor at the end of the last one.
-    func complete(_ words: [String], script: String) throws -> [String] {
+    func complete(_ words: [String], script: String) async throws -> [String] {
         let hermes = Build.product("hermes")
         let line = ([hermes] + words).joined(separator: " ")
         let quoted = ([hermes] + words).map { "'\($0)'" }.joined(separator: " ")
@@ -24,12 +24,12 @@ import Testing
             _hermes '\(hermes)' '\(words.last ?? "")' '\(words.dropLast().last ?? hermes)'
             printf '%s\\n' "${COMPREPLY[@]}"
             """
-        let result = try run("/bin/bash", ["-c", program], environment: Build.environment(home: home), timeout: 30)
+        let result = try await run("/bin/bash", ["-c", program], environment: Build.environment(home: home), timeout: 30)
         #expect(result.status == 0, "\(words): \(result.stderr)")
         return result.stdout.split(separator: "\n").map(String.init).sorted()
     }
 
-    @Test func serverNamesAuthValuesAndAliasesComplete() throws {
+    @Test func serverNamesAuthValuesAndAliasesComplete() async throws {
         try dir.write("home/config.yaml", """
             mcp_servers:
               linear:
@@ -39,27 +39,27 @@ import Testing
                 command: uvx
                 args: [mcp-server-time]
             """)
-        let generated = try run(Build.product("hermes"), ["--generate-completion-script", "bash"], environment: Build.environment(home: home))
+        let generated = try await run(Build.product("hermes"), ["--generate-completion-script", "bash"], environment: Build.environment(home: home))
         #expect(generated.status == 0)
         try dir.write("hermes.bash", generated.stdout)
         let script = dir.file("hermes.bash")
 
         for command in ["login", "logout", "test", "call", "status", "remove", "configure", "reauth", "enable", "disable", "rm", "config"] {
-            #expect(try complete(["mcp", command, ""], script: script) == ["linear", "time"], "after \(command)")
-            #expect(try complete(["mcp", command, "li"], script: script) == ["linear"], "after \(command) li")
+            #expect(try await complete(["mcp", command, ""], script: script) == ["linear", "time"], "after \(command)")
+            #expect(try await complete(["mcp", command, "li"], script: script) == ["linear"], "after \(command) li")
         }
-        #expect(try complete(["mcp", "add", "x", "--auth", ""], script: script) == ["header", "oauth"])
+        #expect(try await complete(["mcp", "add", "x", "--auth", ""], script: script) == ["header", "oauth"])
         // `ls` offers list's flags.
-        #expect(try complete(["mcp", "ls", "--"], script: script).contains("--json"))
-        #expect(try complete(["mcp", "list", "--"], script: script).contains("--json"))
+        #expect(try await complete(["mcp", "ls", "--"], script: script).contains("--json"))
+        #expect(try await complete(["mcp", "list", "--"], script: script).contains("--json"))
     }
 
     /// zsh dispatches like bash; fish renames an alias to its command while parsing.
-    @Test func theZshAndFishScriptsKnowTheAliases() throws {
-        let zsh = try run(Build.product("hermes"), ["--generate-completion-script", "zsh"], environment: Build.environment(home: home))
+    @Test func theZshAndFishScriptsKnowTheAliases() async throws {
+        let zsh = try await run(Build.product("hermes"), ["--generate-completion-script", "zsh"], environment: Build.environment(home: home))
         #expect(zsh.stdout.contains("add|list|remove|test|configure|call|status|login|logout|reauth|enable|disable|ls|rm|config)"))
         #expect(zsh.stdout.contains("_hermes_mcp_rm() { _hermes_mcp_remove \"$@\"; }"))
-        let fish = try run(Build.product("hermes"), ["--generate-completion-script", "fish"], environment: Build.environment(home: home))
+        let fish = try await run(Build.product("hermes"), ["--generate-completion-script", "fish"], environment: Build.environment(home: home))
         #expect(fish.stdout.contains("case 'remove' 'rm'\n                set unparsed_tokens[1] 'remove'\n"))
         #expect(fish.stdout.contains("case 'list' 'ls'\n") && fish.stdout.contains("case 'configure' 'config'\n"))
     }
@@ -71,11 +71,11 @@ import Testing
     /// At any width, no line is longer than the width (unless it is one word that cannot be
     /// broken), and a paragraph fills its lines: the next line's first word would not have fit,
     /// which a paragraph with hard line breaks in its source fails at one width or another.
-    @Test(arguments: [60, 120]) func helpWrapsCleanly(columns: Int) throws {
+    @Test(arguments: [60, 120]) func helpWrapsCleanly(columns: Int) async throws {
         for path in Self.commandPaths {
             var env = Build.environment(home: home)
             env["COLUMNS"] = "\(columns)"
-            let help = try run(Build.product("hermes"), path + ["--help"], environment: env)
+            let help = try await run(Build.product("hermes"), path + ["--help"], environment: env)
             #expect(help.status == 0)
             let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             // swift-argument-parser never wraps the USAGE synopsis; everything else must fit.

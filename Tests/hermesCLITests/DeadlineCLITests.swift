@@ -44,9 +44,9 @@ import Testing
     }
 
     /// Runs hermes and measures the wall time, as a person with a stopwatch would.
-    func timed(_ args: [String]) throws -> (result: ProgramResult, seconds: Double) {
+    func timed(_ args: [String]) async throws -> (result: ProgramResult, seconds: Double) {
         let start = Date()
-        let result = try run(hermes, args, environment: env, timeout: 60)
+        let result = try await run(hermes, args, environment: env, timeout: 60)
         return (result, Date().timeIntervalSince(start))
     }
 
@@ -64,23 +64,18 @@ import Testing
 
     /// True once no process `pid` exists, not even a zombie; polled for at most a second (hermes
     /// has exited by then, so only a leftover could keep it).
-    static func gone(_ pid: Int32) -> Bool {
-        let deadline = Date().addingTimeInterval(1)
-        while Date() < deadline {
-            if !FileManager.default.fileExists(atPath: "/proc/\(pid)") { return true }
-            usleep(20_000)
-        }
-        return false
+    static func gone(_ pid: Int32) async throws -> Bool {
+        try await waitUntil(timeout: 1) { !FileManager.default.fileExists(atPath: "/proc/\(pid)") }
     }
 
     // MARK: mcp test
 
-    @Test func mcpTestOnASilentHTTPServerEndsWithinConnectTimeout() throws {
-        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http", dir.file("connections.log")])
+    @Test func mcpTestOnASilentHTTPServerEndsWithinConnectTimeout() async throws {
+        let peer = try await PeerProcess(script: "silent_server.py", arguments: ["http", dir.file("connections.log")])
         defer { peer.stop() }
         try httpServer(peer["url"])
 
-        let (json, jsonSeconds) = try timed(["mcp", "test", "h", "--json"])
+        let (json, jsonSeconds) = try await timed(["mcp", "test", "h", "--json"])
         #expect(json.status == 1)
         #expect(jsonSeconds < Self.budget + Self.margin, "took \(jsonSeconds) s with connect_timeout: \(Self.budget)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stdout)")
@@ -92,7 +87,7 @@ import Testing
         let claimed = try #require(Self.claimedSeconds(error), "\(error)")
         #expect(claimed >= Self.budget - 0.05 && claimed <= jsonSeconds, "claims \(claimed) s, took \(jsonSeconds) s")
 
-        let (text, textSeconds) = try timed(["mcp", "test", "h"])
+        let (text, textSeconds) = try await timed(["mcp", "test", "h"])
         #expect(text.status == 1)
         #expect(textSeconds < Self.budget + Self.margin, "took \(textSeconds) s")
         let said = text.stdout + text.stderr
@@ -101,9 +96,9 @@ import Testing
         #expect(!said.contains("timed out after"), "\(said)")
     }
 
-    @Test func mcpTestOnASilentStdioServerEndsWithinConnectTimeoutAndStopsIt() throws {
+    @Test func mcpTestOnASilentStdioServerEndsWithinConnectTimeoutAndStopsIt() async throws {
         try stdioServer()
-        let (run, seconds) = try timed(["mcp", "test", "s", "--json"])
+        let (run, seconds) = try await timed(["mcp", "test", "s", "--json"])
         #expect(run.status == 1)
         #expect(seconds < Self.budget + Self.margin, "took \(seconds) s with connect_timeout: \(Self.budget)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
@@ -116,16 +111,16 @@ import Testing
         #expect(claimed >= Self.budget - 0.05 && claimed <= seconds, "claims \(claimed) s, took \(seconds) s")
         let pids = stdioPids()
         #expect(pids.count == 1, "the server was started \(pids.count) times")
-        for pid in pids { #expect(Self.gone(pid), "the silent server \(pid) is still there") }
+        for pid in pids { #expect(try await Self.gone(pid), "the silent server \(pid) is still there") }
     }
 
     // MARK: mcp call
 
-    @Test func mcpCallOnASilentHTTPServerEndsWithinConnectTimeout() throws {
-        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
+    @Test func mcpCallOnASilentHTTPServerEndsWithinConnectTimeout() async throws {
+        let peer = try await PeerProcess(script: "silent_server.py", arguments: ["http"])
         defer { peer.stop() }
         try httpServer(peer["url"])
-        let (run, seconds) = try timed(["mcp", "call", "h", "echo", #"{"text": "hi"}"#])
+        let (run, seconds) = try await timed(["mcp", "call", "h", "echo", #"{"text": "hi"}"#])
         #expect(run.status == 1)
         #expect(seconds < Self.budget + Self.margin, "took \(seconds) s with connect_timeout: \(Self.budget)")
         #expect(run.stdout.hasPrefix(#"{"error": "MCP call failed: "#), "\(run.stdout)")
@@ -133,9 +128,9 @@ import Testing
         #expect(run.stdout.contains("(1 try): timed out waiting for initialize"), "\(run.stdout)")
     }
 
-    @Test func mcpCallOnASilentStdioServerEndsWithinConnectTimeoutAndStopsIt() throws {
+    @Test func mcpCallOnASilentStdioServerEndsWithinConnectTimeoutAndStopsIt() async throws {
         try stdioServer()
-        let (run, seconds) = try timed(["mcp", "call", "s", "echo", #"{"text": "hi"}"#])
+        let (run, seconds) = try await timed(["mcp", "call", "s", "echo", #"{"text": "hi"}"#])
         #expect(run.status == 1)
         #expect(seconds < Self.budget + Self.margin, "took \(seconds) s with connect_timeout: \(Self.budget)")
         #expect(run.stdout.contains("no answer from 's' after"), "\(run.stdout)")
@@ -144,22 +139,22 @@ import Testing
         #expect(claimed >= Self.budget - 0.05 && claimed <= seconds, "claims \(claimed) s, took \(seconds) s")
         let pids = stdioPids()
         #expect(pids.count == 1, "the server was started \(pids.count) times")
-        for pid in pids { #expect(Self.gone(pid), "the silent server \(pid) is still there") }
+        for pid in pids { #expect(try await Self.gone(pid), "the silent server \(pid) is still there") }
     }
 
     // MARK: mcp add, mcp configure (one pause of 1 s between tries)
 
-    @Test func mcpAddAndConfigureOnASilentServerEndWithinConnectTimeout() throws {
-        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
+    @Test func mcpAddAndConfigureOnASilentServerEndWithinConnectTimeout() async throws {
+        let peer = try await PeerProcess(script: "silent_server.py", arguments: ["http"])
         defer { peer.stop() }
-        let (add, addSeconds) = try timed(["mcp", "add", "h", "--url", peer["url"], "--connect-timeout", "3", "--yes"])
+        let (add, addSeconds) = try await timed(["mcp", "add", "h", "--url", peer["url"], "--connect-timeout", "3", "--yes"])
         #expect(addSeconds < Self.budget + Self.margin, "took \(addSeconds) s with --connect-timeout 3")
         let addSaid = add.stdout + add.stderr
         #expect(addSaid.contains("no answer from 'h' after 3."), "\(addSaid)")
         #expect(addSaid.contains("(1 try): timed out waiting for initialize"), "\(addSaid)")
 
         try httpServer(peer["url"])
-        let (configure, seconds) = try timed(["mcp", "configure", "h", "--all-tools"])
+        let (configure, seconds) = try await timed(["mcp", "configure", "h", "--all-tools"])
         #expect(configure.status == 1)
         #expect(seconds < Self.budget + Self.margin, "took \(seconds) s")
         let said = configure.stdout + configure.stderr
@@ -171,16 +166,16 @@ import Testing
 
     /// A port nothing listens on any more: each try fails at once, so the tries and pauses are what
     /// takes the time. With `connect_timeout: 5` the pauses of 1 and 2 s fit, the one of 4 s does not.
-    func refusedURL() throws -> String {
-        let peer = try PeerProcess(script: "silent_server.py", arguments: ["http"])
+    func refusedURL() async throws -> String {
+        let peer = try await PeerProcess(script: "silent_server.py", arguments: ["http"])
         let url = peer["url"]
         peer.stop()
         return url
     }
 
-    @Test func retriesOfARefusedConnectionFitInConnectTimeout() throws {
-        try httpServer(try refusedURL(), connectTimeout: 5)
-        let (run, seconds) = try timed(["mcp", "test", "h", "--json"])
+    @Test func retriesOfARefusedConnectionFitInConnectTimeout() async throws {
+        try httpServer(try await refusedURL(), connectTimeout: 5)
+        let (run, seconds) = try await timed(["mcp", "test", "h", "--json"])
         #expect(run.status == 1)
         #expect(seconds < 5 + Self.margin, "took \(seconds) s with connect_timeout: 5")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
@@ -192,13 +187,13 @@ import Testing
     }
 
     /// A command that does not exist fails the same way every time: said at once, not after the budget.
-    @Test func aMistypedCommandIsNotRetried() throws {
+    @Test func aMistypedCommandIsNotRetried() async throws {
         try config("""
               s:
                 command: hermes-no-such-server-\(getpid())
                 connect_timeout: 30
             """)
-        let (run, seconds) = try timed(["mcp", "test", "s", "--json"])
+        let (run, seconds) = try await timed(["mcp", "test", "s", "--json"])
         #expect(run.status == 1)
         #expect(seconds < 5, "took \(seconds) s for a command that cannot start")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
@@ -206,16 +201,16 @@ import Testing
         #expect(object["tries"] as? Int == 1, "\(object)")
     }
 
-    @Test func theSpinnerSaysWhichTryItIs() throws {
-        try httpServer(try refusedURL(), connectTimeout: 10)
+    @Test func theSpinnerSaysWhichTryItIs() async throws {
+        try httpServer(try await refusedURL(), connectTimeout: 10)
         let tmux = try TmuxSession("\(hermes) mcp test h", columns: 120, rows: 20, environment: env, directory: home)
         defer { tmux.kill() }
-        let second = tmux.waitFor("Connecting to 'h'… (try 2 of at most 4)", timeout: 15)
+        let second = await tmux.waitFor("Connecting to 'h'… (try 2 of at most 4)", timeout: 15)
         #expect(second.found, "\(second.screen)")
         // Tries 1 and 4 fail in an instant; 2 and 3 are on screen for the pauses after them.
-        let third = tmux.waitFor("Connecting to 'h'… (try 3 of at most 4)", timeout: 15)
+        let third = await tmux.waitFor("Connecting to 'h'… (try 3 of at most 4)", timeout: 15)
         #expect(third.found, "\(third.screen)")
-        #expect(tmux.waitForExit(timeout: 20) == 1, "\(tmux.screen())")
+        #expect(await tmux.waitForExit(timeout: 20) == 1, "\(tmux.screen())")
         let screen = tmux.screen()
         #expect(screen.contains("cannot reach 'h' at http://127.0.0.1:"), "\(screen)")
         #expect(screen.contains(" after 7."), "\(screen)")

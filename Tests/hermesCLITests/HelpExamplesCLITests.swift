@@ -39,9 +39,9 @@ import Testing
         return 1
     }
 
-    @Test func everyExampleInEveryHelpRuns() throws {
+    @Test func everyExampleInEveryHelpRuns() async throws {
         let shims = try CommandShims(in: dir.path)
-        let peer = try OAuthPeer(settings: ["static_bearer": Self.apiKey])
+        let peer = try await OAuthPeer(settings: ["static_bearer": Self.apiKey])
         defer { peer.stop() }
         try dir.write("home/.env", "MCP_GITHUB_API_KEY=\(Self.apiKey)\n")
         // The servers the examples use without adding them first.
@@ -63,7 +63,7 @@ import Testing
         for path in Self.commandPaths {
             var wide = env
             wide["COLUMNS"] = "1000"
-            let help = try run(Build.product("hermes"), path + ["--help"], environment: wide)
+            let help = try await run(Build.product("hermes"), path + ["--help"], environment: wide)
             #expect(help.status == 0, "hermes \(path) --help: \(help.stderr)")
             examples += Self.examples(inHelp: help.stdout)
         }
@@ -76,10 +76,10 @@ import Testing
             let asks = (typed.contains(" configure ") && !typed.contains("--tools") && !typed.contains("--all-tools"))
                 || ((typed.contains(" remove ") || typed.contains(" rm ")) && !typed.contains("--yes") && !typed.contains(" -y"))
             if typed.contains("--watch") || asks {
-                try runOnTerminal(typed, env: env)
+                try await runOnTerminal(typed, env: env)
                 continue
             }
-            let result = try run("/bin/sh", ["-c", typed], environment: env, timeout: 90)
+            let result = try await run("/bin/sh", ["-c", typed], environment: env, timeout: 90)
             #expect(result.status == 0, "\(example)\n--- stdout\n\(result.stdout)\n--- stderr\n\(result.stderr)")
         }
 
@@ -94,30 +94,30 @@ import Testing
 
     /// The examples that need a terminal: the tool checklist (accepted as it stands) and
     /// `status --watch` (stopped with Ctrl-C, as its banner says).
-    func runOnTerminal(_ typed: String, env: [String: String]) throws {
+    func runOnTerminal(_ typed: String, env: [String: String]) async throws {
         // A person's interactive shell survives the Ctrl-C that stops the command; so does this one,
         // and records the command's exit status.
         let session = try TmuxSession("trap true INT; " + typed, columns: 120, rows: 40, environment: env, directory: dir.path)
         defer { session.kill() }
         if typed.contains("--watch") {
             // With --json, stdout carries JSON lines only: the first is the state of a server.
-            let shown = session.waitFor(typed.contains("--json") ? #""event":"current""# : "Ctrl-C to stop")
+            let shown = await session.waitFor(typed.contains("--json") ? #""event":"current""# : "Ctrl-C to stop")
             #expect(shown.found, "\(typed)\n\(shown.screen)")
             try session.send("C-c")
-            let status = session.waitForExit(timeout: 20)
+            let status = await session.waitForExit(timeout: 20)
             #expect(status == 0 || status == 130, "\(typed): exit \(String(describing: status))\n\(session.screen())")
         } else if typed.contains(" remove ") || typed.contains(" rm ") {
             // Asks first, as it should on a terminal; the person answers yes.
-            let shown = session.waitFor("[Y/n]")
+            let shown = await session.waitFor("[Y/n]")
             #expect(shown.found, "\(typed)\n\(shown.screen)")
             try session.send("y", "Enter")
-            let status = session.waitForExit(timeout: 60)
+            let status = await session.waitForExit(timeout: 60)
             #expect(status == 0, "\(typed): exit \(String(describing: status))\n\(session.screen())")
         } else {
-            let shown = session.waitFor("Select tools")
+            let shown = await session.waitFor("Select tools")
             #expect(shown.found, "\(typed)\n\(shown.screen)")
             try session.send("Enter")
-            let status = session.waitForExit(timeout: 60)
+            let status = await session.waitForExit(timeout: 60)
             #expect(status == 0, "\(typed): exit \(String(describing: status))\n\(session.screen())")
         }
     }

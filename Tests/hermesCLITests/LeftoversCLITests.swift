@@ -11,8 +11,8 @@ import Testing
     var home: String { dir.path }
 
     @discardableResult
-    func hermes(_ args: [String], input: String? = nil, env: [String: String] = [:]) throws -> ProgramResult {
-        try run(Build.product("hermes"), args, environment: Build.environment(home: home, extra: env), input: input)
+    func hermes(_ args: [String], input: String? = nil, env: [String: String] = [:]) async throws -> ProgramResult {
+        try await run(Build.product("hermes"), args, environment: Build.environment(home: home, extra: env), input: input)
     }
 
     func envFile() -> String { (try? String(contentsOfFile: dir.file(".env"), encoding: .utf8)) ?? "" }
@@ -34,19 +34,19 @@ import Testing
 
     /// The key is typed at the hidden prompt (only a terminal has one), the server cannot be
     /// reached, the person declines to save it: the key goes, the rest of `.env` stays.
-    @Test func theHeaderKeyOfAnAddThatSavedNothingIsRemoved() throws {
+    @Test func theHeaderKeyOfAnAddThatSavedNothingIsRemoved() async throws {
         try dir.write(".env", Self.dotenv)
         let hermes = Build.product("hermes")
         let tmux = try TmuxSession("\(hermes) mcp add down --url http://127.0.0.1:9/mcp --auth header", columns: 100, rows: 30,
                                    environment: Build.environment(home: home), directory: home)
         defer { tmux.kill() }
-        #expect(tmux.waitFor("API key / Bearer token:").found)
+        #expect(await tmux.waitFor("API key / Bearer token:").found)
         try tmux.send("secret-typed-here", "Enter")
-        let saved = tmux.waitFor("Save config anyway")
+        let saved = await tmux.waitFor("Save config anyway")
         #expect(saved.found, "\(saved.screen)")
         #expect(envFile().contains("MCP_DOWN_API_KEY"), "written before connecting")
         try tmux.send("n", "Enter")
-        let status = tmux.waitForExit()
+        let status = await tmux.waitForExit()
         #expect(status == 1)
         let screen = tmux.screen()
         #expect(screen.contains("Removed MCP_DOWN_API_KEY from"), "\(screen)")
@@ -55,63 +55,63 @@ import Testing
     }
 
     /// A header server that answers: the OAuth peer takes one of its access tokens as the key.
-    func keyedAdd(_ peer: OAuthPeer) throws -> (TmuxSession, key: String) {
+    func keyedAdd(_ peer: OAuthPeer) async throws -> (TmuxSession, key: String) {
         try dir.write("config.yaml", "mcp_servers:\n  dyn:\n    url: \(peer.mcpURL)\n    auth: oauth\n")
-        #expect(try hermes(["mcp", "login", "dyn"], env: Peers.browser()).status == 0)
+        #expect(try await hermes(["mcp", "login", "dyn"], env: Peers.browser()).status == 0)
         let key = try #require(TokenStore(home: HermesHome(path: home), serverName: "dyn").tokens()).accessToken
         try dir.write(".env", Self.dotenv)
         // The shell around hermes outlives a Ctrl-C to report hermes's exit status.
         let tmux = try TmuxSession("trap true INT; \(Build.product("hermes")) mcp add hdr --url \(peer.mcpURL) --auth header",
                                    environment: Build.environment(home: home), directory: home)
-        #expect(tmux.waitFor("API key / Bearer token:").found)
+        #expect(await tmux.waitFor("API key / Bearer token:").found)
         try tmux.send(key, "Enter")
-        let asked = tmux.waitFor("[Y/n/select]:")
+        let asked = await tmux.waitFor("[Y/n/select]:")
         #expect(asked.found, "\(asked.screen)")
         #expect(envFile().contains("MCP_HDR_API_KEY"))
         return (tmux, key)
     }
 
-    @Test func theHeaderKeyGoesWhenTheToolQuestionIsAnsweredNo() throws {
-        let peer = try OAuthPeer()
+    @Test func theHeaderKeyGoesWhenTheToolQuestionIsAnsweredNo() async throws {
+        let peer = try await OAuthPeer()
         defer { peer.stop() }
-        let (tmux, _) = try keyedAdd(peer)
+        let (tmux, _) = try await keyedAdd(peer)
         defer { tmux.kill() }
         try tmux.send("n", "Enter")
-        #expect(tmux.waitForExit() == 1)
+        #expect(await tmux.waitForExit() == 1)
         #expect(tmux.screen().contains("Removed MCP_HDR_API_KEY from"), "\(tmux.screen())")
         #expect(envFile() == Self.dotenv)
         #expect(try ConfigFile.load(home: HermesHome(path: home)).serverNames == ["dyn"])
     }
 
-    @Test func theHeaderKeyGoesWhenTheAddIsInterrupted() throws {
-        let peer = try OAuthPeer()
+    @Test func theHeaderKeyGoesWhenTheAddIsInterrupted() async throws {
+        let peer = try await OAuthPeer()
         defer { peer.stop() }
-        let (tmux, _) = try keyedAdd(peer)
+        let (tmux, _) = try await keyedAdd(peer)
         defer { tmux.kill() }
         try tmux.send("C-c")
-        #expect(tmux.waitForExit() == 130)
+        #expect(await tmux.waitForExit() == 130)
         let screen = tmux.screen()
         #expect(screen.contains("Cancelled — 'hdr' was not saved.") && screen.contains("Removed MCP_HDR_API_KEY from"), "\(screen)")
         #expect(envFile() == Self.dotenv)
         #expect(try ConfigFile.load(home: HermesHome(path: home)).serverNames == ["dyn"])
     }
 
-    @Test func ctrlCAtTheHiddenKeyPromptGivesTheTerminalItsEchoBack() throws {
+    @Test func ctrlCAtTheHiddenKeyPromptGivesTheTerminalItsEchoBack() async throws {
         try dir.write(".env", Self.dotenv)
         let tmux = try TmuxSession("trap true INT; \(Build.product("hermes")) mcp add down --url http://127.0.0.1:9/mcp --auth header; stty -a | tr ' ' '\\n' | grep -x -- '-*echo' | sed 's/^/stty:/'",
                                    environment: Build.environment(home: home), directory: home)
         defer { tmux.kill() }
-        #expect(tmux.waitFor("API key / Bearer token:").found)
+        #expect(await tmux.waitFor("API key / Bearer token:").found)
         try tmux.send("C-c")
-        let after = tmux.waitFor("stty:")
+        let after = await tmux.waitFor("stty:")
         #expect(after.screen.contains("Cancelled — nothing was saved."), "\(after.screen)")
         #expect(after.screen.contains("stty:echo") && !after.screen.contains("stty:-echo"), "\(after.screen)")
         #expect(envFile() == Self.dotenv)
     }
 
-    @Test func aKeyThatWasThereBeforeTheAddStays() throws {
+    @Test func aKeyThatWasThereBeforeTheAddStays() async throws {
         try dir.write(".env", Self.dotenv + "MCP_DOWN_API_KEY=\"was-here\"\n")
-        let result = try hermes(["mcp", "add", "down", "--url", "http://127.0.0.1:9/mcp", "--auth", "header"], input: "")
+        let result = try await hermes(["mcp", "add", "down", "--url", "http://127.0.0.1:9/mcp", "--auth", "header"], input: "")
         #expect(result.status == 1)
         #expect(result.stdout.contains("MCP_DOWN_API_KEY: already configured"))
         #expect(!result.stdout.contains("Removed MCP_DOWN_API_KEY"))
@@ -127,53 +127,53 @@ import Testing
             url: http://127.0.0.1:9/other
         """
 
-    @Test func removeOfAHeaderServerRemovesItsKey() throws {
+    @Test func removeOfAHeaderServerRemovesItsKey() async throws {
         try dir.write("config.yaml", Self.headerConfig)
         try dir.write(".env", Self.dotenv + "MCP_SECRET_API_KEY=\"abc\"\n")
-        let result = try hermes(["mcp", "remove", "secret", "--yes"])
+        let result = try await hermes(["mcp", "remove", "secret", "--yes"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("✓ Removed 'secret' from config"))
         #expect(result.stdout.contains("✓ Removed MCP_SECRET_API_KEY from"), "\(result.stdout)")
         #expect(envFile() == Self.dotenv)
     }
 
-    @Test func aKeyStillUsedElsewhereOrNotConfirmedStays() throws {
+    @Test func aKeyStillUsedElsewhereOrNotConfirmedStays() async throws {
         try dir.write("config.yaml", Self.headerConfig + "\n    headers: {X-Key: \"${MCP_SECRET_API_KEY}\"}\n")
         try dir.write(".env", Self.dotenv + "MCP_SECRET_API_KEY=\"abc\"\n")
-        let shared = try hermes(["mcp", "remove", "secret", "--yes"])
+        let shared = try await hermes(["mcp", "remove", "secret", "--yes"])
         #expect(shared.status == 0)
         #expect(!shared.stdout.contains("MCP_SECRET_API_KEY"), "\(shared.stdout)")
         #expect(envFile().contains("MCP_SECRET_API_KEY"))
 
         // A piped "y" answers the removal, not a question about the key it never heard.
         try dir.write("config.yaml", Self.headerConfig)
-        let piped = try hermes(["mcp", "remove", "secret"], input: "y\n")
+        let piped = try await hermes(["mcp", "remove", "secret"], input: "y\n")
         #expect(piped.status == 0)
         #expect(piped.stdout.contains("Kept MCP_SECRET_API_KEY in") && piped.stdout.contains("pass --yes"), "\(piped.stdout)")
         #expect(envFile().contains("MCP_SECRET_API_KEY"))
     }
 
-    @Test func removeAsksAboutTheKeyOnATerminal() throws {
+    @Test func removeAsksAboutTheKeyOnATerminal() async throws {
         try dir.write("config.yaml", Self.headerConfig)
         try dir.write(".env", Self.dotenv + "MCP_SECRET_API_KEY=\"abc\"\n")
         let tmux = try TmuxSession("\(Build.product("hermes")) mcp remove secret", environment: Build.environment(home: home), directory: home)
         defer { tmux.kill() }
-        #expect(tmux.waitFor("Remove server 'secret'? [Y/n]").found)
+        #expect(await tmux.waitFor("Remove server 'secret'? [Y/n]").found)
         try tmux.send("y", "Enter")
-        let asked = tmux.waitFor("Also remove MCP_SECRET_API_KEY from")
+        let asked = await tmux.waitFor("Also remove MCP_SECRET_API_KEY from")
         #expect(asked.found, "\(asked.screen)")
         try tmux.send("Enter")
-        #expect(tmux.waitForExit() == 0)
+        #expect(await tmux.waitForExit() == 0)
         #expect(tmux.screen().contains("✓ Removed MCP_SECRET_API_KEY from"))
         #expect(envFile() == Self.dotenv)
     }
 
     /// The login worked, then the add stopped (here: a tool it does not offer): its tokens go.
-    @Test func theTokensOfAnAddThatSavedNothingAreRemoved() throws {
-        let peer = try OAuthPeer()
+    @Test func theTokensOfAnAddThatSavedNothingAreRemoved() async throws {
+        let peer = try await OAuthPeer()
         defer { peer.stop() }
         let store = TokenStore(home: HermesHome(path: home), serverName: "demo")
-        let result = try hermes(["mcp", "add", "demo", "--url", peer.mcpURL, "--auth", "oauth", "--tools", "no_such_tool"],
+        let result = try await hermes(["mcp", "add", "demo", "--url", peer.mcpURL, "--auth", "oauth", "--tools", "no_such_tool"],
                                 env: Peers.browser())
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("✓ Authenticated"))
@@ -184,14 +184,14 @@ import Testing
         #expect(try ConfigFile.load(home: HermesHome(path: home)).serverNames.isEmpty)
     }
 
-    @Test func tokensThatWereThereBeforeTheAddStay() throws {
-        let peer = try OAuthPeer()
+    @Test func tokensThatWereThereBeforeTheAddStay() async throws {
+        let peer = try await OAuthPeer()
         defer { peer.stop() }
         try dir.write("config.yaml", "mcp_servers:\n  demo:\n    url: \(peer.mcpURL)\n    auth: oauth\n")
-        #expect(try hermes(["mcp", "login", "demo"], env: Peers.browser()).status == 0)
+        #expect(try await hermes(["mcp", "login", "demo"], env: Peers.browser()).status == 0)
         let store = TokenStore(home: HermesHome(path: home), serverName: "demo")
         let before = FileManager.default.contents(atPath: store.tokensPath)
-        let result = try hermes(["mcp", "add", "demo", "--url", peer.mcpURL, "--auth", "oauth", "--tools", "no_such_tool", "--yes"],
+        let result = try await hermes(["mcp", "add", "demo", "--url", peer.mcpURL, "--auth", "oauth", "--tools", "no_such_tool", "--yes"],
                                 env: Peers.browser())
         #expect(result.status == 1)
         #expect(!result.stdout.contains("Removed the OAuth tokens"))

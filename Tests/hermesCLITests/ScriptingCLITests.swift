@@ -11,8 +11,8 @@ import Testing
     var home: String { dir.path }
 
     @discardableResult
-    func hermes(_ args: [String], input: String? = nil) throws -> ProgramResult {
-        try run(Build.product("hermes"), args, environment: Build.environment(home: home), input: input)
+    func hermes(_ args: [String], input: String? = nil) async throws -> ProgramResult {
+        try await run(Build.product("hermes"), args, environment: Build.environment(home: home), input: input)
     }
 
     static let config = """
@@ -24,53 +24,53 @@ import Testing
             command: npx
         """
 
-    @Test func removeWithoutATerminalNeverTakesTheEndOfInputAsYes() throws {
+    @Test func removeWithoutATerminalNeverTakesTheEndOfInputAsYes() async throws {
         try dir.write("config.yaml", Self.config)
         for input in ["", "\n"] {
-            let result = try hermes(["mcp", "remove", "time"], input: input)
+            let result = try await hermes(["mcp", "remove", "time"], input: input)
             #expect(result.status == 1, "\(result.stdout)")
             #expect(result.stderr.contains("not removing 'time': there is no terminal to confirm on; pass --yes to remove it"), "\(result.stderr)")
             #expect(!result.stdout.contains("Removed"))
             #expect(try String(contentsOfFile: dir.file("config.yaml"), encoding: .utf8) == Self.config)
         }
-        let answered = try hermes(["mcp", "remove", "time"], input: "y\n")
+        let answered = try await hermes(["mcp", "remove", "time"], input: "y\n")
         #expect(answered.status == 0 && answered.stdout.contains("✓ Removed 'time' from config"))
-        let forced = try hermes(["mcp", "remove", "fs", "--yes"], input: "")
+        let forced = try await hermes(["mcp", "remove", "fs", "--yes"], input: "")
         #expect(forced.status == 0 && forced.stdout.contains("✓ Removed 'fs' from config"))
     }
 
-    func addInTmux() throws -> TmuxSession {
+    func addInTmux() async throws -> TmuxSession {
         let command = "\(Build.product("hermes")) mcp add local --command \(try Peers.python) --args \(Peers.script("stdio_server.py"))"
         let tmux = try TmuxSession(command, environment: Build.environment(home: home), directory: home)
-        let asked = tmux.waitFor("Enable all 3 tools? [Y/n/select]:")
+        let asked = await tmux.waitFor("Enable all 3 tools? [Y/n/select]:")
         #expect(asked.found, "\(asked.screen)")
         return tmux
     }
 
-    @Test func theToolQuestionAsksAgainOnAnUnknownAnswer() throws {
-        let tmux = try addInTmux()
+    @Test func theToolQuestionAsksAgainOnAnUnknownAnswer() async throws {
+        let tmux = try await addInTmux()
         defer { tmux.kill() }
         try tmux.send("maybe", "Enter")
-        let again = tmux.waitFor("Please answer y (all tools), n (cancel) or s (select tools).")
+        let again = await tmux.waitFor("Please answer y (all tools), n (cancel) or s (select tools).")
         #expect(again.found, "\(again.screen)")
         #expect(again.screen.components(separatedBy: "Enable all 3 tools? [Y/n/select]:").count == 3, "asked a second time: \(again.screen)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("config.yaml")), "nothing saved on an unknown answer")
         try tmux.send("n", "Enter")
-        #expect(tmux.waitForExit() == 1)
+        #expect(await tmux.waitForExit() == 1)
         #expect(tmux.screen().contains("Cancelled — server not saved."))
         #expect(!FileManager.default.fileExists(atPath: dir.file("config.yaml")))
     }
 
-    @Test func theEndOfInputAtTheToolQuestionCancels() throws {
-        let tmux = try addInTmux()
+    @Test func theEndOfInputAtTheToolQuestionCancels() async throws {
+        let tmux = try await addInTmux()
         defer { tmux.kill() }
         try tmux.send("C-d")
-        #expect(tmux.waitForExit() == 1)
+        #expect(await tmux.waitForExit() == 1)
         #expect(tmux.screen().contains("Cancelled — server not saved."), "\(tmux.screen())")
         #expect(!FileManager.default.fileExists(atPath: dir.file("config.yaml")))
     }
 
-    @Test func exitCodesAreTheDocumentedOnes() throws {
+    @Test func exitCodesAreTheDocumentedOnes() async throws {
         try dir.write("config.yaml", Self.config)
         let usage: [[String]] = [
             ["mcp", "bogus"], ["mcp", "add"], ["mcp", "add", "x", "--bogus"], ["mcp", "call", "time"],
@@ -78,7 +78,7 @@ import Testing
             ["mcp", "remove"], ["mcp", "add", "x", "--redirect-port", "abc"], ["mcp", "reauth"],
         ]
         for args in usage {
-            let result = try hermes(args, input: "")
+            let result = try await hermes(args, input: "")
             #expect(result.status == 64, "\(args): \(result.status) \(result.stderr)")
         }
         let failures: [[String]] = [
@@ -86,11 +86,11 @@ import Testing
             ["mcp", "call", "nope", "echo"],
         ]
         for args in failures {
-            let result = try hermes(args, input: "")
+            let result = try await hermes(args, input: "")
             #expect(result.status == 1, "\(args): \(result.status) \(result.stderr)")
         }
         for args in [["mcp", "list"], ["--version"], ["mcp", "disable", "time"], ["mcp", "enable", "time"]] {
-            let result = try hermes(args, input: "")
+            let result = try await hermes(args, input: "")
             #expect(result.status == 0, "\(args): \(result.status) \(result.stderr)")
         }
     }

@@ -13,7 +13,7 @@ import Testing
         let port = try CallbackListener(port: 0).port
         let clientSecret = "SECRET-CLIENT-\(UUID().uuidString)"
         let apiKey = "SECRET-APIKEY-\(UUID().uuidString)"
-        let peer = try OAuthPeer(settings: [
+        let peer = try await OAuthPeer(settings: [
             "static_clients": ["pre-id": ["client_secret": clientSecret, "redirect_uris": ["http://127.0.0.1:\(port)/callback"],
                                           "token_endpoint_auth_method": "client_secret_post",
                                           "grant_types": ["authorization_code", "refresh_token"], "scope": "read write"]],
@@ -51,8 +51,8 @@ import Testing
             }
             if let c = TokenStore(home: HermesHome(path: dir.path), serverName: name).readClient().value, let s = c.clientSecret { secrets.insert(s) }
         }
-        func hermesRun(_ args: [String]) throws {
-            let result = try run(hermes, args, environment: env)
+        func hermesRun(_ args: [String]) async throws {
+            let result = try await run(hermes, args, environment: env)
             commandsRun += 1
             transcript += "$ hermes \(args.joined(separator: " ")) [\(result.status)]\n\(result.stdout)\(result.stderr)"
             remember("demo"); remember("dyn")
@@ -64,18 +64,18 @@ import Testing
             ["mcp", "test", "local", "--json"], ["mcp", "call", "demo", "echo", #"{"text":"x"}"#], ["mcp", "call", "hdr", "echo", "{}"],
             ["mcp", "configure", "demo", "--tools", "echo"], ["mcp", "reauth", "--all"],
         ]
-        for command in commands { try hermesRun(command) }
+        for command in commands { try await hermesRun(command) }
         // A 401 recovered by a refresh, with debug logging.
         try await peer.call("/revoke-access")
-        try hermesRun(["mcp", "call", "demo", "echo", #"{"text":"after revocation"}"#])
+        try await hermesRun(["mcp", "call", "demo", "echo", #"{"text":"after revocation"}"#])
         // A refresh that fails at the token endpoint, then one that succeeds.
         try await peer.configure(["token_fault": ["status": 503, "count": 1, "body": "temporarily down"]])
         try await peer.call("/revoke-access")
-        try hermesRun(["mcp", "call", "dyn", "echo", "{}"])
-        try hermesRun(["mcp", "call", "dyn", "echo", "{}"])
+        try await hermesRun(["mcp", "call", "dyn", "echo", "{}"])
+        try await hermesRun(["mcp", "call", "dyn", "echo", "{}"])
         for command in [["mcp", "status", "dyn"], ["mcp", "logout", "demo"], ["mcp", "logout", "dyn", "--keep-registration"],
                         ["mcp", "call", "demo", "echo", "{}"], ["mcp", "remove", "hdr", "--yes"], ["mcp", "remove", "dyn", "--yes", "--revoke"]] {
-            try hermesRun(command)
+            try await hermesRun(command)
         }
         #expect(secrets.count >= 6, "the campaign saw tokens come and go: \(secrets.count) secrets")
         #expect(transcript.contains("Authenticated") && transcript.contains("after revocation"), "\(transcript)")

@@ -28,20 +28,20 @@ import Testing
         #expect(split("mcp call demo echo -- --args x").server == nil)
     }
 
-    func add(_ arguments: [String], shims: CommandShims) throws -> ProgramResult {
-        try run(Build.product("hermes"), ["mcp", "add"] + arguments, environment: shims.environment(home: home), timeout: 60)
+    func add(_ arguments: [String], shims: CommandShims) async throws -> ProgramResult {
+        try await run(Build.product("hermes"), ["mcp", "add"] + arguments, environment: shims.environment(home: home), timeout: 60)
     }
 
-    @Test func optionLikeWordsReachTheServer() throws {
+    @Test func optionLikeWordsReachTheServer() async throws {
         let shims = try CommandShims(in: dir.path)
         // `-y` after --args is the server's, not hermes' --yes.
-        let first = try add(["one", "--command", "uvx", "--all-tools", "--args", "server.py", "-y"], shims: shims)
+        let first = try await add(["one", "--command", "uvx", "--all-tools", "--args", "server.py", "-y"], shims: shims)
         #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
         // After `--`, the same.
-        let second = try add(["two", "--command", "npx", "--all-tools", "--", "a", "--url", "c"], shims: shims)
+        let second = try await add(["two", "--command", "npx", "--all-tools", "--", "a", "--url", "c"], shims: shims)
         #expect(second.status == 0, "\(second.stdout)\n\(second.stderr)")
         // hermes options after --args are the server's too: --args comes last.
-        let third = try add(["three", "--command", "uvx", "--args", "--", "-x", "--all-tools"], shims: shims)
+        let third = try await add(["three", "--command", "uvx", "--args", "--", "-x", "--all-tools"], shims: shims)
         #expect(third.status == 0, "\(third.stdout)\n\(third.stderr)")
 
         #expect(shims.invocations("uvx") == [["server.py", "-y"], ["-x", "--all-tools"]])
@@ -52,10 +52,10 @@ import Testing
         #expect(config.server(named: "three", environment: [:])?.args == ["-x", "--all-tools"])
     }
 
-    @Test func theHelpSaysArgsComesLast() throws {
+    @Test func theHelpSaysArgsComesLast() async throws {
         var env = Build.environment(home: home)
         env["COLUMNS"] = "200"
-        let help = try run(Build.product("hermes"), ["mcp", "add", "--help"], environment: env)
+        let help = try await run(Build.product("hermes"), ["mcp", "add", "--help"], environment: env)
         #expect(help.stdout.contains("Everything after --args (or after --) is the stdio server's command line"))
         #expect(help.stdout.contains("--args comes last"))
     }

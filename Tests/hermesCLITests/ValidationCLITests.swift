@@ -9,9 +9,9 @@ import Testing
     let dir = TemporaryDirectory("hermes-validate")
     var home: String { dir.path }
 
-    func hermes(_ args: [String]) throws -> (result: ProgramResult, seconds: Double) {
+    func hermes(_ args: [String]) async throws -> (result: ProgramResult, seconds: Double) {
         let start = Date()
-        let result = try run(Build.product("hermes"), args, environment: Build.environment(home: home), timeout: 30)
+        let result = try await run(Build.product("hermes"), args, environment: Build.environment(home: home), timeout: 30)
         return (result, Date().timeIntervalSince(start))
     }
 
@@ -28,7 +28,7 @@ import Testing
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
-    @Test func contradictoryOrUnknownFlagsAreRefusedBeforeConnecting() throws {
+    @Test func contradictoryOrUnknownFlagsAreRefusedBeforeConnecting() async throws {
         let silent = try silentPort()
         defer { close(silent.fd) }
         let url = "http://127.0.0.1:\(silent.port)/mcp"
@@ -42,7 +42,7 @@ import Testing
             (["--url", url, "--connect-timeout", "0"], "error: --connect-timeout must be a positive number of seconds, not 0.0\n"),
         ]
         for (flags, expected) in cases {
-            let (result, seconds) = try hermes(["mcp", "add", "srv", "--yes"] + flags)
+            let (result, seconds) = try await hermes(["mcp", "add", "srv", "--yes"] + flags)
             #expect(result.status == 1, "\(flags): \(result.stdout)")
             #expect(result.stderr == expected, "\(flags)")
             #expect(!result.stdout.contains("Connecting"), "\(flags): \(result.stdout)")
@@ -52,7 +52,7 @@ import Testing
     }
 
     /// Found by a new user's trial: each was accepted and tried (for up to 7 s), or refused late.
-    @Test func flagsTheTrialFoundAreRefusedBeforeConnecting() throws {
+    @Test func flagsTheTrialFoundAreRefusedBeforeConnecting() async throws {
         let silent = try silentPort()
         defer { close(silent.fd) }
         let url = "http://127.0.0.1:\(silent.port)/mcp"
@@ -75,14 +75,14 @@ import Testing
             ("srv", ["--url", url, "--auth", "oauth", "--timeout", "-1"], "error: --timeout must be a positive number of seconds, not -1.0\n"),
         ]
         for (name, flags, expected) in cases {
-            let (result, seconds) = try hermes(["mcp", "add", name, "--yes"] + flags)
+            let (result, seconds) = try await hermes(["mcp", "add", name, "--yes"] + flags)
             #expect(result.status == 1, "\(flags): \(result.stdout)")
             #expect(result.stderr == expected, "\(name) \(flags)")
             #expect(!result.stdout.contains("Connecting"), "\(flags): \(result.stdout)")
             #expect(seconds < 5, "\(flags) took \(seconds)s")
         }
         // A name a person cannot see whole is refused, its invisible part shown harmlessly.
-        let (hidden, _) = try hermes(["mcp", "add", "a\u{1B}[2Jb", "--yes", "--command", "ls"])
+        let (hidden, _) = try await hermes(["mcp", "add", "a\u{1B}[2Jb", "--yes", "--command", "ls"])
         #expect(hidden.status == 1)
         #expect(hidden.stderr.hasPrefix("error: the server name must not contain control or invisible characters: "), "\(hidden.stderr)")
         #expect(!hidden.stderr.contains("\u{1B}"), "\(hidden.stderr)")
@@ -90,7 +90,7 @@ import Testing
     }
 
     /// Entries the trial found accepted and tried (or used as the wrong thing): refused with their line.
-    @Test func entriesTheTrialFoundAreRefusedWithTheirLine() throws {
+    @Test func entriesTheTrialFoundAreRefusedWithTheirLine() async throws {
         let silent = try silentPort()
         defer { close(silent.fd) }
         try dir.write("config.yaml", """
@@ -120,7 +120,7 @@ import Testing
             ("emptyurl", 13, "mcp_servers.emptyurl.url must be an http:// or https:// URL, not the string ''"),
         ]
         for (name, line, text) in problems {
-            let (result, seconds) = try hermes(["mcp", "test", name])
+            let (result, seconds) = try await hermes(["mcp", "test", name])
             #expect(result.status == 1, "\(name): \(result.stdout)")
             #expect(result.stderr == "error: \(path):\(line): \(text)\n", "\(name)")
             #expect(seconds < 5, "\(name) took \(seconds)s")
@@ -177,25 +177,25 @@ import Testing
         ("ftp", 27, "mcp_servers.ftp.url must be an http:// or https:// URL, not the string 'ftp://127.0.…'"),
     ]
 
-    @Test func brokenEntriesAreRefusedWithTheirLine() throws {
+    @Test func brokenEntriesAreRefusedWithTheirLine() async throws {
         let silent = try silentPort()
         defer { close(silent.fd) }
         try dir.write("config.yaml", Self.config(python: try Peers.python, silentURL: "http://127.0.0.1:\(silent.port)/mcp"))
         let path = dir.file("config.yaml")
         for (name, line, text) in Self.problems {
             for command in [["test", name], ["call", name, "echo"], ["login", name]] {
-                let (result, seconds) = try hermes(["mcp"] + command)
+                let (result, seconds) = try await hermes(["mcp"] + command)
                 #expect(result.status == 1, "\(command): \(result.stdout)")
                 #expect(result.stderr == "error: \(path):\(line): \(text)\n", "\(command)")
                 #expect(seconds < 5, "\(command) took \(seconds)s")
             }
         }
         // The good one still works.
-        let good = try hermes(["mcp", "test", "good"])
+        let good = try await hermes(["mcp", "test", "good"])
         #expect(good.result.status == 0, "\(good.result.stdout)\n\(good.result.stderr)")
 
         // list shows every server and marks the broken ones, saying why.
-        let (list, _) = try hermes(["mcp", "list"])
+        let (list, _) = try await hermes(["mcp", "list"])
         #expect(list.status == 0, "\(list.stderr)")
         let lines = list.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("  good ") && $0.hasSuffix("✓ enabled") })
@@ -203,7 +203,7 @@ import Testing
             #expect(lines.contains { $0.hasPrefix("  \(name) ") && $0.hasSuffix("✗ invalid") }, "\(name)\n\(list.stdout)")
             #expect(lines.contains("  ✗ \(path):\(line): \(text)"), "\(name)\n\(list.stdout)")
         }
-        let (json, _) = try hermes(["mcp", "list", "--json"])
+        let (json, _) = try await hermes(["mcp", "list", "--json"])
         #expect(json.stdout.contains("\"problem\""))
 
         // The runtime and the manager see only the good one, and say why the others are skipped.

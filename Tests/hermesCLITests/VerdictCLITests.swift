@@ -11,8 +11,8 @@ import Testing
     var home: String { dir.path }
     var store: TokenStore { TokenStore(home: HermesHome(path: home), serverName: "demo") }
 
-    func setUp() throws -> OAuthPeer {
-        let peer = try OAuthPeer()
+    func setUp() async throws -> OAuthPeer {
+        let peer = try await OAuthPeer()
         try dir.write("config.yaml", """
             mcp_servers:
               demo:
@@ -31,36 +31,36 @@ import Testing
         return env
     }
 
-    func hermes(_ args: [String]) throws -> ProgramResult {
-        try run(Build.product("hermes"), args, environment: environment, timeout: 90)
+    func hermes(_ args: [String]) async throws -> ProgramResult {
+        try await run(Build.product("hermes"), args, environment: environment, timeout: 90)
     }
 
-    func statusRow() throws -> [String: Any] {
-        let json = try hermes(["mcp", "status", "demo", "--json"])
+    func statusRow() async throws -> [String: Any] {
+        let json = try await hermes(["mcp", "status", "demo", "--json"])
         let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
         return try #require(rows?.first)
     }
 
     @Test func aRevokedGrantIsShownByStatusUntilALogin() async throws {
-        let peer = try setUp()
+        let peer = try await setUp()
         defer { peer.stop() }
-        #expect(try hermes(["mcp", "login", "demo"]).status == 0)
-        #expect(try hermes(["mcp", "status", "demo"]).stdout.contains("✓ Tokens: "))
+        #expect(try await hermes(["mcp", "login", "demo"]).status == 0)
+        #expect(try await hermes(["mcp", "status", "demo"]).stdout.contains("✓ Tokens: "))
 
         // The server revokes everything; a call (one process) meets it.
         try await peer.call("/revoke-all")
-        let call = try hermes(["mcp", "call", "demo", "echo", #"{"text":"hi"}"#])
+        let call = try await hermes(["mcp", "call", "demo", "echo", #"{"text":"hi"}"#])
         #expect(call.stdout.contains(#""needs_reauth": true"#) && call.stdout.contains("refused the refresh token (invalid_grant"), "\(call.stdout)")
         #expect(!call.stdout.contains("delete the tokens file"))
 
         // status (another process) tells the truth.
-        let status = try hermes(["mcp", "status", "demo"])
+        let status = try await hermes(["mcp", "status", "demo"])
         #expect(status.status == 0)
         #expect(!status.stdout.contains("✓ Tokens"), "\(status.stdout)")
         let line = try #require(status.stdout.split(separator: "\n").first { $0.contains("✗ Rejected by the server") }, "\(status.stdout)")
         #expect(line.hasSuffix(" ago — the authorization server refused the refresh token (invalid_grant: refresh token does not exist): run `hermes mcp login demo`"), "\(line)")
         #expect(status.stdout.components(separatedBy: "hermes mcp login demo").count == 2, "advice said more than once: \(status.stdout)")
-        let row = try statusRow()
+        let row = try await statusRow()
         let verdict = try #require(row["verdict"] as? [String: Any])
         #expect(verdict["kind"] as? String == "refresh_rejected")
         #expect((verdict["reason"] as? String)?.contains("invalid_grant") == true)
@@ -78,56 +78,56 @@ import Testing
         #expect(!text.contains(tokens.accessToken) && !text.contains(refreshToken))
 
         // A login replaces the tokens and removes the verdict.
-        #expect(try hermes(["mcp", "login", "demo"]).status == 0)
+        #expect(try await hermes(["mcp", "login", "demo"]).status == 0)
         #expect(!FileManager.default.fileExists(atPath: store.verdictPath))
-        #expect(try hermes(["mcp", "status", "demo"]).stdout.contains("✓ Tokens: "))
-        #expect(try statusRow()["verdict"] == nil)
+        #expect(try await hermes(["mcp", "status", "demo"]).stdout.contains("✓ Tokens: "))
+        #expect(try await statusRow()["verdict"] == nil)
     }
 
     @Test func aFreshTokenRefusedIsRecordedAndAnotherProcesssRefreshClearsIt() async throws {
-        let peer = try setUp()
+        let peer = try await setUp()
         defer { peer.stop() }
-        #expect(try hermes(["mcp", "login", "demo"]).status == 0)
+        #expect(try await hermes(["mcp", "login", "demo"]).status == 0)
         try await peer.configure(["refuse_tokens": true])
-        let test = try hermes(["mcp", "test", "demo"])
+        let test = try await hermes(["mcp", "test", "demo"])
         #expect(test.status == 1)
         #expect(test.stderr == "error: 'demo' needs a login — the MCP server refused a freshly obtained access token: run `hermes mcp login demo`\n", "\(test.stderr)")
-        let status = try hermes(["mcp", "status", "demo"])
+        let status = try await hermes(["mcp", "status", "demo"])
         #expect(status.stdout.contains("✗ Rejected by the server") && status.stdout.contains("— the MCP server refused a freshly obtained access token: run `hermes mcp login demo`"), "\(status.stdout)")
-        #expect((try statusRow()["verdict"] as? [String: Any])?["kind"] as? String == "token_rejected")
+        #expect((try await statusRow()["verdict"] as? [String: Any])?["kind"] as? String == "token_rejected")
 
         // The server takes tokens again; a refresh in another process clears the verdict.
         try await peer.configure(["refuse_tokens": false])
-        let refresh = try run(Build.product("hermes-test-helper"), ["refresh", home, "demo"])
+        let refresh = try await run(Build.product("hermes-test-helper"), ["refresh", home, "demo"])
         #expect(refresh.stdout.hasPrefix("ok "), "\(refresh.stdout)")
         #expect(!FileManager.default.fileExists(atPath: store.verdictPath))
-        #expect(try hermes(["mcp", "status", "demo"]).stdout.contains("✓ Tokens: "))
+        #expect(try await hermes(["mcp", "status", "demo"]).stdout.contains("✓ Tokens: "))
     }
 
     @Test func tokensWrittenSinceTheVerdictAreNotTheOnesRefused() async throws {
-        let peer = try setUp()
+        let peer = try await setUp()
         defer { peer.stop() }
-        #expect(try hermes(["mcp", "login", "demo"]).status == 0)
+        #expect(try await hermes(["mcp", "login", "demo"]).status == 0)
         try await peer.call("/revoke-all")
-        #expect(try hermes(["mcp", "test", "demo"]).status == 1)
+        #expect(try await hermes(["mcp", "test", "demo"]).status == 1)
         #expect(FileManager.default.fileExists(atPath: store.verdictPath))
         // hermes-agent (which never reads the verdict) writes other tokens in place of these.
         var tokens = try #require(store.tokens())
         tokens = OAuthTokens(accessToken: tokens.accessToken + "-new", refreshToken: tokens.refreshToken, scope: tokens.scope,
                              expiresAt: Date().timeIntervalSince1970 + 3600)
         try store.save(tokens: tokens)
-        #expect(try hermes(["mcp", "status", "demo"]).stdout.contains("✓ Tokens: "))
+        #expect(try await hermes(["mcp", "status", "demo"]).stdout.contains("✓ Tokens: "))
     }
 
     @Test func logoutAndRemoveDeleteTheVerdictWithTheTokens() async throws {
-        let peer = try setUp()
+        let peer = try await setUp()
         defer { peer.stop() }
         for command in [["mcp", "logout", "demo", "--keep-registration"], ["mcp", "remove", "demo", "--yes"]] {
-            #expect(try hermes(["mcp", "login", "demo"]).status == 0)
+            #expect(try await hermes(["mcp", "login", "demo"]).status == 0)
             try await peer.call("/revoke-all")
-            #expect(try hermes(["mcp", "test", "demo"]).status == 1)
+            #expect(try await hermes(["mcp", "test", "demo"]).status == 1)
             #expect(FileManager.default.fileExists(atPath: store.verdictPath), "\(command)")
-            let result = try hermes(command)
+            let result = try await hermes(command)
             #expect(result.status == 0, "\(command): \(result.stdout)\(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: store.verdictPath), "\(command) left the verdict")
         }
@@ -135,24 +135,24 @@ import Testing
 
     /// Every stdout line a JSON object (no banner), the state first, then one line per change.
     @Test func watchJSONPrintsJSONLinesOnePerChange() async throws {
-        let peer = try setUp()
+        let peer = try await setUp()
         defer { peer.stop() }
-        #expect(try hermes(["mcp", "login", "demo"]).status == 0)
+        #expect(try await hermes(["mcp", "login", "demo"]).status == 0)
         let watcher = try Interactive(Build.product("hermes"), ["mcp", "status", "--watch", "--json"], environment: environment)
         defer { if watcher.process.isRunning { kill(watcher.process.processIdentifier, SIGKILL) } }
-        #expect(watcher.read(until: "\"event\":\"current\""), "\(watcher.output)")
+        #expect(await watcher.read(until: "\"event\":\"current\""), "\(watcher.output)")
         // The watch is in place once the state was printed. One atomic write (a refresh by another
         // process), then a write to another server's file as the marker that all of it was seen.
         let other = TokenStore(home: HermesHome(path: home), serverName: "other")
-        #expect(try run(Build.product("hermes-test-helper"), ["refresh", home, "demo"]).stdout.hasPrefix("ok "))
+        #expect(try await run(Build.product("hermes-test-helper"), ["refresh", home, "demo"]).stdout.hasPrefix("ok "))
         try other.save(tokens: OAuthTokens(accessToken: "other-access-1", expiresAt: Date().timeIntervalSince1970 + 3600))
-        #expect(watcher.read(until: "\"server\":\"other\""), "\(watcher.output)")
+        #expect(await watcher.read(until: "\"server\":\"other\""), "\(watcher.output)")
         // A touch, then a removal as the marker.
-        #expect(try run("/usr/bin/touch", [store.tokensPath]).status == 0)
-        #expect(try hermes(["mcp", "logout", "demo", "--keep-registration"]).status == 0)
-        #expect(watcher.read(until: "\"event\":\"removed\""), "\(watcher.output)")
+        #expect(try await run("/usr/bin/touch", [store.tokensPath]).status == 0)
+        #expect(try await hermes(["mcp", "logout", "demo", "--keep-registration"]).status == 0)
+        #expect(await watcher.read(until: "\"event\":\"removed\""), "\(watcher.output)")
         kill(watcher.process.processIdentifier, SIGTERM)
-        let (_, stdout, _) = watcher.finish(timeout: 20)
+        let (_, stdout, _) = await watcher.finish(timeout: 20)
         let lines = stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         var events: [String] = []
         for line in lines {
