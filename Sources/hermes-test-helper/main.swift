@@ -28,6 +28,10 @@ switch args.dropFirst().first {
 case "write-tokens":
     guard args.count == 6, let count = Int(args[4]) else { fail("usage: write-tokens HOME NAME COUNT TAG") }
     let store = TokenStore(home: HermesHome(path: args[2]), serverName: args[3])
+    // Said before the first write, so a test that kills writers can aim at the writes, not at
+    // this program's start-up (slow and varying on a loaded machine).
+    print("writing")
+    fflush(nil)
     for i in 0..<count {
         // Long values make a torn write visible as invalid JSON.
         let padding = String(repeating: "x", count: 2000 + (i % 7) * 300)

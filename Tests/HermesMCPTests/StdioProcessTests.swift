@@ -88,16 +88,30 @@ func readLine(_ handle: FileHandle, timeout: Double = 20) -> String {
         #expect(!leftBehind(child))
     }
 
+    /// The suite runs beside others that open and close descriptors, so a count of this process's
+    /// descriptors proves nothing: each cycle's own pipes (unique pipefs inodes) must be gone instead.
     @Test func oneHundredCyclesLeaveNoProcessesOrDescriptors() throws {
-        let before = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
         var pids: [pid_t] = []
+        var pipes: Set<String> = []
         for i in 0..<100 {
             let p = try StdioProcess.spawn(command: "sh", args: ["-c", i % 2 == 0 ? "cat" : "trap '' TERM; sleep 30 & cat; wait"],
                                            environment: ["PATH": "/usr/bin:/bin"], stderrLog: nil)
             pids.append(p.pid)
+            for fd in [p.input.fileDescriptor, p.output.fileDescriptor] {
+                let target = descriptorTarget(fd)
+                #expect(target?.hasPrefix("pipe:") == true, "\(fd) -> \(target ?? "nothing")")
+                if let target { pipes.insert(target) }
+            }
             p.shutdown(grace: 0.05)
         }
         #expect(pids.allSatisfy { !leftBehind($0) })
-        #expect(try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count <= before + 2)
+        #expect(pipes.count == 200)
+        let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { Int32($0).flatMap(descriptorTarget) }
+        #expect(pipes.intersection(open).isEmpty, "still open: \(pipes.intersection(open).sorted())")
     }
+}
+
+/// What a descriptor of this process refers to ("pipe:[123]", a path), nil when it is closed.
+private func descriptorTarget(_ fd: Int32) -> String? {
+    try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")
 }

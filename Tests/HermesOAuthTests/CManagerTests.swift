@@ -46,7 +46,8 @@ import HermesTestSupport
         let valgrind = "/usr/bin/valgrind"
         #expect(FileManager.default.isExecutableFile(atPath: valgrind), "valgrind is missing: scripts/setup.sh installs it")
         return try Interactive(valgrind, ["--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                                          "--show-leak-kinds=definite", "--error-exitcode=99", exe] + arguments, environment: environment)
+                                          "--show-leak-kinds=definite", "--error-exitcode=99",
+                                          "--suppressions=" + Build.packageRoot + "/Tests/CPrograms/swift-runtime.supp", exe] + arguments, environment: environment)
     }
 
     @Test func theManagerAPIFromCUnderValgrindOrASanitizer() async throws {

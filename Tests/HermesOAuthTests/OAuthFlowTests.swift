@@ -396,7 +396,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
 
     @Test func aConfiguredRedirectPortIsAdvertisedAndUsed() async throws {
         let f = try await Fixture()
-        let port = try CallbackListener(port: 0).port   // a port that was free a moment ago
+        let port = FreePort.outsideEphemeralRange()   // a port that was free a moment ago
         _ = try await f.provider([ConfigPair(key: "redirect_port", value: .scalar("\(port)"))]).login(interaction: f.interaction())
         #expect(try await f.requests("GET", "/authorize").first?["redirect_uri"] == "http://127.0.0.1:\(port)/callback")
     }
@@ -495,7 +495,7 @@ enum HostileClient {
 
 @Suite(.timeLimit(.minutes(2))) struct RegistrationPriorityTests {
     @Test func preRegisteredCredentialsWinAndUseTheServersAuthMethod() async throws {
-        let port = try CallbackListener(port: 0).port
+        let port = FreePort.outsideEphemeralRange()
         let redirect = "http://127.0.0.1:\(port)/callback"
         let f = try await Fixture(settings: [
             "static_clients": ["pre-id": ["client_secret": "pre-secret", "redirect_uris": [redirect], "token_endpoint_auth_method": "client_secret_basic",
@@ -517,7 +517,7 @@ enum HostileClient {
     }
 
     @Test func aClientIDMetadataDocumentWhenTheServerSupportsIt() async throws {
-        let port = try CallbackListener(port: 0).port
+        let port = FreePort.outsideEphemeralRange()
         let document = "https://client.example.org/hermes/client.json"
         let f = try await Fixture(settings: [
             "static_clients": [document: ["redirect_uris": ["http://127.0.0.1:\(port)/callback"], "token_endpoint_auth_method": "none",

@@ -47,7 +47,8 @@ import HermesTestSupport
         let valgrind = "/usr/bin/valgrind"
         #expect(FileManager.default.isExecutableFile(atPath: valgrind), "valgrind is missing: scripts/setup.sh installs it")
         let checked = try await run(valgrind, ["--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
-                                         "--error-exitcode=99", try await program(library: stripped), mode, "alpha"],
+                                         "--error-exitcode=99", "--suppressions=" + Build.packageRoot + "/Tests/CPrograms/swift-runtime.supp",
+                                         try await program(library: stripped), mode, "alpha"],
                               environment: environment, timeout: 150)
         expectPassed(checked, mode + " under valgrind")
     }

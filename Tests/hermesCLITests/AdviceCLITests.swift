@@ -10,20 +10,9 @@ import Testing
     let dir = TemporaryDirectory("hermes-advice")
     var home: String { dir.path }
 
-    /// A loopback port nothing listens on: bound, read, closed.
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ProgramError(description: "no free loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// A loopback port nothing listens on, outside the range bind(0) hands out, so no parallel
+    /// test's server lands on it meanwhile.
+    static func closedPort() throws -> Int { Int(FreePort.outsideEphemeralRange()) }
 
     func configure(_ peer: OAuthPeer, down: Int) throws {
         try dir.write("config.yaml", """

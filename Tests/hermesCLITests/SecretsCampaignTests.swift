@@ -10,7 +10,7 @@ import Testing
     let dir = TemporaryDirectory("hermes-secrets")
 
     @Test func noSecretEverReachesOutputOrLogs() async throws {
-        let port = try CallbackListener(port: 0).port
+        let port = FreePort.outsideEphemeralRange()
         let clientSecret = "SECRET-CLIENT-\(UUID().uuidString)"
         let apiKey = "SECRET-APIKEY-\(UUID().uuidString)"
         let peer = try await OAuthPeer(settings: [
