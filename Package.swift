@@ -104,6 +104,7 @@ let package = Package(
         // Shared by the test targets: temporary homes, running built programs, finding the build.
         .target(
             name: "HermesTestSupport",
+            dependencies: ["CHermesProcess", .product(name: "SystemPackage", package: "swift-system")],
             path: "Tests/HermesTestSupport"
         ),
         .testTarget(

@@ -5,19 +5,15 @@ import HermesTestSupport
 
 @Suite struct ProcessTreeTests {
     /// A shell that forks two sleepers, one of which forks another: three descendants.
-    func spawnTree() throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "sleep 30 & (sleep 30 & wait) & wait"]
-        try p.run()
-        return p
+    func spawnTree() throws -> Child {
+        try Child("/bin/sh", ["-c", "sleep 30 & (sleep 30 & wait) & wait"])
     }
 
     func waitFor(_ condition: () -> Bool) async throws {
         try await waitUntil(timeout: 5, condition)
     }
 
-    func stop(_ root: Process, _ descendants: [pid_t]) {
+    func stop(_ root: Child, _ descendants: [pid_t]) {
         for pid in descendants { kill(pid, SIGKILL) }
         kill(root.processIdentifier, SIGKILL)
         root.waitUntilExit()
@@ -40,14 +36,10 @@ import HermesTestSupport
     /// thread was invisible to it. Here the spawning thread has also exited by the time the tree
     /// is read (the per-thread children files lost such a child under AddressSanitizer's timing).
     @Test func childrenSpawnedFromAnotherThreadAreFound() async throws {
-        final class Box: @unchecked Sendable { var process: Process? }
+        final class Box: @unchecked Sendable { var process: Child? }
         let box = Box()
         let thread = Thread {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sleep")
-            p.arguments = ["30"]
-            try? p.run()
-            box.process = p
+            box.process = try? Child("/bin/sleep", ["30"])
         }
         thread.start()
         try await waitUntil(timeout: 5, poll: 0.001) { thread.isFinished }
@@ -58,10 +50,7 @@ import HermesTestSupport
     }
 
     @Test func aProcessWithoutChildrenHasNone() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        p.arguments = ["30"]
-        try p.run()
+        let p = try Child("/bin/sleep", ["30"])
         defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
         #expect(ProcessTree.descendants(of: p.processIdentifier).isEmpty)
         #expect(ProcessTree.descendants(of: 999_999_999).isEmpty)

@@ -29,14 +29,11 @@ enum Campaign {
         var generator = SystemRandomNumberGenerator()
         while completed < target {
             let tag = "r\(kills)"
-            let writer = Process()
-            writer.executableURL = URL(fileURLWithPath: Build.product("hermes-test-helper"))
-            writer.arguments = ["write-tokens", dir.path, "srv", "400", tag]
-            writer.standardOutput = FileHandle.nullDevice
-            try writer.run()
+            let writer = try Child(Build.product("hermes-test-helper"), ["write-tokens", dir.path, "srv", "400", tag],
+                                   stdout: .null)
             try await Task.sleep(for: .microseconds(Int.random(in: 5_000...60_000, using: &generator)))
             kill(writer.processIdentifier, SIGKILL)
-            writer.waitUntilExit()
+            await writer.wait()
             kills += 1
 
             let outcome = store.readTokens()
@@ -77,19 +74,13 @@ enum Campaign {
         let manager = try f.manager()
         _ = try await manager.login("peer", interaction: f.interaction())
         let rounds = 5 * Campaign.scale
-        let processes = try (0..<16).map { _ -> (Process, Pipe) in
-            let p = Process()
-            let out = Pipe()
-            p.executableURL = URL(fileURLWithPath: Build.product("hermes-test-helper"))
-            p.arguments = ["refresh-loop", f.home.path, "peer", "\(rounds)", "4"]
-            p.standardOutput = out
-            try p.run()
-            return (p, out)
+        let processes = try (0..<16).map { _ in
+            try Child(Build.product("hermes-test-helper"), ["refresh-loop", f.home.path, "peer", "\(rounds)", "4"], stdout: .pipe)
         }
         var outputs: [String] = []
-        for (p, out) in processes {
-            outputs.append(String(decoding: await readToEnd(out.fileHandleForReading), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-            p.waitUntilExit()
+        for p in processes {
+            outputs.append(String(decoding: await p.readStdoutToEnd(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            await p.wait()
         }
         let state = try await f.peer.state()
         let revocations = state["family_revocations"] as? Int ?? -1

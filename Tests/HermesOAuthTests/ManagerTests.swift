@@ -184,19 +184,13 @@ extension Fixture {
         var tokens = try #require(f.store.tokens())
         tokens.expiresAt = Date().timeIntervalSince1970 - 10    // expired, as after a night's sleep
         try f.store.save(tokens: tokens)
-        let processes = try (0..<16).map { _ -> (Process, Pipe) in
-            let p = Process()
-            let out = Pipe()
-            p.executableURL = URL(fileURLWithPath: Build.product("hermes-test-helper"))
-            p.arguments = ["access-token", f.home.path, "peer"]
-            p.standardOutput = out
-            try p.run()
-            return (p, out)
+        let processes = try (0..<16).map { _ in
+            try Child(Build.product("hermes-test-helper"), ["access-token", f.home.path, "peer"], stdout: .pipe)
         }
         var outputs: [String] = []
-        for (p, out) in processes {
-            outputs.append(String(decoding: await readToEnd(out.fileHandleForReading), as: UTF8.self))
-            p.waitUntilExit()
+        for p in processes {
+            outputs.append(String(decoding: await p.readStdoutToEnd(), as: UTF8.self))
+            await p.wait()
         }
         #expect(outputs.allSatisfy { $0.hasPrefix("ok ") }, "\(outputs)")
         #expect(Set(outputs).count == 1)

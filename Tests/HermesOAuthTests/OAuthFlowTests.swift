@@ -576,15 +576,8 @@ enum HostileClient {
         try f.dir.write("config.yaml", "mcp_servers:\n  peer:\n    url: \(f.peer.mcpURL)\n    auth: oauth\n")
         var env = Build.environment(home: f.dir.path)
         for (k, v) in Peers.browser(record: f.browserLog) { env[k] = v }
-        let processes = try (0..<2).map { _ -> Process in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Build.product("hermes"))
-            p.arguments = ["mcp", "login", "peer"]
-            p.environment = env
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
+        let processes = try (0..<2).map { _ in
+            try Child(Build.product("hermes"), ["mcp", "login", "peer"], environment: env, stdout: .null, stderr: .null)
         }
         for p in processes { try await waitForExit(p); #expect(p.terminationStatus == 0) }
         #expect(try await f.requests("GET", "/authorize").count == 1)

@@ -69,14 +69,11 @@ import HermesTestSupport
     let dir = TemporaryDirectory()
 
     /// Starts a helper that holds the lock, and returns once it says so.
-    func holder(_ path: String, seconds: Double) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Build.product("hermes-test-helper"))
-        p.arguments = ["hold-lock", path, "\(seconds)"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+    func holder(_ path: String, seconds: Double) throws -> Child {
+        let p = try Child(Build.product("hermes-test-helper"), ["hold-lock", path, "\(seconds)"], stdout: .pipe)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = (try? buffer.withUnsafeMutableBytes { try p.stdout!.read(into: $0, retryOnInterrupt: true) }) ?? 0
+        let line = String(decoding: buffer[0..<count], as: UTF8.self)
         #expect(line.contains("locked"))
         return p
     }
@@ -93,7 +90,7 @@ import HermesTestSupport
         // The holder lets go after three seconds; a patient waiter then gets it.
         try Self.blockingLock(lock, timeout: 10)
         #expect(lock.isHeld)
-        p.waitUntilExit()
+        await p.wait()
         #expect(mode(path) == 0o600)
 
         // And while this process holds it, another process cannot take it.
@@ -118,7 +115,7 @@ import HermesTestSupport
         let lock = try FileLock(path: path)
         try await lock.lock(timeout: 10)
         #expect(lock.isHeld)
-        p.waitUntilExit()
+        await p.wait()
         let blocked = try FileLock(path: path)
         await #expect(throws: FileLock.Timeout.self) { try await blocked.lock(timeout: 0.1) }
     }

@@ -255,13 +255,8 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
         let store = TokenStore(home: home, serverName: "contended")
         try store.save(tokens: OAuthTokens(accessToken: "seed"))
         let writers = 4, writes = 150
-        let processes = try (0..<writers).map { i -> Process in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: helper)
-            p.arguments = ["write-tokens", home.path, "contended", "\(writes)", "w\(i)"]
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            return p
+        let processes = try (0..<writers).map { i in
+            try Child(helper, ["write-tokens", home.path, "contended", "\(writes)", "w\(i)"], stdout: .null)
         }
         var reads = 0, bad: [String] = []
         while processes.contains(where: \.isRunning) {
@@ -272,7 +267,7 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
             }
             await Task.yield()
         }
-        for p in processes { p.waitUntilExit(); #expect(p.terminationStatus == 0) }
+        for p in processes { await p.wait(); #expect(p.terminationStatus == 0) }
         #expect(bad.isEmpty, "torn reads: \(bad.prefix(3))")
         #expect(reads > 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: home.tokenDirectory) == ["contended.json"])

@@ -17,34 +17,24 @@ public struct ProgramError: Error, CustomStringConvertible {
 @discardableResult
 public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                 input: String? = nil, timeout: Double = 60) async throws -> ProgramResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let out = Pipe(), err = Pipe(), inp = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = inp
-    let exited = exitOccurrence(of: process)
-    try process.run()
+    let child = try Child(executable, arguments, environment: environment, stdin: .pipe, stdout: .pipe, stderr: .pipe)
     // Both pipes drain on threads of their own so a chatty child never blocks on a full pipe, and
     // the input is written on another so a child that does not read it blocks no one.
-    let stdout = Drain(out.fileHandleForReading), stderr = Drain(err.fileHandleForReading)
-    let writer = inp.fileHandleForWriting
+    let stdout = Drain(child.stdout!, owner: child), stderr = Drain(child.stderr!, owner: child)
     onOwnThread {
-        if let input { try? writer.write(contentsOf: Data(input.utf8)) }
-        try? writer.close()
+        if let input { child.write(input) }
+        child.closeStdin()
     }
-    guard await exited.wait(timeout: timeout) else {
-        kill(process.processIdentifier, SIGKILL)
-        await exited.wait(timeout: 30)
+    guard await child.wait(timeout: timeout) else {
+        child.kill(SIGKILL)
+        await child.wait(timeout: 30)
         await stdout.ended.wait(timeout: 30)
         await stderr.ended.wait(timeout: 30)
         throw ProgramError(description: "\(executable) \(arguments) timed out after \(timeout)s")
     }
     await stdout.ended.wait(timeout: .infinity)
     await stderr.ended.wait(timeout: .infinity)
-    return ProgramResult(status: process.terminationStatus, stdout: stdout.text, stderr: stderr.text)
+    return ProgramResult(status: child.terminationStatus, stdout: stdout.text, stderr: stderr.text)
 }
 
 /// Where SwiftPM put this build's products (the directory holding libhermesoauth.so and the
@@ -105,27 +95,17 @@ public enum Peers {
 /// A program driven line by line: read its output up to a marker, answer on its stdin. Its
 /// stdout and stderr drain on threads of their own; the waits here poll with `Task.sleep`.
 public final class Interactive: @unchecked Sendable {
-    public let process = Process()
-    private let stdin = Pipe()
-    private let stdoutPipe = Pipe()
-    private let stderrPipe = Pipe()
-    private let exited: Occurrence
+    /// The program itself, for its pid and whether it still runs.
+    public let process: Child
     private let stdout: Drain
     private let stderr: Drain
 
     public var output: String { stdout.text }
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardInput = stdin
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        exited = exitOccurrence(of: process)
-        try process.run()
-        stdout = Drain(stdoutPipe.fileHandleForReading)
-        stderr = Drain(stderrPipe.fileHandleForReading)
+        process = try Child(executable, arguments, environment: environment, stdin: .pipe, stdout: .pipe, stderr: .pipe)
+        stdout = Drain(process.stdout!, owner: process)
+        stderr = Drain(process.stderr!, owner: process)
     }
 
     /// Reads until `marker` appears in the output (true) or `timeout` passes or output ends (false).
@@ -137,15 +117,15 @@ public final class Interactive: @unchecked Sendable {
 
     /// A program that already exited makes this a no-op, not a crash (EPIPE).
     public func send(_ line: String) {
-        try? stdin.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+        process.write(line + "\n")
     }
 
     /// Closes stdin and waits (killing the program after `timeout`); returns exit status and the
     /// rest of stdout and all of stderr.
     public func finish(timeout: Double = 120) async -> (status: Int32, stdout: String, stderr: String) {
-        try? stdin.fileHandleForWriting.close()
-        if await !exited.wait(timeout: timeout) { kill(process.processIdentifier, SIGKILL) }
-        await exited.wait(timeout: .infinity)
+        process.closeStdin()
+        if await !process.wait(timeout: timeout) { process.kill(SIGKILL) }
+        await process.wait()
         await stdout.ended.wait(timeout: .infinity)
         await stderr.ended.wait(timeout: .infinity)
         return (process.terminationStatus, stdout.text, stderr.text)

@@ -5,8 +5,7 @@ import Foundation
 public final class TCPProxy: @unchecked Sendable {
     public let target: String
     public private(set) var port: Int = 0
-    private var process: Process?
-    private var stdin: Pipe?
+    private var child: Child?
 
     public init(target: String) async throws {
         self.target = target
@@ -16,32 +15,28 @@ public final class TCPProxy: @unchecked Sendable {
     deinit { stop() }
 
     public func start() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Peers.python)
-        process.arguments = [Peers.script("tcp_proxy.py"), "--target", target, "--port", "\(port)"]
-        let out = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardInput = input
-        try process.run()
-        let lines = LineReader(out.fileHandleForReading)
+        let child = try Child(try Peers.python, [Peers.script("tcp_proxy.py"), "--target", target, "--port", "\(port)"],
+                              stdin: .pipe, stdout: .pipe)
+        let lines = LineReader(child.stdout!, owner: child)
         _ = try? await waitUntil(timeout: 20) { lines.first(where: { _ in true }) != nil || lines.ended.hasHappened }
         let text = lines.first(where: { _ in true }) ?? ""
         guard text.hasPrefix("READY "), let bound = Int(text.dropFirst(6)) else {
-            process.terminate()
+            child.closeStdin()
+            child.kill(SIGKILL)
+            await child.wait(timeout: 30)
             throw ProgramError(description: "tcp_proxy did not start: \(text)")
         }
         port = bound
-        self.process = process
-        stdin = input
+        self.child = child
     }
 
     /// Ends the proxy: its port refuses connections until `start()`. Blocks only the moment a
     /// SIGKILLed process takes to go.
     public func stop() {
-        guard let process else { return }
-        try? stdin?.fileHandleForWriting.close()
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
+        guard let child else { return }
+        child.closeStdin()
+        child.kill(SIGKILL)
+        child.waitUntilExit()
+        self.child = nil
     }
 }

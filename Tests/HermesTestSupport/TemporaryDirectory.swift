@@ -13,12 +13,20 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     deinit {
         // Restore write permission first so that tests that tightened modes do not leave litter.
-        // A deinit cannot await; chmod takes a moment, so a plain blocking wait is fine here.
-        let chmod = Process()
-        chmod.executableURL = URL(fileURLWithPath: "/bin/chmod")
-        chmod.arguments = ["-R", "u+rwx", path]
-        if (try? chmod.run()) != nil { chmod.waitUntilExit() }
+        Self.makeOwnerAccessible(path)
         try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// `chmod -R u+rwx` without a process: each directory is opened up before it is listed;
+    /// symbolic links are neither followed nor changed.
+    static func makeOwnerAccessible(_ path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0, st.st_mode & S_IFMT != S_IFLNK else { return }
+        chmod(path, (st.st_mode & 0o7777) | 0o700)
+        guard st.st_mode & S_IFMT == S_IFDIR else { return }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+            makeOwnerAccessible(path + "/" + name)
+        }
     }
 
     public func file(_ name: String) -> String { path + "/" + name }

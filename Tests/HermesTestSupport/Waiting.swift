@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 
 /// Something that happens once (a child's exit, a pipe's end), awaited without parking a thread of
 /// Swift's cooperative pool: the pool has one thread per core (two here), and a test that blocks
@@ -73,22 +74,17 @@ func onOwnThread(_ body: @escaping @Sendable () -> Void) {
     thread.start()
 }
 
-/// A started Process's exit as an `Occurrence`. Set before `run()` so no exit is missed.
-func exitOccurrence(of process: Process) -> Occurrence {
-    let exited = Occurrence()
-    process.terminationHandler = { _ in exited.signal() }
-    return exited
-}
-
-/// A pipe read to its end on its own thread.
+/// A pipe read to its end on its own thread. `owner` (the `Child` or `FileHandle` holding the
+/// descriptor) is kept alive until then, so the descriptor is not closed under the reader.
 final class Drain: @unchecked Sendable {
     private let lock = NSLock()
     private var bytes: [UInt8] = []
     let ended = Occurrence()
 
-    init(_ handle: FileHandle) {
+    init(_ descriptor: FileDescriptor, owner: AnyObject) {
+        let fd = descriptor.rawValue
+        nonisolated(unsafe) let owner = owner
         onOwnThread { [self] in
-            let fd = handle.fileDescriptor
             var chunk = [UInt8](repeating: 0, count: 65536)
             while true {
                 let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
@@ -96,6 +92,7 @@ final class Drain: @unchecked Sendable {
                 if n <= 0 { break }
                 lock.withLock { bytes += chunk[0..<n] }
             }
+            withExtendedLifetime(owner) {}
             ended.signal()
         }
     }
@@ -106,16 +103,14 @@ final class Drain: @unchecked Sendable {
 
 /// A pipe read to its end on a thread of its own (a test holding a raw `Pipe`).
 public func readToEnd(_ handle: FileHandle) async -> Data {
-    let drain = Drain(handle)
+    let drain = Drain(FileDescriptor(rawValue: handle.fileDescriptor), owner: handle)
     await drain.ended.wait(timeout: .infinity)
     return Data(drain.data)
 }
 
-/// Waits for a `Process` a test started itself, polling with `Task.sleep`; true once it exited
-/// (and was reaped, so `terminationStatus` is valid), false after `timeout`.
+/// Waits for a `Child` a test started itself; true once it exited (and was reaped, so
+/// `terminationStatus` is valid), false after `timeout`.
 @discardableResult
-public func waitForExit(_ process: Process, timeout: Double = 300) async throws -> Bool {
-    guard try await waitUntil(timeout: timeout, poll: 0.01, { !process.isRunning }) else { return false }
-    process.waitUntilExit()
-    return true
+public func waitForExit(_ child: Child, timeout: Double = 300) async throws -> Bool {
+    await child.wait(timeout: timeout)
 }
