@@ -80,8 +80,9 @@ let package = Package(
                 .product(name: "MCP", package: "swift-sdk"),
             ],
             // A release `hermes` carries its Swift runtime: no libswiftCore/Foundation to find at
-            // run time, and a cold start that maps and relocates less (27 MB peak RSS, not 32).
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_CFURLSessionInterface", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lCoreFoundation", "-lcurl"], .when(configuration: .release))]
+            // run time, and a cold start that maps and relocates less (27 MB peak RSS, not 32). lld, because
+            // the static Foundation archives refer back to each other, which GNU ld resolves only in order.
+            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-static-stdlib", "-l_CFURLSessionInterface", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lCoreFoundation", "-lcurl"], .when(configuration: .release))]
         ),
         // A small program the tests start as a separate process (concurrent writers, lock holders).
         .executableTarget(

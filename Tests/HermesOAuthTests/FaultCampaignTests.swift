@@ -29,11 +29,13 @@ enum Campaign {
         var generator = SystemRandomNumberGenerator()
         while completed < target {
             let tag = "r\(kills)"
-            let writer = try Child(Build.product("hermes-test-helper"), ["write-tokens", dir.path, "srv", "400", tag],
-                                   stdout: .null)
-            try await Task.sleep(for: .microseconds(Int.random(in: 5_000...60_000, using: &generator)))
-            kill(writer.processIdentifier, SIGKILL)
-            await writer.wait()
+            // The kill is aimed at the writes: timed from the writer's "writing", not from its
+            // start, which on a loaded machine can outlast any fixed delay (then no write ever lands).
+            let writer = try Interactive(Build.product("hermes-test-helper"), ["write-tokens", dir.path, "srv", "400", tag])
+            #expect(await writer.read(until: "writing", timeout: 30), "the writer never started: \(writer.output)")
+            try await Task.sleep(for: .microseconds(Int.random(in: 0...30_000, using: &generator)))
+            kill(writer.process.processIdentifier, SIGKILL)
+            _ = await writer.finish(timeout: 10)
             kills += 1
 
             let outcome = store.readTokens()
