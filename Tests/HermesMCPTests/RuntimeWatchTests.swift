@@ -28,12 +28,6 @@ final class ReloadLog: @unchecked Sendable {
         "  \(name):\n    command: \(try Peers.python)\n    args: [\(Peers.script("stdio_server.py"))]\n"
     }
 
-    func writeInPlace(_ path: String, _ text: String) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        _ = text.withCString { write(fd, $0, strlen($0)) }
-        close(fd)
-    }
-
     @Test func renamesInPlaceEditsAndRecreationAreNoticedWithoutAThreadOfItsOwn() async throws {
         let dir = TemporaryDirectory("hermes-runtime-watch")
         let home = HermesHome(path: dir.path)

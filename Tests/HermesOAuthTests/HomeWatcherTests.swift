@@ -30,12 +30,6 @@ final class ChangeLog: @unchecked Sendable {
         return watcher
     }
 
-    func writeInPlace(_ path: String, _ text: String) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        _ = text.withCString { write(fd, $0, strlen($0)) }
-        close(fd)
-    }
-
     @Test func config_yamlReplacedByRenameEditedInPlaceDeletedAndRecreatedIsSeen() async throws {
         let dir = TemporaryDirectory("hermes-watch")
         let home = HermesHome(path: dir.path)
