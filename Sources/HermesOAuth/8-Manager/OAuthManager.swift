@@ -43,6 +43,12 @@ public final class OAuthManager: Sendable {
         var watchingPinned = false
         var configurationSubscribers: [UInt64: @Sendable () -> Void] = [:]
         var configSnapshot: ConfigSnapshot?
+
+        /// One id space for both kinds of subscriber, so an id never means two handlers.
+        mutating func newSubscriberID() -> UInt64 {
+            defer { nextSubscriber += 1 }
+            return nextSubscriber
+        }
     }
 
     /// The catalogue's servers as last loaded, with the identity of config.yaml and .env at the
@@ -60,9 +66,7 @@ public final class OAuthManager: Sendable {
     /// The process-wide manager for `home` (resolved through symlinks, so two spellings of one
     /// directory share it).
     public static func shared(home: HermesHome = .resolve()) -> OAuthManager {
-        let key = (try? FileManager.default.destinationOfSymbolicLink(atPath: home.path)).map { _ in
-            URL(fileURLWithPath: home.path).resolvingSymlinksInPath().path
-        } ?? URL(fileURLWithPath: home.path).resolvingSymlinksInPath().path
+        let key = URL(fileURLWithPath: home.path).resolvingSymlinksInPath().path
         return registry.withLock { managers in
             if let existing = managers[key] { return existing }
             let manager = OAuthManager(home: HermesHome(path: key))
@@ -259,8 +263,7 @@ public final class OAuthManager: Sendable {
     public func subscribe(_ handler: @escaping @Sendable (TokenEvent) -> Void) -> UInt64 {
         ensureWatchingOrWarn()
         return state.withLock { s in
-            let id = s.nextSubscriber
-            s.nextSubscriber += 1
+            let id = s.newSubscriberID()
             s.subscribers[id] = handler
             return id
         }
@@ -277,8 +280,7 @@ public final class OAuthManager: Sendable {
     public func watchConfiguration(_ handler: @escaping @Sendable () -> Void) throws -> UInt64 {
         try ensureWatching()
         return state.withLock { s in
-            let id = s.nextSubscriber
-            s.nextSubscriber += 1
+            let id = s.newSubscriberID()
             s.configurationSubscribers[id] = handler
             return id
         }
