@@ -35,6 +35,9 @@ public final class Child: @unchecked Sendable {
     private let outcome: Outcome
     private let lock = NSLock()
     private var stdinOpen: Bool
+    /// stdin and stdout are one socket (an adopted child): closing stdin is a shutdown of its
+    /// writing side, since stdout's descriptor still refers to the same socket.
+    private let stdinIsSocket: Bool
 
     /// Starts `executable` (an absolute path, or a name looked up in PATH) with `arguments`. With
     /// `environment` nil the child gets this process's environment. `newGroup` makes it lead a
@@ -81,14 +84,28 @@ public final class Child: @unchecked Sendable {
             stdout = o.ours
             stderr = e.ours
             stdinOpen = i.ours != nil
+            stdinIsSocket = false
         } catch {
             for fd in keep { try? fd.close() }
             throw error
         }
+        (exited, outcome) = Self.awaitExit(of: pid)
+    }
+
+    /// A process another one forked that was re-parented to this one (a child subreaper; see
+    /// `PeerZygote`), talking over `socket`, which is its stdin and stdout; stderr is shared.
+    init(adopting pid: pid_t, socket: FileDescriptor) throws {
+        self.pid = pid
+        stdin = socket
+        stdout = try socket.duplicate()
+        stderr = nil
+        stdinOpen = true
+        stdinIsSocket = true
+        (exited, outcome) = Self.awaitExit(of: pid)
+    }
+
+    private static func awaitExit(of pid: pid_t) -> (Occurrence, Outcome) {
         let exited = Occurrence(), outcome = Outcome()
-        self.exited = exited
-        self.outcome = outcome
-        let pid = pid
         onOwnThread {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 {
@@ -100,6 +117,7 @@ public final class Child: @unchecked Sendable {
             outcome.set(status)
             exited.signal()
         }
+        return (exited, outcome)
     }
 
     deinit {
@@ -155,6 +173,7 @@ public final class Child: @unchecked Sendable {
         lock.withLock {
             guard stdinOpen, let stdin else { return }
             stdinOpen = false
+            if stdinIsSocket { _ = shutdown(stdin.rawValue, Int32(SHUT_WR)) }
             try? stdin.close()
         }
     }

@@ -3,14 +3,20 @@ import SystemPackage
 
 /// Any peer script under Tests/PythonPeers that binds loopback, prints one line `READY {json}` and
 /// exits when its stdin closes (the hostile peers all follow that contract). `info` is the JSON.
-/// Stopped by `stop()` or when released, so a failed test leaves nothing behind.
+/// Stopped by `stop()` or when released, so a failed test leaves nothing behind. With the peers'
+/// own Python (no `python` given) the peer is forked by `PeerZygote`, its stdin and stdout one
+/// socket, instead of starting a new interpreter (`HERMES_TEST_NO_ZYGOTE=1` starts one per peer,
+/// to tell a peer's fault from the zygote's).
 public final class PeerProcess: @unchecked Sendable {
     public let info: [String: Any]
     private let child: Child
 
     public init(script: String, arguments: [String] = [], python: String? = nil, readyTimeout: Double = 30) async throws {
-        let child = try Child(try python ?? Peers.python, [Peers.script(script)] + arguments,
-                              stdin: .pipe, stdout: .pipe, stderr: .inherit)
+        let child = if python != nil || PeerZygote.disabled {
+            try Child(try python ?? Peers.python, [Peers.script(script)] + arguments, stdin: .pipe, stdout: .pipe, stderr: .inherit)
+        } else {
+            try await PeerZygote.spawn(Peers.script(script), arguments)
+        }
         self.child = child
         let exited = child.exited
         let lines = LineReader(child.stdout!, owner: child)

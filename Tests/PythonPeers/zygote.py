@@ -1,0 +1,116 @@
+"""Starts Python peers for the tests by forking, so the official MCP SDK is imported once per test
+process instead of once per peer (about 1.5 s of CPU each: the suite starts over a hundred peers).
+
+  zygote.py SOCKET_PATH
+
+Imports what the peers import, listens on the Unix socket SOCKET_PATH, prints `READY` and serves
+one peer per connection: the client sends one line of JSON, `{"argv": [script, arg, ...]}`, and
+the connection becomes the peer's stdin and stdout (the client shuts down its writing side to
+close the peer's stdin). The peer is forked twice so that it is re-parented to the test process
+(a child subreaper) and the test waits for it with `waitpid` like any child of its own; its first
+line is `PID <pid>`, written once that re-parenting happened. stderr is the zygote's (the test's).
+
+The zygote stays single-threaded (fork with threads running is unsafe) and exits when its stdin
+closes, so a test process that dies leaves nothing behind: its peers exit on their own EOF.
+"""
+import json
+import os
+import runpy
+import select
+import signal
+import socket
+import sys
+import time
+
+# What the peers import, imported once here: the fork inherits it.
+import uvicorn  # noqa: F401
+import starlette.applications  # noqa: F401
+import mcp.server.auth.routes  # noqa: F401
+import mcp.server.auth.provider  # noqa: F401
+import mcp.server.auth.settings  # noqa: F401
+import mcp.server.mcpserver  # noqa: F401
+import mcp.shared.auth  # noqa: F401
+import pydantic  # noqa: F401
+
+MAX_REQUEST = 64 * 1024
+
+
+def read_request(conn):
+    data = b""
+    while b"\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk or len(data) > MAX_REQUEST:
+            return None
+        data += chunk
+    try:
+        argv = json.loads(data.split(b"\n", 1)[0])["argv"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return argv if isinstance(argv, list) and argv and all(isinstance(a, str) for a in argv) else None
+
+
+def become_peer(conn, listener, argv, middle):
+    listener.close()
+    os.dup2(conn.fileno(), 0)
+    os.dup2(conn.fileno(), 1)
+    conn.close()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    # Re-parented once the middle process exited: only then can the test wait for this pid.
+    while os.getppid() == middle:
+        time.sleep(0.001)
+    sys.stdin = os.fdopen(0, "r")
+    sys.stdout = os.fdopen(1, "w")
+    print(f"PID {os.getpid()}", flush=True)
+    sys.argv = list(argv)
+    sys.path[0] = os.path.dirname(os.path.abspath(argv[0]))
+    code = 0
+    try:
+        runpy.run_path(argv[0], run_name="__main__")
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    os._exit(code)
+
+
+def serve(conn, listener):
+    argv = read_request(conn)
+    if argv is None:
+        conn.close()
+        return
+    middle = os.fork()
+    if middle == 0:
+        me = os.getpid()
+        if os.fork() == 0:
+            become_peer(conn, listener, argv, me)
+        os._exit(0)
+    conn.close()
+    os.waitpid(middle, 0)
+
+
+def main():
+    path = sys.argv[1]
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    print("READY", flush=True)
+    stdin = sys.stdin.fileno()
+    while True:
+        ready, _, _ = select.select([listener, stdin], [], [])
+        if stdin in ready and not os.read(stdin, 4096):
+            break
+        if listener in ready:
+            conn, _ = listener.accept()
+            serve(conn, listener)
+    listener.close()
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+if __name__ == "__main__":
+    main()
