@@ -30,10 +30,11 @@ NAME = "conf"
 
 
 def config_yaml(url, context):
-    oauth = {"cimd": CIMD_CLIENT_METADATA_URL}
+    # the everything-client's pre-registration provider has the given credentials and no CIMD URL
     if context:
-        oauth["client_id"] = context["client_id"]
-        oauth["client_secret"] = context["client_secret"]
+        oauth = {"client_id": context["client_id"], "client_secret": context["client_secret"]}
+    else:
+        oauth = {"cimd": CIMD_CLIENT_METADATA_URL}
     lines = ["mcp_servers:", f"  {NAME}:", f"    url: {json.dumps(url)}", "    auth: oauth", "    oauth:"]
     lines += [f"      {k}: {json.dumps(v)}" for k, v in oauth.items()]
     return "\n".join(lines) + "\n"

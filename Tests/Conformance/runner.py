@@ -19,7 +19,14 @@ from .index import EXTENSION_NAMES, all_scenarios
 
 # Scenarios failing because of hermes defects being fixed elsewhere; each names its defect.
 # The lead removes an entry when its fix lands (the run says when a listed scenario passes).
-KNOWN_FAILING = {}
+KNOWN_FAILING = {
+    # initialize is open, so `hermes mcp login`'s probe (initialize only) never sees the 401 scope=mcp:basic
+    # of tools/list and asks for PRM scopes_supported (mcp:profile): WARNING scope-step-up-initial; the 403
+    # scope=mcp:write is not remembered by the next login: FAILURE scope-step-up-escalation.
+    "auth/scope-step-up": "defects 1 and 2",
+    # no PRM and no AS metadata: hermes stops instead of using /authorize, /token, /register at the origin
+    "auth/2025-03-26-oauth-endpoint-fallback": "defect 3",
+}
 
 WHAT = {
     "auth/metadata-default": "PRM at path, in WWW-Authenticate; RFC 8414 root metadata",
