@@ -17,8 +17,8 @@ class Request:
         self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         self.raw = raw
         ctype = self.headers.get("content-type", "")
-        self.body = {}
-        # express.json() and express.urlencoded(): parsed by content type, else an empty body
+        self.body = None
+        # express.json() and express.urlencoded() of Express 5: parsed by content type, else undefined
         try:
             if "application/json" in ctype and raw:
                 self.body = json.loads(raw)

@@ -10,7 +10,9 @@ def request_logger(checks, incoming_id, outgoing_id, mcp_route=None):
 
     async def mw(req, nxt):
         description = f"Received {req.method} request for {req.path}"
-        details = {"method": req.method, "path": req.path, "body": req.body}
+        details = {"method": req.method, "path": req.path}
+        if req.body is not None:  # JSON.stringify drops an undefined body
+            details["body"] = req.body
         if req.query:
             details["query"] = req.query
         mcp_method = None
