@@ -59,13 +59,17 @@ WHAT = {
 }
 
 
-async def run_one(suite, factory, hermes, timeout, sem):
+async def run_one(suite, factory, hermes, timeout, sem, sdk=False):
     async with sem:
         scenario = factory()
         started = time.monotonic()
         urls = await scenario.start()
         try:
-            client = await run_client(hermes, scenario, urls, timeout)
+            if sdk:
+                from .sdk_client import run_sdk_client
+                client = await asyncio.wait_for(run_sdk_client(scenario, urls, timeout), timeout + 5)
+            else:
+                client = await run_client(hermes, scenario, urls, timeout)
             checks = scenario.get_checks()
         finally:
             await scenario.stop()  # may still add checks to the same list, as in the TS runner
@@ -75,12 +79,12 @@ async def run_one(suite, factory, hermes, timeout, sem):
                 "seconds": round(time.monotonic() - started, 1), "client": client, "checks": checks}
 
 
-def table(results):
+def table(results, known):
     rows = [("scenario", "what it checks", "result", "failing checks")]
     for r in results:
         note = ""
-        if r["scenario"] in KNOWN_FAILING:
-            note = f"  [known: {KNOWN_FAILING[r['scenario']]}]"
+        if r["scenario"] in known:
+            note = f"  [known: {known[r['scenario']]}]"
         rows.append((r["scenario"], r["what"], r["result"], ", ".join(r["failing"]) + note))
     rows += [(n, "extension", "not yet supported", "") for n in EXTENSION_NAMES]
     w = [max(len(row[i]) for row in rows) for i in range(3)]
@@ -95,14 +99,16 @@ async def main_async(args):
             print(f"unknown scenario(s): {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
     sem = asyncio.Semaphore(args.jobs)
-    results = await asyncio.gather(*(run_one(s, f, args.hermes, args.timeout, sem) for s, f in chosen))
-    print(table(results))
+    results = await asyncio.gather(*(run_one(s, f, args.hermes, args.timeout, sem, args.client == "python-sdk")
+                                     for s, f in chosen))
+    print(table(results, KNOWN_FAILING if args.client == "hermes" else {}))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"specVersion": SPEC_VERSION, "results": results,
                        "notSupported": EXTENSION_NAMES}, f, indent=2)
-    unexpected = [r["scenario"] for r in results if r["result"] == "FAIL" and r["scenario"] not in KNOWN_FAILING]
-    fixed = [r["scenario"] for r in results if r["result"] == "PASS" and r["scenario"] in KNOWN_FAILING]
+    known = KNOWN_FAILING if args.client == "hermes" else {}  # the list is about hermes
+    unexpected = [r["scenario"] for r in results if r["result"] == "FAIL" and r["scenario"] not in known]
+    fixed = [r["scenario"] for r in results if r["result"] == "PASS" and r["scenario"] in known]
     passed = sum(r["result"] == "PASS" for r in results)
     print(f"\n{passed}/{len(results)} scenarios pass at spec version {SPEC_VERSION}; "
           f"{len(EXTENSION_NAMES)} extension scenarios not yet supported")
@@ -115,12 +121,17 @@ async def main_async(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--hermes", required=True, help="the hermes binary")
+    p.add_argument("--hermes", help="the hermes binary")
+    p.add_argument("--client", choices=["hermes", "python-sdk"], default="hermes",
+                   help="python-sdk: the official Python SDK's client instead, to check the re-creation")
     p.add_argument("--scenario", action="append", help="run only this scenario (repeatable)")
     p.add_argument("--json", help="write every scenario's checks and hermes' output here")
     p.add_argument("--jobs", type=int, default=max(2, 2 * (os.cpu_count() or 1)), help="scenarios at once")
     p.add_argument("--timeout", type=float, default=60, help="seconds for hermes per scenario (TS default: 30)")
-    sys.exit(asyncio.run(main_async(p.parse_args())))
+    args = p.parse_args()
+    if args.client == "hermes" and not args.hermes:
+        p.error("--hermes is required")
+    sys.exit(asyncio.run(main_async(args)))
 
 
 if __name__ == "__main__":
