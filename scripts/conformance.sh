@@ -3,7 +3,9 @@
 # are listed as not yet supported), re-created in Python in Tests/Conformance, run against the
 # hermes that `swift build` made. It builds nothing. One Python process runs every scenario, several
 # at once, each with its own loopback servers and temporary HERMES_HOME.
-#   scripts/conformance.sh [--scenario auth/NAME]... [--json FILE] [--jobs N]
+#   scripts/conformance.sh [--scenario auth/NAME]... [--json FILE] [--jobs N] [--timeout S]
+#   scripts/conformance.sh --client python-sdk   the official Python SDK client instead of hermes, to
+#                                                check the re-created scenarios themselves (all pass)
 # Exit status 1 when a scenario fails that KNOWN_FAILING (Tests/Conformance/runner.py) does not list.
 set -euo pipefail
 # --json FILE is relative to the caller's directory (the runner runs from Tests/)
