@@ -20,5 +20,6 @@ swift test --experimental-maximum-parallelization-width "$width" --skip HostileP
 # The standing hostile-peers suite: servers, authorization servers, files and C callers attacking
 # hermes (README, Reliability). Its own step, so a run says at a glance whether every attack held.
 swift test --experimental-maximum-parallelization-width "$width" --filter HostilePeerTests
+scripts/conformance.sh  # the MCP conformance suite's client auth scenarios, re-created (Tests/Conformance)
 # libFuzzer with AddressSanitizer, a few seconds per parser (scripts/fuzz.sh runs the long campaign).
 scripts/fuzz.sh --seconds 5

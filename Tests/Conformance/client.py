@@ -1,0 +1,102 @@
+"""hermes as the suite's "everything client" (examples/clients/typescript/everything-client.ts),
+which connects, lists the tools and calls test-tool (pre-registration: lists only), authorizing
+whenever a request answers 401 or 403. hermes splits that into commands, each run here in the
+scenario's own fresh HERMES_HOME:
+
+  hermes mcp test conf --json    connect + tools/list
+  hermes mcp call conf test-tool connect + tools/call
+  hermes mcp login conf          the authorization (the browser is browser.py, as in hermes' tests)
+
+`test` and `call` never start a login: when one answers "needs login" (no tokens, a 401 they
+cannot recover from, a 403 insufficient_scope) the driver runs `hermes mcp login conf` and retries
+that command once, which is what the everything-client's withOAuthRetry does in-process and what a
+person does with hermes. Starting with `test` (not with `login`) matters where initialize is open
+and only tools/list answers 401 (scope-step-up, the retry limit, the migration), as it does for the
+everything-client. Like that client, hermes is offered the suite's CIMD URL (oauth.cimd) and, for
+pre-registration, the client_id/secret of MCP_CONFORMANCE_CONTEXT (oauth.client_id/client_secret)."""
+import asyncio
+import json
+import os
+import shutil
+import signal
+import tempfile
+import time
+
+from .scenarios.basic_cimd import CIMD_CLIENT_METADATA_URL
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BROWSER = f"python3 {os.path.join(os.path.dirname(HERE), 'PythonPeers', 'browser.py')}"
+NAME = "conf"
+
+
+def config_yaml(url, context):
+    # the everything-client's pre-registration provider has the given credentials and no CIMD URL
+    if context:
+        oauth = {"client_id": context["client_id"], "client_secret": context["client_secret"]}
+    else:
+        oauth = {"cimd": CIMD_CLIENT_METADATA_URL}
+    lines = ["mcp_servers:", f"  {NAME}:", f"    url: {json.dumps(url)}", "    auth: oauth", "    oauth:"]
+    lines += [f"      {k}: {json.dumps(v)}" for k, v in oauth.items()]
+    return "\n".join(lines) + "\n"
+
+
+async def _run(hermes, args, env, deadline, log):
+    """One hermes command, killed (with its browser child) at the scenario's deadline."""
+    proc = await asyncio.create_subprocess_exec(hermes, *args, env=env, stdin=asyncio.subprocess.DEVNULL,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                                                start_new_session=True)
+    timed_out = False
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), max(0.1, deadline - time.monotonic()))
+    except asyncio.TimeoutError:
+        timed_out = True
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = await proc.communicate()
+    entry = {"args": ["hermes", *args], "exit_code": proc.returncode, "timed_out": timed_out,
+             "stdout": out.decode("utf-8", "replace")[-4000:], "stderr": err.decode("utf-8", "replace")[-4000:]}
+    log.append(entry)
+    return entry
+
+
+def _needs_login(entry):
+    text = entry["stdout"] + entry["stderr"]
+    return entry["exit_code"] != 0 and ("needs_reauth" in text or "needs login" in text or "hermes mcp login" in text)
+
+
+async def run_client(hermes, scenario, urls, timeout):
+    """Returns {exit_code, timed_out, steps}: the first failing step's exit code, as the one client
+    process of the TS runner would exit."""
+    home = tempfile.mkdtemp(prefix="hermes-conf-")
+    log = []
+    try:
+        with open(os.path.join(home, "config.yaml"), "w") as f:
+            f.write(config_yaml(urls["serverUrl"], urls.get("context")))
+        env = dict(os.environ, HERMES_HOME=home, HOME=os.path.join(home, "user-home"), BROWSER=BROWSER,
+                   MCP_CONFORMANCE_SCENARIO=scenario.name, MCP_CONFORMANCE_PROTOCOL_VERSION="2025-11-25",
+                   NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+        for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "NO_COLOR"):
+            env.pop(k, None)
+        if urls.get("context"):
+            env["MCP_CONFORMANCE_CONTEXT"] = json.dumps({"name": scenario.name, **urls["context"]})
+        deadline = time.monotonic() + timeout
+        login = ["mcp", "login", NAME, "--timeout", "20"]
+        steps = [["mcp", "test", NAME, "--json"]]
+        if scenario.call_tool:
+            steps.append(["mcp", "call", NAME, "test-tool", "{}"])
+
+        for step in steps:
+            result = await _run(hermes, step, env, deadline, log)
+            if _needs_login(result) and not result["timed_out"]:
+                again = await _run(hermes, login, env, deadline, log)
+                if again["exit_code"] != 0 or again["timed_out"]:
+                    result = again
+                    break
+                result = await _run(hermes, step, env, deadline, log)
+            if result["exit_code"] != 0 or result["timed_out"]:
+                break
+        return {"exit_code": result["exit_code"], "timed_out": result["timed_out"], "steps": log}
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

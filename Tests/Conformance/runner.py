@@ -1,0 +1,139 @@
+"""Runs the client auth scenarios against hermes, as `conformance client --suite auth` runs them
+against a client command (src/runner/client.ts): start the scenario's servers, run the client,
+collect getChecks(), stop, judge. Scenarios run concurrently: each has its own servers, ports,
+checks and HERMES_HOME, and hermes spends most of its time waiting on them.
+
+  python -m Conformance.runner --hermes PATH [--scenario NAME]... [--json FILE] [--jobs N]
+
+Exit status 1 when a scenario fails that KNOWN_FAILING does not list."""
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+
+from .checks import SPEC_VERSION, judge
+from .client import run_client
+from .index import EXTENSION_NAMES, all_scenarios
+
+# Scenarios failing because of hermes defects being fixed elsewhere; each names its defect.
+# The lead removes an entry when its fix lands (the run says when a listed scenario passes).
+KNOWN_FAILING = {
+    # initialize is open, so `hermes mcp login`'s probe (initialize only) never sees the 401 scope=mcp:basic
+    # of tools/list and asks for PRM scopes_supported (mcp:profile): WARNING scope-step-up-initial; the 403
+    # scope=mcp:write is not remembered by the next login: FAILURE scope-step-up-escalation. Defect 2's
+    # fix only helps if the login's probe goes on past an open initialize to the request that answers 401.
+    "auth/scope-step-up": "defect 1, and defect 2 with an open initialize",
+    # no PRM and no AS metadata: hermes stops instead of using /authorize, /token, /register at the origin
+    "auth/2025-03-26-oauth-endpoint-fallback": "defect 3",
+}
+
+WHAT = {
+    "auth/metadata-default": "PRM at path, in WWW-Authenticate; RFC 8414 root metadata",
+    "auth/metadata-var1": "PRM at path, not in header; OpenID configuration",
+    "auth/metadata-var2": "PRM at root; RFC 8414 metadata with path /tenant1",
+    "auth/metadata-var3": "PRM at custom URL; OpenID metadata path-appended",
+    "auth/basic-cimd": "URL client_id (CIMD) when the AS supports it",
+    "auth/scope-from-www-authenticate": "scope from the 401 challenge",
+    "auth/scope-from-scopes-supported": "all PRM scopes_supported without challenge scope",
+    "auth/scope-omitted-when-undefined": "no scope when none is known",
+    "auth/scope-step-up": "403 insufficient_scope on tools/call: re-authorize with it",
+    "auth/scope-retry-limit": "at most 3 authorizations on endless 403s",
+    "auth/token-endpoint-auth-basic": "client_secret_basic + RFC 8707 resource",
+    "auth/token-endpoint-auth-post": "client_secret_post + RFC 8707 resource",
+    "auth/token-endpoint-auth-none": "public client + RFC 8707 resource",
+    "auth/pre-registration": "configured client_id/secret, no DCR",
+    "auth/2025-03-26-oauth-metadata-backcompat": "no PRM: AS metadata at the server's origin",
+    "auth/2025-03-26-oauth-endpoint-fallback": "no metadata: /authorize /token /register",
+    "auth/resource-mismatch": "PRM resource of another origin refused",
+    "auth/offline-access-scope": "refresh_token grant, offline_access when offered",
+    "auth/offline-access-not-supported": "no offline_access when not offered",
+    "auth/authorization-server-migration": "new AS in PRM: register anew, no reuse",
+    "auth/iss-supported": "matching RFC 9207 iss accepted",
+    "auth/iss-not-advertised": "no iss, not advertised: accepted",
+    "auth/iss-supported-missing": "advertised iss missing: refused",
+    "auth/iss-wrong-issuer": "wrong iss refused",
+    "auth/iss-unexpected": "unadvertised wrong iss refused",
+    "auth/iss-normalized": "iss compared as a plain string",
+    "auth/metadata-issuer-mismatch": "AS metadata with another issuer refused",
+}
+
+
+async def run_one(suite, factory, hermes, timeout, sem, sdk=False):
+    async with sem:
+        scenario = factory()
+        started = time.monotonic()
+        urls = await scenario.start()
+        try:
+            if sdk:
+                from .sdk_client import run_sdk_client
+                client = await asyncio.wait_for(run_sdk_client(scenario, urls, timeout), timeout + 5)
+            else:
+                client = await run_client(hermes, scenario, urls, timeout)
+            checks = scenario.get_checks()
+        finally:
+            await scenario.stop()  # may still add checks to the same list, as in the TS runner
+        failed, reasons = judge(checks, client, scenario.allow_client_error)
+        return {"scenario": scenario.name, "suite": suite, "what": WHAT.get(scenario.name, ""),
+                "result": "FAIL" if failed else "PASS", "failing": reasons,
+                "seconds": round(time.monotonic() - started, 1), "client": client, "checks": checks}
+
+
+def table(results, known):
+    rows = [("scenario", "what it checks", "result", "failing checks")]
+    for r in results:
+        note = ""
+        if r["scenario"] in known:
+            note = f"  [known: {known[r['scenario']]}]"
+        rows.append((r["scenario"], r["what"], r["result"], ", ".join(r["failing"]) + note))
+    rows += [(n, "extension", "not yet supported", "") for n in EXTENSION_NAMES]
+    w = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(f"{a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d}".rstrip() for a, b, c, d in rows)
+
+
+async def main_async(args):
+    chosen = [(s, f) for s, f in all_scenarios() if not args.scenario or f().name in args.scenario]
+    if args.scenario:
+        unknown = set(args.scenario) - {f().name for _, f in chosen}
+        if unknown:
+            print(f"unknown scenario(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+    sem = asyncio.Semaphore(args.jobs)
+    results = await asyncio.gather(*(run_one(s, f, args.hermes, args.timeout, sem, args.client == "python-sdk")
+                                     for s, f in chosen))
+    print(table(results, KNOWN_FAILING if args.client == "hermes" else {}))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"specVersion": SPEC_VERSION, "results": results,
+                       "notSupported": EXTENSION_NAMES}, f, indent=2)
+    known = KNOWN_FAILING if args.client == "hermes" else {}  # the list is about hermes
+    unexpected = [r["scenario"] for r in results if r["result"] == "FAIL" and r["scenario"] not in known]
+    fixed = [r["scenario"] for r in results if r["result"] == "PASS" and r["scenario"] in known]
+    passed = sum(r["result"] == "PASS" for r in results)
+    print(f"\n{passed}/{len(results)} scenarios pass at spec version {SPEC_VERSION}; "
+          f"{len(EXTENSION_NAMES)} extension scenarios not yet supported")
+    if fixed:
+        print("now passing, remove from KNOWN_FAILING: " + ", ".join(fixed))
+    if unexpected:
+        print("FAILED (not in KNOWN_FAILING): " + ", ".join(unexpected))
+    return 1 if unexpected else 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--hermes", help="the hermes binary")
+    p.add_argument("--client", choices=["hermes", "python-sdk"], default="hermes",
+                   help="python-sdk: the official Python SDK's client instead, to check the re-creation")
+    p.add_argument("--scenario", action="append", help="run only this scenario (repeatable)")
+    p.add_argument("--json", help="write every scenario's checks and hermes' output here")
+    p.add_argument("--jobs", type=int, default=max(2, 2 * (os.cpu_count() or 1)), help="scenarios at once")
+    p.add_argument("--timeout", type=float, default=60, help="seconds for hermes per scenario (TS default: 30)")
+    args = p.parse_args()
+    if args.client == "hermes" and not args.hermes:
+        p.error("--hermes is required")
+    sys.exit(asyncio.run(main_async(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""One module per TypeScript scenario file of src/scenarios/client/auth/."""

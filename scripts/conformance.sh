@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The MCP conformance suite's client auth scenarios (core, back-compat, draft; the extension ones
+# are listed as not yet supported), re-created in Python in Tests/Conformance, run against the
+# hermes that `swift build` made. It builds nothing. One Python process runs every scenario, several
+# at once, each with its own loopback servers and temporary HERMES_HOME.
+#   scripts/conformance.sh [--scenario auth/NAME]... [--json FILE] [--jobs N] [--timeout S]
+#   scripts/conformance.sh --client python-sdk   the official Python SDK client instead of hermes, to
+#                                                check the re-created scenarios themselves (all pass)
+# Exit status 1 when a scenario fails that KNOWN_FAILING (Tests/Conformance/runner.py) does not list.
+set -euo pipefail
+# --json FILE is relative to the caller's directory (the runner runs from Tests/)
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --json) args+=("$1" "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+cd "$(dirname "$0")/.."
+hermes="$(swift build --show-bin-path)/hermes"
+if [ ! -x "$hermes" ]; then
+  echo "conformance: $hermes is missing; run swift build first" >&2
+  exit 2
+fi
+python=.peers/venv/bin/python   # scripts/peers.sh makes it (4 s to re-check, so only when missing)
+[ -x "$python" ] || python="$(scripts/peers.sh)"
+# -m from Tests/, so the package imports as Conformance
+python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"
+cd Tests
+exec "$python" -B -m Conformance.runner --hermes "$hermes" ${args[@]+"${args[@]}"}
