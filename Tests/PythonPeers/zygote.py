@@ -3,7 +3,8 @@ process instead of once per peer (about 1.5 s of CPU each: the suite starts over
 
   zygote.py SOCKET_PATH
 
-Imports what the peers import, listens on the Unix socket SOCKET_PATH, prints `READY` and serves
+Imports what the peers import, listens on the Unix socket SOCKET_PATH (in a directory of its own,
+removed with it), prints `READY` and serves
 one peer per connection: the client sends one line of JSON, `{"argv": [script, arg, ...]}`, and
 the connection becomes the peer's stdin and stdout (the client shuts down its writing side to
 close the peer's stdin). The peer is forked twice so that it is re-parented to the test process
@@ -106,10 +107,13 @@ def main():
             conn, _ = listener.accept()
             serve(conn, listener)
     listener.close()
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    # The socket's directory was made for it alone (the test process never removes it: it keeps
+    # the zygote until it exits).
+    for remove, target in ((os.unlink, path), (os.rmdir, os.path.dirname(path))):
+        try:
+            remove(target)
+        except OSError:
+            pass
 
 
 if __name__ == "__main__":
