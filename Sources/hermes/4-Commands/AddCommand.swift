@@ -191,7 +191,9 @@ struct AddCommand: AsyncParsableCommand {
                 terminal.success("Authenticated — tokens stored for '\(name)'")
             }
             do {
-                connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
+                // A server asking for more scope than stored tokens carry gets it as the login would.
+                connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment,
+                                                              stepUp: probeConfig.usesOAuth)
             } catch {
                 if probeConfig.usesOAuth, MCPErrors.isAuthFailure(error) {
                     // The server needs a login: run it now, then connect again.
@@ -209,7 +211,8 @@ struct AddCommand: AsyncParsableCommand {
                     }
                     if !loginFailed {
                         do {
-                            connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
+                            connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment,
+                                                                          stepUp: true)
                         } catch {
                             failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
                         }
