@@ -284,7 +284,7 @@ public actor OAuthProvider {
             if answer.status == 403, let challenge = answer.challenge, challenge.error == "insufficient_scope", stepUps < Self.stepUpLimit {
                 stepUps += 1
                 interaction.say("  The server asks for more access (scope \(ServerText.clean(challenge.scope ?? "?"))); authorizing again.")
-                tokens = try await authorize(interaction: interaction, scope: Self.union(tokens.scope, challenge.scope), newClient: false, timeout: timeout)
+                tokens = try await authorize(interaction: interaction, scope: Self.union(tokens.scope, Self.scopeFromServer(challenge.scope)), newClient: false, timeout: timeout)
                 continue
             }
             throw .protocolViolation("the MCP server answered HTTP \(answer.status) to the new token\(answer.rawChallenge.map { " (\(ServerText.clean($0.prefix(200))))" } ?? "")")
