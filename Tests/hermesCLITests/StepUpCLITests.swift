@@ -90,4 +90,18 @@ import Testing
         #expect(called.stdout.contains("still refuses the token for lack of scope 'admin'"), "\(called.stdout)")
         #expect(try await authorizations(peer).count <= 3)
     }
+
+    /// Adding again a server whose tokens are stored: the step-up that was not granted is the end
+    /// of it, not the start of another login.
+    @Test func reAddingAServerThatAlwaysWantsMoreDoesNotLogInAgain() async throws {
+        let peer = try await OAuthPeer()
+        defer { peer.stop() }
+        try configure(peer)
+        #expect(try await hermes(["mcp", "login", "demo"], interactive: true).status == 0)
+        try await peer.configure(["open_methods": Self.anonymousHandshake, "always_insufficient": true])
+        let added = try await hermes(["mcp", "add", "demo", "--url", peer.mcpURL, "--auth", "oauth", "--all-tools", "--yes"], interactive: true)
+        #expect((added.stdout + added.stderr).contains("still refuses the token for lack of scope 'admin'"), "\(added.stdout)")
+        #expect(added.stdout.contains("Saved 'demo' to config (disabled)"), "\(added.stdout)")
+        #expect(try await authorizations(peer) == ["read write", "read write admin"])
+    }
 }

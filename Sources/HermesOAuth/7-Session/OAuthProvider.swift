@@ -377,10 +377,10 @@ public actor OAuthProvider {
                     default: throw .protocolViolation("the token exchange for '\(server.name)' failed: \(failure)")
                     }
                 }
-                var metadata = remember(discovery)
+                var stored = remember(discovery)
                 // RFC 6749 §3.3: a token response without `scope` granted what was asked.
-                metadata.challengedScope = demandStillPending(granted: tokens.scope ?? scope)
-                try commit(tokens: tokens, choice: choice, metadata: metadata)
+                stored.challengedScope = demandStillPending(granted: tokens.scope ?? scope)
+                try commit(tokens: tokens, choice: choice, metadata: stored)
                 lastRegistrationKind = choice.kind
                 return tokens
             }
