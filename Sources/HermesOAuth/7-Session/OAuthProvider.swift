@@ -275,17 +275,20 @@ public actor OAuthProvider {
         var tokens = try await authorize(interaction: interaction, scope: scope, newClient: newClient, timeout: timeout)
         var stepUps = 0
         while true {
-            let answer = try await MCPProbe.initialize(url: server.url, bearer: tokens.accessToken, headers: server.headers,
-                                                       transport: transport, timeout: server.connectTimeout)
-            if (200..<300).contains(answer.status) {
-                let metadata = metadataCache
-                return LoginReport(tokens: tokens, issuer: metadata?.issuer ?? "", registration: lastRegistrationKind, stepUps: stepUps)
-            }
-            if answer.status == 403, let challenge = answer.challenge, challenge.error == "insufficient_scope", stepUps < Self.stepUpLimit {
+            // `tools/list` too: a server may accept any token for `initialize` and ask for more
+            // scope only after it.
+            let probe = try await ChallengeProbe.run(url: server.url, headers: server.headers, bearer: tokens.accessToken,
+                                                     transport: transport, timeout: server.connectTimeout)
+            let answer = probe.initialize
+            if let challenge = probe.insufficientScope, stepUps < Self.stepUpLimit {
                 stepUps += 1
                 interaction.say("  The server asks for more access (scope \(ServerText.clean(challenge.scope ?? "?"))); authorizing again.")
                 tokens = try await authorize(interaction: interaction, scope: Self.union(tokens.scope, Self.scopeFromServer(challenge.scope)), newClient: false, timeout: timeout)
                 continue
+            }
+            if (200..<300).contains(answer.status) {
+                let metadata = metadataCache
+                return LoginReport(tokens: tokens, issuer: metadata?.issuer ?? "", registration: lastRegistrationKind, stepUps: stepUps)
             }
             throw .protocolViolation("the MCP server answered HTTP \(answer.status) to the new token\(answer.rawChallenge.map { " (\(ServerText.clean($0.prefix(200))))" } ?? "")")
         }
