@@ -43,6 +43,9 @@ import Testing
         #expect(added.stderr.contains("The server asks for more access (scope write)"), "\(added.stderr)")
         #expect(try await authorizations(peer) == ["read", "read write"])
         #expect(TokenStore(home: HermesHome(path: home), serverName: "demo").challengedScope() == nil)
+        // And it works from a script with what was saved.
+        let called = try await hermes(["mcp", "call", "demo", "echo", #"{"text":"x"}"#], interactive: false)
+        #expect(called.status == 0 && called.stdout.contains(#"{"result": "x"}"#), "\(called.stdout)\(called.stderr)")
     }
 
     /// In a script, `call` answers needs_reauth naming the scope; the next `login` (another
