@@ -69,16 +69,6 @@ import HermesTestSupport
         #expect(f.store.challengedScope() == nil)
     }
 
-    /// A login checks `tools/list` too: a server that accepts the token for `initialize` and asks
-    /// for more after it is stepped up within the same login.
-    @Test func aLoginStepsUpWhenToolsListAsksForMore() async throws {
-        let f = try await Fixture(settings: ["method_scopes": ["tools/list": "admin"]])
-        let report = try await f.provider().login(interaction: f.interaction())
-        #expect(report.stepUps == 1)
-        #expect(try await authorizeScopes(f) == ["read write", "read write admin"])
-        #expect(f.transcript.text.contains("The server asks for more access (scope admin)"))
-    }
-
     /// A token that already carries what the server names would be refused again: no browser.
     @Test func aTokenThatCarriesTheScopeIsNotAuthorizedAgain() async throws {
         let f = try await Fixture()
