@@ -26,7 +26,7 @@ extension OAuthProvider {
         let held = tokens()
         let demanded = Self.scopeFromServer(challenge.scope)
         let missing = Self.missing(held?.scope, demanded)
-        if let demanded, missing == nil, held?.scope != nil {
+        if let demanded, Self.alreadyCarries(held?.scope, challenge) {
             throw .denied("the MCP server '\(server.name)' still refuses the token for lack of scope '\(ServerText.clean(demanded))', which the token already carries; authorizing again would not change that")
         }
         if held != nil { remember(challengedScope: demanded) }
@@ -84,6 +84,13 @@ extension OAuthProvider {
             length += token.count + 1
         }
         return out.isEmpty ? nil : out.joined(separator: " ")
+    }
+
+    /// The token's scope (as granted) holds every scope the challenge names: another authorization
+    /// for them would be refused the same way. False when either is unknown or unreadable.
+    static func alreadyCarries(_ held: String?, _ challenge: AuthChallenge) -> Bool {
+        guard held != nil, let demanded = scopeFromServer(challenge.scope) else { return false }
+        return missing(held, demanded) == nil
     }
 
     /// The scopes of `wanted` that `held` lacks, nil when none.

@@ -282,7 +282,7 @@ public actor OAuthProvider {
                                                        transport: transport, timeout: server.connectTimeout)
             // Not when the token already carries what the server names: it would refuse the next one too.
             if answer.status == 403, let challenge = answer.challenge, challenge.error == "insufficient_scope", stepUps < Self.stepUpLimit,
-               tokens.scope == nil || Self.missing(tokens.scope, Self.scopeFromServer(challenge.scope)) != nil {
+               !Self.alreadyCarries(tokens.scope, challenge) {
                 stepUps += 1
                 interaction.say("  The server asks for more access (scope \(ServerText.clean(challenge.scope ?? "?"))); authorizing again.")
                 tokens = try await authorize(interaction: interaction, scope: Self.union(tokens.scope, Self.scopeFromServer(challenge.scope)), newClient: false, timeout: timeout)
