@@ -66,6 +66,11 @@ settings = {
     "required_scope": None,        # 403 insufficient_scope unless the token carries this scope
     "always_insufficient": False,  # 403 insufficient_scope (scope="admin") whatever the token holds
     "refuse_tokens": False,        # 401 invalid_token to every bearer token, even one just issued
+    # Per JSON-RPC method (the conformance suite's step-up server): methods let through with or
+    # without a token ("notifications/" covers every notification), and a scope a method needs
+    # (403 insufficient_scope naming only that scope unless the token carries it).
+    "open_methods": [],
+    "method_scopes": {},
     # Tokens.
     "access_ttl": 3600,
     "rotate_refresh": True,
@@ -273,6 +278,9 @@ class FrontDoor:
 
     async def gate(self, scope, body, send, entry):
         token = access_tokens.get(entry["bearer"] or "")
+        method = entry["json"].get("method") if isinstance(entry.get("json"), dict) else None
+        if method and any(method == m or (m.endswith("/") and method.startswith(m)) for m in settings["open_methods"]):
+            return await self.mcp_app(scope, replay(body), send)
         if settings.get("static_bearer") and entry["bearer"] == settings["static_bearer"]:
             # A fixed API key, as a header-auth server (a personal access token) accepts.
             return await self.mcp_app(scope, replay(body), send)
@@ -286,7 +294,8 @@ class FrontDoor:
             if settings["prm_in_header"]:
                 parts.append(f'resource_metadata="{MCP_ORIGIN}{PRM_PATHS[settings["prm_location"]]}"')
             return await respond(send, 401, {"error": "invalid_token"}, headers=[("www-authenticate", "Bearer " + ", ".join(parts))])
-        need = settings["required_scope"] or ("admin" if settings["always_insufficient"] else None)
+        need = (settings["method_scopes"].get(method) or settings["required_scope"]
+                or ("admin" if settings["always_insufficient"] else None))
         if need and (need not in token.scopes or settings["always_insufficient"]):
             challenge = (f'Bearer error="insufficient_scope", scope="{need}", '
                          f'resource_metadata="{MCP_ORIGIN}{PRM_PATHS[settings["prm_location"]]}"')

@@ -6,12 +6,20 @@ import MCP
 /// prompts), each answering an `MCPAnswer`, and, for callers that hand text on (hermes-agent's
 /// handlers), the same answer as JSON text in hermes-agent's shapes. An authorization failure goes
 /// through the manager's `handle401`: when a retry is worthwhile the session is rebuilt with fresh
-/// credentials and the call is retried once; otherwise the answer is `needsReauth`.
+/// credentials and the call is retried once; otherwise the answer is `needsReauth`. A 403
+/// `insufficient_scope`, on whichever request it comes, is a step-up: with a person at hand
+/// (`interaction`, given by CLI commands) a new authorization for more scope and one retry after
+/// it, at most `OAuthProvider.stepUpLimit` times; in the background `needsReauth` naming the scope.
 /// An expired session is reconnected and retried once without OAuth.
 public struct MCPOperations: Sendable {
     public let task: MCPServerTask
+    /// How to reach a person for a step-up; nil in the background (the runtime never opens a browser).
+    public let interaction: LoginInteraction?
 
-    public init(task: MCPServerTask) { self.task = task }
+    public init(task: MCPServerTask, interaction: LoginInteraction? = nil) {
+        self.task = task
+        self.interaction = interaction
+    }
 
     public func call(tool: String, arguments: [String: Value]) async -> MCPAnswer {
         await perform("tools/call \(tool)") { connection in
@@ -85,6 +93,21 @@ public struct MCPOperations: Sendable {
     /// too, and a token refused right after the recovery is recorded as refused. For callers that
     /// want the server itself (`test`, `add`, `configure`) rather than one of the five operations.
     public func connect() async throws -> MCPConnection {
+        var stepUps = 0
+        while true {
+            do {
+                return try await connectRecovering()
+            } catch {
+                guard task.config.usesOAuth, let challenge = Self.scopeChallenge(error) else { throw error }
+                guard stepUps < OAuthProvider.stepUpLimit else { throw stillInsufficient(challenge, after: stepUps) }
+                stepUps += 1
+                let recovery = await task.manager.handle403(server: task.name, challenge: challenge, interaction: interaction)
+                guard recovery.retry else { throw recovery.failure ?? error }
+            }
+        }
+    }
+
+    private func connectRecovering() async throws -> MCPConnection {
         do {
             return try await task.connection()
         } catch {
@@ -123,6 +146,9 @@ public struct MCPOperations: Sendable {
     private func answer(for error: any Error, operation: String, connection: MCPConnection?,
                         retry body: @escaping @Sendable (MCPConnection) async throws -> MCPAnswer, deadline: Deadline) async -> MCPAnswer {
         let name = task.name
+        if task.config.usesOAuth, let challenge = Self.scopeChallenge(error) {
+            return await steppingUp(challenge, operation: operation, after: connection?.generation ?? 0, retry: body)
+        }
         if MCPErrors.isAuthFailure(error) {
             let failed = MCPErrors.failedToken(error)
             let recovery = await task.manager.handle401(server: name, failedToken: failed)
@@ -146,6 +172,47 @@ public struct MCPOperations: Sendable {
             }
         }
         return Self.failure(error)
+    }
+
+    /// 403 `insufficient_scope`: the manager's step-up, then the request once more on a new session,
+    /// with a deadline of its own (the person's time in the browser is not the request's). Another
+    /// 403 starts another round, up to the limit; a failure that is not about scope ends it.
+    private func steppingUp(_ first: AuthChallenge, operation: String, after failed: Int,
+                            retry body: @escaping @Sendable (MCPConnection) async throws -> MCPAnswer) async -> MCPAnswer {
+        var challenge = first
+        var generation = failed
+        for _ in 0..<OAuthProvider.stepUpLimit {
+            let recovery = await task.manager.handle403(server: task.name, challenge: challenge, interaction: interaction)
+            guard recovery.retry else {
+                if case .needsLogin? = recovery.failure { return reauthAnswer(recovery.failure) }
+                return Self.failure(recovery.failure ?? MCPTransportError.forbidden(challenge: challenge))
+            }
+            let deadline = Deadline(seconds: task.config.timeout)
+            do {
+                let fresh = try await task.reconnect(after: generation, within: deadline)
+                generation = fresh.generation
+                return try await withTimeout(deadline, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) }
+            } catch {
+                guard let next = Self.scopeChallenge(error) else {
+                    return MCPErrors.isAuthFailure(error) ? reauthAnswer(error as? OAuthFailure) : Self.failure(error)
+                }
+                challenge = next
+            }
+        }
+        return Self.failure(stillInsufficient(challenge, after: OAuthProvider.stepUpLimit))
+    }
+
+    /// The challenge of a 403 `insufficient_scope`, nil for any other failure.
+    static func scopeChallenge(_ error: any Error) -> AuthChallenge? {
+        guard case MCPTransportError.forbidden(let challenge?) = error, challenge.error == "insufficient_scope" else { return nil }
+        return challenge
+    }
+
+    /// The bound was reached: said so, with the scope the server still wants, rather than another
+    /// browser window.
+    func stillInsufficient(_ challenge: AuthChallenge, after rounds: Int) -> OAuthFailure {
+        let scope = challenge.scope.map { " (scope '\(ServerText.clean($0.prefix(200)))')" } ?? ""
+        return .denied("'\(task.name)' still answers 403 insufficient_scope\(scope) after \(rounds) new authorization(s); hermes stops asking: the authorization server may not grant that scope to this account")
     }
 
     /// Only a login helps: why when it is known, and the one command that helps, naming

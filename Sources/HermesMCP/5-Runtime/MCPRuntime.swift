@@ -56,7 +56,7 @@ public actor MCPRuntime {
     public func serverNames() -> [String] { tasks.keys.sorted() }
 
     public func operations(for name: String) -> MCPOperations? {
-        tasks[name].map(MCPOperations.init(task:))
+        tasks[name].map { MCPOperations(task: $0) }
     }
 
     /// Calls `handler` after each background reload.

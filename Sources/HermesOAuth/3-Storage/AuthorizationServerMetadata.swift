@@ -29,4 +29,14 @@ public struct AuthorizationServerMetadata: Sendable, Equatable {
     public var authorizationResponseIssParameterSupported: Bool {
         fields["authorization_response_iss_parameter_supported"]?.bool ?? false
     }
+
+    /// hermes' own key (hermes-agent ignores it): the scope the MCP server last demanded with a 403
+    /// `insufficient_scope` that the stored tokens do not carry, so the next login, in whatever
+    /// process, asks for it too (SEP-2350's union) instead of the scope that was already refused.
+    static let challengedScopeKey = "hermes_challenged_scope"
+
+    public var challengedScope: String? {
+        get { fields[Self.challengedScopeKey]?.string.flatMap { $0.isEmpty ? nil : $0 } }
+        set { fields[Self.challengedScopeKey] = newValue.map(JSONValue.string) }
+    }
 }

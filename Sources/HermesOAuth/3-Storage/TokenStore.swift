@@ -152,6 +152,24 @@ public struct TokenStore: Sendable {
         try write(JSONObject.encode(metadata.fields), name: metadataFileName)
     }
 
+    // MARK: the scope an MCP server demanded
+
+    /// The scope `save(challengedScope:)` recorded, nil when none is pending.
+    public func challengedScope() -> String? { readMetadata().value?.challengedScope }
+
+    /// Records (nil: forgets) the scope in `<stem>.meta.json`, beside the login it adds to. Returns
+    /// false when there is no usable metadata file to keep it in (tokens hermes-agent stored before
+    /// it wrote one, or a corrupt file, which is left as it is). The caller serialises this
+    /// read-modify-write with logins (see `OAuthProvider.remember(challengedScope:)`).
+    @discardableResult
+    public func save(challengedScope: String?) throws(StorageError) -> Bool {
+        guard var metadata = readMetadata().value else { return false }
+        guard metadata.challengedScope != challengedScope else { return true }
+        metadata.challengedScope = challengedScope
+        try save(metadata: metadata)
+        return true
+    }
+
     // MARK: the servers' last verdict
 
     public func readVerdict() -> ReadOutcome<TokenVerdict> {

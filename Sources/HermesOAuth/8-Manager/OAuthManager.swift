@@ -198,6 +198,20 @@ public final class OAuthManager: Sendable {
         return await task.value
     }
 
+    /// After the MCP server answered 403 `insufficient_scope`: with `interaction` (a command a
+    /// person runs), a new authorization for the held and demanded scopes together, answered as
+    /// `.retry` with its token; without (the runtime, C programs), `.giveUp(.needsLogin)` naming
+    /// the missing scope, which is remembered beside the tokens for the next login in any process.
+    /// One call authorizes at most once: the caller bounds the rounds (`OAuthProvider.stepUpLimit`).
+    public func handle403(server name: String, challenge: AuthChallenge, interaction: LoginInteraction?) async -> RecoveryAnswer {
+        do {
+            guard let provider = try self.provider(named: name) else { return .giveUp(.unknownServer(name)) }
+            return .retry(try await provider.stepUp(challenge: challenge, interaction: interaction).accessToken)
+        } catch {
+            return .giveUp(error)
+        }
+    }
+
     /// A request retried with the token a 401 recovery handed out was refused again: recorded
     /// beside the tokens (see `TokenVerdict`), so `status` stops calling them good.
     public func tokenRefused(server name: String, token: String?) async {

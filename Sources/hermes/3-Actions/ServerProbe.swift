@@ -5,12 +5,15 @@ import MCP
 /// One connection for discovery (add, configure): connect with a spinner while it takes time,
 /// then close again.
 enum ServerProbe {
-    static func connection(_ config: MCPServerConfig, manager: OAuthManager, environment: [String: String]) async throws -> MCPConnection {
+    /// With `stepUp`, a server asking for more scope (403 `insufficient_scope`) gets a new
+    /// authorization through the browser, as a login would; without, the failure is returned.
+    static func connection(_ config: MCPServerConfig, manager: OAuthManager, environment: [String: String],
+                           stepUp: Bool = false) async throws -> MCPConnection {
         let task = MCPServerTask(config: config, manager: manager, environment: environment, backoff: [1])
         return try await Spinner.around("Connecting to '\(config.name)'…") { spinner in
             await showTries(of: task, on: spinner, "Connecting to '\(config.name)'…")
             do {
-                let connection = try await connect(task)
+                let connection = try await MCPOperations(task: task, interaction: stepUp ? .terminal(spinner: spinner) : nil).connect()
                 await task.shutdown()
                 return connection
             } catch {

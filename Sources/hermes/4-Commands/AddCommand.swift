@@ -191,9 +191,11 @@ struct AddCommand: AsyncParsableCommand {
                 terminal.success("Authenticated — tokens stored for '\(name)'")
             }
             do {
-                connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
+                // A server asking for more scope than stored tokens carry gets it as the login would.
+                connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment,
+                                                              stepUp: probeConfig.usesOAuth)
             } catch {
-                if probeConfig.usesOAuth, MCPErrors.isAuthFailure(error) {
+                if probeConfig.usesOAuth, Self.needsLogin(error) {
                     // The server needs a login: run it now, then connect again.
                     terminal.info("Starting OAuth flow for '\(name)'...")
                     do {
@@ -209,7 +211,8 @@ struct AddCommand: AsyncParsableCommand {
                     }
                     if !loginFailed {
                         do {
-                            connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment)
+                            connection = try await ServerProbe.connection(probeConfig, manager: manager, environment: context.environment,
+                                                                          stepUp: true)
                         } catch {
                             failure = await Advice.connectionFailure(error, server: probeConfig, home: context.home)
                         }
@@ -348,6 +351,14 @@ struct AddCommand: AsyncParsableCommand {
         if let redirectPort, !(1...65535).contains(redirectPort) {
             throw CLIFailure("--redirect-port must be a port from 1 to 65535 (leave it out to let hermes pick one), not \(redirectPort)")
         }
+    }
+
+    /// Whether a failed connect is answered with a login. A refusal is not: the person or the
+    /// authorization server said no, or would not grant the scope the server asks for (step-up
+    /// already tried), and another login would only ask the same again.
+    static func needsLogin(_ error: any Error) -> Bool {
+        if case OAuthFailure.denied = error { return false }
+        return MCPErrors.isAuthFailure(error)
     }
 
     /// The `[Y/n/select]` question, asked again until the answer is one of them: "y", "n" or

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Glibc
 import HermesMCP
 import HermesOAuth
 import MCP
@@ -40,9 +41,14 @@ struct CallCommand: AsyncParsableCommand {
             }
             let task = MCPServerTask(config: server, manager: OAuthManager.shared(home: context.home), environment: context.environment)
             let tool = self.tool
+            // A person may be there to approve more scope in a browser: on a terminal, or where
+            // $BROWSER says which browser to open. Otherwise (a script) a server asking for more
+            // scope gets needs_reauth, as the agent would.
+            let browser = ProcessInfo.processInfo.environment["BROWSER"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            let stepUp = isatty(STDIN_FILENO) == 1 || !browser.isEmpty
             let answer = await Spinner.around("Calling '\(tool)' on '\(name)'…") { spinner in
                 await ServerProbe.showTries(of: task, on: spinner, "Calling '\(tool)' on '\(name)'…")
-                return await MCPOperations(task: task).call(tool: tool, arguments: object)
+                return await MCPOperations(task: task, interaction: stepUp ? .terminal(spinner: spinner) : nil).call(tool: tool, arguments: object)
             }
             await task.shutdown()
             print(answer.json)
