@@ -303,7 +303,7 @@ public actor OAuthProvider {
             if (200..<300).contains(answer.status) {
                 let metadata = metadataCache
                 var report = LoginReport(tokens: tokens, issuer: metadata?.issuer ?? "", registration: lastRegistrationKind, stepUps: stepUps)
-                report.legacy = metadata?.legacyDiscovery
+                report.legacy = lastLegacy
                 return report
             }
             if answer.status == 403, let challenge = answer.challenge, challenge.error == "insufficient_scope", stepUps < 2 {
@@ -327,6 +327,8 @@ public actor OAuthProvider {
     }
 
     private var lastRegistrationKind: RegistrationKind = .dynamic
+    /// Kept apart from `metadataCache`, which the file watcher may clear once meta.json is written.
+    private var lastLegacy: LegacyDiscovery?
 
     private func authorize(interaction: LoginInteraction, scope: String?, newClient: Bool, timeout: Double?) async throws(OAuthFailure) -> OAuthTokens {
         if let running = loginTask { return try await Self.value(of: running) }
@@ -416,6 +418,7 @@ public actor OAuthProvider {
                 }
                 try commit(tokens: tokens, choice: choice, metadata: remember(discovery))
                 lastRegistrationKind = choice.kind
+                lastLegacy = discovery.legacy
                 return tokens
             }
         }
