@@ -29,6 +29,18 @@ import Testing
         #expect(result.stdout.contains("Legacy MCP 2025-03-26 authorization was used (2025-03-26 default endpoints)."))
     }
 
+    @Test func addingAServerWithOnlyOriginMetadataSaysSo() async throws {
+        let peer = try await OAuthPeer(settings: ["prm_location": "none", "prm_in_header": false])
+        defer { peer.stop() }
+        let result = try await run(Build.product("hermes"), ["mcp", "add", "demo", "--url", peer.mcpURL, "--auth", "oauth", "--all-tools"],
+                                   environment: Build.environment(home: dir.path, extra: Peers.browser()))
+        let output = result.stdout + result.stderr
+        #expect(result.status == 0, "\(output)")
+        #expect(output.contains("The server publishes no protected resource metadata: using the legacy MCP 2025-03-26 rules"))
+        #expect(result.stdout.contains("Legacy MCP 2025-03-26 authorization was used (2025-03-26 origin metadata)."))
+        #expect(result.stdout.contains("✓ Saved 'demo' to"))
+    }
+
     @Test func aServerWithoutTheAuthorizationCodeGrantGetsAPlainRefusal() async throws {
         let peer = try await OAuthPeer(settings: ["asm_overrides": ["grant_types_supported": ["client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer"]]])
         defer { peer.stop() }
