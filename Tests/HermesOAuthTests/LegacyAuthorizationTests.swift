@@ -77,7 +77,8 @@ import HermesTestSupport
         let elsewhere = try await OAuthPeer()
         defer { elsewhere.stop() }
         let f = try await Self.originMetadata([key: elsewhere.issuer + "/elsewhere"])
-        await expectFailure({ _ = try await f.provider().login(interaction: f.interaction()) }) {
+        // A short wait for the browser: a client that followed the authorization_endpoint would wait for nothing.
+        await expectFailure({ _ = try await f.provider().login(interaction: f.interaction(), timeout: 5) }) {
             if case .protocolViolation(let m) = $0 { m.contains("is not on \(f.origin)") && m.contains(key) } else { false }
         }
         #expect(try await elsewhere.log().isEmpty)
