@@ -53,7 +53,8 @@ settings = {
     # Discovery layout.
     "prm_location": "path",        # "path" (/.well-known/oauth-protected-resource/mcp), "root", "custom", "none"
     "prm_in_header": True,         # advertise resource_metadata in WWW-Authenticate
-    "asm_location": "oauth",       # "oauth" (RFC 8414), "oidc-insert", "oidc-append"
+    "asm_location": "oauth",       # "oauth" (RFC 8414), "oidc-insert", "oidc-append", "root" (the
+                                   # origin's, whatever --issuer-path), "none" (no metadata at all)
     "prm_scopes": SCOPES[:2],      # scopes_supported in the PRM (None: omitted)
     "challenge_scope": None,       # scope="..." in the 401 challenge
     "asm_overrides": {},           # merged into the AS metadata (None values delete keys)
@@ -84,6 +85,9 @@ settings = {
     # Clients this server knows without registration: pre-registered ones and Client ID Metadata
     # Documents (keyed by their URL), as {client_id: OAuthClientInformationFull fields}.
     "static_clients": {},
+    # Accept a registration whatever grant_types it asks for (the SDK insists on authorization_code
+    # and refresh_token): the log keeps what the client sent, the SDK sees both.
+    "register_any_grants": False,
 }
 
 log = []
@@ -270,6 +274,8 @@ class FrontDoor:
                                          fault.get("content_type", "text/plain"))
                 if settings["token_delay"]:
                     await asyncio.sleep(settings["token_delay"])
+            if path.endswith("/register") and settings["register_any_grants"] and "json" in entry:
+                body = json.dumps(dict(entry["json"], grant_types=["authorization_code", "refresh_token"])).encode()
             scope = dict(scope, path=path[len(ISSUER_PATH):], root_path="")
             return await self.as_app(scope, replay(body), send)
         if self.mcp_app and path.rstrip("/") == MCP_PATH:
@@ -402,7 +408,9 @@ def main():
                  "none": "/no-protected-resource-metadata-here"}
     ASM_PATHS = {"oauth": "/.well-known/oauth-authorization-server" + ISSUER_PATH,
                  "oidc-insert": "/.well-known/openid-configuration" + ISSUER_PATH,
-                 "oidc-append": ISSUER_PATH + "/.well-known/openid-configuration"}
+                 "oidc-append": ISSUER_PATH + "/.well-known/openid-configuration",
+                 "root": "/.well-known/oauth-authorization-server",
+                 "none": "/no-authorization-server-metadata-here"}
 
     global MCP
     mcp = MCPServer(name="hermes-test-peer")

@@ -6,6 +6,9 @@ public struct DiscoveryResult: Sendable {
     public let resource: String
     public let protectedResource: ProtectedResourceMetadata?
     public let authorizationServer: AuthorizationServerMetadata
+
+    /// Set when the server has no protected resource metadata and the MCP 2025-03-26 rules applied.
+    public var legacy: LegacyDiscovery? { protectedResource == nil ? authorizationServer.legacyDiscovery : nil }
 }
 
 /// RFC 9728 then RFC 8414 / OIDC discovery, in the spec's order, with the checks the 2026-07-28
@@ -22,9 +25,12 @@ public struct Discoverer: Sendable {
     public func discover(serverURL: URL, challenge: AuthChallenge?, preferredIssuer: String? = nil) async throws(OAuthFailure) -> DiscoveryResult {
         let prm = try await fetchProtectedResource(serverURL: serverURL, challenge: challenge)
         let resource = try Self.resource(serverURL: serverURL, prm: prm)
-        // Without protected resource metadata, the 2025-03-26 rule applies: the MCP server's origin
-        // is its own authorization server.
-        var issuers = prm.map(\.authorizationServers).flatMap { $0.isEmpty ? nil : $0 } ?? [URLPolicy.origin(serverURL)]
+        guard let prm else {
+            return DiscoveryResult(resource: resource, protectedResource: nil,
+                                   authorizationServer: try await legacyAuthorizationServer(serverURL: serverURL))
+        }
+        // A document listing no authorization server names none elsewhere: the origin, with metadata.
+        var issuers = prm.authorizationServers.isEmpty ? [URLPolicy.origin(serverURL)] : prm.authorizationServers
         if let preferredIssuer, let index = issuers.firstIndex(of: preferredIssuer) {
             issuers.insert(issuers.remove(at: index), at: 0)
         }
@@ -40,6 +46,30 @@ public struct Discoverer: Sendable {
         throw .protocolViolation(problems.joined(separator: "; "))
     }
 
+    /// MCP 2025-03-26, for a server without protected resource metadata: the authorization server
+    /// is the server's origin (its path discarded); its metadata when it publishes any, else the
+    /// default endpoints `/authorize`, `/token`, `/register` there. Only that origin: nothing
+    /// vouches for another host, so an endpoint elsewhere is refused rather than followed.
+    func legacyAuthorizationServer(serverURL: URL) async throws(OAuthFailure) -> AuthorizationServerMetadata {
+        let origin = URLPolicy.origin(serverURL)
+        var metadata: AuthorizationServerMetadata
+        if let published = try await fetchAuthorizationServer(issuer: origin, absentIsNil: true) {
+            metadata = published
+            metadata.mark(.originMetadata)
+        } else {
+            metadata = .defaultEndpoints(origin: origin)
+            try Self.validate(metadata)
+        }
+        let endpoints = [("authorization_endpoint", metadata.authorizationEndpoint), ("token_endpoint", metadata.tokenEndpoint),
+                         ("registration_endpoint", metadata.registrationEndpoint), ("revocation_endpoint", metadata.revocationEndpoint)]
+        for case let (what, text?) in endpoints {
+            guard let url = URL(string: text), URLPolicy.origin(url) == origin else {
+                throw .protocolViolation("the \(what) \(ServerText.clean(text.prefix(200))) is not on \(ServerText.clean(origin)); a server without protected resource metadata (MCP 2025-03-26) is only authorized at its own origin")
+            }
+        }
+        return metadata
+    }
+
     /// The first protected resource metadata document found, or nil when none exists.
     func fetchProtectedResource(serverURL: URL, challenge: AuthChallenge?) async throws(OAuthFailure) -> ProtectedResourceMetadata? {
         for candidate in DiscoveryURLs.protectedResource(serverURL: serverURL, fromChallenge: challenge?.resourceMetadata) {
@@ -50,13 +80,22 @@ public struct Discoverer: Sendable {
     }
 
     func fetchAuthorizationServer(issuer: String) async throws(OAuthFailure) -> AuthorizationServerMetadata {
+        // Never nil: without `absentIsNil` a missing document throws.
+        try await fetchAuthorizationServer(issuer: issuer, absentIsNil: false)!
+    }
+
+    /// The issuer's validated metadata. When no candidate URL has a document at all: nil with
+    /// `absentIsNil`, else an error. A document that exists but is unusable is always an error.
+    func fetchAuthorizationServer(issuer: String, absentIsNil: Bool) async throws(OAuthFailure) -> AuthorizationServerMetadata? {
         _ = try URLPolicy.check(issuer, what: "authorization server issuer")
         let candidates = DiscoveryURLs.authorizationServer(issuer: issuer)
         var mismatch: String?
         for candidate in candidates {
             guard let json = try await fetchJSON(candidate, what: "authorization server metadata URL") else { continue }
             let metadata: AuthorizationServerMetadata
-            do { metadata = try AuthorizationServerMetadata(json: json) } catch {
+            // hermes' own records (`hermes_*`) are hermes' to write: a server must not be able to
+            // claim, say, that its endpoints are the 2025-03-26 defaults and so skip the PKCE check.
+            do { metadata = try AuthorizationServerMetadata(json: json.filter { !$0.key.hasPrefix("hermes_") }) } catch {
                 throw .protocolViolation("authorization server metadata at \(ServerText.clean(candidate)) is unusable: \(error)")
             }
             guard metadata.issuer == issuer else {
@@ -67,6 +106,7 @@ public struct Discoverer: Sendable {
             try Self.validate(metadata)
             return metadata
         }
+        if mismatch == nil, absentIsNil { return nil }
         throw .protocolViolation(mismatch ?? ServerText.clean("no authorization server metadata for \(issuer) (tried \(candidates.joined(separator: ", ")))"))
     }
 
@@ -75,11 +115,19 @@ public struct Discoverer: Sendable {
     /// character (RFC 3986 allows none; the authorization endpoint is printed and opened).
     static func validate(_ metadata: AuthorizationServerMetadata) throws(OAuthFailure) {
         let issuer = ServerText.clean(metadata.issuer)
-        guard let methods = metadata.codeChallengeMethodsSupported else {
-            throw .protocolViolation("authorization server \(issuer) does not advertise code_challenge_methods_supported; refusing to proceed without PKCE S256")
+        if !metadata.offersAuthorizationCode {
+            // Never start a flow the server says it does not offer: a browser would open for nothing.
+            let offered = ServerText.clean((metadata.grantTypesSupported ?? []).joined(separator: ", ").prefix(200))
+            throw .protocolViolation("authorization server \(issuer) does not offer the authorization_code grant that hermes logs in with (it offers: \(offered.isEmpty ? "none" : offered))")
         }
-        guard methods.contains(PKCEPair.method) else {
-            throw .protocolViolation("authorization server \(issuer) does not support PKCE S256 (it offers \(ServerText.clean(methods.joined(separator: ", ")))); refusing to proceed")
+        // The 2025-03-26 default endpoints come with no metadata to advertise PKCE: S256 is sent anyway.
+        if metadata.legacyDiscovery != .defaultEndpoints {
+            guard let methods = metadata.codeChallengeMethodsSupported else {
+                throw .protocolViolation("authorization server \(issuer) does not advertise code_challenge_methods_supported; refusing to proceed without PKCE S256")
+            }
+            guard methods.contains(PKCEPair.method) else {
+                throw .protocolViolation("authorization server \(issuer) does not support PKCE S256 (it offers \(ServerText.clean(methods.joined(separator: ", ")))); refusing to proceed")
+            }
         }
         guard let authorize = metadata.authorizationEndpoint else {
             throw .protocolViolation("authorization server \(issuer) has no authorization_endpoint")

@@ -86,7 +86,8 @@ public struct Registrar: Sendable {
         var request: [String: JSONValue] = [
             "client_name": .string(settings.clientName),
             "redirect_uris": .array([.string(redirectURI)]),
-            "grant_types": .array([.string("authorization_code"), .string("refresh_token")]),
+            // Only grants the server offers: asking for one it lists as unsupported invites a refusal.
+            "grant_types": .array(metadata.refusesRefreshGrant ? [.string("authorization_code")] : [.string("authorization_code"), .string("refresh_token")]),
             "response_types": .array([.string("code")]),
             "token_endpoint_auth_method": .string(method),
             "application_type": .string("native"),

@@ -83,6 +83,10 @@ public actor OAuthProvider {
         guard current.refreshToken != nil else {
             throw .needsLogin(server: server.name, reason: "the access token expired and no refresh token is held")
         }
+        if let reason = refreshNotOffered() {
+            if !current.isExpired(now: now) { return current.accessToken }
+            throw .needsLogin(server: server.name, reason: reason)
+        }
         do {
             return try await refreshed(from: current, force: false).accessToken
         } catch {
@@ -103,6 +107,10 @@ public actor OAuthProvider {
         guard current.refreshToken != nil else {
             let reason = "the MCP server refused the access token and no refresh token is held"
             record(.tokenRejected, reason, about: current)
+            throw .needsLogin(server: server.name, reason: reason)
+        }
+        if let reason = refreshNotOffered() {
+            record(.tokenRejected, "the MCP server refused the access token; " + reason, about: current)
             throw .needsLogin(server: server.name, reason: reason)
         }
         return try await refreshed(from: current, force: true).accessToken
@@ -171,6 +179,7 @@ public actor OAuthProvider {
             throw .needsLogin(server: server.name, reason: "no refresh token is held")
         }
         let metadata = try await grantMetadata()
+        if let reason = Self.refreshNotOffered(by: metadata) { throw .needsLogin(server: server.name, reason: reason) }
         let registrar = Registrar(transport: transport, store: store, settings: server.settings)
         guard let choice = try registrar.existing(metadata: metadata, redirectURI: nil, now: now) else {
             throw .needsLogin(server: server.name, reason: "no client registration is stored for \(ServerText.clean(metadata.issuer))")
@@ -252,6 +261,18 @@ public actor OAuthProvider {
         return metadata
     }
 
+    /// Why no refresh may be attempted, when the authorization server lists its grants without
+    /// `refresh_token`: the expired token then needs a login, and the server never sees a request
+    /// it said it does not take. Only what is known already (memory, `meta.json`); nothing is fetched.
+    private func refreshNotOffered() -> String? {
+        (metadataCache ?? store.metadata()).flatMap(Self.refreshNotOffered(by:))
+    }
+
+    private static func refreshNotOffered(by metadata: AuthorizationServerMetadata) -> String? {
+        guard metadata.refusesRefreshGrant else { return nil }
+        return "the authorization server \(ServerText.clean(metadata.issuer.prefix(200))) does not offer the refresh_token grant, so the access token cannot be refreshed"
+    }
+
     private func resource(_ metadata: AuthorizationServerMetadata) -> String {
         metadata.fields[TokenBinding.resourceKey]?.string ?? server.canonicalResource
     }
@@ -264,6 +285,8 @@ public actor OAuthProvider {
         public let issuer: String
         public let registration: RegistrationKind
         public let stepUps: Int
+        /// The MCP 2025-03-26 rule the login followed, for a server without protected resource metadata.
+        public var legacy: LegacyDiscovery? = nil
     }
 
     /// Runs the authorization code flow and checks that the MCP server accepts the new token,
@@ -290,13 +313,17 @@ public actor OAuthProvider {
             }
             if (200..<300).contains(answer.status) {
                 let metadata = metadataCache
-                return LoginReport(tokens: tokens, issuer: metadata?.issuer ?? "", registration: lastRegistrationKind, stepUps: stepUps)
+                var report = LoginReport(tokens: tokens, issuer: metadata?.issuer ?? "", registration: lastRegistrationKind, stepUps: stepUps)
+                report.legacy = lastLegacy
+                return report
             }
             throw .protocolViolation("the MCP server answered HTTP \(answer.status) to the new token\(answer.rawChallenge.map { " (\(ServerText.clean($0.prefix(200))))" } ?? "")")
         }
     }
 
     private var lastRegistrationKind: RegistrationKind = .dynamic
+    /// Kept apart from `metadataCache`, which the file watcher may clear once meta.json is written.
+    private var lastLegacy: LegacyDiscovery?
 
     func authorize(interaction: LoginInteraction, scope: String?, newClient: Bool, timeout: Double?) async throws(OAuthFailure) -> OAuthTokens {
         if let running = loginTask { return try await Self.value(of: running) }
@@ -330,6 +357,7 @@ public actor OAuthProvider {
         let discovery = try await Discoverer(transport: transport).discover(serverURL: server.url, challenge: challenge,
                                                                             preferredIssuer: server.settings.issuer)
         let metadata = discovery.authorizationServer
+        if let legacy = discovery.legacy { interaction.say("  " + legacy.explanation) }
         let scope = withPendingDemand(Self.chooseScope(requested: requested ?? server.settings.scope, challenge: challenge?.scope,
                                                        protectedResource: discovery.protectedResource, metadata: metadata))
         let registrar = Registrar(transport: transport, store: store, settings: server.settings)
@@ -387,6 +415,7 @@ public actor OAuthProvider {
                 stored.challengedScope = demandStillPending(granted: tokens.scope ?? scope)
                 try commit(tokens: tokens, choice: choice, metadata: stored)
                 lastRegistrationKind = choice.kind
+                lastLegacy = discovery.legacy
                 return tokens
             }
         }

@@ -187,8 +187,9 @@ struct AddCommand: AsyncParsableCommand {
             let timeout = self.timeout
             let login: @Sendable () async throws -> Void = {
                 let server = try OAuthServer(config: probeConfig)
-                _ = try await TerminalLogin.run(name) { interaction in try await manager.login(server, interaction: interaction, timeout: timeout) }
+                let report = try await TerminalLogin.run(name) { interaction in try await manager.login(server, interaction: interaction, timeout: timeout) }
                 terminal.success("Authenticated — tokens stored for '\(name)'")
+                if let legacy = report.legacy { terminal.info(legacy.summary) }
             }
             do {
                 // A server asking for more scope than stored tokens carry gets it as the login would.

@@ -41,6 +41,7 @@ struct LoginCommand: AsyncParsableCommand {
                 }
                 terminal.success("Authenticated — tokens stored for '\(name)'")
                 terminal.info(TokenSummary.describe(report.tokens))
+                if let legacy = report.legacy { terminal.info(legacy.summary) }
                 if report.stepUps > 0 { terminal.info("Scope raised \(report.stepUps) time(s) at the server's request.") }
                 ServerSwitch.remindIfDisabled(entry, terminal: terminal)
             } catch {
