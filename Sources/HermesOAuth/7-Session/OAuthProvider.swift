@@ -287,7 +287,7 @@ public actor OAuthProvider {
                 tokens = try await authorize(interaction: interaction, scope: Self.union(tokens.scope, challenge.scope), newClient: false, timeout: timeout)
                 continue
             }
-            throw .protocolViolation("the MCP server answered HTTP \(answer.status) to the new token\(answer.rawChallenge.map { " (\(ServerText.clean($0.prefix(200))))" } ?? "")")
+            throw answer.failureAfterLogin
         }
     }
 

@@ -187,7 +187,11 @@ struct AddCommand: AsyncParsableCommand {
             let timeout = self.timeout
             let login: @Sendable () async throws -> Void = {
                 let server = try OAuthServer(config: probeConfig)
-                _ = try await TerminalLogin.run(name) { interaction in try await manager.login(server, interaction: interaction, timeout: timeout) }
+                do {
+                    _ = try await TerminalLogin.run(name) { interaction in try await manager.login(server, interaction: interaction, timeout: timeout) }
+                } catch OAuthFailure.serverError {
+                    // The tokens are stored; the connection that follows reports what the server said.
+                }
                 terminal.success("Authenticated — tokens stored for '\(name)'")
             }
             do {

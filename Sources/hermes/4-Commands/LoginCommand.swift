@@ -43,6 +43,9 @@ struct LoginCommand: AsyncParsableCommand {
                 terminal.info(TokenSummary.describe(report.tokens))
                 if report.stepUps > 0 { terminal.info("Scope raised \(report.stepUps) time(s) at the server's request.") }
                 ServerSwitch.remindIfDisabled(entry, terminal: terminal)
+            } catch OAuthFailure.serverError(let status, let message) {
+                terminal.success("Authenticated — tokens stored for '\(name)'")
+                throw CLIFailure(Advice.refusedAfterLogin(name, status: status, message: message, home: context.home))
             } catch {
                 throw CLIFailure("Authentication failed: \(error)")
             }
