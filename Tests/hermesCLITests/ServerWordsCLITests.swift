@@ -55,6 +55,17 @@ import Testing
         #expect(login.status == 1)
         #expect(login.stderr.contains("answered HTTP 400 to the first request after the login: Bad Request: the X-Tenant header is required — the server's own complaint"), "\(login.stderr)")
         #expect(!login.stderr.contains("to the new token"))
+        // `reauth` says the same.
+        let reauth = try await hermes(["mcp", "reauth", "demo"])
+        #expect(reauth.status == 1)
+        #expect(reauth.stderr.contains("answered HTTP 400 to the first request after the login: Bad Request: the X-Tenant header is required"), "\(reauth.stderr)")
+        #expect(!reauth.stderr.contains("Authentication failed"), "\(reauth.stderr)")
+        // `add` logs in, then reports the connection's failure in the server's words.
+        let add = try await hermes(["mcp", "add", "tenant", "--url", peer.mcpURL, "--auth", "oauth", "--all-tools"])
+        #expect(add.status == 1)
+        #expect(add.stdout.contains("✓ Authenticated — tokens stored for 'tenant'"), "\(add.stdout)")
+        #expect(add.stderr.contains("the MCP server answered HTTP 400: Bad Request: the X-Tenant header is required"), "\(add.stderr)")
+        #expect(!add.stderr.contains("Authentication failed") && !add.stderr.contains("login did not complete"), "\(add.stderr)")
         _ = peer
     }
 
