@@ -38,7 +38,9 @@ enum FuzzTarget: String, CaseIterable {
                 // A token response is turned into the file form and asked its lifetime at once.
                 _ = JSONObject.encode(tokens.json(now: 1_700_000_000))
                 _ = tokens.expiresIn(now: 1_700_000_000)
-                _ = tokens.isExpired(now: 1_700_000_000, skew: 60)
+                _ = tokens.isExpired(now: 1_700_000_000)
+                check((0...OAuthTokens.longestRefreshMargin).contains(tokens.refreshMargin), "refresh margin out of range")
+                _ = tokens.needsRefresh(now: 1_700_000_000)
             }
         case .tokenFile:
             TokenFileHarness.shared.read(data)

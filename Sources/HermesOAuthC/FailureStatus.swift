@@ -12,6 +12,7 @@ extension OAuthFailure {
         case .configuration: .invalidArgument
         case .storage: .io
         case .unknownServer: .notFound
+        case .serverError(let status, _): status >= 500 ? .network : .protocolError
         }
     }
 }

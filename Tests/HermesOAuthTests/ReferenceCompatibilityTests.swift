@@ -14,8 +14,10 @@ import HermesTestSupport
         let store = TokenStore(home: home, serverName: "shared")
         let saved = Date()
         let expiry = saved.timeIntervalSince1970 + 1800
+        // An hour's token with half an hour left: the file's expires_in is the lifetime (3600), as
+        // hermes-agent writes it, and the reference takes what is left from expires_at.
         try store.save(tokens: OAuthTokens(accessToken: "sw-access-0123456789", refreshToken: "sw-refresh-0123456789",
-                                           scope: "read write", expiresAt: expiry))
+                                           scope: "read write", expiresAt: expiry, lifetime: 3600))
         var client = ClientRegistration(clientID: "sw-client", redirectURIs: ["http://127.0.0.1:45555/callback"],
                                         tokenEndpointAuthMethod: "none", issuer: "http://127.0.0.1:8765")
         client.fields["grant_types"] = .array([.string("authorization_code"), .string("refresh_token")])

@@ -26,7 +26,7 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
         if case .missing = store.readTokens() {} else { Issue.record("expected .missing") }
         let now = 1_800_000_000.0
         let tokens = OAuthTokens(accessToken: "at-123", tokenType: "bearer", refreshToken: "rt-456",
-                                 scope: "read write", expiresAt: now + 3600, extra: ["id_token": .string("idt")])
+                                 scope: "read write", expiresAt: now + 3600, lifetime: 3600, extra: ["id_token": .string("idt")])
         try store.save(tokens: tokens, now: now)
         #expect(store.tokensPath == home.path + "/mcp-tokens/linear.json")
         #expect(mode(store.tokensPath) == 0o600)
@@ -194,7 +194,9 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
         #expect(abs((tokens.expiresAt ?? 0) - 1_700_000_600) < 1)
         #expect(tokens.isExpired(now: 1_700_000_601))
         #expect(!tokens.isExpired(now: 1_700_000_500))
-        #expect(tokens.isExpired(now: 1_700_000_500, skew: 120))
+        // Its lifetime is the file's expires_in, so the refresh margin is the full minute.
+        #expect(tokens.lifetime == 600)
+        #expect(tokens.needsRefresh(now: 1_700_000_550) && !tokens.needsRefresh(now: 1_700_000_500))
     }
 
     @Test func filesThisProjectWritesHaveTheReferenceKeys() throws {

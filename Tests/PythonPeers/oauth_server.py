@@ -72,6 +72,9 @@ settings = {
     # (403 insufficient_scope naming only that scope unless the token carries it).
     "open_methods": [],
     "method_scopes": {},
+    # The MCP endpoint's answer to a request whose token it accepted, instead of MCP:
+    # {"status": 400, "body": "...", "content_type": "application/json"} (a missing header, say).
+    "mcp_fault": None,
     # Tokens.
     "access_ttl": 3600,
     "rotate_refresh": True,
@@ -306,6 +309,9 @@ class FrontDoor:
             challenge = (f'Bearer error="insufficient_scope", scope="{need}", '
                          f'resource_metadata="{MCP_ORIGIN}{PRM_PATHS[settings["prm_location"]]}"')
             return await respond(send, 403, {"error": "insufficient_scope"}, headers=[("www-authenticate", challenge)])
+        fault = settings.get("mcp_fault")
+        if fault:
+            return await respond(send, fault.get("status", 400), fault.get("body", ""), fault.get("content_type", "application/json"))
         return await self.mcp_app(scope, replay(body), send)
 
     async def admin(self, path, body, send):

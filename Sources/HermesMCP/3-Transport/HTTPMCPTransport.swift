@@ -122,7 +122,8 @@ public actor HTTPMCPTransport: Transport {
             sessionID = nil
             throw MCPTransportError.sessionExpired
         default:
-            let detail = String(decoding: reply.errorBody.prefix(HTTPReply.errorDetail), as: UTF8.self)
+            // The server's own words (a JSON-RPC error's message, say), not its raw body.
+            let detail = ServerErrorText.summary(reply.errorBody) ?? ""
             throw MCPTransportError.http(status: response.status, detail: Redaction.redact(detail))
         }
     }

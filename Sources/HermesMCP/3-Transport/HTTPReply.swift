@@ -1,4 +1,5 @@
 import Foundation
+import HermesOAuth
 import MCP
 
 /// The reply to one POST, read as it arrives. A JSON body is collected; an event stream is parsed
@@ -29,8 +30,9 @@ final class HTTPReply: @unchecked Sendable {
     private var events = 0
     private var bytes = 0
 
-    /// Bytes of the start of an error status' body kept for the message.
-    static let errorDetail = 200
+    /// Bytes of the start of an error status' body kept for the message: enough for the JSON error
+    /// object it usually is to be read whole (see `ServerErrorText`).
+    static let errorDetail = ServerErrorText.window
 
     init(request: ReplyCheck.Request?, lineLimit: Int, deliver: @escaping @Sendable (Data) -> Void) {
         self.request = request

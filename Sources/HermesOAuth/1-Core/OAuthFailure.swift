@@ -23,6 +23,9 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
     case cancelled(String)
     /// No OAuth server of that name in config.yaml.
     case unknownServer(String)
+    /// The MCP server answered an error status of its own, not about the token (a missing header,
+    /// a bad request, an outage), with what it said (`ServerErrorText`, possibly empty).
+    case serverError(status: Int, message: String)
 
     /// Server text in the messages is cleaned where it is quoted; cleaning the whole text again
     /// here covers every host (the C API's `hermes_last_error`, a log) against a quote that was missed.
@@ -35,6 +38,8 @@ public enum OAuthFailure: Error, CustomStringConvertible, Sendable, Equatable {
             m
         case .unknownServer(let name):
             "no MCP server named '\(name)' in config.yaml"
+        case .serverError(let status, let message):
+            "the MCP server answered HTTP \(status)" + (message.isEmpty ? "" : ": \(message)")
         }
         return ServerText.clean(text)
     }

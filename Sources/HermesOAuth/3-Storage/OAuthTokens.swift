@@ -10,17 +10,22 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
     public var scope: String?
     /// Absolute expiry in seconds since the epoch; nil when the server gave no lifetime.
     public var expiresAt: Double?
+    /// How long the token was issued for (the token response's `expires_in`), in seconds; nil when
+    /// unknown. It sets the refresh margin (see RefreshMargin.swift), which what is left at any
+    /// later moment cannot: a token read back with 30 s left may have been issued for 30 s or an hour.
+    public var lifetime: Double?
     public var extra: [String: JSONValue]
 
     static let knownKeys: Set<String> = ["access_token", "token_type", "refresh_token", "scope", "expires_in", "expires_at"]
 
     public init(accessToken: String, tokenType: String = "Bearer", refreshToken: String? = nil,
-                scope: String? = nil, expiresAt: Double? = nil, extra: [String: JSONValue] = [:]) {
+                scope: String? = nil, expiresAt: Double? = nil, lifetime: Double? = nil, extra: [String: JSONValue] = [:]) {
         self.accessToken = accessToken
         self.tokenType = Self.normalise(tokenType: tokenType)
         self.refreshToken = refreshToken
         self.scope = scope
         self.expiresAt = expiresAt
+        self.lifetime = expiresAt == nil ? nil : lifetime.flatMap { $0.isFinite ? min(max($0, 0), Self.longestLifetime) : nil }
         self.extra = extra
     }
 
@@ -32,6 +37,11 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
     /// From a token file's (or a token endpoint's) JSON object. `issuedAt` anchors a relative
     /// `expires_in` when there is no `expires_at`: the file's mtime for hermes-agent's legacy files,
     /// the response time for a fresh token response.
+    ///
+    /// The lifetime: a token response's `expires_in`. A file holds it too: hermes-agent writes the
+    /// response's `expires_in` beside `expires_at` (and recomputes what is left from `expires_at`
+    /// on reading), and so does hermes. A file with `expires_at` alone gives its age when written
+    /// (`expires_at` − mtime: a token file is written when the token arrives).
     public init(json object: [String: JSONValue], issuedAt: Double) throws(Invalid) {
         guard let access = object["access_token"]?.string, !access.isEmpty else {
             throw Invalid(reason: "no access_token")
@@ -57,12 +67,17 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
         scope = object["scope"]?.string
         // Lifetimes come from files and servers hermes does not control: anything not finite is
         // "unknown", and the rest is held to a range whose arithmetic can never overflow.
+        let relative = object["expires_in"]?.number.flatMap { $0.isFinite ? min(max($0, 0), Self.longestLifetime) : nil }
         if let absolute = object["expires_at"]?.number, absolute.isFinite {
-            expiresAt = min(max(absolute, 0), Self.latestExpiry)
-        } else if let relative = object["expires_in"]?.number, relative.isFinite {
-            expiresAt = min(max(issuedAt + min(max(relative, 0), Self.longestLifetime), 0), Self.latestExpiry)
+            let at = min(max(absolute, 0), Self.latestExpiry)
+            expiresAt = at
+            lifetime = relative ?? min(max(at - issuedAt, 0), Self.longestLifetime)
+        } else if let relative {
+            expiresAt = min(max(issuedAt + relative, 0), Self.latestExpiry)
+            lifetime = relative
         } else {
             expiresAt = nil
+            lifetime = nil
         }
         extra = object.filter { !Self.knownKeys.contains($0.key) }
     }
@@ -77,7 +92,9 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
         return left.isFinite && left < 9.0e18 ? Int64(left) : Int64(latestExpiry)
     }
 
-    /// The file form. `expires_in` is what remains at `now` (never negative), as hermes-agent writes.
+    /// The file form. `expires_in` is the lifetime, as hermes-agent writes it (the response's
+    /// value; readers take what is left from `expires_at`); what remains at `now` (never negative)
+    /// when the lifetime is unknown.
     public func json(now: Double = Date().timeIntervalSince1970) -> [String: JSONValue] {
         var object = extra
         object["access_token"] = .string(accessToken)
@@ -86,7 +103,7 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
         if let scope { object["scope"] = .string(scope) }
         if let expiresAt {
             object["expires_at"] = .double(expiresAt)
-            object["expires_in"] = .int(Self.secondsLeft(expiresAt, now: now))
+            object["expires_in"] = .int(lifetime.map { Int64($0.rounded()) } ?? Self.secondsLeft(expiresAt, now: now))
         }
         return object
     }
@@ -96,11 +113,11 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
         expiresAt.map { Int(Self.secondsLeft($0, now: now)) }
     }
 
-    /// Expired, or expiring within `skew` seconds. A token without a known lifetime is never
-    /// considered expired here: the server's 401 is the only signal then.
-    public func isExpired(now: Double = Date().timeIntervalSince1970, skew: Double = 0) -> Bool {
+    /// Past its expiry (refreshing ahead of it is `needsRefresh`). A token without a known
+    /// expiry is never considered expired here: the server's 401 is the only signal then.
+    public func isExpired(now: Double = Date().timeIntervalSince1970) -> Bool {
         guard let expiresAt else { return false }
-        return now + skew >= expiresAt
+        return now >= expiresAt
     }
 
     static func normalise(tokenType: String) -> String {
@@ -108,6 +125,6 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "OAuthTokens(access: \(Secret.mask(accessToken)), refresh: \(Secret.mask(refreshToken)), scope: \(scope ?? "-"), expiresAt: \(expiresAt.map { String($0) } ?? "-"))"
+        "OAuthTokens(access: \(Secret.mask(accessToken)), refresh: \(Secret.mask(refreshToken)), scope: \(scope ?? "-"), expiresAt: \(expiresAt.map { String($0) } ?? "-"), lifetime: \(lifetime.map { String($0) } ?? "-"))"
     }
 }

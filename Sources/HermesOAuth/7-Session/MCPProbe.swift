@@ -12,6 +12,8 @@ public enum MCPProbe {
         public let challenge: AuthChallenge?
         /// The raw header, for messages when it did not parse.
         public let rawChallenge: String?
+        /// What the server said in the body of a non-2xx answer (`ServerErrorText`), if anything.
+        public var said: String? = nil
     }
 
     public static func initialize(url: URL, bearer: String?, headers: [String: String], transport: any HTTPTransport,
@@ -49,6 +51,18 @@ public enum MCPProbe {
                 HermesLog.config.warning("\(url.absoluteString): ignoring a malformed WWW-Authenticate header: \(error)")
             }
         }
-        return Answer(status: response.status, challenge: challenge, rawChallenge: raw)
+        let said = (200..<300).contains(response.status) ? nil : ServerErrorText.summary(response.body)
+        return Answer(status: response.status, challenge: challenge, rawChallenge: raw, said: said)
+    }
+}
+
+extension MCPProbe.Answer {
+    /// Why the MCP server did not take a token just obtained. Only a 401 or 403 is about the token;
+    /// any other status is the server's own complaint (a missing header, a bad request, an outage),
+    /// reported in its words, since blaming the token would send the person after the wrong thing.
+    public var failureAfterLogin: OAuthFailure {
+        guard status == 401 || status == 403 else { return .serverError(status: status, message: said ?? "") }
+        let why = rawChallenge.map { ServerText.clean($0.prefix(200)) } ?? said
+        return .protocolViolation("the MCP server answered HTTP \(status) to the new token\(why.map { " (\($0))" } ?? "")")
     }
 }

@@ -13,8 +13,6 @@ public actor OAuthProvider {
     nonisolated var tokenTimeout: Double { min(server.connectTimeout, 30) }
     nonisolated let clock: @Sendable () -> Double
 
-    /// Refresh this many seconds before the recorded expiry.
-    public static let refreshSkew: Double = 60
     /// How long to wait for another process's refresh before giving up.
     public static let refreshLockTimeout: Double = 30
 
@@ -79,8 +77,10 @@ public actor OAuthProvider {
     public func accessToken() async throws(OAuthFailure) -> String {
         guard let current = tokens() else { throw missingTokens("no tokens are stored") }
         let now = clock()
-        if !current.isExpired(now: now, skew: Self.refreshSkew) { return current.accessToken }
+        if !current.needsRefresh(now: now) { return current.accessToken }
         guard current.refreshToken != nil else {
+            // Nothing to refresh with: the token serves until it really expires.
+            if !current.isExpired(now: now) { return current.accessToken }
             throw .needsLogin(server: server.name, reason: "the access token expired and no refresh token is held")
         }
         if let reason = refreshNotOffered() {
@@ -170,7 +170,7 @@ public actor OAuthProvider {
         if let problem = TokenBinding.problem(metadata: store.metadata(), server: server) {
             throw .needsLogin(server: server.name, reason: problem)
         }
-        if let disk = onDisk, disk.accessToken != current.accessToken, !disk.isExpired(now: now, skew: force ? 0 : Self.refreshSkew) {
+        if let disk = onDisk, disk.accessToken != current.accessToken, !(force ? disk.isExpired(now: now) : disk.needsRefresh(now: now)) {
             cell.set(disk)
             return disk
         }
@@ -317,7 +317,7 @@ public actor OAuthProvider {
                 report.legacy = lastLegacy
                 return report
             }
-            throw .protocolViolation("the MCP server answered HTTP \(answer.status) to the new token\(answer.rawChallenge.map { " (\(ServerText.clean($0.prefix(200))))" } ?? "")")
+            throw answer.failureAfterLogin
         }
     }
 

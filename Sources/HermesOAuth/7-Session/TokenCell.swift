@@ -15,11 +15,10 @@ public final class TokenCell: Sendable {
 
     public init() {}
 
-    /// The access token when it is known, not stale and valid beyond `skew` at `now`.
-    public func freshAccessToken(now: Double, skew: Double) -> String? {
+    /// The access token when it is known, not stale and not yet due for a refresh at `now`.
+    public func freshAccessToken(now: Double) -> String? {
         state.withLock { s in
-            guard !s.stale, let t = s.tokens else { return nil }
-            if let expiresAt = t.expiresAt, now + skew >= expiresAt { return nil }
+            guard !s.stale, let t = s.tokens, !t.needsRefresh(now: now) else { return nil }
             return t.accessToken
         }
     }

@@ -147,7 +147,7 @@ public final class OAuthManager: Sendable {
     /// there is no hot path: every call goes to the files.
     public func cachedAccessToken(for name: String) -> String? {
         guard let provider = state.withLock({ $0.watcher == nil ? nil : $0.entries[name]?.provider }) else { return nil }
-        return provider.cell.freshAccessToken(now: clock(), skew: OAuthProvider.refreshSkew)
+        return provider.cell.freshAccessToken(now: clock())
     }
 
     /// A valid access token for the server, refreshed when needed. Never interactive.

@@ -23,6 +23,15 @@ enum Advice {
         "run `hermes mcp login \(ShellWord.quote(name))`"
     }
 
+    /// A login that worked (its tokens are stored) whose first MCP request the server refused for a
+    /// reason of its own (`OAuthFailure.serverError`): what the server said, and that the token is
+    /// not what to look at.
+    static func refusedAfterLogin(_ name: String, status: Int, message: String, home: HermesHome) -> String {
+        let said = message.isEmpty ? " (it gave no reason)" : ": \(TerminalText.clean(Redaction.redact(message)))"
+        let next = status >= 500 ? "try again later" : "check its entry (url, headers) in \(home.display())/config.yaml"
+        return "'\(name)' answered HTTP \(status) to the first request after the login\(said) — the server's own complaint, not about the new token, which is stored: \(next)"
+    }
+
     /// Why `login`, `logout` or `reauth` has nothing to do for this entry; nil when it uses OAuth.
     static func notOAuth(_ server: MCPServerConfig, home: HermesHome) -> String? {
         let name = server.name

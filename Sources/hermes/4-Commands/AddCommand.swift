@@ -187,9 +187,14 @@ struct AddCommand: AsyncParsableCommand {
             let timeout = self.timeout
             let login: @Sendable () async throws -> Void = {
                 let server = try OAuthServer(config: probeConfig)
-                let report = try await TerminalLogin.run(name) { interaction in try await manager.login(server, interaction: interaction, timeout: timeout) }
+                var legacy: LegacyDiscovery?
+                do {
+                    legacy = try await TerminalLogin.run(name) { interaction in try await manager.login(server, interaction: interaction, timeout: timeout) }.legacy
+                } catch OAuthFailure.serverError {
+                    // The tokens are stored; the connection that follows reports what the server said.
+                }
                 terminal.success("Authenticated — tokens stored for '\(name)'")
-                if let legacy = report.legacy { terminal.info(legacy.summary) }
+                if let legacy { terminal.info(legacy.summary) }
             }
             do {
                 // A server asking for more scope than stored tokens carry gets it as the login would.

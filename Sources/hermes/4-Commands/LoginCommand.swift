@@ -44,6 +44,9 @@ struct LoginCommand: AsyncParsableCommand {
                 if let legacy = report.legacy { terminal.info(legacy.summary) }
                 if report.stepUps > 0 { terminal.info("Scope raised \(report.stepUps) time(s) at the server's request.") }
                 ServerSwitch.remindIfDisabled(entry, terminal: terminal)
+            } catch OAuthFailure.serverError(let status, let message) {
+                terminal.success("Authenticated — tokens stored for '\(name)'")
+                throw CLIFailure(Advice.refusedAfterLogin(name, status: status, message: message, home: context.home))
             } catch {
                 throw CLIFailure("Authentication failed: \(error)")
             }

@@ -57,6 +57,12 @@ struct ReauthCommand: AsyncParsableCommand {
                     terminal.success("Authenticated — tokens stored for '\(name)'")
                     terminal.info(TokenSummary.describe(report.tokens))
                     ok += 1
+                } catch OAuthFailure.serverError(let status, let message) {
+                    terminal.success("Authenticated — tokens stored for '\(name)'")
+                    let why = Advice.refusedAfterLogin(name, status: status, message: message, home: context.home)
+                    guard all else { throw CLIFailure(why) }
+                    terminal.error(why)
+                    failed.append(name)
                 } catch {
                     // One server: its reason is the failure. Several: each reason once as it
                     // happens, and the summary names who failed.
