@@ -152,7 +152,8 @@ def main():
     p.add_argument("--scenario", action="append", help="run only this scenario (repeatable)")
     p.add_argument("--json", help="write every scenario's checks and hermes' output here")
     p.add_argument("--jobs", type=int, default=max(2, 2 * (os.cpu_count() or 1)), help="scenarios at once")
-    p.add_argument("--timeout", type=float, default=60, help="seconds for hermes per scenario (TS default: 30)")
+    p.add_argument("--timeout", type=float, default=30,
+                   help="seconds for the client per scenario, all its commands together (as TS: 30)")
     args = p.parse_args()
     if args.client == "hermes" and not args.hermes:
         p.error("--hermes is required")
