@@ -12,7 +12,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
 from . import spec_references as refs
 from .checks import check
-from .express import App, Response, Streamed, json_response
+from .express import App, Response, Streamed, body_parser, json_response
 from .request_logger import request_logger
 from .token_verifier import InvalidToken, MockTokenVerifier
 
@@ -70,6 +70,7 @@ class McpServer:
                  prm_resource_override=None):
         self.manager = StreamableHTTPSessionManager(_mcp_server(), stateless=True)
         app = self.app = App()
+        app.middleware.append(body_parser("json"))
         app.middleware.append(request_logger(checks, "incoming-request", "outgoing-response", "/mcp"))
 
         if prm_path is not None:
