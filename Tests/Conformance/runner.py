@@ -8,13 +8,15 @@ checks and HERMES_HOME, and hermes spends most of its time waiting on them.
 Exit status 1 when a check fails that KNOWN_FAILING does not list, or a listed one now passes."""
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import time
+import traceback
 
 from .baseline import evaluate
-from .checks import SPEC_VERSION, judge
+from .checks import SPEC_VERSION, check, judge
 from .client import run_client
 from .index import EXTENSION_NAMES, all_scenarios
 
@@ -79,16 +81,25 @@ async def run_one(suite, factory, hermes, timeout, sem, sdk=False):
     async with sem:
         scenario = factory()
         started = time.monotonic()
-        urls = await scenario.start()
+        client, checks = {"exit_code": 0, "timed_out": False, "steps": []}, []
         try:
-            if sdk:
-                from .sdk_client import run_sdk_client
-                client = await asyncio.wait_for(run_sdk_client(scenario, urls, timeout), timeout + 5)
-            else:
-                client = await run_client(hermes, scenario, urls, timeout)
-            checks = scenario.get_checks()
-        finally:
-            await scenario.stop()  # may still add checks to the same list, as in the TS runner
+            urls = await scenario.start()
+        except Exception as e:
+            # a scenario that cannot start fails on its own, the others still run
+            with contextlib.suppress(Exception):
+                await scenario.stop()
+            checks = [check(scenario.name, f"{scenario.name} did not start", f"Scenario start() raised: "
+                            f"{type(e).__name__}: {e}"[:2000], "FAILURE", details={"traceback": traceback.format_exc()[-4000:]})]
+        else:
+            try:
+                if sdk:
+                    from .sdk_client import run_sdk_client
+                    client = await asyncio.wait_for(run_sdk_client(scenario, urls, timeout), timeout + 5)
+                else:
+                    client = await run_client(hermes, scenario, urls, timeout)
+                checks = scenario.get_checks()
+            finally:
+                await scenario.stop()  # may still add checks to the same list, as in the TS runner
         failed, reasons = judge(checks, client, scenario.allow_client_error)
         return {"scenario": scenario.name, "suite": suite, "what": WHAT.get(scenario.name, ""),
                 "result": "FAIL" if failed else "PASS", "failing": reasons,
