@@ -9,11 +9,13 @@
 # Exit status 1 when a check fails that KNOWN_FAILING (Tests/Conformance/runner.py) does not list, or
 # a check it lists now passes (stale entry), as the TS runner's --expected-failures.
 set -euo pipefail
-# --json FILE is relative to the caller's directory (the runner runs from Tests/)
+# --json FILE and --hermes PATH are relative to the caller's directory (the runner runs from Tests/)
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --json) args+=("$1" "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift 2 ;;
+    --json|--hermes)
+      case "$2" in /*) args+=("$1" "$2") ;; *) args+=("$1" "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")") ;; esac
+      shift 2 ;;
     *) args+=("$1"); shift ;;
   esac
 done

@@ -183,6 +183,8 @@ def main():
     args = p.parse_args()
     if args.client == "hermes" and not args.hermes:
         p.error("--hermes is required")
+    if args.client == "hermes" and not os.access(args.hermes, os.X_OK):
+        p.error(f"--hermes {args.hermes} is not an executable file")
     sys.exit(asyncio.run(main_async(args)))
 
 
