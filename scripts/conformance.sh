@@ -6,13 +6,16 @@
 #   scripts/conformance.sh [--scenario auth/NAME]... [--json FILE] [--jobs N] [--timeout S]
 #   scripts/conformance.sh --client python-sdk   the official Python SDK client instead of hermes, to
 #                                                check the re-created scenarios themselves (all pass)
-# Exit status 1 when a scenario fails that KNOWN_FAILING (Tests/Conformance/runner.py) does not list.
+# Exit status 1 when a check fails that KNOWN_FAILING (Tests/Conformance/runner.py) does not list, or
+# a check it lists now passes (stale entry), as the TS runner's --expected-failures.
 set -euo pipefail
-# --json FILE is relative to the caller's directory (the runner runs from Tests/)
+# --json FILE and --hermes PATH are relative to the caller's directory (the runner runs from Tests/)
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --json) args+=("$1" "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift 2 ;;
+    --json|--hermes)
+      case "$2" in /*) args+=("$1" "$2") ;; *) args+=("$1" "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")") ;; esac
+      shift 2 ;;
     *) args+=("$1"); shift ;;
   esac
 done

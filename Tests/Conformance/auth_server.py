@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlparse, urlunparse, parse_qsl
 
 from . import spec_references as refs
 from .checks import SPEC_VERSION, check, now
-from .express import App, json_response, redirect
+from .express import App, body_parser, js_url, json_response, prop, redirect
 from .request_logger import request_logger
 
 STATEFUL_VERSIONS = ("2025-03-26", "2025-06-18", "2025-11-25")  # connection/select.ts isStatefulVersion
@@ -52,6 +52,7 @@ def create_auth_server(checks, get_auth_base_url, *, metadata_path="/.well-known
         return metadata_issuer if metadata_issuer is not None else f"{get_auth_base_url()}{route_prefix}"
 
     app = App()
+    app.middleware += [body_parser("json"), body_parser("urlencoded")]
     if logging_enabled:
         app.middleware.append(request_logger(checks, "incoming-auth-request", "outgoing-auth-response"))
 
@@ -106,7 +107,7 @@ def create_auth_server(checks, get_auth_base_url, *, metadata_path="/.well-known
         if on_authorization_request:
             on_authorization_request({"clientId": req.query.get("client_id"), "scope": scope,
                                       "resource": req.query.get("resource"), "timestamp": ts})
-        url = _set_param(req.query.get("redirect_uri", ""), "code", "test-auth-code")
+        url = _set_param(js_url(req.query.get("redirect_uri")), "code", "test-auth-code")
         if req.query.get("state"):
             url = _set_param(url, "state", req.query["state"])
         if iss_in_redirect == "correct":
@@ -119,12 +120,12 @@ def create_auth_server(checks, get_auth_base_url, *, metadata_path="/.well-known
 
     async def token(req):
         ts = now()
-        body = req.body or {}
-        requested_scope = body.get("scope")
-        grant_type = body.get("grant_type")
+        body = req.body
+        requested_scope = prop(body, "scope")  # no parsed body: a TypeError, Express' 500
+        grant_type = prop(body, "grant_type")
         checks.append(check("token-request", "TokenRequest", "Client requested access token", "SUCCESS",
                             [refs.OAUTH_2_1_TOKEN], {"endpoint": "/token", "grantType": grant_type}, ts))
-        verifier = body.get("code_verifier")
+        verifier = prop(body, "code_verifier")
         if grant_type == "authorization_code":
             checks.append(check("pkce-code-verifier-sent", "PKCE Code Verifier",
                                 "Client sent code_verifier in token request" if verifier
@@ -168,12 +169,12 @@ def create_auth_server(checks, get_auth_base_url, *, metadata_path="/.well-known
         return json_response(out)
 
     async def register(req):
-        body = req.body if isinstance(req.body, dict) else {}
         client_id, secret, method = "test-client-id", "test-client-secret", None
         if on_registration_request:
             r = on_registration_request(req)
             client_id, secret, method = r["clientId"], r.get("clientSecret"), r.get("tokenEndpointAuthMethod")
-        details = {"endpoint": "/register", "clientName": body.get("client_name")}
+        details = {"endpoint": "/register", "clientName": prop(req.body, "client_name")}  # no body: 500
+        body = req.body if isinstance(req.body, dict) else {}
         if method:
             details["tokenEndpointAuthMethod"] = method
         checks.append(check("client-registration", "ClientRegistration", "Client registered with authorization server",

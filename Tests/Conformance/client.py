@@ -9,8 +9,9 @@ scenario's own fresh HERMES_HOME:
 
 `test` and `call` never start a login: when one answers "needs login" (no tokens, a 401 they
 cannot recover from, a 403 insufficient_scope) the driver runs `hermes mcp login conf` and retries
-that command once, which is what the everything-client's withOAuthRetry does in-process and what a
-person does with hermes. Starting with `test` (not with `login`) matters where initialize is open
+that command, again and again while hermes keeps asking (up to MAX_LOGINS), which is what the
+everything-client's withOAuthRetry does in-process and what a person does with hermes: a limit on
+re-authorization must come from hermes. Starting with `test` (not with `login`) matters where initialize is open
 and only tools/list answers 401 (scope-step-up, the retry limit, the migration), as it does for the
 everything-client. Like that client, hermes is offered the suite's CIMD URL (oauth.cimd) and, for
 pre-registration, the client_id/secret of MCP_CONFORMANCE_CONTEXT (oauth.client_id/client_secret)."""
@@ -27,6 +28,7 @@ from .scenarios.basic_cimd import CIMD_CLIENT_METADATA_URL
 HERE = os.path.dirname(os.path.abspath(__file__))
 BROWSER = f"python3 {os.path.join(os.path.dirname(HERE), 'PythonPeers', 'browser.py')}"
 NAME = "conf"
+MAX_LOGINS = 10  # per scenario; scope-retry-limit fails a client at its 4th authorization
 
 
 def config_yaml(url, context):
@@ -87,9 +89,14 @@ async def run_client(hermes, scenario, urls, timeout):
         if scenario.call_tool:
             steps.append(["mcp", "call", NAME, "test-tool", "{}"])
 
+        logins = 0
         for step in steps:
             result = await _run(hermes, step, env, deadline, log)
-            if _needs_login(result) and not result["timed_out"]:
+            # Re-authorize as long as hermes asks for it: the everything-client's retry loop is
+            # in-process, hermes' spans commands, so any cap on authorizations must be hermes' own
+            # (scope-retry-limit counts them); MAX_LOGINS only bounds a client that has none.
+            while _needs_login(result) and not result["timed_out"] and logins < MAX_LOGINS:
+                logins += 1
                 again = await _run(hermes, login, env, deadline, log)
                 if again["exit_code"] != 0 or again["timed_out"]:
                     result = again

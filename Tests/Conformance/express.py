@@ -3,6 +3,7 @@ tried in registration order, mounted sub-apps (`app.use(authApp)`), and Express'
 scenarios add routes to an app after building it (traps, fallbacks), so the order matters here as
 it does there. A handler returns a Response, or None to pass to the next route."""
 import json
+import re
 from urllib.parse import parse_qsl
 
 
@@ -16,16 +17,12 @@ class Request:
         self.query = dict(parse_qsl(qs, keep_blank_values=True))
         self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         self.raw = raw
-        ctype = self.headers.get("content-type", "")
-        self.body = None
-        # express.json() and express.urlencoded() of Express 5: parsed by content type, else undefined
-        try:
-            if "application/json" in ctype and raw:
-                self.body = json.loads(raw)
-            elif "application/x-www-form-urlencoded" in ctype:
-                self.body = dict(parse_qsl(raw.decode(), keep_blank_values=True))
-        except ValueError:
-            self.body = None
+        self.body = None  # undefined until a body parser of the app's middleware fills it
+
+    def has_body(self):
+        # type-is hasBody: a Transfer-Encoding, or any Content-Length (0 included)
+        cl = self.headers.get("content-length")
+        return "transfer-encoding" in self.headers or (cl is not None and cl.strip().isdigit())
 
     def get(self, name):
         return self.headers.get(name.lower())
@@ -50,6 +47,46 @@ def json_response(obj, status=200, headers=None):
 
 def redirect(url):
     return Response(302, f"Found. Redirecting to {url}", {"location": url}, "text/plain; charset=utf-8")
+
+
+def server_error():
+    """Express' final handler for a thrown error (a TypeError on an undefined req.body, new URL(undefined))."""
+    return Response(500, "Internal Server Error", None, "text/html; charset=utf-8")
+
+
+def prop(obj, name):
+    """obj.name in JavaScript: undefined for a missing key or a non-object, TypeError on undefined."""
+    if obj is None:
+        raise TypeError(f"Cannot read properties of undefined (reading '{name}')")
+    return obj.get(name) if isinstance(obj, dict) else None
+
+
+def js_url(value):
+    """new URL(value): throws unless value is an absolute URL."""
+    if not isinstance(value, str) or not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
+        raise TypeError(f"Invalid URL: {value}")
+    return value
+
+
+def body_parser(kind):
+    """express.json() / express.urlencoded() of Express 5 (body-parser 2), as middleware: the body
+    stays undefined without Content-Length/Transfer-Encoding or of another type; an empty one is {};
+    JSON must be an object or array (strict); bad JSON is a 400 that skips the later middleware."""
+    async def mw(req, nxt):
+        ctype = req.get("content-type") or ""
+        if req.body is None and req.has_body():
+            if kind == "json" and re.match(r"^\s*application/(json|[^;]*\+json)\s*(;|$)", ctype, re.I):
+                text = req.raw.decode("utf-8", "replace")
+                try:
+                    if text.strip() and text.lstrip()[:1] not in "{[":
+                        raise ValueError("strict")
+                    req.body = json.loads(text) if text.strip() else {}
+                except ValueError:
+                    return Response(400, "Bad Request", None, "text/html; charset=utf-8")
+            elif kind == "urlencoded" and re.match(r"^\s*application/x-www-form-urlencoded\s*(;|$)", ctype, re.I):
+                req.body = dict(parse_qsl(req.raw.decode("utf-8", "replace"), keep_blank_values=True))
+        return await nxt(req)
+    return mw
 
 
 def not_found(req):
@@ -90,7 +127,10 @@ class App:
                 res = await handler.handle(req)
             elif (method is None or method == req.method or (method == "GET" and req.method == "HEAD")) \
                     and (path is None or _same_path(path, req.path)):
-                res = await handler(req)
+                try:
+                    res = await handler(req)
+                except Exception:  # Express 5 sends a route's throw (sync or async) to its 500
+                    res = server_error()
             else:
                 continue
             if res is not None:

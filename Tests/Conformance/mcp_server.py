@@ -1,10 +1,9 @@
 """helpers/createServer.ts: a real MCP server of revision 2025-11-25 (the official Python SDK's
-low-level Server behind its stateful streamable-HTTP session manager) with one tool, test-tool,
-behind the suite's auth layer: PRM document, 401 + WWW-Authenticate from requireBearerAuth, token
-verification, 403 insufficient_scope. As in the TypeScript server, only POST /mcp passes through
-the auth layer; GET /mcp (a standalone SSE stream, which the TS server does not serve at all)
-answers 405, which the streamable-HTTP transport allows, and DELETE goes to the SDK unauthenticated
-so a session can end (the TS server has no sessions to end)."""
+low-level Server behind its streamable-HTTP session manager) with one tool, test-tool, behind the
+suite's auth layer: PRM document, 401 + WWW-Authenticate from requireBearerAuth, token
+verification, 403 insufficient_scope. Stateless, as the TS server (`sessionIdGenerator: undefined`,
+a fresh transport per request): no Mcp-Session-Id. Only POST /mcp is routed, as there
+(`app.post('/mcp')`): GET and DELETE /mcp fall through to Express' 404."""
 import contextlib
 
 import mcp_types as types
@@ -13,7 +12,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
 from . import spec_references as refs
 from .checks import check
-from .express import App, Response, Streamed, json_response
+from .express import App, Response, Streamed, body_parser, json_response
 from .request_logger import request_logger
 from .token_verifier import InvalidToken, MockTokenVerifier
 
@@ -69,8 +68,9 @@ class McpServer:
                  required_scopes=(), scopes_supported=None, include_prm_in_www_auth=True,
                  include_scope_in_www_auth=False, auth_middleware=None, token_verifier=None,
                  prm_resource_override=None):
-        self.manager = StreamableHTTPSessionManager(_mcp_server())
+        self.manager = StreamableHTTPSessionManager(_mcp_server(), stateless=True)
         app = self.app = App()
+        app.middleware.append(body_parser("json"))
         app.middleware.append(request_logger(checks, "incoming-request", "outgoing-response", "/mcp"))
 
         if prm_path is not None:
@@ -88,25 +88,20 @@ class McpServer:
             app.get(prm_path, prm)
 
         async def mcp(req):
-            if req.method == "GET":
-                return Response(405, "Method Not Allowed", {"allow": "POST, DELETE"}, "text/plain")
-            if req.method == "POST":
-                # built per request, as the TS server does, so PRM URLs use the bound port
-                mw = auth_middleware or require_bearer_auth(
-                    token_verifier or MockTokenVerifier(checks, required_scopes),
-                    list(required_scopes) if include_scope_in_www_auth else [],
-                    f"{get_base_url()}{prm_path}" if include_prm_in_www_auth and prm_path is not None else None)
-                try:
-                    denied = await mw(req)
-                except InvalidToken:
-                    # an inline TS middleware whose verifyAccessToken throws ends in Express' 500
-                    return Response(500, "Internal Server Error", None, "text/html; charset=utf-8")
-                if denied is not None:
-                    return denied
-            elif req.method != "DELETE":
-                return None
+            # built per request, as the TS server does, so PRM URLs use the bound port
+            mw = auth_middleware or require_bearer_auth(
+                token_verifier or MockTokenVerifier(checks, required_scopes),
+                list(required_scopes) if include_scope_in_www_auth else [],
+                f"{get_base_url()}{prm_path}" if include_prm_in_www_auth and prm_path is not None else None)
+            try:
+                denied = await mw(req)
+            except InvalidToken:
+                # an inline TS middleware whose verifyAccessToken throws ends in Express' 500
+                return Response(500, "Internal Server Error", None, "text/html; charset=utf-8")
+            if denied is not None:
+                return denied
             return await self._to_sdk(req)
-        app.all("/mcp", mcp)
+        app.post("/mcp", mcp)
 
     async def _to_sdk(self, req):
         scope, real_receive, send = req.asgi

@@ -3,7 +3,7 @@ root (endpoints under /oauth) or no metadata at all (default /authorize, /token,
 from .. import spec_references as refs
 from ..auth_server import create_auth_server
 from ..checks import check, missing
-from ..express import json_response, redirect
+from ..express import body_parser, js_url, json_response, prop, redirect
 from ..mcp_server import McpServer
 from ..scenario import Scenario
 from ..auth_server import _set_param
@@ -52,25 +52,27 @@ class Auth20250326OEndpointFallbackScenario(Scenario):
                                  "redirect_uri": q.get("redirect_uri"), "state": q.get("state"),
                                  "code_challenge": "present" if q.get("code_challenge") else "missing",
                                  "code_challenge_method": q.get("code_challenge_method")}))
-            url = _set_param(q.get("redirect_uri", ""), "code", "test-auth-code")
+            url = _set_param(js_url(q.get("redirect_uri")), "code", "test-auth-code")
             if q.get("state"):
                 url = _set_param(url, "state", q["state"])
             return redirect(url)
 
         async def token(req):
             checks.append(check("token-request", "TokenRequest", "Client requested access token from fallback endpoint",
-                                "SUCCESS", fallback, {"endpoint": "/token", "grantType": (req.body or {}).get("grant_type")}))
+                                "SUCCESS", fallback, {"endpoint": "/token", "grantType": prop(req.body, "grant_type")}))
             return json_response({"access_token": "test-token", "token_type": "Bearer", "expires_in": 3600})
 
         async def register(req):
+            client_name = prop(req.body, "client_name")  # no body: Express' 500, no check
             body = req.body if isinstance(req.body, dict) else {}
             checks.append(check("client-registration", "ClientRegistration",
                                 "Client registered with authorization server at fallback endpoint", "SUCCESS", fallback,
-                                {"endpoint": "/register", "clientName": body.get("client_name")}))
+                                {"endpoint": "/register", "clientName": client_name}))
             return json_response({"client_id": "test-client-id", "client_secret": "test-client-secret",
                                   "client_name": body.get("client_name") or "test-client",
                                   "redirect_uris": body.get("redirect_uris") or []}, 201)
 
+        mcp.app.middleware.append(body_parser("urlencoded"))  # "needed for /token endpoint", after the logger
         mcp.app.get("/authorize", authorize)
         mcp.app.post("/token", token)
         mcp.app.post("/register", register)

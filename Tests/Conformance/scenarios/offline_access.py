@@ -8,6 +8,7 @@ import urllib.request
 from .. import spec_references as refs
 from ..auth_server import create_auth_server
 from ..checks import check, now
+from ..express import prop
 from ..mcp_server import McpServer
 from ..scenario import Scenario
 from ..token_verifier import MockTokenVerifier
@@ -33,7 +34,7 @@ class OfflineAccessScopeScenario(Scenario):
         verifier = MockTokenVerifier(checks, ["mcp:basic"])
 
         def on_register(req):
-            grant_types = (req.body or {}).get("grant_types") or []
+            grant_types = prop(req.body, "grant_types") or []
             has = "refresh_token" in grant_types
             self.grant_types_checked = True
             checks.append(check("sep-2207-client-metadata-grant-types",
