@@ -20,31 +20,10 @@ from .checks import SPEC_VERSION, check, judge
 from .client import run_client
 from .index import EXTENSION_NAMES, all_scenarios
 
-# The checks failing because of hermes defects being fixed elsewhere, per scenario, each naming its
-# defect; any other failing check fails the run. The run fails too when a listed check passes
-# (stale), so the lead removes an entry when its fix lands.
-KNOWN_FAILING = {
-    # initialize is open, so `hermes mcp login`'s probe (initialize only) never sees the 401 scope=mcp:basic
-    # of tools/list and asks for PRM scopes_supported (mcp:profile); the 403 scope=mcp:write is not
-    # remembered by the next login, so every login asks for mcp:profile again and the driver gives up
-    # after its 10 logins. Defect 2's fix only helps if the login's probe goes on past an open
-    # initialize to the request that answers 401.
-    "auth/scope-step-up": {
-        "scope-step-up-initial": "defect 1",
-        "scope-step-up-escalation": "defect 2 with an open initialize",
-        "client-exit-1": "defect 2: still needs a login after 10",
-    },
-    # a 403 insufficient_scope naming a scope the token already has still says "needs a login with
-    # more access" and the next login authorizes again: no cap across commands (4th authorization)
-    "auth/scope-retry-limit": {"scope-retry-limit": "no re-authorization cap across commands"},
-    # no PRM and no AS metadata: hermes stops instead of using /authorize, /token, /register at the origin
-    "auth/2025-03-26-oauth-endpoint-fallback": {
-        "client-registration": "defect 3",
-        "authorization-request": "defect 3",
-        "token-request": "defect 3",
-        "client-exit-1": "defect 3",
-    },
-}
+# Checks failing because of a known hermes defect, per scenario: {"auth/x": {"check-id": "why"}}.
+# Any other failing check fails the run, and so does a listed one that passes (stale). Empty: every
+# non-extension scenario passes.
+KNOWN_FAILING: dict[str, dict[str, str]] = {}
 
 WHAT = {
     "auth/metadata-default": "PRM at path, in WWW-Authenticate; RFC 8414 root metadata",
