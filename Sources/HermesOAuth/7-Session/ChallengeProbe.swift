@@ -22,7 +22,8 @@ enum ChallengeProbe {
         }
         if first.status == 401 || first.status == 403 { return challenge(first, url: url) }
         guard (200..<300).contains(first.status) else { return nil }
-        let session = first.header("mcp-session-id")
+        // The spec's session id is visible ASCII; anything else is not echoed into a header.
+        let session = first.header("mcp-session-id").flatMap { HeaderSyntax.isVisibleASCII($0) && $0.utf8.count <= 1024 ? $0 : nil }
         let wait = min(timeout, followUpTimeout)
         _ = try? await transport.send(request(url, headers, message(id: nil, "notifications/initialized"), session: session, timeout: wait))
         let listing = try? await transport.send(request(url, headers, message(id: 2, "tools/list"), session: session, timeout: wait))
