@@ -12,7 +12,7 @@ swift build --build-tests
 # (HermesTestSupport: run, Interactive, PeerProcess, waitUntil), so none parks a thread of the
 # cooperative pool. Only suites sharing process-wide state are `.serialized`, each saying why.
 # The width is bounded, four tests per core: most tests wait on other processes, so 4 per core
-# kept 2 cores ~90% busy (8 here: 6.4 min for both steps, against 13 serially), while unbounded
+# kept 2 cores ~90% busy (8 here: about 3 min for both steps), while unbounded
 # Swift Testing 6.3 starts every test at once (load 76 here) and the Python peers starting together
 # miss their 30 s start-up limit.
 width=$(( 4 * $(nproc) ))
