@@ -43,6 +43,9 @@ public enum MCPErrors {
     public static func isServerFault(_ error: any Error) -> Bool {
         switch error {
         case MCPTransportError.malformed, is Pagination.LimitExceeded: return true
+        // A request the server refuses as such (400 for a missing header, 404, 410...) is refused
+        // the same way when asked again; only 408 and 429 say "later".
+        case MCPTransportError.http(let status, _): return (400..<500).contains(status) && status != 408 && status != 429
         case let timeout as TimedOut: return timeout.detail != nil
         // Not the server's fault, but as final: the same command fails the same way every time.
         case let spawn as StdioProcess.SpawnError: return spawn.permanent
