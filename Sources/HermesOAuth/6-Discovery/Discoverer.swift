@@ -126,7 +126,7 @@ public struct Discoverer: Sendable {
                 throw .protocolViolation("authorization server \(issuer) does not advertise code_challenge_methods_supported; refusing to proceed without PKCE S256")
             }
             guard methods.contains(PKCEPair.method) else {
-                throw .protocolViolation("authorization server \(issuer) does not support PKCE S256 (it offers \(ServerText.clean(methods.joined(separator: ", ")))); refusing to proceed")
+                throw .protocolViolation("authorization server \(issuer) does not support PKCE S256 (it offers \(ServerText.clean(methods.joined(separator: ", ").prefix(200)))); refusing to proceed")
             }
         }
         guard let authorize = metadata.authorizationEndpoint else {
