@@ -59,6 +59,26 @@ import HermesTestSupport
         #expect(f.store.metadata()?.issuer == f.peer.issuer)
     }
 
+    /// A server naming new scopes on every background call: the remembered demand stays within one
+    /// challenge's bounds (32 scopes, 1024 characters), the newest kept, and the reason an agent
+    /// reads stays short.
+    @Test func aServerNamingNewScopesEveryTimeCannotGrowTheDemand() async throws {
+        let f = try await Fixture()
+        _ = try await f.provider().login(interaction: f.interaction())
+        var lastReason = ""
+        for call in 0..<40 {
+            let names = (0..<32).map { "c\(call)-" + String(repeating: "x", count: 24) + "\($0)" }.joined(separator: " ")
+            await expectFailure({ _ = try await f.provider().stepUp(challenge: challenge(names), interaction: nil) }) {
+                if case .needsLogin(_, let reason) = $0 { lastReason = reason; return true } else { return false }
+            }
+        }
+        let pending = f.store.challengedScope() ?? ""
+        let scopes = pending.split(separator: " ")
+        #expect(!scopes.isEmpty && scopes.count <= 32 && pending.utf8.count <= 1024, "\(scopes.count) scopes, \(pending.utf8.count) bytes")
+        #expect(scopes.first?.hasPrefix("c39-") == true, "the newest demand comes first: \(pending.prefix(80))")
+        #expect(lastReason.count < 400, "\(lastReason.count) characters: \(lastReason)")
+    }
+
     @Test func interactiveStepUpAuthorizesTheUnionOnce() async throws {
         let f = try await Fixture()
         let provider = f.provider()

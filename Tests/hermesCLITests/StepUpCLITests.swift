@@ -61,6 +61,11 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.stdout.contains(#""needs_reauth": true"#) && refused.stdout.contains("requires the scope 'admin'"), "\(refused.stdout)")
         #expect(try await authorizations(peer).count == 1)
+        // `status` says what is pending, rather than a green tick.
+        let status = try await hermes(["mcp", "status", "demo"], interactive: false)
+        #expect(status.stdout.contains("The server asks for scope 'admin', which the tokens lack: run `hermes mcp login demo`"), "\(status.stdout)")
+        let statusJSON = try await hermes(["mcp", "status", "demo", "--json"], interactive: false)
+        #expect(statusJSON.stdout.contains(#""pending_scope": "admin""#) || statusJSON.stdout.contains(#""pending_scope":"admin""#), "\(statusJSON.stdout)")
 
         let login = try await hermes(["mcp", "login", "demo"], interactive: true)
         #expect(login.status == 0, "\(login.stderr)")
@@ -68,6 +73,7 @@ import Testing
 
         let called = try await hermes(["mcp", "call", "demo", "echo", #"{"text":"x"}"#], interactive: false)
         #expect(called.status == 0 && called.stdout.contains(#"{"result": "x"}"#), "\(called.stdout)\(called.stderr)")
+        #expect(!(try await hermes(["mcp", "status", "demo"], interactive: false)).stdout.contains("asks for scope"))
     }
 
     @Test func anInteractiveCallStepsUpAndRetries() async throws {

@@ -27,15 +27,16 @@ extension OAuthProvider {
         let demanded = Self.scopeFromServer(challenge.scope)
         let missing = Self.missing(held?.scope, demanded)
         if let demanded, Self.alreadyCarries(held?.scope, challenge) {
-            throw .denied("the MCP server '\(server.name)' still refuses the token for lack of scope '\(ServerText.clean(demanded))', which the token already carries; authorizing again would not change that")
+            throw .denied("the MCP server '\(server.name)' still refuses the token for lack of scope '\(Self.shown(demanded))', which the token already carries; authorizing again would not change that")
         }
         if held != nil { remember(challengedScope: demanded) }
         guard let interaction else {
-            let reason = missing.map { "the MCP server requires the scope '\(ServerText.clean($0))', which the stored tokens do not carry" }
+            // This text reaches an agent's model through `needs_reauth`: a server's words, kept short.
+            let reason = missing.map { "the MCP server requires the scope '\(Self.shown($0))', which the stored tokens do not carry" }
                 ?? "the MCP server requires more scope than the stored tokens carry (it did not say which)"
             throw .needsLogin(server: server.name, reason: reason)
         }
-        interaction.say("  The server asks for more access (scope \(ServerText.clean(demanded ?? "?"))); authorizing again.")
+        interaction.say("  The server asks for more access (scope \(demanded.map(Self.shown) ?? "?")); authorizing again.")
         let scope = Self.union(Self.union(held?.scope, store.challengedScope()), demanded)
         return try await authorize(interaction: interaction, scope: scope, newClient: false, timeout: timeout)
     }
@@ -49,7 +50,9 @@ extension OAuthProvider {
             let lock = try FileLock(path: store.loginLockPath)
             guard try lock.tryLock() else { return }
             defer { lock.unlock() }
-            let pending = Self.union(store.challengedScope(), demanded)
+            // Bounded as one challenge is, newest first: a server naming new scopes on every call must
+            // not grow the file, or the next authorization request, without end.
+            let pending = Self.scopeFromServer(Self.union(demanded, store.challengedScope()))
             if !(try store.save(challengedScope: pending)) {
                 HermesLog.storage.notice("'\(server.name)' asks for scope '\(ServerText.clean(demanded))'; no metadata file to remember it in until the next login")
             }
@@ -69,6 +72,11 @@ extension OAuthProvider {
     func demandStillPending(granted: String?) -> String? {
         guard let pending = store.challengedScope(), !Self.covers(granted, pending) else { return nil }
         return pending
+    }
+
+    /// A scope as a message shows it: cleaned, and cut at 200 characters.
+    static func shown(_ scope: String) -> String {
+        scope.count > 200 ? ServerText.clean(scope.prefix(200)) + "…" : ServerText.clean(scope)
     }
 
     /// A server's scope string reduced to what may be requested again: RFC 6749 scope tokens

@@ -85,6 +85,9 @@ struct StatusRow {
     let unbound: String?
     /// The servers' last refusal of these very tokens, from any process.
     let verdict: TokenVerdict?
+    /// A scope the MCP server demanded (403 `insufficient_scope`) that the tokens lack: the next
+    /// login asks for it.
+    let pendingScope: String?
     /// What to say instead of an OAuth state, for an entry that has none.
     let notOAuth: String?
     let loginAdvice: String
@@ -105,6 +108,7 @@ struct StatusRow {
         let metadata = stored.metadata
         let client = stored.client
         issuer = metadata?.issuer ?? client?.issuer
+        pendingScope = metadata?.challengedScope
         unbound = (try? OAuthServer(config: server)).flatMap { TokenBinding.problem(metadata: metadata, server: $0) }
         if server.oauth.clientID != nil {
             registration = "pre-registered"
@@ -123,7 +127,7 @@ struct StatusRow {
         return tokens.refreshToken == nil && (tokens.expiresIn() ?? 1) <= 0
     }
 
-    var needsLogin: Bool { notOAuth == nil && (tokens == nil || unbound != nil || verdict != nil || isDead) }
+    var needsLogin: Bool { notOAuth == nil && (tokens == nil || unbound != nil || verdict != nil || isDead || pendingScope != nil) }
 
     var json: JSONValue {
         var o: [String: JSONValue] = ["server": .string(name), "auth": .string(auth.rawValue), "enabled": .bool(enabled)]
@@ -146,6 +150,7 @@ struct StatusRow {
             o["verdict"] = .object(["kind": .string(verdict.kind.rawValue), "reason": .string(verdict.reason),
                                     "at": .string(TokenVerdict.iso(verdict.at))])
         }
+        if let pendingScope { o["pending_scope"] = .string(pendingScope) }
         if let corrupt { o["problem"] = .string(corrupt) }
         if let unbound { o["problem"] = .string(unbound + "; the tokens are not used until `\(loginAdvice)`") }
         o["needs_login"] = .bool(needsLogin)
@@ -170,6 +175,10 @@ struct StatusRow {
             terminal.info(held)
         } else if let held, isDead {
             terminal.warning("Tokens expired and no refresh token is held: run `\(loginAdvice)`")
+            terminal.info(held)
+        } else if let held, let pendingScope {
+            let shown = pendingScope.count > 200 ? ServerText.clean(pendingScope.prefix(200)) + "…" : ServerText.clean(pendingScope)
+            terminal.warning("The server asks for scope '\(shown)', which the tokens lack: run `\(loginAdvice)`")
             terminal.info(held)
         } else if let tokens {
             terminal.success("Tokens: \(Secret.mask(tokens.accessToken)) — \(TokenSummary.describe(tokens))")
