@@ -13,6 +13,11 @@ import Testing
         #expect(summary(#"{"error":"invalid_request","error_description":"tenant unknown"}"#) == "invalid_request: tenant unknown")
         #expect(summary(#"{"error":"invalid_request"}"#) == "invalid_request")
         #expect(summary(#"{"detail":"Not allowed here"}"#) == "Not allowed here")
+        // Escaped control characters in the message: still the message, its escapes made visible.
+        let escaped = summary(#"{"jsonrpc":"2.0","id":1,"error":{"code":-32600,"message":"Missing X-Tenant \u001b[31m"}}"#) ?? ""
+        #expect(escaped.hasPrefix("Missing X-Tenant") && escaped.hasSuffix("(JSON-RPC error -32600)") && !escaped.contains("\u{1B}[31m\"}"), "\(escaped)")
+        let nul = summary(#"{"error":"invalid_request","error_description":"bad \u0000 tenant"}"#) ?? ""
+        #expect(nul.hasPrefix("invalid_request: bad") && !nul.contains("\"error\""), "\(nul)")
         #expect(summary("Bad Request:\n\n   header missing\r\n") == "Bad Request: header missing")
         // JSON saying nothing recognisable is shown as the text it is.
         #expect(summary(#"{"ok":false}"#) == #"{"ok":false}"#)
