@@ -154,6 +154,7 @@ import Testing
         ("html/tools/list", "(text/html) that is not JSON: '<html>"),
         ("empty/tools/list", "the body was empty"),
         ("sse-flood/tools/list", "exceeded"),
+        ("bad-session/initialize", "sent an Mcp-Session-Id that cannot be sent back"),
     ])
     func anUndecodableHTTPReplyFailsAtOnceWithTheReason(path: String, expected: String) async throws {
         let peer = try await PeerProcess(script: "hostile_mcp_http.py")

@@ -7,6 +7,7 @@ exits when its stdin closes. The URL path picks the attack and the method it hit
 
 Every method other than <method> is answered properly (one tool, `echo`). Attacks:
 
+    bad-session     a proper answer with an Mcp-Session-Id holding DEL (0x7F)
     fresh-cursor    a page of one tool and a new nextCursor, forever
     same-cursor     a page of one tool and the same nextCursor every time
     empty-pages     no items and a new nextCursor, forever
@@ -115,7 +116,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def attack(self, attack, rid, method, params):
         key = {"tools/list": "tools", "resources/list": "resources", "prompts/list": "prompts"}.get(method, "tools")
-        if attack == "fresh-cursor":
+        if attack == "bad-session":
+            # A session id with DEL in it, which no header may carry back.
+            body = json.dumps({"jsonrpc": "2.0", "id": rid, "result": proper(method, params)}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Mcp-Session-Id", "bad\x7fsid")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif attack == "fresh-cursor":
             items = [tool("t" + uuid.uuid4().hex[:8])] if key == "tools" else []
             self.json({"jsonrpc": "2.0", "id": rid, "result": {key: items, "nextCursor": uuid.uuid4().hex}})
         elif attack == "same-cursor":

@@ -111,7 +111,14 @@ public actor HTTPMCPTransport: Transport {
         let challenge = response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) }
         switch response.status {
         case 200..<300:
-            if let id = response.header("mcp-session-id") { sessionID = id }
+            if let id = response.header("mcp-session-id") {
+                // Sent back on every request: the spec's visible ASCII only, or the next request
+                // would fail on a header hermes refuses to send, blamed on reachability.
+                guard !id.isEmpty, id.utf8.count <= 1024, HeaderSyntax.isVisibleASCII(id) else {
+                    throw MCPTransportError.malformed("the MCP server sent an Mcp-Session-Id that cannot be sent back (it must be 1 to 1024 visible ASCII characters): '\(ServerText.clean(id.prefix(60)))'")
+                }
+                sessionID = id
+            }
             try reply.finish(status: response.status, contentType: response.header("content-type"))
             held?.release { continuation.yield($0) }
         case 401:
