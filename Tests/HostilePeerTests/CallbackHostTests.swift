@@ -55,7 +55,10 @@ import Testing
     @Test func aSquatterOnTheOtherAddressIsNeverSentTheBrowser() async throws {
         let peer = try await OAuthPeer()
         let record = home.dir.file("squatter.log")
-        let squatter = try await PeerProcess(script: "hostile_callback_squatter.py", arguments: ["--host", "::1", "--record", record])
+        // Outside the ephemeral range: a port the kernel hands out could be taken on 127.0.0.1 by
+        // another test's connection meanwhile, and then the refusal names that address instead.
+        let squatter = try await PeerProcess(script: "hostile_callback_squatter.py",
+                                             arguments: ["--host", "::1", "--record", record, "--port", "\(FreePort.outsideEphemeralRange())"])
         defer { squatter.stop() }
         let port = try #require(squatter.info["port"] as? Int)
         try await configure(peer, oauth: "      redirect_host: localhost\n      redirect_port: \(port)")

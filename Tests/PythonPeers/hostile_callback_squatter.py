@@ -16,6 +16,7 @@ import threading
 parser = argparse.ArgumentParser()
 parser.add_argument("--host", default="::1")
 parser.add_argument("--record", required=True)
+parser.add_argument("--port", type=int, default=0)
 args = parser.parse_args()
 
 
@@ -38,7 +39,7 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
 
-server = Server((args.host, 0), Handler)
+server = Server((args.host, args.port), Handler)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 print("READY " + json.dumps({"port": server.server_address[1]}), flush=True)
 sys.stdin.read()
