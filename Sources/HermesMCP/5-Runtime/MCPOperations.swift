@@ -211,7 +211,7 @@ public struct MCPOperations: Sendable {
     /// The bound was reached: said so, with the scope the server still wants, rather than another
     /// browser window.
     func stillInsufficient(_ challenge: AuthChallenge, after rounds: Int) -> OAuthFailure {
-        let scope = challenge.scope.map { " (scope '\(ServerText.clean($0.prefix(200)))')" } ?? ""
+        let scope = challenge.scope.map { " (scope '\(ServerText.clipped($0))')" } ?? ""
         return .denied("'\(task.name)' still answers 403 insufficient_scope\(scope) after \(rounds) new authorization(s); hermes stops asking: the authorization server may not grant that scope to this account")
     }
 

@@ -16,6 +16,12 @@ public enum ServerText {
         render(text, keepNewlines: false)
     }
 
+    /// Server text for a one-line message, cut at `limit` characters (an ellipsis marks the cut):
+    /// for words a server chose that reach a person or an agent's model.
+    public static func clipped<S: StringProtocol>(_ text: S, limit: Int = 200) -> String {
+        text.count > limit ? clean(text.prefix(limit)) + "…" : clean(text)
+    }
+
     /// Text about to be written to a terminal, line breaks kept (the caller's own line structure):
     /// the last line of defence for output that should already be clean.
     public static func lines<S: StringProtocol>(_ text: S) -> String {

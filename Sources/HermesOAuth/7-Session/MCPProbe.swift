@@ -18,41 +18,67 @@ public enum MCPProbe {
 
     public static func initialize(url: URL, bearer: String?, headers: [String: String], transport: any HTTPTransport,
                                   timeout: Double) async throws(OAuthFailure) -> Answer {
-        let body: JSONValue = .object([
-            "jsonrpc": .string("2.0"), "id": .int(1), "method": .string("initialize"),
-            "params": .object([
-                "protocolVersion": .string(protocolVersion),
-                "capabilities": .object([:]),
-                "clientInfo": .object(["name": .string("hermes"), "version": .string(HermesVersion.string)]),
-            ]),
-        ])
+        let response = try await post(initializeMessage, url: url, bearer: bearer, headers: headers, session: nil,
+                                      transport: transport, timeout: timeout)
+        if (200..<300).contains(response.status), let session = session(of: response) {
+            await close(session, url: url, bearer: bearer, headers: headers, transport: transport, timeout: timeout)
+        }
+        let raw = response.header("www-authenticate")
+        let said = (200..<300).contains(response.status) ? nil : ServerErrorText.summary(response.body)
+        return Answer(status: response.status, challenge: challenge(in: response, url: url), rawChallenge: raw, said: said)
+    }
+
+    static let initializeMessage: JSONValue = .object([
+        "jsonrpc": .string("2.0"), "id": .int(1), "method": .string("initialize"),
+        "params": .object([
+            "protocolVersion": .string(protocolVersion),
+            "capabilities": .object([:]),
+            "clientInfo": .object(["name": .string("hermes"), "version": .string(HermesVersion.string)]),
+        ]),
+    ])
+
+    /// One JSON-RPC message POSTed as MCP's streamable HTTP wants it, within `session` if any.
+    static func post(_ message: JSONValue, url: URL, bearer: String?, headers: [String: String], session: String?,
+                     transport: any HTTPTransport, timeout: Double) async throws(OAuthFailure) -> HTTPResponse {
         var all = headers
         all["Content-Type"] = "application/json"
         all["Accept"] = "application/json, text/event-stream"
         if let bearer { all["Authorization"] = "Bearer \(bearer)" }
-        let response: HTTPResponse
+        if let session {
+            all["Mcp-Session-Id"] = session
+            all["MCP-Protocol-Version"] = protocolVersion
+        }
         do {
-            response = try await transport.send(HTTPRequest(method: "POST", url: url, headers: all,
-                                                            body: Data(body.serialized().utf8), timeout: timeout))
+            return try await transport.send(HTTPRequest(method: "POST", url: url, headers: all,
+                                                        body: Data(message.serialized().utf8), timeout: timeout))
         } catch {
             throw OAuthFailure.from(error)
         }
-        if (200..<300).contains(response.status), let session = response.header("mcp-session-id") {
-            var close = headers
-            close["Mcp-Session-Id"] = session
-            close["MCP-Protocol-Version"] = protocolVersion
-            if let bearer { close["Authorization"] = "Bearer \(bearer)" }
-            _ = try? await transport.send(HTTPRequest(method: "DELETE", url: url, headers: close, timeout: min(timeout, 5)))
+    }
+
+    /// The session a reply opened, when it can be sent back: the spec's visible ASCII only, anything
+    /// else is not echoed into a header.
+    static func session(of response: HTTPResponse) -> String? {
+        response.header("mcp-session-id").flatMap { !$0.isEmpty && $0.utf8.count <= 1024 && HeaderSyntax.isVisibleASCII($0) ? $0 : nil }
+    }
+
+    /// Ends `session` (DELETE), briefly and ignoring the answer: the probe is done with it.
+    static func close(_ session: String, url: URL, bearer: String?, headers: [String: String],
+                      transport: any HTTPTransport, timeout: Double) async {
+        var close = headers
+        close["Mcp-Session-Id"] = session
+        close["MCP-Protocol-Version"] = protocolVersion
+        if let bearer { close["Authorization"] = "Bearer \(bearer)" }
+        _ = try? await transport.send(HTTPRequest(method: "DELETE", url: url, headers: close, timeout: min(timeout, 5)))
+    }
+
+    /// The Bearer challenge of a reply; a malformed header is logged and ignored.
+    static func challenge(in response: HTTPResponse, url: URL) -> AuthChallenge? {
+        guard let raw = response.header("www-authenticate") else { return nil }
+        do { return try WWWAuthenticate.bearer(raw) } catch {
+            HermesLog.config.warning("\(url.absoluteString): ignoring a malformed WWW-Authenticate header: \(error)")
+            return nil
         }
-        let raw = response.header("www-authenticate")
-        var challenge: AuthChallenge?
-        if let raw {
-            do { challenge = try WWWAuthenticate.bearer(raw) } catch {
-                HermesLog.config.warning("\(url.absoluteString): ignoring a malformed WWW-Authenticate header: \(error)")
-            }
-        }
-        let said = (200..<300).contains(response.status) ? nil : ServerErrorText.summary(response.body)
-        return Answer(status: response.status, challenge: challenge, rawChallenge: raw, said: said)
     }
 }
 

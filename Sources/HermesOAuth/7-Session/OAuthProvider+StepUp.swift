@@ -27,16 +27,16 @@ extension OAuthProvider {
         let demanded = Self.scopeFromServer(challenge.scope)
         let missing = Self.missing(held?.scope, demanded)
         if let demanded, Self.alreadyCarries(held?.scope, challenge) {
-            throw .denied("the MCP server '\(server.name)' still refuses the token for lack of scope '\(Self.shown(demanded))', which the token already carries; authorizing again would not change that")
+            throw .denied("the MCP server '\(server.name)' still refuses the token for lack of scope '\(ServerText.clipped(demanded))', which the token already carries; authorizing again would not change that")
         }
         if held != nil { remember(challengedScope: demanded) }
         guard let interaction else {
             // This text reaches an agent's model through `needs_reauth`: a server's words, kept short.
-            let reason = missing.map { "the MCP server requires the scope '\(Self.shown($0))', which the stored tokens do not carry" }
+            let reason = missing.map { "the MCP server requires the scope '\(ServerText.clipped($0))', which the stored tokens do not carry" }
                 ?? "the MCP server requires more scope than the stored tokens carry (it did not say which)"
             throw .needsLogin(server: server.name, reason: reason)
         }
-        interaction.say("  The server asks for more access (scope \(demanded.map(Self.shown) ?? "?")); authorizing again.")
+        interaction.say("  The server asks for more access (scope \(demanded.map { ServerText.clipped($0) } ?? "?")); authorizing again.")
         let scope = Self.union(Self.union(held?.scope, store.challengedScope()), demanded)
         return try await authorize(interaction: interaction, scope: scope, newClient: false, timeout: timeout)
     }
@@ -72,11 +72,6 @@ extension OAuthProvider {
     func demandStillPending(granted: String?) -> String? {
         guard let pending = store.challengedScope(), !Self.covers(granted, pending) else { return nil }
         return pending
-    }
-
-    /// A scope as a message shows it: cleaned, and cut at 200 characters.
-    static func shown(_ scope: String) -> String {
-        scope.count > 200 ? ServerText.clean(scope.prefix(200)) + "…" : ServerText.clean(scope)
     }
 
     /// A server's scope string reduced to what may be requested again: RFC 6749 scope tokens

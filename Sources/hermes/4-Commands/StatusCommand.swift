@@ -177,8 +177,7 @@ struct StatusRow {
             terminal.warning("Tokens expired and no refresh token is held: run `\(loginAdvice)`")
             terminal.info(held)
         } else if let held, let pendingScope {
-            let shown = pendingScope.count > 200 ? ServerText.clean(pendingScope.prefix(200)) + "…" : ServerText.clean(pendingScope)
-            terminal.warning("The server asks for scope '\(shown)', which the tokens lack: run `\(loginAdvice)`")
+            terminal.warning("The server asks for scope '\(ServerText.clipped(pendingScope))', which the tokens lack: run `\(loginAdvice)`")
             terminal.info(held)
         } else if let tokens {
             terminal.success("Tokens: \(Secret.mask(tokens.accessToken)) — \(TokenSummary.describe(tokens))")
