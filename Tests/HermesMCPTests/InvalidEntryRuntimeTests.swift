@@ -14,7 +14,7 @@ import Testing
             mcp_servers:
               local:
                 command: \(try Peers.python)
-                args: [\(Peers.script("stdio_server.py"))]
+                args: [\(Peers.script("plain_stdio_server.py"))]
               numurl:
                 url: 42
                 auth: oauth

@@ -14,7 +14,7 @@ import Testing
         var env = ProcessInfo.processInfo.environment
         env["HERMES_CAMPAIGN_MARK"] = mark
         let result = try await run(Build.product("hermes-test-helper"),
-                             ["stdio-cycles", "\(cycles)", try Peers.python, Peers.script("stdio_server.py"), Peers.script("stubborn_server.py")],
+                             ["stdio-cycles", "\(cycles)", try Peers.python, Peers.script("plain_stdio_server.py"), Peers.script("stubborn_server.py")],
                              environment: env, timeout: 280)
         let fields = result.stdout.split(separator: " ").map(String.init)
         func value(_ key: String) -> Int? { fields.firstIndex(of: key).flatMap { Int(fields[$0 + 1]) } }

@@ -22,7 +22,7 @@ final class Reports: @unchecked Sendable {
 
 @Suite(.timeLimit(.minutes(2))) struct RuntimeReloadTests {
     func stdio(_ name: String, _ extra: String = "") throws -> String {
-        "  \(name):\n    command: \(try Peers.python)\n    args: [\(Peers.script("stdio_server.py"))]\n\(extra)"
+        "  \(name):\n    command: \(try Peers.python)\n    args: [\(Peers.script("plain_stdio_server.py"))]\n\(extra)"
     }
 
     @Test func anEditedConfigReloadsOnlyWhatChangedInTheBackground() async throws {

@@ -25,7 +25,7 @@ final class ReloadLog: @unchecked Sendable {
 /// thread of the runtime's own, nothing polled, nothing left running after `shutdown()`.
 @Suite(.timeLimit(.minutes(2))) struct RuntimeWatchTests {
     func stdio(_ name: String) throws -> String {
-        "  \(name):\n    command: \(try Peers.python)\n    args: [\(Peers.script("stdio_server.py"))]\n"
+        "  \(name):\n    command: \(try Peers.python)\n    args: [\(Peers.script("plain_stdio_server.py"))]\n"
     }
 
     @Test func renamesInPlaceEditsAndRecreationAreNoticedWithoutAThreadOfItsOwn() async throws {

@@ -116,7 +116,7 @@ import Testing
         let home = dir.path + "/fresh-\(umask)/hermes"
         let python = try Peers.python
         // `mcp add` connects first (spawning the server, whose stderr goes to logs/) and saves after.
-        let add = try await hermes(["mcp", "add", "peer", "--command", python, "--all-tools", "--args", Peers.script("stdio_server.py")],
+        let add = try await hermes(["mcp", "add", "peer", "--command", python, "--all-tools", "--args", Peers.script("plain_stdio_server.py")],
                              home: home, umask: umask)
         #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
         #expect(mode(dir.path + "/fresh-\(umask)") == 0o700)
@@ -146,7 +146,7 @@ import Testing
                   - '-c'
                   - 'echo starting up >&2; exec "$0" "$1"'
                   - '\(python)'
-                  - '\(Peers.script("stdio_server.py"))'
+                  - '\(Peers.script("plain_stdio_server.py"))'
             """)
         let log = home + "/logs/mcp-stderr.log"
         FileManager.default.createFile(atPath: log, contents: Data("old\n".utf8), attributes: [.posixPermissions: 0o644])

@@ -25,7 +25,7 @@ import Testing
                 auth: oauth
               local:
                 command: \(try Peers.python)
-                args: [\(Peers.script("stdio_server.py"))]
+                args: [\(Peers.script("plain_stdio_server.py"))]
               keyed:
                 url: \(peer.mcpURL)
                 headers:

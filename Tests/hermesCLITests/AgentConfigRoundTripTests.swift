@@ -29,7 +29,7 @@ import Testing
 
     @Test func hermesAgentsConfigSurvivesHermesEdits() async throws {
         let python = try Peers.python
-        let server = Peers.script("stdio_server.py")
+        let server = Peers.script("plain_stdio_server.py")
         _ = try await agentRun(["config", "set", "model.default", "anthropic/claude-sonnet-4"])
         _ = try await agentRun(["config", "set", "display.compact", "true"])
         _ = try await agentRun(["config", "set", "agent.max_turns", "42"])

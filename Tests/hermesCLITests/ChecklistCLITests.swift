@@ -20,7 +20,7 @@ import Testing
             mcp_servers:
               local:
                 command: \(try Peers.python)
-                args: [\(Peers.script("stdio_server.py"))]
+                args: [\(Peers.script("plain_stdio_server.py"))]
                 env: {PEER_EXTRA_TOOLS: "\(extraTools)"}
                 timeout: 90
             \(tools)
@@ -104,7 +104,7 @@ import Testing
              {"send": "\\u001b[B "}, {"expect": "1/3 selected"}, {"send": "\\r"},
              {"expect": "tools enabled)"}]
             """
-        let command = "\(hermes) mcp add picked --command \(try Peers.python) --args \(Peers.script("stdio_server.py"))"
+        let command = "\(hermes) mcp add picked --command \(try Peers.python) --args \(Peers.script("plain_stdio_server.py"))"
         let result = try await run(try Peers.python, [Peers.script("pty_drive.py"), script, "--", "/bin/sh", "-c", command], environment: env)
         #expect(result.status == 0, "\(result.stdout)")
         #expect(result.stdout.contains("Saved 'picked' to"), "\(result.stdout)")

@@ -16,7 +16,7 @@ struct CommandShims {
             try Self.write(directory + "/" + name, """
                 #!/bin/sh
                 { for a in "$@"; do printf '%s\\037' "$a"; done; printf '\\n'; } >> '\(directory)/\(name).argv'
-                PEER_STANDINS=1 exec '\(python)' '\(Peers.script("stdio_server.py"))'
+                PEER_STANDINS=1 exec '\(python)' '\(Peers.script("plain_stdio_server.py"))'
                 """)
         }
         try Self.write(directory + "/firefox", """

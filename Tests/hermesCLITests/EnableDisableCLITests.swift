@@ -21,7 +21,7 @@ import Testing
         """
           local:
             command: \(try Peers.python)
-            args: [\(Peers.script("stdio_server.py"))]
+            args: [\(Peers.script("plain_stdio_server.py"))]
         \(extra)
         """
     }

@@ -33,7 +33,7 @@ import Testing
                 headers: {Authorization: "Bearer ${MCP_HDR_API_KEY}"}
               local:
                 command: \(try Peers.python)
-                args: [\(Peers.script("stdio_server.py"))]
+                args: [\(Peers.script("plain_stdio_server.py"))]
                 env: {SOME_TOKEN: "${MCP_HDR_API_KEY}"}
             """)
         try dir.write(".env", "MCP_HDR_API_KEY=\(apiKey)\n")

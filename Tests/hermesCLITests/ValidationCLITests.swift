@@ -136,7 +136,7 @@ import Testing
         mcp_servers:
           good:
             command: \(python)
-            args: [\(Peers.script("stdio_server.py"))]
+            args: [\(Peers.script("plain_stdio_server.py"))]
           numurl:
             url: 42
           listcmd:
