@@ -13,7 +13,9 @@ struct RuntimeFixture {
     var home: HermesHome { HermesHome(path: dir.path) }
     let manager: OAuthManager
 
-    init(arguments: [String] = [], settings: [String: Any] = [:], login: Bool = true) async throws {
+    /// `protocolVersion` pins demo's revision (`protocol_version:`); nil lets hermes negotiate,
+    /// which with this peer (it speaks both) means 2026-07-28.
+    init(arguments: [String] = [], settings: [String: Any] = [:], login: Bool = true, protocolVersion: String? = nil) async throws {
         peer = try await OAuthPeer(arguments: arguments, settings: settings)
         let python = try Peers.python
         try dir.write("config.yaml", """
@@ -23,7 +25,7 @@ struct RuntimeFixture {
                 auth: oauth
                 timeout: 20
                 connect_timeout: 10
-              local:
+            \(protocolVersion.map { "    protocol_version: \($0)\n" } ?? "")  local:
                 command: \(python)
                 args: [\(Peers.script("stdio_server.py"))]
                 timeout: 20
@@ -51,9 +53,9 @@ func decode(_ answer: String) -> [String: Any] {
 }
 
 @Suite(.timeLimit(.minutes(2))) struct RuntimeTests {
-    @Test(arguments: [false, true])
-    func theFiveOperationsOverHTTP(jsonResponses: Bool) async throws {
-        let f = try await RuntimeFixture(arguments: jsonResponses ? ["--json-response"] : [])
+    @Test(arguments: [false, true], [nil, "2025-11-25"])
+    func theFiveOperationsOverHTTP(jsonResponses: Bool, protocolVersion: String?) async throws {
+        let f = try await RuntimeFixture(arguments: jsonResponses ? ["--json-response"] : [], protocolVersion: protocolVersion)
         let task = try f.task("demo")
         let ops = MCPOperations(task: task)
         #expect(await ops.callTool("echo", arguments: ["text": "hi"]) == #"{"result": "hi"}"#)
@@ -67,6 +69,10 @@ func decode(_ answer: String) -> [String: Any] {
         #expect("\(prompt["messages"] ?? "")".contains("Summarize OAuth in one line."))
         let unknown = decode(await ops.callTool("nope", arguments: [:]))
         #expect(unknown["error"] != nil && unknown["needs_reauth"] == nil)
+        // A missing resource is the server's JSON-RPC error, in the same words on both lifecycles
+        // (2026-07-28 sends it with HTTP 400).
+        #expect(await ops.readResource("hermes://nope") == #"{"error": "MCP call failed: MCPError: Invalid params: Unknown resource: hermes://nope"}"#)
+        #expect(try await task.connection().protocolVersion == protocolVersion ?? "2026-07-28")
         await task.shutdown()
     }
 
@@ -140,7 +146,8 @@ func decode(_ answer: String) -> [String: Any] {
     }
 
     @Test func anExpiredSessionIsReconnectedWithoutOAuth() async throws {
-        let f = try await RuntimeFixture()
+        // Sessions exist only before 2026-07-28.
+        let f = try await RuntimeFixture(protocolVersion: "2025-11-25")
         let task = try f.task("demo")
         let ops = MCPOperations(task: task)
         #expect(await ops.callTool("echo", arguments: ["text": "a"]) == #"{"result": "a"}"#)

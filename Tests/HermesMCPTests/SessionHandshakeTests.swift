@@ -15,7 +15,8 @@ import Testing
         let peer = try await OAuthPeer(settings: ["static_bearer": Self.key])
         defer { peer.stop() }
         let dir = TemporaryDirectory()
-        let yaml = "mcp_servers:\n  h:\n    url: \(peer.mcpURL)\n    headers:\n      Authorization: Bearer \(Self.key)\n"
+        // The handshake exists only before 2026-07-28, which this peer would otherwise speak.
+        let yaml = "mcp_servers:\n  h:\n    url: \(peer.mcpURL)\n    protocol_version: 2025-11-25\n    headers:\n      Authorization: Bearer \(Self.key)\n"
         let config = try #require(try ConfigFile(path: "/x", text: yaml).servers(environment: [:]).first)
         let manager = OAuthManager(home: HermesHome(path: dir.path))
         var retried: [Int] = []

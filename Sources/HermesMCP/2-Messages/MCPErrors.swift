@@ -45,7 +45,9 @@ public enum MCPErrors {
         case MCPTransportError.malformed, is Pagination.LimitExceeded: return true
         // A request the server refuses as such (400 for a missing header, 404, 410...) is refused
         // the same way when asked again; only 408 and 429 say "later".
-        case MCPTransportError.http(let status, _): return (400..<500).contains(status) && status != 408 && status != 429
+        case MCPTransportError.http(let status, _): return isFinal(status)
+        // A 2026-07-28 server's refusal comes as a 4xx with a JSON-RPC error: as final.
+        case let refusal as RPCError: return refusal.httpStatus.map(isFinal) ?? false
         case let timeout as TimedOut: return timeout.detail != nil
         // Not the server's fault, but as final: the same command fails the same way every time.
         case let spawn as StdioProcess.SpawnError: return spawn.permanent
@@ -53,10 +55,12 @@ public enum MCPErrors {
         }
     }
 
-    /// The SDK's error for a reply `ReplyCheck` rejected, back as what it is.
+    private static func isFinal(_ status: Int) -> Bool { (400..<500).contains(status) && status != 408 && status != 429 }
+
+    /// A reply `ReplyCheck` rejected, back as what it is.
     static func normalized(_ error: any Error) -> any Error {
-        if case MCPError.serverError(let code, let message) = error, code == ReplyCheck.rejectedCode {
-            return MCPTransportError.malformed(message)
+        if let rejected = error as? RPCError, rejected.code == ReplyCheck.rejectedCode {
+            return MCPTransportError.malformed(rejected.message)
         }
         return error
     }

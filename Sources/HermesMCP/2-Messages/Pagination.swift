@@ -47,9 +47,11 @@ public enum Pagination {
 }
 
 /// Every item of a paginated MCP list, following `nextCursor` to the end, within `Pagination`'s
-/// limits; `received` counts the bytes the transport has received. An empty cursor ends the
-/// listing too (servers that always send the field send "").
+/// limits; `received` counts the bytes the transport has received. Before 2026-07-28 an empty
+/// cursor ends the listing too (servers that always send the field send ""); from then on `""` is
+/// a cursor like any other (`emptyCursorEnds: false`).
 func allPages<Item>(_ what: String, received: Pagination.ReceivedBytes, progress: Pagination.Progress? = nil,
+                    emptyCursorEnds: Bool = true,
                     _ fetch: (String?) async throws -> ([Item], String?)) async throws -> [Item] {
     var all: [Item] = []
     var cursor: String?
@@ -72,7 +74,7 @@ func allPages<Item>(_ what: String, received: Pagination.ReceivedBytes, progress
         if bytes > Pagination.maxBytes {
             throw exceeded("the listing exceeded \(Pagination.maxBytes >> 20) MiB, hermes' limit (Pagination.maxBytes)")
         }
-        guard let next, !next.isEmpty else { break }
+        guard let next, !(emptyCursorEnds && next.isEmpty) else { break }
         if seen.contains(next) {
             throw exceeded("the server sent the same nextCursor again, so the listing would never end")
         }

@@ -73,6 +73,8 @@ enum ReplyCheck {
         }
         // A JSON-RPC error reaches the caller through the SDK as it is.
         guard case .success(let value) = response.result, let result else { return nil }
+        // Not the final result (2026-07-28 multi-round requests): its reader checks it.
+        if case .object(let fields) = value, case .string(let kind)? = fields["resultType"], kind != "complete" { return nil }
         do {
             try result.alone(try JSONEncoder().encode(value))
             return nil
@@ -143,10 +145,11 @@ enum ReplyCheck {
     }
 
     /// A DecodingError in a sentence: where in the result, and what was wrong there.
-    static func describe(_ error: any Error) -> String {
+    /// `droppingFirstKey` when the error's path starts at the response, not at its result.
+    static func describe(_ error: any Error, droppingFirstKey: Bool = false) -> String {
         // "result.tools[3].name"
         func path(_ keys: [any CodingKey]) -> String {
-            "result" + keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            "result" + keys.dropFirst(droppingFirstKey ? 1 : 0).map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
         }
         switch error as? DecodingError {
         case .typeMismatch(let type, let context)?: return "\(path(context.codingPath)) is not \(name(of: type))"

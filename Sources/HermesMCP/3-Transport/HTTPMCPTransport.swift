@@ -66,8 +66,15 @@ public actor HTTPMCPTransport: Transport {
         var h = headers
         h["Content-Type"] = "application/json"
         h["Accept"] = "application/json, text/event-stream"
-        if let sessionID { h["Mcp-Session-Id"] = sessionID }
-        if let protocolVersion { h["MCP-Protocol-Version"] = protocolVersion }
+        // A 2026-07-28 request names its own version and routing; an older one carries the
+        // session's id and the version `initialize` agreed.
+        let routing = RoutingHeaders.of(data)
+        if routing.isEmpty {
+            if let sessionID { h["Mcp-Session-Id"] = sessionID }
+            if let protocolVersion { h["MCP-Protocol-Version"] = protocolVersion }
+        } else {
+            h.merge(routing) { _, new in new }
+        }
         let bearer = try await token()
         if let bearer { h["Authorization"] = "Bearer \(bearer)" }
         lastToken = bearer
@@ -94,7 +101,9 @@ public actor HTTPMCPTransport: Transport {
         defer { inFlight[key] = nil }
         let response: HermesOAuth.HTTPResponse
         do {
-            response = try await exchange.value
+            // Abandoning the request (a timeout, a cancelled call) ends its exchange: on
+            // 2026-07-28 closing the stream is how a client cancels.
+            response = try await withTaskCancellationHandler { try await exchange.value } onCancel: { exchange.cancel() }
         } catch {
             // Once the server has accepted the request, a reply cut short (too large, never
             // finished in time) is the server's doing, not the network's.
@@ -111,7 +120,8 @@ public actor HTTPMCPTransport: Transport {
         let challenge = response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) }
         switch response.status {
         case 200..<300:
-            if let id = response.header("mcp-session-id") {
+            // Only `initialize` opens a session: an id on any other reply is no session of ours.
+            if sent?.method == "initialize", let id = response.header("mcp-session-id") {
                 // Sent back on every request: the spec's visible ASCII only, or the next request
                 // would fail on a header hermes refuses to send, blamed on reachability.
                 guard !id.isEmpty, id.utf8.count <= 1024, HeaderSyntax.isVisibleASCII(id) else {
@@ -128,11 +138,33 @@ public actor HTTPMCPTransport: Transport {
         case 404 where h["Mcp-Session-Id"] != nil:
             sessionID = nil
             throw MCPTransportError.sessionExpired
+        case 400..<500 where !routing.isEmpty:
+            // 2026-07-28 servers refuse a request with a 4xx and a JSON-RPC error saying why, which
+            // the caller acts on (an unsupported version names the supported ones).
+            if let refusal = RPCErrorBody.parse(reply.errorBody, status: response.status) { throw refusal }
+            throw MCPTransportError.http(status: response.status, detail: Redaction.redact(ServerErrorText.summary(reply.errorBody) ?? ""))
         default:
             // The server's own words (a JSON-RPC error's message, say), not its raw body.
             let detail = ServerErrorText.summary(reply.errorBody) ?? ""
             throw MCPTransportError.http(status: response.status, detail: Redaction.redact(detail))
         }
+    }
+}
+
+/// The JSON-RPC error in the body of an HTTP error, as `RPCError`.
+enum RPCErrorBody {
+    private struct Body: Decodable {
+        struct Inner: Decodable {
+            let code: Int
+            let message: String
+            let data: Value?
+        }
+        let error: Inner
+    }
+
+    static func parse(_ body: Data, status: Int) -> RPCError? {
+        guard let body = try? JSONDecoder().decode(Body.self, from: body) else { return nil }
+        return RPCError(code: body.error.code, message: body.error.message, data: body.error.data, httpStatus: status)
     }
 }
 

@@ -2,15 +2,18 @@ import Foundation
 import HermesOAuth
 import MCP
 
-/// One live MCP session: the SDK client, its transport, and what `initialize` and `tools/list`
-/// said. `generation` tells sessions apart, so a caller can ask for one newer than the one that
-/// failed it.
+/// One live MCP connection: its session, the requests in the revision agreed, and what the server
+/// said of itself and its tools. `generation` tells connections apart, so a caller can ask for one
+/// newer than the one that failed it.
 public struct MCPConnection: Sendable {
     public let generation: Int
-    public let client: Client
-    public let transport: any Transport
+    public let requests: MCPRequests
+    public var session: MCPSession { requests.session }
+    public var transport: any Transport { requests.session.transport }
     public let serverName: String
     public let protocolVersion: String
+    /// Whether the revision came from `protocol_version:` in config rather than from asking.
+    public let pinned: Bool
     public let tools: [Tool]
     public let connectMilliseconds: Double
     /// Returns when the connection is known to be gone (a stdio server exited, or hermes cut it:
@@ -44,6 +47,11 @@ public actor MCPServerTask {
     /// Seconds between them (the last value repeats).
     let backoff: [Double]
     private var attemptObserver: (@Sendable (ConnectAttempt) -> Void)?
+    /// The revision the server spoke last, for the life of this task: an `initialize` one is not
+    /// probed for again (`LifecycleNegotiator`); forgotten when a connection fails.
+    private var remembered: String?
+    /// How the host answers a server's questions (elicitation); nil declares no such capability.
+    private let elicit: ElicitationHandler?
 
     /// A try of a connection, as it starts: for a person watching (the CLI's spinner).
     public struct ConnectAttempt: Sendable {
@@ -59,7 +67,8 @@ public actor MCPServerTask {
     }
 
     public init(config: MCPServerConfig, manager: OAuthManager, environment: [String: String] = ProcessInfo.processInfo.environment,
-                backoff: [Double] = [1, 2, 4]) {
+                backoff: [Double] = [1, 2, 4], elicit: ElicitationHandler? = nil) {
+        self.elicit = elicit
         self.name = config.name
         self.config = config
         self.manager = manager
@@ -86,7 +95,7 @@ public actor MCPServerTask {
         if let current, current.generation > failed { return current }
         if let old = current {
             current = nil
-            await old.client.disconnect()
+            await old.session.close()
         }
         return try await establish(retries: Self.initialRetries, seconds: min(config.connectTimeout, deadline?.remaining ?? .infinity))
     }
@@ -103,7 +112,7 @@ public actor MCPServerTask {
         }
         if let old = current {
             current = nil
-            await old.client.disconnect()
+            await old.session.close()
         }
     }
 
@@ -171,7 +180,7 @@ public actor MCPServerTask {
         case .none:
             throw MCPTransportError.unreachable("server '\(name)' has neither url nor command")
         }
-        let client = Client(name: "hermes", version: HermesVersion.string)
+        let session = MCPSession(transport: transport, server: name, elicit: elicit)
         attempt = transport
         defer { attempt = nil }
         if isShutDown {
@@ -187,30 +196,37 @@ public actor MCPServerTask {
             return await (transport as? HTTPMCPTransport)?.stall()
         }
         let name = self.name, listing = Pagination.Progress(), phase = Phase("initialize")
+        let (pinned, lastVersion) = (config.protocolVersion, self.remembered)
         let connectStall: @Sendable () async -> String? = { await stall() ?? listing.stall("listing the tools of '\(name)'") }
         do {
             // The handshake and the whole tool listing, every page, share one deadline.
             let (result, tools) = try await withTimeout(deadline, what: "connecting to '\(name)'", lost: lost, stall: connectStall,
                                                         waitingFor: { phase.current }) {
-                let result = try await client.connect(transport: transport)
-                if let http = transport as? HTTPMCPTransport { await http.setProtocolVersion(result.protocolVersion) }
+                await session.start()
+                let result = try await LifecycleNegotiator.negotiate(session, pinned: pinned, remembered: lastVersion, deadline: deadline,
+                                                                    waiting: { phase.current = $0 }) { version in
+                    await (transport as? HTTPMCPTransport)?.setProtocolVersion(version)
+                }
+                let requests = MCPRequests(session: session, version: result.protocolVersion, capabilities: nil)
                 var tools: [Tool] = []
-                if result.capabilities.tools != nil {
+                if result.offersTools {
                     phase.current = "the list of tools"
-                    tools = try await allPages("listing the tools of '\(name)'", received: receivedBytes(transport), progress: listing) { cursor in
-                        let page = try await client.listTools(cursor: cursor)
-                        return (page.tools, page.nextCursor)
+                    tools = try await allPages("listing the tools of '\(name)'", received: receivedBytes(transport), progress: listing,
+                                               emptyCursorEnds: !result.isStateless) { cursor in
+                        try await requests.listTools(cursor: cursor)
                     }
                 }
                 return (result, tools)
             }
-            return MCPConnection(generation: generation, client: client, transport: transport, serverName: result.serverInfo.name,
-                                 protocolVersion: result.protocolVersion, tools: tools,
+            self.remembered = result.protocolVersion
+            return MCPConnection(generation: generation, requests: MCPRequests(session: session, version: result.protocolVersion, capabilities: nil),
+                                 serverName: result.serverName ?? name, protocolVersion: result.protocolVersion, pinned: pinned != nil, tools: tools,
                                  connectMilliseconds: Date().timeIntervalSince(started) * 1000,
                                  lost: lost ?? { await Task.never(); return nil }, stall: stall)
         } catch {
-            await client.disconnect()
-            await transport.disconnect()
+            // What was learnt of the revision may be what failed: the next try asks afresh.
+            self.remembered = nil
+            await session.close()
             throw error
         }
     }

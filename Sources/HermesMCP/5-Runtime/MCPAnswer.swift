@@ -39,7 +39,8 @@ public enum MCPAnswer: Sendable, Equatable {
         public let message: String
 
         init(_ error: any Error) {
-            type = String(describing: Swift.type(of: error))
+            // A server's JSON-RPC error is named as it was when the Swift SDK reported it.
+            type = error is RPCError ? "MCPError" : String(describing: Swift.type(of: error))
             // The SDK's errors quote the server's JSON-RPC error messages.
             message = ServerText.clean(Redaction.redact("\(error)"))
             if MCPErrors.isServerFault(error) {

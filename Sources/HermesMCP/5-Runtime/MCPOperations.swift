@@ -21,23 +21,24 @@ public struct MCPOperations: Sendable {
         self.interaction = interaction
     }
 
-    public func call(tool: String, arguments: [String: Value]) async -> MCPAnswer {
+    /// `onProgress` gets the server's progress notifications while the tool runs.
+    public func call(tool: String, arguments: [String: Value], onProgress: (@Sendable (ProgressUpdate) -> Void)? = nil) async -> MCPAnswer {
         await perform("tools/call \(tool)") { connection in
-            let (content, isError) = try await connection.client.callTool(name: tool, arguments: arguments)
+            let (content, isError) = try await connection.requests.callTool(tool, arguments: arguments, onProgress: onProgress)
             let text = content.compactMap { block -> String? in
                 if case .text(let text, _, _) = block { return text }
                 return nil
             }.joined(separator: "\n")
-            if isError == true { return .toolError(text.isEmpty ? "MCP tool returned an error" : text) }
+            if isError { return .toolError(text.isEmpty ? "MCP tool returned an error" : text) }
             return .success(["result": .string(text)])
         }
     }
 
     public func resources() async -> MCPAnswer {
         await perform("resources/list") { connection in
-            let all = try await allPages("resources/list", received: receivedBytes(connection.transport)) { cursor in
-                let page = try await connection.client.listResources(cursor: cursor)
-                return (page.resources, page.nextCursor)
+            let all = try await allPages("resources/list", received: receivedBytes(connection.transport),
+                                         emptyCursorEnds: !connection.requests.isStateless) { cursor in
+                try await connection.requests.listResources(cursor: cursor)
             }
             return .success(["resources": try Self.json(all)])
         }
@@ -45,7 +46,7 @@ public struct MCPOperations: Sendable {
 
     public func resource(_ uri: String) async -> MCPAnswer {
         await perform("resources/read \(uri)") { connection in
-            let contents = try await connection.client.readResource(uri: uri)
+            let contents = try await connection.requests.readResource(uri)
             let text = contents.compactMap(\.text).joined(separator: "\n")
             return .success(["result": .string(text)])
         }
@@ -53,9 +54,9 @@ public struct MCPOperations: Sendable {
 
     public func prompts() async -> MCPAnswer {
         await perform("prompts/list") { connection in
-            let all = try await allPages("prompts/list", received: receivedBytes(connection.transport)) { cursor in
-                let page = try await connection.client.listPrompts(cursor: cursor)
-                return (page.prompts, page.nextCursor)
+            let all = try await allPages("prompts/list", received: receivedBytes(connection.transport),
+                                         emptyCursorEnds: !connection.requests.isStateless) { cursor in
+                try await connection.requests.listPrompts(cursor: cursor)
             }
             return .success(["prompts": try Self.json(all)])
         }
@@ -63,7 +64,7 @@ public struct MCPOperations: Sendable {
 
     public func prompt(_ name: String, arguments: [String: String]) async -> MCPAnswer {
         await perform("prompts/get \(name)") { connection in
-            let (description, messages) = try await connection.client.getPrompt(name: name, arguments: arguments)
+            let (description, messages) = try await connection.requests.getPrompt(name, arguments: arguments)
             var out: [String: JSONValue] = ["messages": try Self.json(messages)]
             if let description { out["description"] = .string(description) }
             return .success(out)

@@ -39,6 +39,11 @@ public struct MCPServerConfig: Sendable, Equatable {
     public var timeout: Double { Self.seconds(raw["timeout"], default: 300) }
     /// Seconds for the initial connect.
     public var connectTimeout: Double { Self.seconds(raw["connect_timeout"], default: 60) }
+    /// `protocol_version:`, the MCP revision to speak instead of asking the server (one of
+    /// `ProtocolRevision.all`; `ServerEntryCheck` refuses others); nil to negotiate.
+    public var protocolVersion: String? {
+        raw["protocol_version"]?.text.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     /// A duration from the config: positive and finite, at most a day (so `1e300` or `.inf` in a
     /// hand-edited file cannot overflow the arithmetic below); anything else takes the default.

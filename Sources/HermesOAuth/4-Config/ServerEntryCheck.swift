@@ -102,6 +102,12 @@ public enum ServerEntryCheck {
                 return problem(key, node, "a positive number of seconds")
             }
         }
+        if let version = value("protocol_version"), version.string?.contains("${") != true {
+            let text = (version.string ?? "").trimmingCharacters(in: .whitespaces)
+            guard isScalar(version), ProtocolRevision.all.contains(text) else {
+                return problem("protocol_version", version, "one of " + ProtocolRevision.all.joined(separator: ", "))
+            }
+        }
         for key in ["oauth", "tools"] {
             guard let node = value(key) else { continue }
             guard case .mapping = node else { return problem(key, node, "a mapping of settings") }

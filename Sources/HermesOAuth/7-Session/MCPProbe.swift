@@ -5,7 +5,7 @@ import Foundation
 /// token is accepted (2xx), refused (401) or short of scope (403). A session the server opened is
 /// closed again at once.
 public enum MCPProbe {
-    public static let protocolVersion = "2025-11-25"
+    public static let protocolVersion = ProtocolRevision.handshake[0]
 
     public struct Answer: Sendable {
         public let status: Int

@@ -62,10 +62,14 @@ struct TestCommand: AsyncParsableCommand {
                     let tools: [JSONValue] = connection.tools.map { .object(["name": .string($0.name), "description": .string($0.description ?? "")]) }
                     print(JSONValue.object(["server": .string(name), "transport": .string(transportText), "auth": .string(auth),
                                             "connected": .bool(true), "connect_ms": .int(Int64(ms.rounded())), "tries": .int(Int64(await task.connectionAttempts)),
-                                            "protocol_version": .string(connection.protocolVersion), "tools": .array(tools)]).serialized(pretty: true))
+                                            "protocol_version": .string(connection.protocolVersion),
+                                            "protocol_lifecycle": .string(Self.lifecycle(connection.protocolVersion)),
+                                            "protocol_pinned": .bool(connection.pinned), "tools": .array(tools)]).serialized(pretty: true))
                     return
                 }
                 terminal.success("Connected (\(Int(ms.rounded()))ms)")
+                let pinned = connection.pinned ? ", pinned by protocol_version in config" : ""
+                terminal.info("Protocol: MCP \(connection.protocolVersion) (\(Self.lifecycle(connection.protocolVersion))\(pinned))")
                 terminal.success("Tools discovered: \(connection.tools.count)")
                 if !connection.tools.isEmpty {
                     terminal.line()
@@ -89,5 +93,11 @@ struct TestCommand: AsyncParsableCommand {
                 throw CLIFailure(reason)
             }
         }
+    }
+
+    /// How the revision in use works, in a word: 2026-07-28 has no session, the earlier ones open
+    /// one with `initialize`.
+    static func lifecycle(_ version: String) -> String {
+        ProtocolRevision.isStateless(version) ? "stateless" : "initialize"
     }
 }

@@ -1,0 +1,94 @@
+import Foundation
+import MCP
+
+/// The results hermes reads, as each revision defines them. The items inside (tools, resources,
+/// prompts, content blocks) are the Swift SDK's types, so the answers hermes hands on keep their
+/// JSON; the envelopes are hermes' own because 2026-07-28 changed them (`resultType`, cache hints,
+/// the server's name in `_meta`) and the SDK's demand fields the new revision made optional.
+enum MCPResults {
+    struct Initialize: Decodable {
+        let protocolVersion: String
+        let capabilities: Value?
+        let serverInfo: Implementation?
+        let instructions: String?
+    }
+
+    struct Implementation: Decodable {
+        let name: String
+        let version: String?
+    }
+
+    /// `server/discover` (2026-07-28).
+    struct Discover: Decodable {
+        let supportedVersions: [String]
+        let capabilities: Value?
+        let instructions: String?
+        let _meta: Meta?
+    }
+
+    struct Meta: Decodable {
+        let serverInfo: Implementation?
+        enum CodingKeys: String, CodingKey { case serverInfo = "io.modelcontextprotocol/serverInfo" }
+    }
+
+    struct ToolsPage: Decodable {
+        let tools: [Tool]
+        let nextCursor: String?
+    }
+
+    struct ToolCall: Decodable {
+        let content: [Tool.Content]?
+        let isError: Bool?
+    }
+
+    struct ResourcesPage: Decodable {
+        let resources: [Resource]
+        let nextCursor: String?
+    }
+
+    struct ResourceRead: Decodable {
+        let contents: [Resource.Content]
+    }
+
+    struct PromptsPage: Decodable {
+        let prompts: [Prompt]
+        let nextCursor: String?
+    }
+
+    struct PromptGet: Decodable {
+        let description: String?
+        let messages: [Prompt.Message]
+    }
+
+    /// The kind of a result: `complete`, or `input_required` (the server needs answers first:
+    /// multi-round requests). Absent means complete: servers before 2026-07-28 do not say.
+    struct Kind: Decodable {
+        let resultType: String?
+    }
+
+    /// An `input_required` result's questions and opaque state.
+    struct InputRequired: Decodable {
+        let inputRequests: [String: ServerRequest]?
+        let requestState: String?
+    }
+
+    /// A request the server makes of the client: inside `input_required`, or sent on its own on
+    /// the older revisions.
+    struct ServerRequest: Decodable, Sendable {
+        let method: String
+        let params: Value?
+    }
+}
+
+/// A response's `result` decoded as `R`, or a sentence saying what in it is not what MCP defines.
+enum ResultDecoding {
+    private struct Reply<R: Decodable>: Decodable { let result: R }
+
+    static func decode<R: Decodable>(_ type: R.Type, from message: Data, method: String) throws -> R {
+        do {
+            return try JSONDecoder().decode(Reply<R>.self, from: message).result
+        } catch {
+            throw MCPTransportError.malformed("the result of \(method) is not what MCP defines: \(ReplyCheck.describe(error, droppingFirstKey: true))")
+        }
+    }
+}

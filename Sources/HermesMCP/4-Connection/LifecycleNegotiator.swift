@@ -1,0 +1,130 @@
+import Foundation
+import HermesOAuth
+import MCP
+
+/// What a server and hermes agreed to speak, and what the server said of itself.
+public struct Negotiated: Sendable, Equatable {
+    public let protocolVersion: String
+    /// The server's own name (nil when a 2026-07-28 server did not give one).
+    public let serverName: String?
+    public let capabilities: Value?
+    public var isStateless: Bool { ProtocolRevision.isStateless(protocolVersion) }
+
+    /// Whether the server said it has tools (a server that says nothing of capabilities is asked).
+    public var offersTools: Bool {
+        guard case .object(let fields)? = capabilities else { return capabilities == nil }
+        return fields["tools"] != nil
+    }
+}
+
+/// Meets a server of unknown revision the way 2026-07-28 asks (`basic/versioning`,
+/// `transports`): `server/discover` first; a result naming a stateless revision hermes speaks, or an
+/// unsupported-version error naming one, means the stateless lifecycle. Anything else the server
+/// answers (an unknown method, a 4xx without a JSON-RPC body, a reply that is no discover result,
+/// silence past the probe's time) means an older server: `initialize`. What is not an answer (the
+/// server unreachable, a refused token) is no verdict on the revision and is thrown as it is.
+/// A pinned revision (`protocol_version:` in config) skips the guessing; a remembered one skips the
+/// probe when it was an `initialize` revision.
+enum LifecycleNegotiator {
+    /// The probe's own time limit: a server that sits on an unknown method is an old one (the
+    /// Python SDK waits 10 s too). At most half of what the connection has left, so `initialize`
+    /// always gets its chance.
+    static let probeSeconds = 10.0
+
+    /// `waiting` is told what hermes is waiting for, for the message if time runs out.
+    static func negotiate(_ session: MCPSession, pinned: String?, remembered: String?, deadline: Deadline,
+                          waiting: @Sendable (String) -> Void = { _ in },
+                          onInitialized: @Sendable (String) async -> Void) async throws -> Negotiated {
+        if let pinned {
+            waiting(ProtocolRevision.isStateless(pinned) ? "server/discover" : "initialize")
+            return ProtocolRevision.isStateless(pinned)
+                ? try await discover(session, version: pinned, deadline: deadline, probing: false)!
+                : try await initialize(session, offering: pinned, exactly: true, onInitialized: onInitialized)
+        }
+        if let remembered, !ProtocolRevision.isStateless(remembered) {
+            waiting("initialize")
+            return try await initialize(session, offering: remembered, exactly: false, onInitialized: onInitialized)
+        }
+        waiting("server/discover")
+        if let modern = try await discover(session, version: ProtocolRevision.stateless, deadline: deadline, probing: true) {
+            return modern
+        }
+        waiting("initialize")
+        do {
+            return try await initialize(session, offering: ProtocolRevision.handshake[0], exactly: false, onInitialized: onInitialized)
+        } catch let refusal as RPCError where refusal.code == RPCError.unsupportedVersion {
+            // A stateless server that ignored the probe but names its revisions now.
+            guard let version = ProtocolRevision.newestShared(refusal.supportedVersions.filter(ProtocolRevision.isStateless)) else { throw refusal }
+            return try await discover(session, version: version, deadline: deadline, probing: false)!
+        }
+    }
+
+    /// `server/discover` at `version`. Probing, nil means "an older server"; otherwise every
+    /// failure is thrown.
+    private static func discover(_ session: MCPSession, version: String, deadline: Deadline, probing: Bool) async throws -> Negotiated? {
+        let requests = MCPRequests(session: session, version: version, capabilities: nil)
+        let probe = Deadline(seconds: probing ? min(probeSeconds, max(deadline.remaining / 2, 0.001)) : max(deadline.remaining, 0.001))
+        do {
+            let found = try await withTimeout(probe, what: "server/discover") {
+                try await requests.discover()
+            }
+            if let shared = ProtocolRevision.newestShared(found.supportedVersions.filter(ProtocolRevision.isStateless)) {
+                if shared != version && probing { return try await discover(session, version: shared, deadline: deadline, probing: false) }
+                return Negotiated(protocolVersion: version, serverName: found._meta?.serverInfo?.name, capabilities: found.capabilities)
+            }
+            guard probing else {
+                throw MCPTransportError.malformed("'\(session.server)' lists no protocol revision hermes speaks without initialize (it lists \(listed(found.supportedVersions)))")
+            }
+            return nil
+        } catch let refusal as RPCError where refusal.code == RPCError.unsupportedVersion {
+            let offered = refusal.supportedVersions
+            if probing, let shared = ProtocolRevision.newestShared(offered.filter(ProtocolRevision.isStateless)), shared != version {
+                return try await discover(session, version: shared, deadline: deadline, probing: false)
+            }
+            if probing, offered.contains(where: { ProtocolRevision.handshake.contains($0) }) { return nil }
+            throw MCPTransportError.malformed("'\(session.server)' speaks none of the protocol revisions hermes speaks: it offers \(listed(offered)), hermes \(listed(ProtocolRevision.all))")
+        } catch {
+            guard probing, isAnswer(error) else { throw error }
+            return nil
+        }
+    }
+
+    /// Whether `error` is the server answering (so: an older server), not a failure to reach it.
+    private static func isAnswer(_ error: any Error) -> Bool {
+        switch error {
+        case is RPCError, is MCPErrors.TimedOut: return true
+        case MCPTransportError.malformed: return true
+        case MCPTransportError.http(let status, _): return (400..<500).contains(status)
+        case MCPTransportError.sessionExpired: return true
+        default: return false
+        }
+    }
+
+    private static func initialize(_ session: MCPSession, offering version: String, exactly: Bool,
+                                   onInitialized: @Sendable (String) async -> Void) async throws -> Negotiated {
+        var capabilities: [String: Value] = [:]
+        if session.canElicit {
+            // 2025-06-18 knew elicitation without modes; later revisions name the ones the client takes.
+            capabilities["elicitation"] = version >= "2025-11-25" ? .object(["form": .object([:]), "url": .object([:])]) : .object([:])
+        }
+        let params: [String: Value] = [
+            "protocolVersion": .string(version),
+            "capabilities": .object(capabilities),
+            "clientInfo": .object(["name": .string("hermes"), "version": .string(HermesVersion.string)]),
+        ]
+        let reply = try await session.request("initialize", params: params)
+        let result = try ResultDecoding.decode(MCPResults.Initialize.self, from: reply, method: "initialize")
+        let agreed = result.protocolVersion
+        guard ProtocolRevision.handshake.contains(agreed), !exactly || agreed == version else {
+            let wanted = exactly ? "the pinned \(version)" : "one of \(listed(ProtocolRevision.handshake))"
+            throw MCPTransportError.malformed("'\(session.server)' answered initialize with protocol revision '\(ServerText.clipped(agreed))', not \(wanted)")
+        }
+        await onInitialized(agreed)
+        try await session.notify("notifications/initialized")
+        return Negotiated(protocolVersion: agreed, serverName: result.serverInfo?.name, capabilities: result.capabilities)
+    }
+
+    private static func listed(_ versions: [String]) -> String {
+        versions.isEmpty ? "none" : versions.prefix(8).map { ServerText.clipped($0) }.joined(separator: ", ")
+    }
+}

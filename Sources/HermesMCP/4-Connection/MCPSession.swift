@@ -1,0 +1,203 @@
+import Foundation
+import HermesOAuth
+import MCP
+
+/// JSON-RPC with one MCP server over one transport, for every revision: numbered requests and
+/// their responses, the server's own requests (answered here: `ping`, `elicitation/create` through
+/// the host's handler, and a refusal for anything hermes did not declare) and its notifications
+/// (progress to the request it belongs to). Owned by hermes rather than the Swift SDK's `Client`,
+/// which always sends `initialize` and has no place for the 2026-07-28 `_meta` envelope.
+///
+/// What the revision asks of each request (the envelope, `resultType`) is the caller's business:
+/// `LifecycleNegotiator` picks the revision and `MCPRequests` speaks it.
+public actor MCPSession {
+    public nonisolated let transport: any Transport
+    public nonisolated let server: String
+    nonisolated let elicitHandler: ElicitationHandler?
+    private var nextID = 1
+    private var waiting: [Int: CheckedContinuation<Data, Error>] = [:]
+    private var sending: [Int: Task<Void, Never>] = [:]
+    private var progress: [Int: @Sendable (ProgressUpdate) -> Void] = [:]
+    private var reader: Task<Void, Never>?
+    /// Why the connection ended, once it has: later requests fail at once with it.
+    private var ended: (any Error)?
+    /// Handed list-changed and other notifications hermes has no request for.
+    private var notificationSink: (@Sendable (String, Value?) -> Void)?
+
+    public init(transport: any Transport, server: String, elicit: ElicitationHandler? = nil) {
+        self.transport = transport
+        self.server = server
+        self.elicitHandler = elicit
+    }
+
+    /// Whether hermes can answer elicitations here (it declares the capability only then).
+    public nonisolated var canElicit: Bool { elicitHandler != nil }
+
+    public func onNotification(_ sink: @escaping @Sendable (String, Value?) -> Void) { notificationSink = sink }
+
+    /// Starts reading the server's messages; requests may be sent once it has.
+    public func start() {
+        guard reader == nil else { return }
+        let transport = self.transport
+        reader = Task { [weak self] in
+            do {
+                for try await message in await transport.receive() {
+                    await self?.received(message)
+                }
+                await self?.end(MCPTransportError.closed("the connection to '\(self?.server ?? "")' closed"))
+            } catch {
+                await self?.end(error)
+            }
+        }
+    }
+
+    /// Ends the session: requests still waiting fail, the transport is closed.
+    public func close() async {
+        end(MCPTransportError.closed("the connection to '\(server)' was closed by hermes"))
+        reader?.cancel()
+        await transport.disconnect()
+    }
+
+    // MARK: sending
+
+    /// Sends request `method` with `params` and returns the whole response message once it is in.
+    /// A JSON-RPC error answer is thrown as `RPCError`. `onProgress` gets the server's progress
+    /// notifications for this request (its id is the progress token). Cancelling the calling task
+    /// abandons the request, and an HTTP exchange for it is ended.
+    public func request(_ method: String, params: [String: Value], meta: [String: Value] = [:],
+                        onProgress: (@Sendable (ProgressUpdate) -> Void)? = nil) async throws -> Data {
+        if let ended { throw ended }
+        let id = nextID
+        nextID += 1
+        var meta = meta
+        if let onProgress {
+            meta["progressToken"] = .int(id)
+            progress[id] = onProgress
+        }
+        var params = params
+        if !meta.isEmpty { params["_meta"] = .object(meta) }
+        let message = try Self.encode(["jsonrpc": .string("2.0"), "id": .int(id), "method": .string(method), "params": .object(params)])
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Data, Error>) in
+                waiting[id] = continuation
+                let transport = self.transport
+                sending[id] = Task {
+                    do {
+                        try await transport.send(message)
+                    } catch {
+                        self.fail(id, error)
+                    }
+                    self.sent(id)
+                }
+            }
+        } onCancel: {
+            Task { await self.fail(id, CancellationError()) }
+        }
+    }
+
+    /// A notification (no answer).
+    public func notify(_ method: String, params: [String: Value]? = nil) async throws {
+        var message: [String: Value] = ["jsonrpc": .string("2.0"), "method": .string(method)]
+        if let params { message["params"] = .object(params) }
+        try await transport.send(try Self.encode(message))
+    }
+
+    private func sent(_ id: Int) { sending[id] = nil }
+
+    private func fail(_ id: Int, _ error: any Error) {
+        progress[id] = nil
+        if let task = sending.removeValue(forKey: id), error is CancellationError { task.cancel() }
+        waiting.removeValue(forKey: id)?.resume(throwing: error)
+    }
+
+    private func end(_ error: any Error) {
+        if ended == nil { ended = error }
+        let all = waiting
+        waiting = [:]
+        progress = [:]
+        for continuation in all.values { continuation.resume(throwing: error) }
+    }
+
+    // MARK: receiving
+
+    /// What hermes reads first of every message: enough to route it.
+    private struct Envelope: Decodable {
+        let id: ID?
+        let method: String?
+        let params: Value?
+        let error: ErrorBody?
+    }
+
+    private struct ErrorBody: Decodable {
+        let code: Int
+        let message: String
+        let data: Value?
+    }
+
+    private func received(_ message: Data) {
+        // The transports hand on only JSON-RPC messages (`ReplyCheck`): anything else is dropped.
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: message) else { return }
+        if let method = envelope.method {
+            if let id = envelope.id {
+                let params = envelope.params
+                Task { await self.answer(id: id, method: method, params: params) }
+            } else {
+                notified(method, envelope.params)
+            }
+            return
+        }
+        guard case .number(let number)? = envelope.id, let continuation = waiting.removeValue(forKey: number) else { return }
+        progress[number] = nil
+        if let error = envelope.error {
+            continuation.resume(throwing: RPCError(code: error.code, message: error.message, data: error.data))
+        } else {
+            continuation.resume(returning: message)
+        }
+    }
+
+    private func notified(_ method: String, _ params: Value?) {
+        if method == "notifications/progress", case .object(let fields)? = params,
+           let token = fields["progressToken"], case .int(let id) = token, let sink = progress[id] {
+            let progressValue = Self.number(fields["progress"]) ?? 0
+            let message: String? = if case .string(let text)? = fields["message"] { text } else { nil }
+            sink(ProgressUpdate(progress: progressValue, total: Self.number(fields["total"]), message: message))
+            return
+        }
+        notificationSink?(method, params)
+    }
+
+    /// The answer to a request the server sent on its own (the `initialize` revisions).
+    private func answer(id: ID, method: String, params: Value?) async {
+        let reply: [String: Value]
+        switch await ServerRequests.answer(method: method, params: params, server: server, elicit: elicitHandler) {
+        case .success(let result): reply = ["jsonrpc": .string("2.0"), "id": Self.value(id), "result": result]
+        case .failure(let error):
+            reply = ["jsonrpc": .string("2.0"), "id": Self.value(id),
+                     "error": .object(["code": .int(error.code), "message": .string(error.message)])]
+        }
+        if let data = try? Self.encode(reply) { try? await transport.send(data) }
+    }
+
+    // MARK: JSON
+
+    static func encode(_ message: [String: Value]) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return try encoder.encode(message)
+    }
+
+    private static func value(_ id: ID) -> Value {
+        switch id {
+        case .number(let n): .int(n)
+        case .string(let s): .string(s)
+        }
+    }
+
+    static func number(_ value: Value?) -> Double? {
+        switch value {
+        case .int(let n)?: Double(n)
+        case .double(let d)?: d
+        default: nil
+        }
+    }
+}
