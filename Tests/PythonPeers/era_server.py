@@ -13,7 +13,8 @@ exits when its stdin closes. Admin API:
                      first 8 characters of Authorization, the client's (host, port)
   POST /admin/reset  clear the log
 stdio modes: dual, modern (refuses `initialize` with -32022), legacy (a pre-2026 server: -32601
-to server/discover, the 2026 envelope ignored). MCP on stdin/stdout, logs on stderr.
+to server/discover; the 2026 `_meta` keys are ignored, so an enveloped request before `initialize`
+gets the SDK's pre-handshake -32602). MCP on stdin/stdout, logs on stderr.
 
 Tools: peer_tools' set plus era_tools' (reserve, open_link, progress, big, hang, regional,
 add_tool). --resource-pages N lists the resources N pages of 3.
@@ -34,6 +35,7 @@ from mcp_types import ListResourcesResult
 from mcp_types.jsonrpc import (INVALID_PARAMS, METHOD_NOT_FOUND, UNSUPPORTED_PROTOCOL_VERSION, ErrorData,
                                JSONRPCError, JSONRPCRequest)
 
+from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 from mcp.shared.message import SessionMessage
@@ -75,6 +77,12 @@ def build_server(pages):
     era_tools.register(mcp)
     era_tools.register_pages(mcp, pages, PAGE_SIZE)
     mcp.paged = pages > 0
+    # add_tool announces list changes in every era, so the handshake eras advertise it too (the
+    # SDK's default says listChanged false to an `initialize`).
+    lowlevel = mcp._lowlevel_server
+    initialization_options = lowlevel.create_initialization_options
+    lowlevel.create_initialization_options = lambda notification_options=None, *rest, **named: initialization_options(
+        notification_options or NotificationOptions(tools_changed=True), *rest, **named)
     return mcp
 
 
