@@ -1,0 +1,103 @@
+"""The tools of era_server.py beyond peer_tools' set, written once for every protocol revision: the
+SDK picks the wire form (a standalone server-to-client request before 2026-07-28, `input_required`
+from it on), so a test sees the same tool answer whichever era its client negotiated."""
+import secrets
+from typing import Annotated
+
+import anyio
+from mcp_types import ElicitRequest, ElicitRequestURLParams, InputRequiredResult
+from mcp_types.version import is_version_at_least
+from pydantic import BaseModel, Field
+
+from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.resolve import Elicit, Resolve
+
+MODERN = "2026-07-28"
+MAX_BIG_MEGABYTES = 64  # a bound, so a typo in a test cannot eat the machine's memory
+LINK_KEY = "open_link"
+
+
+class Copies(BaseModel):
+    copies: int = Field(default=1, title="Copies", description="How many copies to reserve")
+
+
+def ask_copies() -> Elicit[Copies]:
+    return Elicit("How many copies?", Copies)
+
+
+def modern(ctx: Context) -> bool:
+    version = ctx.protocol_version
+    return bool(version) and is_version_at_least(version, MODERN)
+
+
+def register(mcp):
+    @mcp.tool()
+    def reserve(title: str, copies: Annotated[ElicitationResult[Copies], Resolve(ask_copies)]) -> str:
+        """Reserve copies of a title; asks how many by elicitation."""
+        if isinstance(copies, AcceptedElicitation):
+            return f"Reserved {copies.data.copies} of '{title}'."
+        return f"Nothing reserved ({copies.action})."
+
+    @mcp.tool()
+    async def open_link(ctx: Context) -> str | InputRequiredResult:
+        """Ask the user to open a URL (URL-mode elicitation)."""
+        url, message = "https://example.com/consent", "Please open the consent page."
+        if not modern(ctx):
+            answer = await ctx.elicit_url(message, url, secrets.token_hex(8))
+            return f"link {answer.action}"
+        answer = (ctx.input_responses or {}).get(LINK_KEY)
+        if answer is not None:
+            return f"link {answer.action}"
+        # No resolver marker exists for URL mode: the tool body drives the round itself.
+        return InputRequiredResult(input_requests={
+            LINK_KEY: ElicitRequest(params=ElicitRequestURLParams(message=message, url=url))})
+
+    @mcp.tool()
+    async def progress(steps: int, delay_ms: int, ctx: Context) -> str:
+        """Send one progress notification per step (when the client gave a progress token)."""
+        for step in range(1, steps + 1):
+            await anyio.sleep(delay_ms / 1000)
+            await ctx.report_progress(step, steps, f"step {step}")
+        return f"done {steps}"
+
+    @mcp.tool()
+    def big(megabytes: int) -> str:
+        """Return that many megabytes of text."""
+        return "x" * (max(0, min(megabytes, MAX_BIG_MEGABYTES)) * 1024 * 1024)
+
+    @mcp.tool()
+    async def hang() -> str:
+        """Never return (until the call is cancelled or the peer exits)."""
+        await anyio.Event().wait()
+        return "unreachable"
+
+    @mcp.tool()
+    def regional(region: Annotated[str, Field(json_schema_extra={"x-mcp-header": "Region"})]) -> str:
+        """Echo the region; 2026 clients must mirror it in the Mcp-Param-Region header."""
+        return f"region {region}"
+
+    @mcp.tool()
+    async def add_tool(name: str, ctx: Context) -> str:
+        """Add a tool named `name` (answering "added NAME") and announce the changed list."""
+        def added() -> str:
+            return f"added {name}"
+        mcp.add_tool(added, name=name, description="Added at run time.")
+        # 2026 clients hear it on their subscriptions/listen streams; older ones on the session
+        # (the GET stream over Streamable HTTP, stdout on stdio, the /sse stream).
+        await ctx.notify_tools_changed()
+        if not modern(ctx):
+            await ctx.session.send_tool_list_changed()
+        return f"tool {name} added"
+
+
+def register_pages(mcp, pages, page_size):
+    """Enough resources beside the greeting for `pages` pages of `page_size` (0: none)."""
+    for index in range(max(0, pages * page_size - 1)):
+        mcp.resource(f"hermes://item/{index}", name=f"item-{index}")(_item(index))
+
+
+def _item(index):
+    def item() -> str:
+        return f"item {index}"
+    return item
