@@ -60,6 +60,10 @@ public actor HTTPMCPTransport: Transport {
 
     public func setProtocolVersion(_ version: String) { protocolVersion = version }
 
+    /// Per tool, the arguments 2026-07-28 sends again as `Mcp-Param-*` headers (from its tool list).
+    private var mirroredArguments: [String: [String: String]] = [:]
+    public func setMirroredArguments(_ map: [String: [String: String]]) { mirroredArguments = map }
+
     public func receive() -> AsyncThrowingStream<Data, Swift.Error> { stream }
 
     public func send(_ data: Data) async throws {
@@ -68,7 +72,7 @@ public actor HTTPMCPTransport: Transport {
         h["Accept"] = "application/json, text/event-stream"
         // A 2026-07-28 request names its own version and routing; an older one carries the
         // session's id and the version `initialize` agreed.
-        let routing = RoutingHeaders.of(data)
+        let routing = RoutingHeaders.of(data, parameters: mirroredArguments)
         if routing.isEmpty {
             if let sessionID { h["Mcp-Session-Id"] = sessionID }
             if let protocolVersion { h["MCP-Protocol-Version"] = protocolVersion }

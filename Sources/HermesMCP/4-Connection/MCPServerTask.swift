@@ -216,6 +216,7 @@ public actor MCPServerTask {
                         try await requests.listTools(cursor: cursor)
                     }
                 }
+                if result.isStateless { tools = await Self.mirroring(tools, of: name, on: transport) }
                 return (result, tools)
             }
             self.remembered = result.protocolVersion
@@ -229,6 +230,24 @@ public actor MCPServerTask {
             await session.close()
             throw error
         }
+    }
+}
+
+extension MCPServerTask {
+    /// 2026-07-28: tools whose arguments are mirrored in headers have the HTTP transport told so;
+    /// a tool whose marks are invalid is left out, as the spec requires (it cannot be called right).
+    static func mirroring(_ tools: [Tool], of server: String, on transport: any Transport) async -> [Tool] {
+        var kept: [Tool] = [], map: [String: [String: String]] = [:]
+        for tool in tools {
+            guard let mirrored = RoutingHeaders.paramHeaders(of: tool) else {
+                MCPLogging.runtime.warning("'\(server)': tool '\(ServerText.clipped(tool.name))' is left out: its x-mcp-header marks are invalid")
+                continue
+            }
+            if !mirrored.isEmpty { map[tool.name] = mirrored }
+            kept.append(tool)
+        }
+        await (transport as? HTTPMCPTransport)?.setMirroredArguments(map)
+        return kept
     }
 }
 

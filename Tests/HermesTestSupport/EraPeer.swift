@@ -1,0 +1,45 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A running Tests/PythonPeers/era_server.py over HTTP: an MCP server of a chosen protocol era on
+/// the official Python SDK (`dual`, `modern` = 2026-07-28 only, `stateful`/`stateless` = the
+/// `initialize` revisions only, `sse` = HTTP+SSE), with its request log.
+public final class EraPeer: @unchecked Sendable {
+    public let url: String
+    private let admin: String
+    private let peer: PeerProcess
+
+    public init(mode: String, arguments: [String] = []) async throws {
+        peer = try await PeerProcess(script: "era_server.py", arguments: ["--mode", mode] + arguments)
+        url = peer["url"]
+        admin = peer["admin"]
+    }
+
+    public func stop() { peer.stop() }
+
+    /// One request the server saw: HTTP method, JSON-RPC method (`rpc`), the MCP headers
+    /// (lower-cased names), and the client's port (one per TCP connection).
+    public struct Request: @unchecked Sendable {
+        public let method: String
+        public let rpc: String?
+        public let headers: [String: String]
+        public let clientPort: Int?
+    }
+
+    public func log() async throws -> [Request] {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: admin + "/log")!)
+        let entries = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        return entries.map { entry in
+            Request(method: entry["method"] as? String ?? "", rpc: entry["rpc"] as? String,
+                    headers: entry["headers"] as? [String: String] ?? [:],
+                    clientPort: (entry["client"] as? [Any])?.last as? Int)
+        }
+    }
+
+    /// The command line of the same server over stdio, for a config's `command:`/`args:`.
+    public static func stdio(mode: String) throws -> (command: String, args: [String]) {
+        (try Peers.python, [Peers.script("era_server.py"), "--transport", "stdio", "--mode", mode])
+    }
+}
