@@ -39,17 +39,24 @@ struct CallCommand: AsyncParsableCommand {
             guard let object = try? JSONDecoder().decode([String: Value].self, from: Data(arguments.utf8)) else {
                 throw CLIFailure("the arguments must be a JSON object, not: \(arguments.prefix(80))")
             }
-            let task = MCPServerTask(config: server, manager: OAuthManager.shared(home: context.home), environment: context.environment)
-            let tool = self.tool
+            let tool = self.tool, name = self.name
+            // The server's questions (elicitation) are asked on the terminal, or declined without one.
+            let spinner = Spinner("Calling '\(tool)' on '\(name)'…")
+            let task = MCPServerTask(config: server, manager: OAuthManager.shared(home: context.home), environment: context.environment,
+                                     elicit: TerminalElicitation.handler(spinner: spinner, environment: context.environment))
             // A person may be there to approve more scope in a browser: on a terminal, or where
             // $BROWSER says which browser to open. Otherwise (a script) a server asking for more
             // scope gets needs_reauth, as the agent would.
             let browser = ProcessInfo.processInfo.environment["BROWSER"]?.trimmingCharacters(in: .whitespaces) ?? ""
             let stepUp = isatty(STDIN_FILENO) == 1 || !browser.isEmpty
-            let answer = await Spinner.around("Calling '\(tool)' on '\(name)'…") { spinner in
-                await ServerProbe.showTries(of: task, on: spinner, "Calling '\(tool)' on '\(name)'…")
-                return await MCPOperations(task: task, interaction: stepUp ? .terminal(spinner: spinner) : nil).call(tool: tool, arguments: object)
-            }
+            spinner.start()
+            await ServerProbe.showTries(of: task, on: spinner, "Calling '\(tool)' on '\(name)'…")
+            // The tool's progress, while it runs, as a bar on the spinner's line.
+            let answer = await MCPOperations(task: task, interaction: stepUp ? .terminal(spinner: spinner) : nil)
+                .call(tool: tool, arguments: object) { update in
+                    spinner.update("Calling '\(tool)' on '\(name)'… " + ProgressBar.render(progress: update.progress, total: update.total, message: update.message))
+                }
+            spinner.stop()
             await task.shutdown()
             print(answer.json)
             if answer.isError { throw ExitCode.failure }

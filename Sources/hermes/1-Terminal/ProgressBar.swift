@@ -1,0 +1,26 @@
+import HermesOAuth
+
+/// A tool's progress (MCP `notifications/progress`) as one line for the spinner:
+/// "[██████░░░░░░] 2/3 step 2". Without a total only the count and the message show. The message
+/// is the server's: cleaned and cut short.
+enum ProgressBar {
+    static let width = 20
+
+    static func render(progress: Double, total: Double?, message: String?) -> String {
+        var parts: [String] = []
+        if let total, total > 0, progress.isFinite, total.isFinite {
+            let fraction = min(max(progress / total, 0), 1)
+            let filled = Int((fraction * Double(width)).rounded(.down))
+            parts.append("[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "]")
+            parts.append("\(number(progress))/\(number(total))")
+        } else if progress.isFinite {
+            parts.append(number(progress))
+        }
+        if let message, !message.isEmpty { parts.append(String(ServerText.clean(message).prefix(60))) }
+        return parts.joined(separator: " ")
+    }
+
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.1f", value)
+    }
+}
