@@ -60,6 +60,36 @@ public actor HTTPMCPTransport: Transport {
 
     public func setProtocolVersion(_ version: String) { protocolVersion = version }
 
+    /// The standalone event stream of the `initialize` revisions (a GET on the MCP URL, within the
+    /// session): the server's notifications and requests come through `receive()`; returns when the
+    /// server ends the stream. 2026-07-28 has no such stream (`subscriptions/listen` instead).
+    public func listen() async throws {
+        var h = headers
+        h["Accept"] = "text/event-stream"
+        if let sessionID { h["Mcp-Session-Id"] = sessionID }
+        if let protocolVersion { h["MCP-Protocol-Version"] = protocolVersion }
+        let bearer = try await token()
+        if let bearer { h["Authorization"] = "Bearer \(bearer)" }
+        let (continuation, received) = (self.continuation, self.received)
+        let reply = HTTPReply(request: nil, lineLimit: Self.maxLine) { continuation.yield($0) }
+        let (http, request) = (self.http, HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout))
+        let exchange = Task {
+            try await http.stream(request) { status, type, chunk in
+                received.add(chunk.count)
+                return reply.take(status: status, contentType: type, chunk: chunk)
+            }
+        }
+        let key = UUID()
+        inFlight[key] = (exchange, reply)
+        defer { inFlight[key] = nil }
+        let response = try await withTaskCancellationHandler { try await exchange.value } onCancel: { exchange.cancel() }
+        switch response.status {
+        case 200..<300: try reply.finish(status: response.status, contentType: response.header("content-type"))
+        case 401: throw MCPTransportError.unauthorized(token: bearer, challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) })
+        default: throw MCPTransportError.http(status: response.status, detail: "")
+        }
+    }
+
     /// Per tool, the arguments 2026-07-28 sends again as `Mcp-Param-*` headers (from its tool list).
     private var mirroredArguments: [String: [String: String]] = [:]
     public func setMirroredArguments(_ map: [String: [String: String]]) { mirroredArguments = map }

@@ -14,7 +14,7 @@ public struct MCPConnection: Sendable {
     public let protocolVersion: String
     /// Whether the revision came from `protocol_version:` in config rather than from asking.
     public let pinned: Bool
-    public let tools: [Tool]
+    public internal(set) var tools: [Tool]
     public let connectMilliseconds: Double
     /// Returns when the connection is known to be gone (a stdio server exited, or hermes cut it:
     /// then with the reason); never for HTTP.
@@ -80,6 +80,49 @@ public actor MCPServerTask {
         public var description: String { "the MCP server task was shut down" }
     }
 
+    /// Who hears of the server's changes (`onChange`), and the stream that brings them.
+    private var changeSubscriber: (@Sendable ([MCPChange]) -> Void)?
+    private var feed: Task<Void, Never>?
+
+    /// Calls `subscriber` with what the server says changed (its tool, prompt or resource lists),
+    /// for as long as this task lives, across reconnections. The tool list of `connection()` is
+    /// brought up to date before a `.tools` change is reported.
+    public func onChange(_ subscriber: @escaping @Sendable ([MCPChange]) -> Void) {
+        changeSubscriber = subscriber
+        if let current, feed == nil { follow(current) }
+    }
+
+    private func follow(_ connection: MCPConnection) {
+        feed?.cancel()
+        let generation = connection.generation
+        let report: @Sendable ([MCPChange]) -> Void = { changes in Task { await self.changed(changes, generation: generation) } }
+        let session = connection.session, requests = connection.requests, transport = connection.transport
+        feed = Task {
+            await session.onNotification { method, params in
+                if let change = MCPChange(notification: method, params: params) { report([change]) }
+            }
+            await ChangeFeed.run(requests, transport: transport, report: report)
+        }
+    }
+
+    private func changed(_ changes: [MCPChange], generation: Int) async {
+        guard let subscriber = changeSubscriber, var connection = current, connection.generation == generation else { return }
+        if changes.contains(.tools) {
+            do {
+                let requests = connection.requests
+                let tools = try await withTimeout(Deadline(seconds: config.timeout), what: "listing the tools of '\(name)' again") {
+                    try await allPages("listing the tools of '\(self.name)'", received: receivedBytes(requests.session.transport),
+                                       emptyCursorEnds: !requests.isStateless) { try await requests.listTools(cursor: $0) }
+                }
+                connection.tools = requests.isStateless ? await Self.mirroring(tools, of: name, on: connection.transport) : tools
+                if current?.generation == generation { current = connection }
+            } catch {
+                MCPLogging.runtime.warning("'\(name)' said its tools changed, but listing them again failed: \(error)")
+            }
+        }
+        subscriber(changes)
+    }
+
     /// Calls `observer` as each try of a connection starts.
     public func onAttempt(_ observer: @escaping @Sendable (ConnectAttempt) -> Void) { attemptObserver = observer }
 
@@ -95,6 +138,8 @@ public actor MCPServerTask {
         if let current, current.generation > failed { return current }
         if let old = current {
             current = nil
+            feed?.cancel()
+            feed = nil
             await old.session.close()
         }
         return try await establish(retries: Self.initialRetries, seconds: min(config.connectTimeout, deadline?.remaining ?? .infinity))
@@ -110,6 +155,8 @@ public actor MCPServerTask {
             self.attempt = nil
             await attempt.disconnect()
         }
+        feed?.cancel()
+        feed = nil
         if let old = current {
             current = nil
             await old.session.close()
@@ -124,6 +171,7 @@ public actor MCPServerTask {
         defer { connecting = nil }
         let connection = try await task.value
         current = connection
+        if changeSubscriber != nil { follow(connection) }
         return connection
     }
 

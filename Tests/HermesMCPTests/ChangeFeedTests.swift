@@ -1,0 +1,54 @@
+import Foundation
+import HermesOAuth
+import HermesTestSupport
+import MCP
+import Testing
+@testable import HermesMCP
+
+/// A host that subscribed hears of a server's changed lists, on every lifecycle and transport:
+/// the 2026-07-28 `subscriptions/listen` stream (HTTP and stdio), the standalone GET stream of the
+/// older revisions, and a stdio server's output; the task's tool list is brought up to date first.
+@Suite(.timeLimit(.minutes(2))) struct ChangeFeedTests {
+    func followsAnAddedTool(_ entry: String, expected: String) async throws {
+        let (task, _) = try ProtocolEraTests.task(entry)
+        let heard = Recorded<[MCPChange]>()
+        await task.onChange { heard.record($0) }
+        let connection = try await task.connection()
+        #expect(connection.protocolVersion == expected)
+        #expect(!connection.tools.contains { $0.name == "fresh" })
+        // The stream is opened in the background: a tool added before it is in place would be
+        // announced to nobody, so the change is asked for until it is heard.
+        let ops = MCPOperations(task: task)
+        var round = 0
+        let ok = try await waitUntil(timeout: 30, poll: 0.5) {
+            // [.tools] alone is the server's notification; a stream opened again reports every list.
+            if heard.values.contains([.tools]) { return true }
+            round += 1
+            _ = await ops.callTool("add_tool", arguments: ["name": .string("fresh\(round)")])
+            return false
+        }
+        #expect(ok, "no change heard: \(heard.values)")
+        #expect(!heard.values.contains([.tools, .prompts, .resources]), "the stream broke: \(heard.values)")
+        #expect(try await task.connection().tools.contains { $0.name.hasPrefix("fresh") })
+        await task.shutdown()
+    }
+
+    @Test(arguments: [("dual", "2026-07-28"), ("stateful", "2025-11-25")])
+    func overHTTP(mode: String, expected: String) async throws {
+        let peer = try await EraPeer(mode: mode)
+        defer { peer.stop() }
+        try await followsAnAddedTool("url: \(peer.url)", expected: expected)
+        let log = try await peer.log()
+        if expected == "2026-07-28" {
+            #expect(log.contains { $0.rpc == "subscriptions/listen" })
+        } else {
+            #expect(log.contains { $0.method == "GET" })
+        }
+    }
+
+    @Test(arguments: [("dual", "2026-07-28"), ("legacy", "2025-11-25")])
+    func overStdio(mode: String, expected: String) async throws {
+        let (command, args) = try EraPeer.stdio(mode: mode)
+        try await followsAnAddedTool("command: \(command)\nargs: [\(args.joined(separator: ", "))]", expected: expected)
+    }
+}
