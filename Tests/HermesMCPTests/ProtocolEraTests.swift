@@ -167,6 +167,21 @@ import Testing
         await task.shutdown()
         #expect(try await peer.log().first { $0.rpc == "tools/call" }?.headers["mcp-param-region"] == "eu-west")
     }
+
+    /// The server moved the header after hermes listed its tools: its -32020 makes hermes list them
+    /// again and resend once, with the new header; a second refusal would be the answer.
+    @Test func aMovedHeaderIsLearntAgainOnce() async throws {
+        let peer = try await EraPeer(mode: "modern")
+        defer { peer.stop() }
+        let (task, _) = try Self.task("url: \(peer.url)")
+        let operations = MCPOperations(task: task)
+        #expect(await operations.callTool("move_header", arguments: ["header": "Zone"]) == #"{"result": "regional now uses Mcp-Param-Zone"}"#)
+        #expect(await operations.callTool("regional", arguments: ["region": "eu-west"]) == #"{"result": "region eu-west via Zone"}"#)
+        await task.shutdown()
+        let calls = try await peer.log().filter { $0.rpc == "tools/call" || $0.rpc == "tools/list" }.map(\.rpc)
+        #expect(calls == ["tools/list", "tools/call", "tools/call", "tools/list", "tools/call"], "\(calls)")
+        #expect(try await peer.log().last { $0.rpc == "tools/call" }?.headers["mcp-param-zone"] == "eu-west")
+    }
 }
 
 /// What a callback was handed, in order.

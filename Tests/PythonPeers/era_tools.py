@@ -78,6 +78,16 @@ def register(mcp):
         return f"region {region}"
 
     @mcp.tool()
+    def move_header(header: str) -> str:
+        """Re-register `regional` with its argument mirrored in Mcp-Param-<header>, announcing
+        nothing: a client's next call with the old header gets -32020 (and should re-list)."""
+        def regional(region: Annotated[str, Field(json_schema_extra={"x-mcp-header": header})]) -> str:
+            return f"region {region} via {header}"
+        mcp.remove_tool("regional")
+        mcp.add_tool(regional, name="regional", description="Echo the region.")
+        return f"regional now uses Mcp-Param-{header}"
+
+    @mcp.tool()
     async def add_tool(name: str, ctx: Context) -> str:
         """Add a tool named `name` (answering "added NAME") and announce the changed list."""
         def added() -> str:

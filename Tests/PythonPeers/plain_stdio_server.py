@@ -9,7 +9,9 @@ tens of milliseconds. Tests about the protocol itself keep stdio_server.py. It i
 that predates MCP 2026-07-28: `server/discover` is an unknown method here, as on any old server.
 
 Environment, as for stdio_server.py: PEER_EXTRA_TOOLS=N adds N tools (the first with a hostile
-description), PEER_STANDINS=1 adds stand-ins for the help examples' servers.
+description), PEER_STANDINS=1 adds stand-ins for the help examples' servers. For tests of a host's upkeep:
+PEER_METHOD_LOG=FILE appends each request's method to FILE, PEER_NO_PING=1 answers `ping` -32601
+(as a server without it would).
 """
 
 import json
@@ -115,6 +117,8 @@ def answer(method, params):
         return {"capabilities": CAPABILITIES, "protocolVersion": asked if asked in VERSIONS else VERSIONS[-1],
                 "serverInfo": {"name": "hermes-stdio-peer", "version": ""}}
     if method == "ping":
+        if os.environ.get("PEER_NO_PING") == "1":
+            raise Failure(-32601, "Method not found", method)
         return {}
     if method == "tools/list":
         return list_tools()
@@ -151,6 +155,9 @@ def main():
         if not isinstance(message, dict) or "method" not in message or "id" not in message:
             continue  # notifications and responses need no answer
         params = message.get("params") or {}
+        if os.environ.get("PEER_METHOD_LOG"):
+            with open(os.environ["PEER_METHOD_LOG"], "a") as log:
+                log.write(f"{message['method']}\n")
         reply = {"jsonrpc": "2.0", "id": message["id"]}
         try:
             reply["result"] = answer(message["method"], params)

@@ -30,6 +30,8 @@ public enum MCPChange: Sendable, Hashable {
 enum ChangeFeed {
     /// The longest pause between two tries to open the stream.
     static let maxPause = 30.0
+    /// A stream that lasted this long was healthy: the next pause starts short again.
+    static let healthy: Duration = .seconds(30)
 
     static func run(_ requests: MCPRequests, transport: any Transport, report: @escaping @Sendable ([MCPChange]) -> Void) async {
         var pause = 1.0
@@ -38,18 +40,19 @@ enum ChangeFeed {
             do {
                 if opened > 0 { report([.tools, .prompts, .resources]) }
                 opened += 1
+                let start = ContinuousClock.now
+                defer { if ContinuousClock.now - start >= healthy { pause = 1 } }
                 if requests.isStateless {
                     _ = try await requests.session.request("subscriptions/listen", params: [
                         "notifications": .object(["toolsListChanged": .bool(true), "promptsListChanged": .bool(true),
                                                   "resourcesListChanged": .bool(true)]),
-                    ], meta: requests.envelope)
+                    ], meta: requests.envelope, upkeep: true)
                 } else if let http = transport as? HTTPMCPTransport {
                     try await http.listen()
                 } else {
                     // stdio before 2026-07-28: notifications come on the process' output anyway.
                     return
                 }
-                pause = 1
             } catch {
                 if Task.isCancelled || Self.isRefusal(error) { return }
                 MCPLogging.runtime.debug("the change stream of '\(requests.session.server)' ended: \(error)")

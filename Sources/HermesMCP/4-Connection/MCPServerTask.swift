@@ -52,6 +52,11 @@ public actor MCPServerTask {
     private var remembered: String?
     /// How the host answers a server's questions (elicitation); nil declares no such capability.
     private let elicit: ElicitationHandler?
+    /// `keepalive_interval` is raised to this (hermes-agent's 5 s; tests lower it).
+    let keepaliveFloor: Double
+    /// The current connection's upkeep (`ConnectionUpkeep`), and the bringing back of a lost one.
+    private var upkeep: Task<Void, Never>?
+    private var revival: Task<Void, Never>?
 
     /// A try of a connection, as it starts: for a person watching (the CLI's spinner).
     public struct ConnectAttempt: Sendable {
@@ -67,8 +72,9 @@ public actor MCPServerTask {
     }
 
     public init(config: MCPServerConfig, manager: OAuthManager, environment: [String: String] = ProcessInfo.processInfo.environment,
-                backoff: [Double] = [1, 2, 4], elicit: ElicitationHandler? = nil) {
+                backoff: [Double] = [1, 2, 4], elicit: ElicitationHandler? = nil, keepaliveFloor: Double = 5) {
         self.elicit = elicit
+        self.keepaliveFloor = keepaliveFloor
         self.name = config.name
         self.config = config
         self.manager = manager
@@ -106,21 +112,29 @@ public actor MCPServerTask {
     }
 
     private func changed(_ changes: [MCPChange], generation: Int) async {
-        guard let subscriber = changeSubscriber, var connection = current, connection.generation == generation else { return }
+        guard let subscriber = changeSubscriber, current?.generation == generation else { return }
         if changes.contains(.tools) {
             do {
-                let requests = connection.requests
-                let tools = try await withTimeout(Deadline(seconds: config.timeout), what: "listing the tools of '\(name)' again") {
-                    try await allPages("listing the tools of '\(self.name)'", received: receivedBytes(requests.session.transport),
-                                       emptyCursorEnds: !requests.isStateless) { try await requests.listTools(cursor: $0) }
-                }
-                connection.tools = requests.isStateless ? await Self.mirroring(tools, of: name, on: connection.transport) : tools
-                if current?.generation == generation { current = connection }
+                _ = try await relistTools(generation: generation)
             } catch {
                 MCPLogging.runtime.warning("'\(name)' said its tools changed, but listing them again failed: \(error)")
             }
         }
         subscriber(changes)
+    }
+
+    /// The connection of `generation` with its tool list fetched again (and, on 2026-07-28, the
+    /// headers that mirror arguments learnt again), within `timeout`.
+    func relistTools(generation: Int) async throws -> MCPConnection {
+        guard var connection = current, connection.generation == generation else { throw MCPTransportError.closed("the connection to '\(name)' was replaced") }
+        let requests = connection.requests
+        let tools = try await withTimeout(Deadline(seconds: config.timeout), what: "listing the tools of '\(name)' again") {
+            try await allPages("listing the tools of '\(self.name)'", received: receivedBytes(requests.session.transport),
+                               emptyCursorEnds: !requests.isStateless) { try await requests.listTools(cursor: $0) }
+        }
+        connection.tools = requests.isStateless ? await Self.mirroring(tools, of: name, on: connection.transport) : tools
+        if current?.generation == generation { current = connection }
+        return connection
     }
 
     /// Calls `observer` as each try of a connection starts.
@@ -151,6 +165,8 @@ public actor MCPServerTask {
     public func shutdown() async {
         isShutDown = true
         connecting?.cancel()
+        upkeep?.cancel()
+        revival?.cancel()
         if let attempt {
             self.attempt = nil
             await attempt.disconnect()
@@ -172,7 +188,121 @@ public actor MCPServerTask {
         let connection = try await task.value
         current = connection
         if changeSubscriber != nil { follow(connection) }
+        tend(connection)
         return connection
+    }
+
+    // MARK: upkeep
+
+    private func tend(_ connection: MCPConnection) {
+        upkeep?.cancel()
+        let plan = ConnectionUpkeep(config: config, connection: connection, keepaliveFloor: keepaliveFloor)
+        upkeep = Task { await self.keepUp(connection, plan) }
+    }
+
+    private func keepUp(_ connection: MCPConnection, _ plan: ConnectionUpkeep) async {
+        // A stdio server that dies between calls is noticed now, not by the next call.
+        let watch = Task { [weak self] in
+            let reason = await connection.lost()
+            await self?.lost(connection, reason: reason)
+        }
+        defer { watch.cancel() }
+        let born = ContinuousClock.now
+        var lastPing = born, pingRefused = false
+        while !Task.isCancelled, !isShutDown, current?.generation == connection.generation {
+            let now = ContinuousClock.now
+            guard let (due, chore) = plan.next(born: born, lastPing: lastPing, idleSince: await connection.session.idleSince, now: now) else {
+                await Task.never()
+                return
+            }
+            if due > now {
+                try? await Task.sleep(until: due, clock: .continuous)
+                continue
+            }
+            switch chore {
+            case .ping:
+                lastPing = .now
+                do {
+                    try await keepalive(connection, toolsInstead: &pingRefused)
+                } catch {
+                    guard !Task.isCancelled, current?.generation == connection.generation else { return }
+                    MCPLogging.runtime.warning("'\(name)' did not answer its keepalive (\(error)); connecting again")
+                    await drop(connection)
+                    startRevival(after: connection.generation)
+                    return
+                }
+            case .stopIdle:
+                MCPLogging.runtime.info("'\(name)' was idle for \(Int(plan.idle ?? 0)) s (idle_timeout_seconds): stopping it until it is needed")
+                await drop(connection)
+                return
+            case .replaceOld:
+                MCPLogging.runtime.info("'\(name)' reached its max_lifetime_seconds (\(Int(plan.lifetime ?? 0)) s): starting a fresh one")
+                await drop(connection)
+                startRevival(after: connection.generation)
+                return
+            }
+        }
+    }
+
+    /// `ping`, or for a server that has none (-32601) the tool list, as hermes-agent does; hermes'
+    /// own requests, so they do not count as use.
+    private func keepalive(_ connection: MCPConnection, toolsInstead: inout Bool) async throws {
+        let session = connection.session, method = toolsInstead ? "tools/list" : "ping"
+        do {
+            _ = try await withTimeout(min(ConnectionUpkeep.pingTimeout, config.timeout), what: "the keepalive of '\(name)'") {
+                try await session.request(method, params: [:], upkeep: true)
+            }
+        } catch let refused as RPCError where refused.code == RPCError.methodNotFound && !toolsInstead {
+            toolsInstead = true
+            try await keepalive(connection, toolsInstead: &toolsInstead)
+        }
+    }
+
+    private func lost(_ connection: MCPConnection, reason: String?) async {
+        // Gone because hermes ended it (shutdown, reconnect, idle): nothing to bring back.
+        guard !isShutDown, current?.generation == connection.generation else { return }
+        MCPLogging.runtime.warning("'\(name)' went away (\(ServerText.clipped(reason ?? "it exited"))); starting it again")
+        await drop(connection)
+        startRevival(after: connection.generation)
+    }
+
+    private func drop(_ connection: MCPConnection) async {
+        guard current?.generation == connection.generation else { return }
+        current = nil
+        feed?.cancel()
+        feed = nil
+        await connection.session.close()
+    }
+
+    /// Connects again in the background, pausing longer after each failure
+    /// (`ConnectionUpkeep.revivalPauses`), until it works, the task shuts down, or only a person can
+    /// help (authorization: the next call says so). Calls meanwhile connect on their own.
+    private func startRevival(after failed: Int) {
+        guard revival == nil, !isShutDown else { return }
+        revival = Task {
+            await self.revive(after: failed)
+            self.revivalEnded()
+        }
+    }
+
+    private func revivalEnded() { revival = nil }
+
+    private func revive(after failed: Int) async {
+        var round = 0
+        while !Task.isCancelled, !isShutDown {
+            if let current, current.generation > failed { return }
+            do {
+                _ = try await reconnect(after: failed)
+                return
+            } catch {
+                if error is ShutDown || MCPErrors.isAuthFailure(error) || Task.isCancelled { return }
+                let pauses = ConnectionUpkeep.revivalPauses
+                let pause = pauses[min(round, pauses.count - 1)]
+                round += 1
+                MCPLogging.runtime.warning("'\(name)' is still unreachable (\(error)); trying again in \(Int(pause)) s")
+                try? await Task.sleep(nanoseconds: UInt64(pause * 1e9))
+            }
+        }
     }
 
     /// `Deadline`'s rule for connecting: every try and pause within `deadline`, each try with what

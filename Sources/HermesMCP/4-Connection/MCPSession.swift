@@ -23,6 +23,10 @@ public actor MCPSession {
     private var ended: (any Error)?
     /// Handed list-changed and other notifications hermes has no request for.
     private var notificationSink: (@Sendable (String, Value?) -> Void)?
+    /// Requests under way other than hermes' own upkeep (the change stream waits for as long as the
+    /// session lives), and when the last one started or ended: what idle means for recycling a server.
+    private var working: Set<Int> = []
+    private var lastActivity = ContinuousClock.now
 
     public init(transport: any Transport, server: String, elicit: ElicitationHandler? = nil) {
         self.transport = transport
@@ -34,6 +38,9 @@ public actor MCPSession {
     public nonisolated var canElicit: Bool { elicitHandler != nil }
 
     public func onNotification(_ sink: @escaping @Sendable (String, Value?) -> Void) { notificationSink = sink }
+
+    /// Since when nothing has been asked of the server; nil while a request is under way.
+    public var idleSince: ContinuousClock.Instant? { working.isEmpty ? lastActivity : nil }
 
     /// Starts reading the server's messages; requests may be sent once it has.
     public func start() {
@@ -64,11 +71,17 @@ public actor MCPSession {
     /// A JSON-RPC error answer is thrown as `RPCError`. `onProgress` gets the server's progress
     /// notifications for this request (its id is the progress token). Cancelling the calling task
     /// abandons the request, and an HTTP exchange for it is ended.
-    public func request(_ method: String, params: [String: Value], meta: [String: Value] = [:],
+    /// `upkeep` requests (keepalive pings, the change stream) are hermes' own: they do not make the
+    /// server busy or end its idleness.
+    public func request(_ method: String, params: [String: Value], meta: [String: Value] = [:], upkeep: Bool = false,
                         onProgress: (@Sendable (ProgressUpdate) -> Void)? = nil) async throws -> Data {
         if let ended { throw ended }
         let id = nextID
         nextID += 1
+        if !upkeep {
+            working.insert(id)
+            lastActivity = .now
+        }
         var meta = meta
         if let onProgress {
             meta["progressToken"] = .int(id)
@@ -106,6 +119,7 @@ public actor MCPSession {
 
     private func fail(_ id: Int, _ error: any Error) {
         progress[id] = nil
+        if working.remove(id) != nil { lastActivity = .now }
         if let task = sending.removeValue(forKey: id), error is CancellationError { task.cancel() }
         waiting.removeValue(forKey: id)?.resume(throwing: error)
     }
@@ -115,6 +129,7 @@ public actor MCPSession {
         let all = waiting
         waiting = [:]
         progress = [:]
+        working = []
         for continuation in all.values { continuation.resume(throwing: error) }
     }
 
@@ -148,6 +163,7 @@ public actor MCPSession {
         }
         guard case .number(let number)? = envelope.id, let continuation = waiting.removeValue(forKey: number) else { return }
         progress[number] = nil
+        if working.remove(number) != nil { lastActivity = .now }
         if let error = envelope.error {
             continuation.resume(throwing: RPCError(code: error.code, message: error.message, data: error.data))
         } else {

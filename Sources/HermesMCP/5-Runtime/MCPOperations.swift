@@ -24,7 +24,15 @@ public struct MCPOperations: Sendable {
     /// `onProgress` gets the server's progress notifications while the tool runs.
     public func call(tool: String, arguments: [String: Value], onProgress: (@Sendable (ProgressUpdate) -> Void)? = nil) async -> MCPAnswer {
         await perform("tools/call \(tool)") { connection in
-            let (content, isError) = try await connection.requests.callTool(tool, arguments: arguments, onProgress: onProgress)
+            let (content, isError): ([Tool.Content], Bool)
+            do {
+                (content, isError) = try await connection.requests.callTool(tool, arguments: arguments, onProgress: onProgress)
+            } catch let refused as RPCError where refused.code == RPCError.headerMismatch && connection.requests.isStateless {
+                // 2026-07-28: the tool's x-mcp-header marks changed since they were listed (the
+                // spec: list the tools again and resend, once).
+                let relisted = try await task.relistTools(generation: connection.generation)
+                (content, isError) = try await relisted.requests.callTool(tool, arguments: arguments, onProgress: onProgress)
+            }
             let text = content.compactMap { block -> String? in
                 if case .text(let text, _, _) = block { return text }
                 return nil

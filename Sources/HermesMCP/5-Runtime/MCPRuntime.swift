@@ -17,6 +17,11 @@ public actor MCPRuntime {
     private var tasks: [String: MCPServerTask] = [:]
     private var configurationWatch: UInt64?
     private var reloads: [@Sendable (ReloadReport) -> Void] = []
+    /// How the host answers servers' questions (elicitation, 2026-07-28 `input_required`); nil
+    /// declares no such capability, so servers do not ask.
+    let elicit: ElicitationHandler?
+    /// Who hears of servers' changes (`onChange`), for every task, those of later reloads included.
+    private var changes: (@Sendable (String, [MCPChange]) -> Void)?
     private var isShutDown = false
     static let log = MCPLogging.runtime
 
@@ -30,7 +35,8 @@ public actor MCPRuntime {
     }
 
     public init(home: HermesHome, manager: OAuthManager? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-                reloadTimeout: Double = 30) {
+                reloadTimeout: Double = 30, elicit: ElicitationHandler? = nil) {
+        self.elicit = elicit
         self.home = home
         self.manager = manager ?? OAuthManager.shared(home: home)
         self.environment = environment
@@ -45,7 +51,7 @@ public actor MCPRuntime {
         }
         do {
             for config in try enabledServers() {
-                tasks[config.name] = MCPServerTask(config: config, manager: manager, environment: environment)
+                tasks[config.name] = makeTask(config)
             }
         } catch {
             stopWatching()
@@ -57,6 +63,23 @@ public actor MCPRuntime {
 
     public func operations(for name: String) -> MCPOperations? {
         tasks[name].map { MCPOperations(task: $0) }
+    }
+
+    /// Calls `handler` with a server's name and what it says changed (its tool, prompt or resource
+    /// lists, or one resource), for every server, across reconnections and reloads. The tools of
+    /// that server's connection are already listed afresh when `.tools` is reported.
+    public func onChange(_ handler: @escaping @Sendable (String, [MCPChange]) -> Void) {
+        changes = handler
+        for (name, task) in tasks { Task { await task.onChange { handler(name, $0) } } }
+    }
+
+    private func makeTask(_ config: MCPServerConfig) -> MCPServerTask {
+        let task = MCPServerTask(config: config, manager: manager, environment: environment, elicit: elicit)
+        if let changes {
+            let name = config.name
+            Task { await task.onChange { changes(name, $0) } }
+        }
+        return task
     }
 
     /// Calls `handler` after each background reload.
@@ -91,7 +114,7 @@ public actor MCPRuntime {
         var fresh: [MCPServerTask] = []
         for config in configs where tasks[config.name] == nil {
             if !report.reconnected.contains(config.name) { report.added.append(config.name) }
-            let task = MCPServerTask(config: config, manager: manager, environment: environment)
+            let task = makeTask(config)
             tasks[config.name] = task
             fresh.append(task)
         }

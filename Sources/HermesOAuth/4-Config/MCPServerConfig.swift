@@ -45,6 +45,27 @@ public struct MCPServerConfig: Sendable, Equatable {
         raw["protocol_version"]?.text.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// Seconds between keepalive pings of a server with sessions (the revisions before 2026-07-28,
+    /// which has no ping and no session to keep); hermes-agent's default, 180 (its floor of 5 s is
+    /// the runtime's to apply). `keepalive_interval: 0` turns them off (nil).
+    public var keepaliveInterval: Double? {
+        if let d = lifecycleValue("keepalive_interval")?.double, d == 0 { return nil }
+        return Self.seconds(lifecycleValue("keepalive_interval"), default: 180)
+    }
+    /// A stdio server asked nothing for this long is stopped, and started again when next needed
+    /// (`idle_timeout_seconds`, hermes-agent's key, also under `lifecycle:`); nil: never.
+    public var idleTimeout: Double? { lifecycleValue("idle_timeout_seconds").map { Self.seconds($0, default: 0) }.flatMap { $0 > 0 ? $0 : nil } }
+    /// A stdio server older than this is replaced by a fresh one as soon as nothing is asked of it
+    /// (`max_lifetime_seconds`, also under `lifecycle:`); nil: never.
+    public var maxLifetime: Double? { lifecycleValue("max_lifetime_seconds").map { Self.seconds($0, default: 0) }.flatMap { $0 > 0 ? $0 : nil } }
+
+    /// The upkeep keys hermes-agent reads at the top of an entry or under `lifecycle:`; the top wins.
+    public static let lifecycleKeys = ["keepalive_interval", "idle_timeout_seconds", "max_lifetime_seconds"]
+
+    private func lifecycleValue(_ key: String) -> ConfigValue? {
+        raw[key] ?? raw["lifecycle"]?[key]
+    }
+
     /// A duration from the config: positive and finite, at most a day (so `1e300` or `.inf` in a
     /// hand-edited file cannot overflow the arithmetic below); anything else takes the default.
     static func seconds(_ value: ConfigValue?, default fallback: Double) -> Double {

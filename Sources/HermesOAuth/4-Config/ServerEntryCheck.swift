@@ -58,6 +58,15 @@ public enum ServerEntryCheck {
             guard let node = mapping.first(where: { $0.key.string == key })?.value, !isNull(node) else { return nil }
             return node
         }
+        /// `${VAR}` is judged only later, once interpolated.
+        func durationProblem(_ key: String, _ node: Node, zeroAllowed: Bool = false) -> ServerEntryProblem? {
+            guard node.string?.contains("${") != true else { return nil }
+            guard isScalar(node), let seconds = Double((node.string ?? "").trimmingCharacters(in: .whitespaces)),
+                  seconds.isFinite, seconds > 0 || (zeroAllowed && seconds == 0) else {
+                return problem(key, node, zeroAllowed ? "a number of seconds (0: off)" : "a positive number of seconds")
+            }
+            return nil
+        }
         if let url = value("url") {
             guard isString(url), let text = url.string else { return problem("url", url, "an http:// or https:// URL") }
             // `${VAR}` is judged only later, once interpolated.
@@ -96,11 +105,21 @@ public enum ServerEntryCheck {
             }
         }
         for key in ["timeout", "connect_timeout"] {
-            guard let node = value(key), node.string?.contains("${") != true else { continue }
-            guard isScalar(node), let seconds = Double((node.string ?? "").trimmingCharacters(in: .whitespaces)),
-                  seconds.isFinite, seconds > 0 else {
-                return problem(key, node, "a positive number of seconds")
+            guard let node = value(key) else { continue }
+            if let bad = durationProblem(key, node) { return bad }
+        }
+        if let lifecycle = value("lifecycle") {
+            guard case .mapping(let pairs) = lifecycle else { return problem("lifecycle", lifecycle, "a mapping of settings") }
+            for pair in pairs {
+                guard let key = pair.key.string, MCPServerConfig.lifecycleKeys.contains(key) else {
+                    return problem("lifecycle", pair.key, "a mapping of " + MCPServerConfig.lifecycleKeys.joined(separator: ", "))
+                }
+                if let bad = durationProblem("lifecycle.\(key)", pair.value, zeroAllowed: true) { return bad }
             }
+        }
+        for key in MCPServerConfig.lifecycleKeys {
+            guard let node = value(key) else { continue }
+            if let bad = durationProblem(key, node, zeroAllowed: true) { return bad }
         }
         if let version = value("protocol_version"), version.string?.contains("${") != true {
             let text = (version.string ?? "").trimmingCharacters(in: .whitespaces)
