@@ -186,6 +186,12 @@ public actor MCPServerTask {
         connecting = task
         defer { connecting = nil }
         let connection = try await task.value
+        // Shut down while connecting (another caller may have had this connection already): it
+        // must not outlive the task, nor become current after shutdown emptied it.
+        if isShutDown {
+            await connection.session.close()
+            throw ShutDown()
+        }
         current = connection
         if changeSubscriber != nil { follow(connection) }
         tend(connection)
@@ -232,11 +238,11 @@ public actor MCPServerTask {
                     return
                 }
             case .stopIdle:
-                MCPLogging.runtime.info("'\(name)' was idle for \(Int(plan.idle ?? 0)) s (idle_timeout_seconds): stopping it until it is needed")
+                MCPLogging.runtime.info("'\(name)' was idle for \(Self.seconds(plan.idle)) (idle_timeout_seconds): stopping it until it is needed")
                 await drop(connection)
                 return
             case .replaceOld:
-                MCPLogging.runtime.info("'\(name)' reached its max_lifetime_seconds (\(Int(plan.lifetime ?? 0)) s): starting a fresh one")
+                MCPLogging.runtime.info("'\(name)' reached its max_lifetime_seconds (\(Self.seconds(plan.lifetime))): starting a fresh one")
                 await drop(connection)
                 startRevival(after: connection.generation)
                 return
@@ -257,6 +263,8 @@ public actor MCPServerTask {
             try await keepalive(connection, toolsInstead: &toolsInstead)
         }
     }
+
+    private static func seconds(_ value: Double?) -> String { String(format: "%g s", value ?? 0) }
 
     private func lost(_ connection: MCPConnection, reason: String?) async {
         // Gone because hermes ended it (shutdown, reconnect, idle): nothing to bring back.

@@ -28,6 +28,37 @@ public enum MCPProbe {
         return Answer(status: response.status, challenge: challenge(in: response, url: url), rawChallenge: raw, said: said)
     }
 
+    /// Whether the MCP server takes `bearer`, for a token just obtained: a `server/discover` as
+    /// 2026-07-28 sends it (its envelope and headers; a server of that revision refuses anything
+    /// less with 400), then, unless that answer is about the token (2xx, 401, 403), `initialize`
+    /// as the revisions before it. A session the server opened is closed again.
+    public static func accepts(url: URL, bearer: String, headers: [String: String], transport: any HTTPTransport,
+                               timeout: Double) async throws(OAuthFailure) -> Answer {
+        var modern = headers
+        modern["MCP-Protocol-Version"] = ProtocolRevision.stateless
+        modern["Mcp-Method"] = "server/discover"
+        let response = try await post(discoverMessage, url: url, bearer: bearer, headers: modern, session: nil,
+                                      transport: transport, timeout: timeout)
+        guard (200..<300).contains(response.status) || response.status == 401 || response.status == 403 else {
+            return try await initialize(url: url, bearer: bearer, headers: headers, transport: transport, timeout: timeout)
+        }
+        if (200..<300).contains(response.status), let session = session(of: response) {
+            await close(session, url: url, bearer: bearer, headers: headers, transport: transport, timeout: timeout)
+        }
+        let said = (200..<300).contains(response.status) ? nil : ServerErrorText.summary(response.body)
+        return Answer(status: response.status, challenge: challenge(in: response, url: url),
+                      rawChallenge: response.header("www-authenticate"), said: said)
+    }
+
+    static let discoverMessage: JSONValue = .object([
+        "jsonrpc": .string("2.0"), "id": .int(1), "method": .string("server/discover"),
+        "params": .object(["_meta": .object([
+            EnvelopeKey.protocolVersion: .string(ProtocolRevision.stateless),
+            EnvelopeKey.clientCapabilities: .object([:]),
+            EnvelopeKey.clientInfo: .object(["name": .string("hermes"), "version": .string(HermesVersion.string)]),
+        ])]),
+    ])
+
     static let initializeMessage: JSONValue = .object([
         "jsonrpc": .string("2.0"), "id": .int(1), "method": .string("initialize"),
         "params": .object([

@@ -298,11 +298,12 @@ public actor OAuthProvider {
         var tokens = try await authorize(interaction: interaction, scope: scope, newClient: newClient, timeout: timeout)
         var stepUps = 0
         while true {
-            // `initialize` only: a request past it may be the one a server counts or acts on (the
-            // conformance suite's migration server switches authorization servers after the first).
-            // A later 403 on another request is stepped up where it comes (`stepUp`).
-            let answer = try await MCPProbe.initialize(url: server.url, bearer: tokens.accessToken, headers: server.headers,
-                                                       transport: transport, timeout: server.connectTimeout)
+            // One request of the lifecycle only (`server/discover`, else `initialize`): a request
+            // past it may be the one a server counts or acts on (the conformance suite's migration
+            // server switches authorization servers after the first verified one). A later 403 on
+            // another request is stepped up where it comes (`stepUp`).
+            let answer = try await MCPProbe.accepts(url: server.url, bearer: tokens.accessToken, headers: server.headers,
+                                                    transport: transport, timeout: server.connectTimeout)
             // Not when the token already carries what the server names: it would refuse the next one too.
             if answer.status == 403, let challenge = answer.challenge, challenge.error == "insufficient_scope", stepUps < Self.stepUpLimit,
                !Self.alreadyCarries(tokens.scope, challenge) {
