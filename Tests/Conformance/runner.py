@@ -26,19 +26,7 @@ from .versions import context_for
 
 # Checks failing because of a known hermes defect, per scenario: {"auth/x": {"check-id": "why"}}.
 # Any other failing check fails the run, and so does a listed one that passes (stale).
-# hermes' post-login token check is an initialize POST (HermesOAuth MCPProbe.initialize); a 2026-07-28-only
-# server answers it 400 -32020 (no MCP-Protocol-Version header) and `mcp login` exits 1, the token stored
-_LOGIN_PROBE = "hermes: login checks the token with initialize, which a 2026-07-28-only server refuses (400 -32020)"
-KNOWN_FAILING: dict[str, dict[str, str]] = {
-    "auth/offline-access-scope": {"client-exit-1": _LOGIN_PROBE},
-    "auth/offline-access-not-supported": {"client-exit-1": _LOGIN_PROBE},
-    "auth/iss-supported": {"client-exit-1": _LOGIN_PROBE},
-    "auth/iss-not-advertised": {"client-exit-1": _LOGIN_PROBE},
-    "auth/authorization-server-migration": {
-        "client-exit-1": _LOGIN_PROBE,
-        "sep-2352-reregister-on-as-change": "the first login's exit 1 ends the run before the server moves to AS2",
-    },
-}
+KNOWN_FAILING: dict[str, dict[str, str]] = {}
 
 WHAT = {
     "auth/metadata-default": "PRM at path, in WWW-Authenticate; RFC 8414 root metadata",
