@@ -117,15 +117,7 @@ import Testing
             manager = OAuthManager(home: HermesHome(path: dir.path))
             var env = ProcessInfo.processInfo.environment
             for (k, v) in Peers.browser() { env[k] = v }
-            do {
-                _ = try await manager.login("demo", interaction: LoginInteraction(browser: BrowserLauncher(environment: env), pasteFromTerminal: false) { _ in })
-            } catch {
-                // The tokens are stored before the login checks the server takes them, and that
-                // check POSTs `initialize` to the URL, which an HTTP+SSE server's stream answers
-                // 405: the login's own business, not this transport's.
-                guard case .serverError(405, _) = error else { throw error }
-            }
-            #expect(TokenStore(home: HermesHome(path: dir.path), serverName: "demo").tokens() != nil)
+            _ = try await manager.login("demo", interaction: LoginInteraction(browser: BrowserLauncher(environment: env), pasteFromTerminal: false) { _ in })
         }
 
         func task() throws -> MCPServerTask {
@@ -138,9 +130,21 @@ import Testing
         }
     }
 
+    /// The login's probes open the stream as a client of this transport would: a POST there is
+    /// answered 405 by the SDK's SSE app, which the login took for the server refusing the new token.
+    @Test func aLoginProbesTheStreamWithGETs() async throws {
+        let f = try await OAuthFixture()
+        defer { f.peer.stop() }
+        let stored = try #require(TokenStore(home: HermesHome(path: f.dir.path), serverName: "demo").tokens())
+        let mcp = try await f.peer.log().filter { $0.path == "/sse" }
+        #expect(mcp.count == 2 && mcp.allSatisfy { $0.method == "GET" })
+        #expect(mcp.first?.bearer == nil && mcp.last?.bearer == stored.accessToken)
+    }
+
     @Test func aTokenRevokedMidSessionIsRefreshedAndTheCallRetriedOnce() async throws {
         let f = try await OAuthFixture()
         defer { f.peer.stop() }
+        try await f.peer.call("/clear-log")   // the login's own requests
         let task = try f.task()
         let ops = MCPOperations(task: task)
         #expect(await ops.callTool("echo", arguments: ["text": "before"]) == #"{"result": "before"}"#)
@@ -151,7 +155,7 @@ import Testing
         #expect(try await task.connection().generation > first)
         await task.shutdown()
         let log = try await f.peer.log()
-        #expect(log.filter { $0.path == "/authorize" }.count == 1)
+        #expect(log.filter { $0.path == "/authorize" }.isEmpty)   // recovered without a new login
         // The refused POST carried the old token; the new stream and the retried call the new one.
         let streams = log.filter { $0.method == "GET" && $0.path == "/sse" }
         #expect(streams.count == 2 && streams[0].bearer != nil && streams[0].bearer != streams[1].bearer)
@@ -162,6 +166,7 @@ import Testing
     @Test func aTokenRefusedAtTheStreamIsRefreshedBeforeTheFirstRequest() async throws {
         let f = try await OAuthFixture()
         defer { f.peer.stop() }
+        try await f.peer.call("/clear-log")
         try await f.peer.call("/revoke-access")
         let task = try f.task()
         #expect(await MCPOperations(task: task).callTool("echo", arguments: ["text": "x"]) == #"{"result": "x"}"#)
