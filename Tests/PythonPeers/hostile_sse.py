@@ -5,7 +5,8 @@ Standard library only. Binds two ports on 127.0.0.1, prints
 `READY {"origin": "http://127.0.0.1:P", "recorder": "http://127.0.0.1:Q"}` and exits when its
 stdin closes. The stream is `GET /<attack>/sse`; its endpoint event names `/<attack>/messages?session_id=...`,
 or, with `?endpoint=TEXT` on the GET, TEXT as it is (no session: every POST then joins the last stream).
-MCP is answered properly (initialize at 2024-11-05, one tool `echo`) except where the attack says:
+MCP is answered properly (initialize at 2024-11-05, one tool `echo`; the answer to initialize comes
+after an unknown `bogus` event carrying a wrong one) except where the attack says:
 
     proper       nothing wrong
     silent       the stream opens (200, text/event-stream) and sends pings, never the endpoint event
@@ -159,6 +160,10 @@ class Main(BaseHTTPRequestHandler):
         elif method == "tools/call" and attack == "huge-event":
             events.put(huge_event)
         else:
+            if method == "initialize":
+                # An event of a kind MCP does not define, carrying a wrong answer: to be ignored.
+                wrong = json.dumps({"jsonrpc": "2.0", "id": rid, "result": {"protocolVersion": "1999-01-01"}})
+                events.put(lambda handler: handler.write(f"event: bogus\ndata: {wrong}\n\n"))
             result = proper(method, params)
             if result is None:
                 events.put({"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "Method not found"}})

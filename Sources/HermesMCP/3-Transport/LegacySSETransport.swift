@@ -86,11 +86,12 @@ public actor LegacySSETransport: Transport {
                 return stream.take(status: status, contentType: type, chunk: chunk)
             }
         }
+        // Whatever ends the GET ends the session, with the reason.
         reader = Task {
             let outcome = await exchange.result
-            await self.streamEnded(Self.reason(outcome, stream: stream, bearer: bearer))
-        } 
-        // `reader` does not own `exchange`: cancelling the reader must end the GET too.
+            self.streamEnded(Self.reason(outcome, stream: stream, bearer: bearer))
+        }
+        // Kept so `disconnect` can end the GET.
         self.exchange = exchange
         let wait = endpointWait
         let timer = Task {
