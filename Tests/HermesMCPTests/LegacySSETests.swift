@@ -242,6 +242,18 @@ import Testing
         await task.shutdown()
     }
 
+    @Test func aGETNeverAnsweredFailsWithinTheConnectTimeout() async throws {
+        let hostile = try await Hostile()
+        defer { hostile.peer.stop() }
+        let (task, _) = try Self.task("\(hostile.origin)/mute/sse", connectTimeout: 2)
+        let started = Date()
+        let answer = await MCPOperations(task: task).callTool("echo", arguments: ["text": "x"])
+        #expect(Date().timeIntervalSince(started) < 8, "took \(Date().timeIntervalSince(started)) s")
+        #expect(answer.contains("did not answer the SSE stream's GET") || answer.contains("timed out"), "\(answer)")
+        #expect(try await hostile.posts().isEmpty)
+        await task.shutdown()
+    }
+
     @Test(arguments: [("huge-line", "a line longer than 16 MiB"), ("huge-event", "an event larger than 16 MiB")])
     func aHundredMegabyteEventIsCutAtTheBound(attack: String, says: String) async throws {
         let hostile = try await Hostile()

@@ -10,6 +10,7 @@ after an unknown `bogus` event carrying a wrong one) except where the attack say
 
     proper       nothing wrong
     silent       the stream opens (200, text/event-stream) and sends pings, never the endpoint event
+    mute         the GET is never answered at all
     close        tools/call: the stream is closed instead of answered
     huge-line    tools/call: a 100 MB event on one line
     huge-event   tools/call: a 100 MB event in 1 MiB data lines
@@ -95,6 +96,9 @@ class Main(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         attack = parts[0]
+        if attack == "mute":
+            time.sleep(LIMIT)
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")

@@ -97,8 +97,10 @@ public actor LegacySSETransport: Transport {
         let timer = Task {
             try? await Task.sleep(nanoseconds: UInt64(max(wait, 0.001) * 1e9))
             guard !Task.isCancelled else { return }
-            let what = stream.accepted ? "sent no endpoint event" : "did not answer the GET"
-            stream.stop(.malformed("the SSE stream of \(self.url.absoluteString) \(what) within \(Int(wait.rounded())) s"))
+            // A stream without an endpoint is the server's doing; no answer at all may be the network's.
+            let within = "within \(Int(wait.rounded())) s"
+            stream.stop(stream.accepted ? .malformed("the SSE stream of \(self.url.absoluteString) sent no endpoint event \(within)")
+                                        : .unreachable("\(self.url.absoluteString) did not answer the SSE stream's GET \(within)"))
             exchange.cancel()
         }
         defer { timer.cancel() }
