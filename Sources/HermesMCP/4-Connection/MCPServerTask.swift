@@ -353,10 +353,16 @@ public actor MCPServerTask {
                 // Said on every connection: a setting that silently stays on is how it outlives its reason.
                 MCPLogging.runtime.warning("TLS verification is OFF for '\(name)' (ssl_verify: false): anyone on the path to \(url.host ?? text) can read and change this connection, headers included. Prefer ssl_ca: /path/to/ca.pem")
             }
-            transport = HTTPMCPTransport(url: url, headers: config.headers, http: CurlTransport.shared.trusting(trust),
-                                         timeout: max(config.connectTimeout, config.timeout)) {
+            let bearer: @Sendable () async throws -> String? = {
                 guard usesOAuth else { return nil }
                 return try await manager.accessToken(for: name)
+            }
+            if case .sse = config.transport {
+                transport = LegacySSETransport(url: url, headers: config.headers, trust: trust, timeout: max(config.connectTimeout, config.timeout),
+                                               endpointWait: deadline.remaining, token: bearer)
+            } else {
+                transport = HTTPMCPTransport(url: url, headers: config.headers, http: CurlTransport.shared.trusting(trust),
+                                             timeout: max(config.connectTimeout, config.timeout), token: bearer)
             }
         case .stdio(let command, let args):
             let env = ChildEnvironment.build(parent: environment, configured: config.env)
@@ -379,6 +385,7 @@ public actor MCPServerTask {
         if let signal = stdio?.closed { lost = { await signal.wait() } }
         let stall: @Sendable () async -> String? = {
             if let stdio { return stdio.stall() }
+            if let legacy = transport as? LegacySSETransport { return await legacy.stall() }
             return await (transport as? HTTPMCPTransport)?.stall()
         }
         let name = self.name, listing = Pagination.Progress(), phase = Phase("initialize")
@@ -389,7 +396,12 @@ public actor MCPServerTask {
             let (result, tools) = try await withTimeout(deadline, what: "connecting to '\(name)'", lost: lost, stall: connectStall,
                                                         waitingFor: { phase.current }) {
                 await session.start()
+                if let legacy = transport as? LegacySSETransport {
+                    phase.current = "the endpoint event of the SSE stream"
+                    try await legacy.connect()
+                }
                 let result = try await LifecycleNegotiator.negotiate(session, pinned: pinned, remembered: lastVersion, deadline: deadline,
+                                                                    discovers: !(transport is LegacySSETransport),
                                                                     waiting: { phase.current = $0 }) { version in
                     await (transport as? HTTPMCPTransport)?.setProtocolVersion(version)
                 }
@@ -439,7 +451,8 @@ extension MCPServerTask {
 
 /// The bytes `transport` has received from its server.
 func receivedBytes(_ transport: any Transport) -> Pagination.ReceivedBytes {
-    (transport as? StdioMCPTransport)?.received ?? (transport as? HTTPMCPTransport)?.received ?? Pagination.ReceivedBytes()
+    (transport as? StdioMCPTransport)?.received ?? (transport as? HTTPMCPTransport)?.received ?? (transport as? LegacySSETransport)?.received
+        ?? Pagination.ReceivedBytes()
 }
 
 /// What a connection attempt is waiting for, for the message when the time runs out.
