@@ -1,4 +1,5 @@
 import Foundation
+import HermesOAuth
 
 /// A byte stream cut into lines, in time linear in its length and memory bounded by `limit`: each
 /// byte is looked at once (the part after the last newline is never scanned again) and the
@@ -69,6 +70,12 @@ struct SSEParser {
     private var dataBytes = 0
     private var name: Substring?
     private var lastWasCR = false
+    private var idBuffer: String?
+    /// The id of the last event dispatched (`id:`, kept across events as EventSource does, also
+    /// for events without data such as a server's priming event): where a resumed stream starts.
+    private(set) var lastEventID: String?
+    /// The reconnection time the server asked for (`retry:`, milliseconds), if it did.
+    private(set) var retry: Int?
 
     init(lineLimit: Int, eventLimit: Int = .max) {
         lines = LineSplitter(limit: lineLimit)
@@ -115,6 +122,7 @@ struct SSEParser {
 
     private mutating func take(_ line: String) throws -> Event? {
         if line.isEmpty {
+            lastEventID = idBuffer
             defer { data = []; dataBytes = 0; name = nil }
             return data.isEmpty ? nil : Event(name: name.map(String.init) ?? "message", data: Data(data.joined(separator: "\n").utf8))
         }
@@ -132,6 +140,17 @@ struct SSEParser {
             var value = line.dropFirst(6)
             if value.first == " " { value = value.dropFirst() }
             name = value
+        } else if line.hasPrefix("id:") {
+            var value = line.dropFirst(3)
+            if value.first == " " { value = value.dropFirst() }
+            // Sent back in a header: an id that could not be is not kept (EventSource drops NUL too).
+            if value.utf8.count <= 256, HeaderSyntax.isVisibleASCII(String(value)) || value.isEmpty {
+                idBuffer = value.isEmpty ? nil : String(value)
+            }
+        } else if line.hasPrefix("retry:") {
+            var value = line.dropFirst(6)
+            if value.first == " " { value = value.dropFirst() }
+            if !value.isEmpty, value.count <= 9, value.allSatisfy({ ("0"..."9").contains($0) }) { retry = Int(value) }
         }
         return nil
     }
