@@ -70,6 +70,15 @@ import Testing
         await task.shutdown()
     }
 
+    /// A server of 2025-03-26 alone answers `initialize` with that revision whatever hermes offers:
+    /// hermes takes it and speaks it.
+    @Test func aServerOfOnly20250326IsSpokenToInItsRevision() async throws {
+        let (task, _) = try Self.task("command: \(try Peers.python)\nargs: [\(Peers.script("plain_stdio_server.py"))]\nenv:\n  PEER_ONLY_VERSION: \"2025-03-26\"")
+        await Self.fiveOperations(MCPOperations(task: task), greeting: "hello from stdio")
+        #expect(try await task.connection().protocolVersion == "2025-03-26")
+        await task.shutdown()
+    }
+
     @Test func aPinnedRevisionIsSpokenWithoutAsking() async throws {
         let peer = try await EraPeer(mode: "dual")
         defer { peer.stop() }
