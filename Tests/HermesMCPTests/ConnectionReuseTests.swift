@@ -15,12 +15,12 @@ import Testing
 /// port, one per TCP connection.
 @Suite(.timeLimit(.minutes(3))) struct ConnectionReuseTests {
     /// The server and the CA that signed its certificate (for 127.0.0.1).
-    static func tlsPeer() async throws -> (EraPeer, ThrowAwayCA) {
+    static func tlsPeer(mode: String = "dual") async throws -> (EraPeer, ThrowAwayCA) {
         let ca = try await ThrowAwayCA()
         let server = try await ca.issue("server", altNames: ["IP:127.0.0.1"])
         // Idle connections kept a minute (uvicorn closes them after 5 s): a slow machine between
         // two calls must not look like a connection that was not reused.
-        return (try await EraPeer(mode: "dual", arguments: ["--tls-cert", server.cert, "--tls-key", server.key, "--keep-alive", "60"]), ca)
+        return (try await EraPeer(mode: mode, arguments: ["--tls-cert", server.cert, "--tls-key", server.key, "--keep-alive", "60"]), ca)
     }
 
     static func task(_ url: String, _ extra: String = "", connectTimeout: Int = 20) throws -> (MCPServerTask, TemporaryDirectory) {
@@ -31,8 +31,11 @@ import Testing
         return (MCPServerTask(config: config, manager: OAuthManager(home: HermesHome(path: dir.path)), backoff: [0.2]), dir)
     }
 
-    @Test func aHundredSequentialCallsUseOneConnection() async throws {
-        let (peer, ca) = try await Self.tlsPeer()
+    /// 2026-07-28 replies are JSON; the `initialize` era's are event streams, each read to its end
+    /// (which follows the answer at once) so that its connection is not closed.
+    @Test(arguments: ["dual", "stateful"])
+    func aHundredSequentialCallsUseOneConnection(mode: String) async throws {
+        let (peer, ca) = try await Self.tlsPeer(mode: mode)
         defer { peer.stop() }
         let (task, _) = try Self.task(peer.url, "ssl_ca: \(ca.certificate)")
         let operations = MCPOperations(task: task)
