@@ -1,9 +1,9 @@
 """Sequential MCP tool calls in one process over HTTPS with a private CA: hermes' runtime
 (`hermes-bench mcp-calls`) and the official Python SDK client (streamable HTTP + ClientSession),
 against the same era_server.py (the SDK's server, certificate from a throw-away CA made here with
-openssl). Per client: TCP connections opened (distinct client ports in the server's log) and
-per-call latency. Then one large tool result (era_server's `big` tool, streamed as SSE): outcome
-and the client process's peak RSS.
+openssl), in each protocol era. Per client: TCP connections opened (distinct client ports in the
+server's log) and per-call latency. Then one large tool result (era_server's `big` tool, streamed
+as SSE): outcome and the client process's peak RSS.
 
   python bench/mcp_calls_bench.py --hermes-bench .build/release/hermes-bench [--calls 100] [--big-mb 20 12]
 """
@@ -102,54 +102,64 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--hermes-bench", required=True)
     p.add_argument("--calls", type=int, default=100)
-    p.add_argument("--big-mb", type=int, nargs="*", default=[20, 12])
+    # 20 MiB passes hermes' 16 MiB bound on a reply (twice over: the text comes back twice); 7 MiB
+    # (a 14.7 MB reply) fits.
+    p.add_argument("--big-mb", type=int, nargs="*", default=[20, 7])
     args = p.parse_args()
     directory = tempfile.mkdtemp(prefix="hermes-bench-calls-")
     ca, cert, key = make_ca(directory)
-    server = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests/PythonPeers/era_server.py"), "--mode", "dual",
-                               "--tls-cert", cert, "--tls-key", key],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    line = server.stdout.readline()
-    if not line.startswith("READY "):
-        raise SystemExit("era_server.py did not start: " + line)
-    info = json.loads(line[6:])
-    url = info["url"]
+    servers = []
 
-    def hermes(count, tool="echo", arguments='{"text": "bench"}'):
-        return measured(info, [args.hermes_bench, "mcp-calls", url, str(count), "--ca", ca, "--tool", tool,
+    def start(mode):
+        server = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests/PythonPeers/era_server.py"), "--mode", mode,
+                                   "--tls-cert", cert, "--tls-key", key, "--keep-alive", "60"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        servers.append(server)
+        line = server.stdout.readline()
+        if not line.startswith("READY "):
+            raise SystemExit("era_server.py did not start: " + line)
+        return json.loads(line[6:])
+
+    def hermes(info, count, tool="echo", arguments='{"text": "bench"}'):
+        return measured(info, [args.hermes_bench, "mcp-calls", info["url"], str(count), "--ca", ca, "--tool", tool,
                                "--arguments", arguments])
 
-    def sdk(count, tool="echo", arguments='{"text": "bench"}'):
-        return measured(info, [sys.executable, "-c", SDK_CALLS, url, ca, str(count), tool, arguments])
+    def sdk(info, count, tool="echo", arguments='{"text": "bench"}'):
+        return measured(info, [sys.executable, "-c", SDK_CALLS, info["url"], ca, str(count), tool, arguments])
 
     try:
-        rows = [("hermes (`hermes-bench mcp-calls`, the runtime)", hermes(args.calls)),
-                ("Python SDK client (mcp 2.3.0, httpx2)", sdk(args.calls))]
+        # 2026-07-28 answers with JSON bodies; the initialize era (a stateful server) with event streams.
+        eras = [("2026-07-28 (JSON replies)", start("dual")), ("2025-11-25 (SSE replies)", start("stateful"))]
+        rows = []
+        for era, info in eras:
+            rows.append(("hermes (`hermes-bench mcp-calls`, the runtime)", era, hermes(info, args.calls)))
+            rows.append(("Python SDK client (mcp 2.3.0, httpx2)", era, sdk(info, args.calls)))
         big = []
         for megabytes in args.big_mb:
             arguments = json.dumps({"megabytes": megabytes})
-            big.append((megabytes, "hermes", hermes(1, "big", arguments)))
-            big.append((megabytes, "Python SDK client", sdk(1, "big", arguments)))
+            big.append((megabytes, "hermes", hermes(eras[1][1], 1, "big", arguments)))
+            big.append((megabytes, "Python SDK client", sdk(eras[1][1], 1, "big", arguments)))
     finally:
-        server.stdin.close()
-        server.wait(timeout=10)
+        for server in servers:
+            server.stdin.close()
+            server.wait(timeout=10)
 
     print(f"## {args.calls} sequential `tools/call` (echo) in one process, HTTPS with a private CA\n")
-    print("| client | calls ok | TCP connections the server saw | requests | median ms | p90 ms | max ms | peak RSS MiB |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, r in rows:
+    print("| client | server | calls ok | TCP connections the server saw | requests | median ms | p90 ms | max ms | peak RSS MiB |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, era, r in rows:
         ms = r["ms"]
-        print(f"| {name} | {r['ok']}/{r['calls']} | {r['connections']} | {r['requests']} | {statistics.median(ms):.2f} | "
+        print(f"| {name} | {era} | {r['ok']}/{r['calls']} | {r['connections']} | {r['requests']} | {statistics.median(ms):.2f} | "
               f"{percentile(ms, 90):.2f} | {max(ms):.2f} | {r['peak_rss_kib'] / 1024:.1f} |")
         if r.get("first_failure"):
-            print(f"|  | first failure: {r['first_failure'][:200]} | | | | | | |")
-    print("\n## One large tool result (era_server's `big`), streamed as SSE\n")
-    print("| result | client | outcome | wall ms | peak RSS MiB |")
+            print(f"|  | first failure: {r['first_failure'][:200]} | | | | | | | |")
+    print("\n## One large tool result (era_server's `big`: the text, and again as structured content), "
+          "as an event stream (2025-11-25)\n")
+    print("| text | client | outcome | wall ms | peak RSS MiB |")
     print("| --- | --- | --- | --- | --- |")
     for megabytes, name, r in big:
         outcome = "ok" if r["ok"] == 1 else "refused: " + (r.get("first_failure") or "?")[:160].replace("|", "/")
         print(f"| {megabytes} MiB | {name} | {outcome} | {r['ms'][0]:.0f} | {r['peak_rss_kib'] / 1024:.1f} |")
-
 
 if __name__ == "__main__":
     main()
