@@ -48,7 +48,9 @@ import Testing
         let log = try await peer.log()
         #expect(log.filter { $0.rpc == "tools/call" }.count == 100)
         let ports = Set(log.compactMap(\.clientPort))
-        #expect(ports.count == 1, "\(log.count) requests came over \(ports.count) connections")
+        let first = log.first?.clientPort
+        let others = log.enumerated().filter { $0.element.clientPort != first }.map { "#\($0.offset) \($0.element.method) \($0.element.rpc ?? "")" }
+        #expect(ports.count == 1, "\(log.count) requests came over \(ports.count) connections; not on the first: \(others)")
     }
 
     /// Three entries for one server: without verification, with its CA, and with neither (the

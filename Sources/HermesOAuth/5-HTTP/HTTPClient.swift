@@ -96,7 +96,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     public let linger: Double
     let pool: ConnectionPool
 
-    public init(maxBody: Int = 16 << 20, linger: Double = 0.05) {
+    public init(maxBody: Int = 16 << 20, linger: Double = 0.1) {
         self.maxBody = maxBody
         self.linger = linger
         pool = .shared
