@@ -57,9 +57,6 @@ final class ConnectionPool: Sendable {
         withExtendedLifetime(evicted) {}
     }
 
-    /// Idle slots now, for tests.
-    var idleCount: Int { idle.withLock { $0.count } }
-
     /// What a slot is filed under: scheme, host and port (the default one when the URL has none).
     static func origin(of url: URL) -> String {
         let scheme = url.scheme?.lowercased() ?? ""
