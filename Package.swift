@@ -89,10 +89,12 @@ let package = Package(
             name: "hermes-test-helper",
             dependencies: ["HermesOAuth", "HermesOAuthC", "HermesMCP"]
         ),
-        // Figures for the manager: hot path, live reload, 401 storm, cross-process refresh.
+        // Figures for the manager: hot path, live reload, 401 storm, cross-process refresh; and
+        // sequential MCP calls through the runtime (bench/mcp_calls.sh).
         .executableTarget(
             name: "hermes-bench",
-            dependencies: ["HermesOAuth", "HermesOAuthC", "CHermesOAuthABI"]
+            dependencies: ["HermesOAuth", "HermesOAuthC", "CHermesOAuthABI", "HermesMCP",
+                           .product(name: "MCP", package: "swift-sdk")]
         ),
         // Fuzz entry points for every parser of outside input: libFuzzer's when built with
         // -DHERMES_LIBFUZZER -sanitize=fuzzer (scripts/fuzz.sh), a corpus replayer otherwise.

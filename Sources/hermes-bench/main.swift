@@ -17,6 +17,11 @@ func row(_ name: String, _ values: [Double], unit: String, scale: Double) {
     print("| \(name) | \(values.count) | \(String(format: "%.3f", percentile(values, 0.5) * scale)) \(unit) | \(String(format: "%.3f", percentile(values, 0.99) * scale)) \(unit) |")
 }
 
+// `hermes-bench mcp-calls URL COUNT ...`: sequential tool calls through the runtime (MCPCalls.swift).
+if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "mcp-calls" {
+    try await MCPCalls.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 // `hermes-bench scale [N...]`: how cost grows with the number of servers (each size in a child
 // process, `hermes-bench scale-one N`).
 if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "scale-one", let n = Int(CommandLine.arguments[2]) {

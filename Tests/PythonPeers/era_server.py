@@ -3,12 +3,12 @@
 revisions; a thin filter in front takes one era away when a test needs a single-era server.
 
   era_server.py --mode MODE [--transport http|stdio] [--host 127.0.0.1] [--tls-cert F --tls-key F]
-                [--resource-pages N] [--require-token TOKEN] [--resumable]
+                [--resource-pages N] [--require-token TOKEN] [--resumable] [--keep-alive SECONDS]
 
 HTTP modes: dual (the plain SDK app), modern (2026-07-28 only), stateful (legacy only), stateless
 (legacy, stateless_http), sse (HTTP+SSE 2024-11-05: GET /sse, POST /messages/). It binds port 0,
 prints `READY {"url": ..., "admin": ..., "origin": ...}` (url is the /sse endpoint for sse), and
-exits when its stdin closes. Admin API:
+exits when its stdin closes. Admin API (over TLS, served in plain HTTP on a port of its own):
   GET  /admin/log    every request: HTTP method, path, JSON-RPC method, the MCP headers, the
                      first 8 characters of Authorization, the client's (host, port)
   POST /admin/reset  clear the log
@@ -194,9 +194,26 @@ class FrontDoor:
         return await respond(send, 404, {"error": "no such admin route"})
 
 
+class AdminOnly:
+    """The admin routes of a FrontDoor, nothing else."""
+
+    def __init__(self, front):
+        self.front = front
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return
+        if scope["path"].startswith("/admin/"):
+            return await self.front.admin(scope["path"], send)
+        return await respond(send, 404, {"error": "admin only"})
+
+
 def bind(host):
     s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Inherited by accepted connections: uvicorn writes a response's head and body apart, and over
+    # TLS, without this, the body waited for the client's delayed ACK (40 ms a request).
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s.bind((host, 0))
     s.listen(128)
     return s
@@ -220,17 +237,24 @@ def serve_http(mcp, args):
         os._exit(0)
 
     threading.Thread(target=watch_stdin, daemon=True).start()
-    config = uvicorn.Config(FrontDoor(app, args.mode, args.require_token), log_level="warning",
-                            ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
-    server = uvicorn.Server(config)
+    front = FrontDoor(app, args.mode, args.require_token)
+    servers = [(uvicorn.Server(uvicorn.Config(front, log_level="warning", ssl_certfile=args.tls_cert,
+                                              ssl_keyfile=args.tls_key, timeout_keep_alive=args.keep_alive)), sock)]
+    admin = origin + "/admin"
+    if args.tls_cert:
+        # Over TLS the admin API is also served in plain HTTP on a port of its own: the tests read
+        # the log without trusting the test CA, and without using a connection hermes could reuse.
+        admin_sock = bind(args.host)
+        servers.append((uvicorn.Server(uvicorn.Config(AdminOnly(front), log_level="warning")), admin_sock))
+        admin = f"http://{host}:{admin_sock.getsockname()[1]}/admin"
 
     async def serve():
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started and not task.done():
+        tasks = [asyncio.create_task(server.serve(sockets=[s])) for server, s in servers]
+        while not all(server.started for server, _ in servers) and not any(task.done() for task in tasks):
             await asyncio.sleep(0.01)
-        print("READY " + json.dumps({"url": origin + path, "admin": origin + "/admin", "origin": origin,
+        print("READY " + json.dumps({"url": origin + path, "admin": admin, "origin": origin,
                                      "mode": args.mode}), flush=True)
-        await task
+        await asyncio.gather(*tasks)
 
     asyncio.run(serve())
 
@@ -294,6 +318,7 @@ def main():
     parser.add_argument("--resource-pages", type=int, default=0)
     parser.add_argument("--require-token")
     parser.add_argument("--resumable", action="store_true")
+    parser.add_argument("--keep-alive", type=float, default=5, help="seconds an idle connection is kept (uvicorn's 5)")
     args = parser.parse_args()
     modes = {"http": ("dual", "modern", "stateful", "stateless", "sse"), "stdio": ("dual", "modern", "legacy")}
     if args.mode not in modes[args.transport]:

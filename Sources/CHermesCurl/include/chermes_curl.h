@@ -3,8 +3,9 @@
  *
  * Foundation's URLSession on Linux cannot reach IPv6 literal hosts (http://[::1]:port/) and has no
  * way to bound a response's size; libcurl does both. This binding only performs a request and
- * hands back status, headers and body: retries, redirects and timeouts are decided in Swift.
- * Hidden from libhermesoauth.so's dynamic symbols.
+ * hands back status, headers and body: retries, redirects, timeouts and which connections are kept
+ * are decided in Swift. Every exchange shares the process's DNS answers and TLS sessions (one
+ * libcurl share, locked per kind of data). Hidden from libhermesoauth.so's dynamic symbols.
  */
 #ifndef CHERMES_CURL_H
 #define CHERMES_CURL_H
@@ -36,13 +37,23 @@ typedef struct hermes_curl_tls {
     int insecure;         /* 1: neither the certificate nor the host name is verified */
 } hermes_curl_tls;
 
-/* Performs one request and blocks until it finishes, `timeout_ms` passes, or `*cancel` becomes
- * non-zero. `headers` are "Name: value" strings. Redirects are not followed. `tls` may be NULL.
+/* Open connections kept between exchanges (a libcurl multi handle): an exchange given one reuses a
+ * connection it holds when libcurl finds one to the same host and port made with the same TLS
+ * settings and proxy, and leaves its own there. Used by one exchange at a time, from any thread. */
+typedef struct hermes_curl_connections hermes_curl_connections;
+
+hermes_curl_connections *hermes_curl_connections_new(void);
+/* Closes every connection it holds. */
+void hermes_curl_connections_free(hermes_curl_connections *connections);
+
+/* Performs one request on `connections` (NULL: connections of its own, closed at the end) and
+ * blocks until it finishes, `timeout_ms` passes, or `*cancel` becomes non-zero. `headers` are "Name: value" strings. Redirects are not followed. `tls` may be NULL.
  * Returns 0 when a response arrived (whatever its status), else libcurl's error code, with
  * `out->error` set. Release `out` with hermes_curl_response_free either way. */
-int hermes_curl_perform(const char *method, const char *url, const char *const *headers, size_t header_count,
-                        const void *body, size_t body_len, long timeout_ms, size_t max_body,
-                        const hermes_curl_tls *tls, const volatile int *cancel, hermes_curl_response *out);
+int hermes_curl_perform(hermes_curl_connections *connections, const char *method, const char *url,
+                        const char *const *headers, size_t header_count, const void *body, size_t body_len,
+                        long timeout_ms, size_t max_body, const hermes_curl_tls *tls, const volatile int *cancel,
+                        hermes_curl_response *out);
 
 /* Receives the body of hermes_curl_perform_stream piece by piece, as it arrives, with the response's
  * status and content type (NULL when none). Returns 0 to go on, non-zero to end the transfer. */
@@ -52,11 +63,13 @@ typedef int (*hermes_curl_sink)(void *context, long status, const char *content_
 /* hermes_curl_perform, with the body handed to `sink` instead of collected in `out->body` (still at
  * most `max_body` bytes in all), so a reply that never ends (an event stream) is read while it
  * comes and left as soon as what was wanted is in. A sink that ends the transfer makes it a
- * success: 0, with `out->stopped` set. */
-int hermes_curl_perform_stream(const char *method, const char *url, const char *const *headers, size_t header_count,
-                               const void *body, size_t body_len, long timeout_ms, size_t max_body,
-                               const hermes_curl_tls *tls, const volatile int *cancel, hermes_curl_sink sink,
-                               void *context, hermes_curl_response *out);
+ * success: 0, with `out->stopped` set. The rest of the reply is then read and dropped for at most
+ * `linger_ms` (and 256 KiB), so a reply that ends at once leaves its connection reusable; 0 leaves
+ * at once (the connection is closed). */
+int hermes_curl_perform_stream(hermes_curl_connections *connections, const char *method, const char *url,
+                               const char *const *headers, size_t header_count, const void *body, size_t body_len,
+                               long timeout_ms, size_t max_body, const hermes_curl_tls *tls, const volatile int *cancel,
+                               hermes_curl_sink sink, void *context, long linger_ms, hermes_curl_response *out);
 
 void hermes_curl_response_free(hermes_curl_response *r);
 

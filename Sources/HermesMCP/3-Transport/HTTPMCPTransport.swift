@@ -71,7 +71,7 @@ public actor HTTPMCPTransport: Transport {
         let bearer = try await token()
         if let bearer { h["Authorization"] = "Bearer \(bearer)" }
         let (continuation, received) = (self.continuation, self.received)
-        let reply = HTTPReply(request: nil, lineLimit: Self.maxLine) { continuation.yield($0) }
+        let reply = HTTPReply(request: nil, lineLimit: Self.maxLine) { message, _ in continuation.yield(message) }
         let (http, request) = (self.http, HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout))
         let exchange = Task {
             try await http.stream(request) { status, type, chunk in
@@ -114,14 +114,17 @@ public actor HTTPMCPTransport: Transport {
         lastToken = bearer
         let (continuation, received) = (self.continuation, self.received)
         let sent = ReplyCheck.request(in: data)
-        // The SDK sends `notifications/initialized` the moment it sees the initialize result, and
-        // that message must carry the session id this response names in its headers, which are
-        // read when the exchange ends: so the result waits for them (the exchange ends as soon as
-        // the answer is in). Without the wait the notification raced the header, got a 400, and
-        // the whole connect was tried again.
-        let held = sent?.method == "initialize" ? HeldMessages() : nil
-        let reply = HTTPReply(request: sent, lineLimit: Self.maxLine) { message in
-            if let held { held.append(message) } else { continuation.yield(message) }
+        // The answer is handed on once the exchange is over (an event stream ends right after it,
+        // or is left `CurlTransport.linger` later): the caller's next request then finds this
+        // connection free to reuse, instead of racing the end of this reply and opening another.
+        // For `initialize`, everything waits: the SDK sends `notifications/initialized` the moment
+        // it sees the result, and that message must carry the session id this response names in
+        // its headers, which are read when the exchange ends. Without the wait the notification
+        // raced the header, got a 400, and the whole connect was tried again.
+        let held = HeldMessages()
+        let holdAll = sent?.method == "initialize"
+        let reply = HTTPReply(request: sent, lineLimit: Self.maxLine) { message, isAnswer in
+            if holdAll || isAnswer { held.append(message) } else { continuation.yield(message) }
         }
         let (http, request) = (self.http, HTTPRequest(method: "POST", url: url, headers: h, body: data, timeout: timeout))
         let exchange = Task {
@@ -141,6 +144,7 @@ public actor HTTPMCPTransport: Transport {
         } catch {
             // A stream that broke after its events had ids is taken up where it broke.
             if !(error is CancellationError), !Task.isCancelled, routing.isEmpty, let from = reply.resumption, let sent {
+                held.release { continuation.yield($0) }
                 return try await resume(sent, from: from, headers: h)
             }
             // Once the server has accepted the request, a reply cut short (too large, never
@@ -171,10 +175,10 @@ public actor HTTPMCPTransport: Transport {
             // client come back for the rest (Last-Event-ID); 2026-07-28 has no such thing.
             if let from = try reply.finish(status: response.status, contentType: response.header("content-type"), resumable: routing.isEmpty),
                let sent {
-                held?.release { continuation.yield($0) }
+                held.release { continuation.yield($0) }
                 return try await resume(sent, from: from, headers: h)
             }
-            held?.release { continuation.yield($0) }
+            held.release { continuation.yield($0) }
         case 401:
             throw MCPTransportError.unauthorized(token: bearer, challenge: challenge)
         case 403:
@@ -217,7 +221,7 @@ extension HTTPMCPTransport {
             if let bearer { h["Authorization"] = "Bearer \(bearer)" }
             lastToken = bearer
             let (continuation, received) = (self.continuation, self.received)
-            let reply = HTTPReply(request: sent, lineLimit: Self.maxLine) { continuation.yield($0) }
+            let reply = HTTPReply(request: sent, lineLimit: Self.maxLine) { message, _ in continuation.yield(message) }
             let (http, request) = (self.http, HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout))
             let exchange = Task {
                 try await http.stream(request) { status, type, chunk in

@@ -13,7 +13,8 @@ import MCP
 /// threads may ask meanwhile (`accepted`, `stall`) is kept apart, under a lock.
 final class HTTPReply: @unchecked Sendable {
     let request: ReplyCheck.Request?
-    private let deliver: @Sendable (Data) -> Void
+    /// A message for the SDK, and whether it is the answer to the request.
+    private let deliver: @Sendable (Data, Bool) -> Void
     private let started = Date()
     // The parsing state.
     private var body = Data()
@@ -34,7 +35,7 @@ final class HTTPReply: @unchecked Sendable {
     /// object it usually is to be read whole (see `ServerErrorText`).
     static let errorDetail = ServerErrorText.window
 
-    init(request: ReplyCheck.Request?, lineLimit: Int, deliver: @escaping @Sendable (Data) -> Void) {
+    init(request: ReplyCheck.Request?, lineLimit: Int, deliver: @escaping @Sendable (_ message: Data, _ isAnswer: Bool) -> Void) {
         self.request = request
         self.deliver = deliver
         self.sse = SSEParser(lineLimit: lineLimit)
@@ -146,10 +147,10 @@ final class HTTPReply: @unchecked Sendable {
         let id = request?.id, method = request?.method
         switch ReplyCheck.classify(message, methodOf: { $0 == id ? method : nil }) {
         case .fromServer:
-            deliver(message)
+            deliver(message, false)
         case .answer:
             lock.withLock { answered = true }
-            deliver(message)
+            deliver(message, true)
         case .unusable(_, let reason):
             failure = .malformed(reason)
         case .stray(let other):

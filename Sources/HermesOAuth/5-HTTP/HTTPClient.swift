@@ -82,13 +82,25 @@ extension HTTPTransport {
 /// libcurl, through CHermesCurl. Redirects are never followed: an OAuth endpoint that redirects a
 /// POST carrying a code or a secret is answered as the 3xx it is. Each exchange runs on a thread of
 /// its own, never on the Swift-concurrency pool, and is bounded in time and in response size.
+/// Connections are kept for the next exchange (`ConnectionPool`): HTTP keep-alive, HTTP/2 where the
+/// server offers it, TLS sessions resumed, a proxy's tunnel (`HTTPS_PROXY`, honouring `NO_PROXY`,
+/// as libcurl reads them) used again.
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     public static let shared = CurlTransport()
 
     /// Bytes of response body accepted at most; discovery documents and token responses are tiny.
     public let maxBody: Int
+    /// Once `stream`'s body handler has what it wanted, how long the rest of the reply is read (and
+    /// dropped) so its connection can be kept: an event stream answering a POST ends right after
+    /// its last event, and leaving before that end would close the connection.
+    public let linger: Double
+    let pool: ConnectionPool
 
-    public init(maxBody: Int = 16 << 20) { self.maxBody = maxBody }
+    public init(maxBody: Int = 16 << 20, linger: Double = 0.1) {
+        self.maxBody = maxBody
+        self.linger = linger
+        pool = .shared
+    }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await exchange(request, sink: nil)
@@ -112,13 +124,18 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         let lines = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
         let cancel = CancelFlag()
         let url = request.url.absoluteString
-        let maxBody = self.maxBody
+        let (maxBody, lingerMS, pool) = (self.maxBody, Int(linger * 1000), self.pool)
         let result: Result<HTTPResponse, HTTPFailure> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // A thread of its own: libcurl blocks, and GCD's shared pool is only as wide as the
                 // machine has cores, so a few slow servers would stall everything else queued there.
                 let thread = Thread {
-                    continuation.resume(returning: Self.perform(request, url: url, lines: lines, maxBody: maxBody, cancel: cancel.pointer, sink: sink))
+                    let origin = ConnectionPool.origin(of: request.url)
+                    let slot = pool.borrow(origin)
+                    let result = Self.perform(request, url: url, lines: lines, maxBody: maxBody, connections: slot.connections,
+                                              lingerMS: lingerMS, cancel: cancel.pointer, sink: sink)
+                    pool.giveBack(slot, origin: origin)
+                    continuation.resume(returning: result)
                 }
                 thread.stackSize = 1 << 20
                 thread.start()
@@ -130,8 +147,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         return try result.get()
     }
 
-    private static func perform(_ request: HTTPRequest, url: String, lines: [String], maxBody: Int,
-                                cancel: UnsafeMutablePointer<Int32>, sink: Sink?) -> Result<HTTPResponse, HTTPFailure> {
+    private static func perform(_ request: HTTPRequest, url: String, lines: [String], maxBody: Int, connections: OpaquePointer?,
+                                lingerMS: Int, cancel: UnsafeMutablePointer<Int32>, sink: Sink?) -> Result<HTTPResponse, HTTPFailure> {
         var out = hermes_curl_response()
         defer { hermes_curl_response_free(&out) }
         let cStrings = lines.map { strdup($0) }
@@ -145,13 +162,13 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         let rc: Int32 = cStrings.map { UnsafePointer($0) }.withUnsafeBufferPointer { headerPointers in
             func go(_ body: UnsafeRawPointer?, _ length: Int) -> Int32 {
                 guard let sink else {
-                    return hermes_curl_perform(request.method, url, headerPointers.baseAddress, headerPointers.count,
+                    return hermes_curl_perform(connections, request.method, url, headerPointers.baseAddress, headerPointers.count,
                                                body, length, timeoutMS, maxBody, &tls, cancel, &out)
                 }
                 return withExtendedLifetime(sink) {
-                    hermes_curl_perform_stream(request.method, url, headerPointers.baseAddress, headerPointers.count,
+                    hermes_curl_perform_stream(connections, request.method, url, headerPointers.baseAddress, headerPointers.count,
                                                body, length, timeoutMS, maxBody, &tls, cancel, Sink.callback,
-                                               Unmanaged.passUnretained(sink).toOpaque(), &out)
+                                               Unmanaged.passUnretained(sink).toOpaque(), lingerMS, &out)
                 }
             }
             if let body = request.body {
