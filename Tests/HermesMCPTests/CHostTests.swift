@@ -69,7 +69,7 @@ import Testing
             #expect(out.contains(#"question: \#(server) {"message":"How many copies?","mode":"form","requestedSchema":{"#), "\(out)")
             #expect(out.contains(#"\#(server) progress: {"result": "done 3"}; 3 updates, last 3/3 "step 3""#), "\(out)")
             #expect(out.contains(#"\#(server) greeting: {"result": "hello from the era peer"}"#), "\(out)")
-            #expect(out.contains(#"\#(server) prompt: {"messages": [{"#) && out.contains("Summarize C hosts in one line."), "\(out)")
+            #expect(out.contains(#"\#(server) prompt: {"description": "Ask for a summary of a topic.", "messages": [{"content": {"text": "Summarize C hosts in one line.", "type": "text"}, "role": "user"}]}"#), "\(out)")
             #expect(out.contains("\(server) change: tools"), "\(out)")
         }
         // The stdio server ran as this program's child until the close, and nothing of it is left.
