@@ -138,6 +138,8 @@ import HermesTestSupport
 
     func declaredFunctions(in library: String) -> Set<String> {
         let header = (try? String(contentsOfFile: include + "/\(library).h", encoding: .utf8)) ?? ""
-        return Set(header.matches(of: /\b(hermes_[a-z0-9_]+)\s*\(/).map { String($0.1) })
+        // Declarations only: a line that is not part of a comment (whose prose names functions of
+        // the other header too).
+        return Set(header.matches(of: /(?m)^(?!\s*\/?\*)[^\n]*?\b(hermes_[a-z0-9_]+)\s*\(/).map { String($0.1) })
     }
 }
