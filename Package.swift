@@ -132,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HermesMCPTests",
-            dependencies: ["HermesMCP", "HermesOAuth", "HermesTestSupport"]
+            dependencies: ["HermesMCP", "HermesMCPC", "HermesOAuth", "HermesTestSupport"]
         ),
         // Attacks played by hostile peers (servers, files, C callers) that hermes must withstand.
         .testTarget(

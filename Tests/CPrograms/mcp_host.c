@@ -146,6 +146,16 @@ static void exercise(hermes_mcp *h, const char *server) {
     pthread_mutex_unlock(&question_lock);
     hermes_free(answer);
 
+    /* A URL-mode question: the callback answers NULL, which is a decline. */
+    answer = NULL;
+    CHECK(hermes_mcp_call_tool(h, server, "open_link", NULL, NULL, NULL, &answer) == HERMES_OK && answer, "%s open_link", server);
+    printf("%s open_link: %s\n", server, answer ? answer : "(null)");
+    CHECK(atomic_load(&questions) == asked + 2, "%s: the URL question did not reach the callback once", server);
+    pthread_mutex_lock(&question_lock);
+    printf("question: %s\n", last_question);
+    pthread_mutex_unlock(&question_lock);
+    hermes_free(answer);
+
     struct progress_log log;
     memset(&log, 0, sizeof log);
     answer = NULL;

@@ -67,6 +67,8 @@ import Testing
             #expect(out.contains(#"\#(server) echo: {"result": "hello from C"}"#), "\(out)")
             #expect(out.contains(#"\#(server) reserve: {"result": "Reserved 2 of 'Dune'."}"#), "\(out)")
             #expect(out.contains(#"question: \#(server) {"message":"How many copies?","mode":"form","requestedSchema":{"#), "\(out)")
+            #expect(out.contains(#"\#(server) open_link: {"result": "link decline"}"#), "\(out)")
+            #expect(out.contains(#"question: \#(server) {"message":"Please open the consent page.","mode":"url","url":"https://example.com/consent"}"#), "\(out)")
             #expect(out.contains(#"\#(server) progress: {"result": "done 3"}; 3 updates, last 3/3 "step 3""#), "\(out)")
             #expect(out.contains(#"\#(server) greeting: {"result": "hello from the era peer"}"#), "\(out)")
             #expect(out.contains(#"\#(server) prompt: {"description": "Ask for a summary of a topic.", "messages": [{"content": {"text": "Summarize C hosts in one line.", "type": "text"}, "role": "user"}]}"#), "\(out)")
