@@ -95,6 +95,37 @@ import Testing
         try await hostChecks(servers: ["modern", "legacy", "local"], checked: true)
     }
 
+    /// A close while other threads are inside calls on the handle: the call stuck in a tool
+    /// returns at once with an error (not after the tool's 300 s timeout), later calls are refused,
+    /// and the stdio server is gone. Under valgrind, so a use after the close would be seen.
+    @Test(arguments: ["local", "modern"])
+    func aCloseEndsTheCallsInProgress(server: String) async throws {
+        let modern = try await EraPeer(mode: "dual")
+        defer { modern.stop() }
+        let legacy = try await EraPeer(mode: "stateful")
+        defer { legacy.stop() }
+        let mark = "hermes-chost-\(UUID().uuidString)"
+        let env = try home(modern: modern, legacy: legacy, mark: mark)
+        let exe = dir.file("mcp_close_race")
+        let cc = try await CCompiler.compile(source: Build.packageRoot + "/Tests/CPrograms/mcp_close_race.c", output: exe,
+                                             flags: ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", include],
+                                             libraries: ["-lpthread"], libraryDirectory: try await libraryForChecking(), library: "hermesmcp")
+        #expect(cc.status == 0, "cc failed: \(cc.stderr)")
+        let result = await (try Self.underValgrind(exe, [server], environment: env)).finish(timeout: 200)
+        let out = result.stdout
+        #expect(result.status == 0, "\(out)\n\(result.stderr)")
+        let returned = try #require(out.firstMatch(of: /hang returned (\d+) after ([0-9.]+) s/), "\(out)")
+        #expect(Int(returned.1) != 0, "a tool that never returns cannot have succeeded: \(out)")
+        #expect(Double(returned.2)! < 30, "\(out)")
+        #expect(out.contains("calls refused after the close: yes"), "\(out)")
+        #expect(out.contains("children after close: 0"), "\(out)")
+        #expect(out.hasSuffix("ok\n"), "\(out)")
+        try await Task.sleep(for: .milliseconds(300))
+        let left = Self.survivors(mark)
+        for pid in left { kill(Int32(pid)!, SIGKILL) }
+        #expect(left.isEmpty, "left alive: \(left)")
+    }
+
     /// README's example, as printed there, builds against the library and runs: in a home
     /// without a server named "docs" it says so and fails.
     @Test func theReadmeExampleBuildsAndRuns() async throws {
