@@ -120,7 +120,9 @@ hermes_status hermes_mcp_get_prompt(hermes_mcp *h, const char *server, const cha
  *
  * NULL, invalid JSON, another action or more than 1 MiB is a decline. The callback may take as
  * long as a person needs, within the call's timeout (after it, the call has ended with
- * HERMES_ETIMEOUT and the answer is dropped). The questions of one handle are asked one at a time.
+ * HERMES_ETIMEOUT and the answer is dropped). The questions of one handle are asked one at a time,
+ * so a callback that itself makes a call whose server asks a question waits until that call's
+ * timeout.
  */
 typedef char *(*hermes_mcp_elicit_fn)(const char *server, const char *question_json, void *user);
 
@@ -136,9 +138,9 @@ hermes_status hermes_mcp_set_elicitation(hermes_mcp *h, hermes_mcp_elicit_fn fn,
 /* Called when a connected server says something changed: `what` is "tools", "prompts",
  * "resources" (a list changed: ask for it again) or "resource:<uri>" (that resource changed). The
  * calls of one handle never run concurrently and come in the order the changes came. When "tools"
- * is reported, the server's tool list has already been fetched again. After a connection to a
- * server is lost and made again, every list is reported, since nothing told of meanwhile is
- * replayed. */
+ * is reported, the server's tool list has already been fetched again. When the stream that brings
+ * a server's changes had to be opened again, every list is reported: what changed meanwhile is
+ * not replayed. */
 typedef void (*hermes_mcp_change_fn)(const char *server, const char *what, void *user);
 
 /* Registers `fn` with `user` on the handle until hermes_mcp_close(): from now on, the changes of
