@@ -9,11 +9,9 @@ import time
 from urllib.parse import urlencode, urlparse, urlunparse, parse_qsl
 
 from . import spec_references as refs
-from .checks import SPEC_VERSION, check, now
+from .checks import check, now
 from .express import App, body_parser, js_url, json_response, prop, redirect
 from .request_logger import request_logger
-
-STATEFUL_VERSIONS = ("2025-03-26", "2025-06-18", "2025-11-25")  # connection/select.ts isStatefulVersion
 
 
 def s256(verifier):
@@ -31,7 +29,20 @@ async def _maybe_await(v):
     return await v if inspect.isawaitable(v) else v
 
 
-def create_auth_server(checks, get_auth_base_url, *, metadata_path="/.well-known/oauth-authorization-server",
+def _js_text(v):
+    """`${v}` of a parsed JSON value, for the failure text."""
+    if v is None or isinstance(v, bool):
+        return {None: "null", True: "true", False: "false"}[v]
+    if isinstance(v, dict):
+        return "[object Object]"
+    if isinstance(v, list):
+        return ",".join("" if x is None else _js_text(x) for x in v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def create_auth_server(ctx, checks, get_auth_base_url, *, metadata_path="/.well-known/oauth-authorization-server",
                        is_openid_configuration=False, logging_enabled=True, route_prefix="",
                        scopes_supported=None, grant_types_supported=("authorization_code", "refresh_token"),
                        token_endpoint_auth_methods_supported=("none",),
@@ -179,18 +190,20 @@ def create_auth_server(checks, get_auth_base_url, *, metadata_path="/.well-known
             details["tokenEndpointAuthMethod"] = method
         checks.append(check("client-registration", "ClientRegistration", "Client registered with authorization server",
                             "SUCCESS", [refs.MCP_DCR], details))
-        if SPEC_VERSION not in STATEFUL_VERSIONS:
-            # SEP-837 is checked only at the draft (stateless) version; never at 2025-11-25
+        if ctx.stateless:
+            # SEP-837 came with the draft (the revision that made the lifecycle stateless), so the check
+            # exists only at that version; at 2025-11-25 it is not emitted at all
+            omitted = "application_type" not in body
             app_type = body.get("application_type")
             valid = app_type in ("native", "web")
             if valid:
                 d = f'Client specified application_type "{app_type}" during Dynamic Client Registration'
-            elif app_type is None:
+            elif omitted:
                 d = ("Client MUST specify an appropriate application_type during Dynamic Client Registration "
                      "(SEP-837); field was omitted")
             else:
                 d = (f"Client MUST specify an appropriate application_type during Dynamic Client Registration "
-                     f'(SEP-837); got "{app_type}", expected "native" or "web"')
+                     f'(SEP-837); got "{_js_text(app_type)}", expected "native" or "web"')
             checks.append(check("sep-837-application-type-present", "DCR application_type specified", d,
                                 "SUCCESS" if valid else "FAILURE", [refs.MCP_DCR],
                                 {"application_type": app_type if app_type is not None else "(omitted)"}))

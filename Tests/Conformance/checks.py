@@ -3,8 +3,6 @@ a scenario fails on any FAILURE or WARNING check, a client timeout, or a client 
 the scenario does not allow one."""
 from datetime import datetime, timezone
 
-SPEC_VERSION = "2025-11-25"  # the run's --spec-version: a stateful (initialize-handshake) version
-
 
 def now():
     # toISOString(): milliseconds and a Z, as the TypeScript checks carry

@@ -14,7 +14,10 @@ everything-client's withOAuthRetry does in-process and what a person does with h
 re-authorization must come from hermes. Starting with `test` (not with `login`) matters where initialize is open
 and only tools/list answers 401 (scope-step-up, the retry limit, the migration), as it does for the
 everything-client. Like that client, hermes is offered the suite's CIMD URL (oauth.cimd) and, for
-pre-registration, the client_id/secret of MCP_CONFORMANCE_CONTEXT (oauth.client_id/client_secret)."""
+pre-registration, the client_id/secret of MCP_CONFORMANCE_CONTEXT (oauth.client_id/client_secret).
+MCP_CONFORMANCE_PROTOCOL_VERSION names the scenario's revision, as the TS runner sets it; hermes
+does not read it: it finds the revision itself (server/discover, else initialize), which is what
+the draft scenarios' 2026-07-28 server and the others' 2025-11-25 one test."""
 import asyncio
 import json
 import os
@@ -68,7 +71,7 @@ def _needs_login(entry):
     return entry["exit_code"] != 0 and ("needs_reauth" in text or "needs login" in text or "hermes mcp login" in text)
 
 
-async def run_client(hermes, scenario, urls, timeout):
+async def run_client(hermes, scenario, ctx, urls, timeout):
     """Returns {exit_code, timed_out, steps}: the first failing step's exit code, as the one client
     process of the TS runner would exit."""
     home = tempfile.mkdtemp(prefix="hermes-conf-")
@@ -77,7 +80,7 @@ async def run_client(hermes, scenario, urls, timeout):
         with open(os.path.join(home, "config.yaml"), "w") as f:
             f.write(config_yaml(urls["serverUrl"], urls.get("context")))
         env = dict(os.environ, HERMES_HOME=home, HOME=os.path.join(home, "user-home"), BROWSER=BROWSER,
-                   MCP_CONFORMANCE_SCENARIO=scenario.name, MCP_CONFORMANCE_PROTOCOL_VERSION="2025-11-25",
+                   MCP_CONFORMANCE_SCENARIO=scenario.name, MCP_CONFORMANCE_PROTOCOL_VERSION=ctx.spec_version,
                    NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
         for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "NO_COLOR"):
             env.pop(k, None)

@@ -1,8 +1,12 @@
-"""helpers/createServer.ts: a real MCP server of revision 2025-11-25 (the official Python SDK's
-low-level Server behind its streamable-HTTP session manager) with one tool, test-tool, behind the
-suite's auth layer: PRM document, 401 + WWW-Authenticate from requireBearerAuth, token
-verification, 403 insufficient_scope. Stateless, as the TS server (`sessionIdGenerator: undefined`,
-a fresh transport per request): no Mcp-Session-Id. Only POST /mcp is routed, as there
+"""helpers/createServer.ts: one tool, test-tool, behind the suite's auth layer (PRM document, 401 +
+WWW-Authenticate from requireBearerAuth, token verification, 403 insufficient_scope), served at the
+revision the scenario runs at:
+- an initialize revision (2025-11-25): a real MCP server, the official Python SDK's low-level
+  Server behind its streamable-HTTP session manager, without sessions as the TS server
+  (`sessionIdGenerator: undefined`, a fresh transport per request): no Mcp-Session-Id;
+- 2026-07-28: handleStateless, raw JSON-RPC after the shared SEP-2575 validation (stateless.py):
+  server/discover, tools/list and tools/call (any tool name) answered, any other method 404.
+Authorization comes first either way, server/discover included. Only POST /mcp is routed, as there
 (`app.post('/mcp')`): GET and DELETE /mcp fall through to Express' 404."""
 import contextlib
 
@@ -14,6 +18,7 @@ from . import spec_references as refs
 from .checks import check
 from .express import App, Response, Streamed, body_parser, json_response
 from .request_logger import request_logger
+from .stateless import validate_stateless_request, with_required_draft_result_fields
 from .token_verifier import InvalidToken, MockTokenVerifier
 
 
@@ -64,11 +69,12 @@ def require_bearer_auth(verifier, required_scopes=(), resource_metadata_url=None
 class McpServer:
     """create_server's result: the app, plus the SDK session manager whose lifetime run() holds."""
 
-    def __init__(self, checks, get_base_url, get_auth_server_url, *, prm_path="/.well-known/oauth-protected-resource/mcp",
+    def __init__(self, ctx, checks, get_base_url, get_auth_server_url, *, prm_path="/.well-known/oauth-protected-resource/mcp",
                  required_scopes=(), scopes_supported=None, include_prm_in_www_auth=True,
                  include_scope_in_www_auth=False, auth_middleware=None, token_verifier=None,
                  prm_resource_override=None):
-        self.manager = StreamableHTTPSessionManager(_mcp_server(), stateless=True)
+        self.ctx = ctx
+        self.manager = None if ctx.stateless else StreamableHTTPSessionManager(_mcp_server(), stateless=True)
         app = self.app = App()
         app.middleware.append(body_parser("json"))
         app.middleware.append(request_logger(checks, "incoming-request", "outgoing-response", "/mcp"))
@@ -100,8 +106,23 @@ class McpServer:
                 return Response(500, "Internal Server Error", None, "text/html; charset=utf-8")
             if denied is not None:
                 return denied
+            if ctx.stateless:
+                return self._stateless(req)
             return await self._to_sdk(req)
         app.post("/mcp", mcp)
+
+    def _stateless(self, req):
+        v = validate_stateless_request(req, {"tools": {}}, [self.ctx.spec_version])
+        if v[0] != "route":
+            return json_response(v[2], v[1])
+        _, rid, method, _ = v
+        if method == "tools/list":
+            result = {"tools": [{"name": "test-tool", "inputSchema": {"type": "object"}}]}
+        elif method == "tools/call":
+            result = {"content": [{"type": "text", "text": "test"}]}
+        else:
+            return json_response({"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "Method not found"}}, 404)
+        return json_response({"jsonrpc": "2.0", "id": rid, "result": with_required_draft_result_fields(method, result)})
 
     async def _to_sdk(self, req):
         scope, real_receive, send = req.asgi
@@ -126,5 +147,8 @@ class McpServer:
 
     @contextlib.asynccontextmanager
     async def run(self):
+        if self.manager is None:
+            yield
+            return
         async with self.manager.run():
             yield

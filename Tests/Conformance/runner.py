@@ -1,7 +1,10 @@
 """Runs the client auth scenarios against hermes, as `conformance client --suite auth` runs them
 against a client command (src/runner/client.ts): start the scenario's servers, run the client,
-collect getChecks(), stop, judge. Scenarios run concurrently: each has its own servers, ports,
-checks and HERMES_HOME, and hermes spends most of its time waiting on them.
+collect getChecks(), stop, judge. Each scenario runs at the spec version that command (no
+--spec-version) resolves for it: a scenario introduced in the draft at 2026-07-28 (stateless MCP
+server, SEP-2575 request validation, the draft-only checks), every other one at 2025-11-25.
+Scenarios run concurrently: each has its own servers, ports, checks and HERMES_HOME, and hermes
+spends most of its time waiting on them.
 
   python -m Conformance.runner --hermes PATH [--scenario NAME]... [--json FILE] [--jobs N]
 
@@ -16,13 +19,13 @@ import time
 import traceback
 
 from .baseline import evaluate
-from .checks import SPEC_VERSION, check, judge
+from .checks import check, judge
 from .client import run_client
 from .index import EXTENSION_NAMES, all_scenarios
+from .versions import context_for
 
 # Checks failing because of a known hermes defect, per scenario: {"auth/x": {"check-id": "why"}}.
-# Any other failing check fails the run, and so does a listed one that passes (stale). Empty: every
-# non-extension scenario passes.
+# Any other failing check fails the run, and so does a listed one that passes (stale).
 KNOWN_FAILING: dict[str, dict[str, str]] = {}
 
 WHAT = {
@@ -59,10 +62,11 @@ WHAT = {
 async def run_one(suite, factory, hermes, timeout, sem, sdk=False):
     async with sem:
         scenario = factory()
+        ctx = context_for(scenario)
         started = time.monotonic()
         client, checks = {"exit_code": 0, "timed_out": False, "steps": []}, []
         try:
-            urls = await scenario.start()
+            urls = await scenario.start(ctx)
         except Exception as e:
             # a scenario that cannot start fails on its own, the others still run
             with contextlib.suppress(Exception):
@@ -73,23 +77,25 @@ async def run_one(suite, factory, hermes, timeout, sem, sdk=False):
             try:
                 if sdk:
                     from .sdk_client import run_sdk_client
-                    client = await asyncio.wait_for(run_sdk_client(scenario, urls, timeout), timeout + 5)
+                    client = await asyncio.wait_for(run_sdk_client(scenario, ctx, urls, timeout), timeout + 5)
                 else:
-                    client = await run_client(hermes, scenario, urls, timeout)
+                    client = await run_client(hermes, scenario, ctx, urls, timeout)
                 checks = scenario.get_checks()
             finally:
                 await scenario.stop()  # may still add checks to the same list, as in the TS runner
         failed, reasons = judge(checks, client, scenario.allow_client_error)
-        return {"scenario": scenario.name, "suite": suite, "what": WHAT.get(scenario.name, ""),
+        return {"scenario": scenario.name, "suite": suite, "specVersion": ctx.spec_version,
+                "what": WHAT.get(scenario.name, ""),
                 "result": "FAIL" if failed else "PASS", "failing": reasons,
                 "seconds": round(time.monotonic() - started, 1), "client": client, "checks": checks}
 
 
 GROUPS = [
-    ("core", "core: scored by the TS suite at spec version 2025-11-25 (authScenariosList)"),
-    ("back-compat", "back-compat: in the TS suite optional, for 2025-03-26, not scored at 2025-11-25; run at 2025-11-25 here"),
-    ("draft", "draft: run at 2025-11-25 here; the TS suite runs them behind a 2026-07-28 stateless server, "
-              "which hermes does not speak yet"),
+    ("core", "core: at 2025-11-25 (initialize), the group the TS suite scores (authScenariosList)"),
+    ("back-compat", "back-compat: at 2025-11-25 (initialize), as the TS suite runs them; optional there, "
+                    "for 2025-03-26 clients, not scored"),
+    ("draft", "draft: at 2026-07-28, behind a stateless server with SEP-2575 request validation and the "
+              "draft-only checks (SEP-837), as the TS suite runs them; informational there, not scored"),
 ]
 
 
@@ -117,9 +123,10 @@ def summary(results):
     for suite, _ in GROUPS:
         group = [r for r in results if r["suite"] == suite]
         if group:
-            parts.append(f"{sum(r['result'] == 'PASS' for r in group)}/{len(group)} {suite}")
-    return (f"{', '.join(parts)} scenarios pass, all run against a {SPEC_VERSION} server (only core is scored "
-            f"at {SPEC_VERSION} by the TS suite); {len(EXTENSION_NAMES)} extension scenarios not yet supported")
+            versions = "/".join(sorted({r["specVersion"] for r in group}))
+            parts.append(f"{sum(r['result'] == 'PASS' for r in group)}/{len(group)} {suite} (at {versions})")
+    return (f"{', '.join(parts)} scenarios pass (only core is scored by the TS suite); "
+            f"{len(EXTENSION_NAMES)} extension scenarios not yet supported")
 
 
 async def main_async(args):
@@ -135,7 +142,7 @@ async def main_async(args):
     print(table(results, KNOWN_FAILING if args.client == "hermes" else {}))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"specVersion": SPEC_VERSION, "results": results,
+            json.dump({"results": results,  # each with the specVersion it ran at
                        "notSupported": EXTENSION_NAMES}, f, indent=2)
     known = KNOWN_FAILING if args.client == "hermes" else {}  # the list is about hermes
     expected, stale, unexpected = evaluate(results, known)

@@ -33,7 +33,8 @@ class Scenario:
         self._stack.push_async_callback(life.stop)
         return life.get_url()
 
-    async def start(self):
+    async def start(self, ctx):
+        """Start the servers for `ctx` (versions.ScenarioContext); return the ScenarioUrls."""
         raise NotImplementedError
 
     async def stop(self):

@@ -2,7 +2,10 @@
 SDK's client (its OAuthClientProvider over streamable HTTP) doing what the everything-client does,
 connect, list the tools, call test-tool. `runner --client python-sdk` runs it. A scenario the SDK
 client passes here is attainable, so hermes failing it is hermes' doing.
-The browser is a GET of the authorization URL whose 302 Location carries code, state and iss."""
+The browser is a GET of the authorization URL whose 302 Location carries code, state and iss.
+The lifecycle is the one the SDK's own conformance client (.github/actions/conformance/client.py,
+client_mode) picks from MCP_CONFORMANCE_PROTOCOL_VERSION: "auto" (server/discover, then the _meta
+envelope and headers on every request) at 2026-07-28, "legacy" (initialize) at 2025-11-25."""
 import logging
 import time
 from urllib.parse import parse_qs, urlparse
@@ -12,6 +15,7 @@ from mcp.client.auth import OAuthClientProvider
 from mcp.client.client import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from .scenarios.basic_cimd import CIMD_CLIENT_METADATA_URL
 
@@ -36,8 +40,8 @@ class _Memory:
         self.client_info = info
 
 
-async def run_sdk_client(scenario, urls, timeout):
-    url, ctx = urls["serverUrl"], urls.get("context")
+async def run_sdk_client(scenario, ctx, urls, timeout):
+    url, given = urls["serverUrl"], urls.get("context")
     pending = {}
 
     async def redirect_handler(auth_url):
@@ -49,17 +53,18 @@ async def run_sdk_client(scenario, urls, timeout):
     async def callback_handler():
         return pending.pop("result")
 
-    info = OAuthClientInformationFull(client_id=ctx["client_id"], client_secret=ctx["client_secret"],
+    info = OAuthClientInformationFull(client_id=given["client_id"], client_secret=given["client_secret"],
                                       redirect_uris=[REDIRECT],
                                       # the TS SDK picks it from the AS metadata; this SDK needs telling
-                                      token_endpoint_auth_method="client_secret_basic") if ctx else None
+                                      token_endpoint_auth_method="client_secret_basic") if given else None
     provider = OAuthClientProvider(url, OAuthClientMetadata(client_name="test-auth-client", redirect_uris=[REDIRECT]),
                                    _Memory(info), redirect_handler, callback_handler,
-                                   client_metadata_url=None if ctx else CIMD_CLIENT_METADATA_URL)
+                                   client_metadata_url=None if given else CIMD_CLIENT_METADATA_URL)
     started = time.monotonic()
     try:
         async with httpx2.AsyncClient(auth=provider, timeout=timeout) as http:
-            async with Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
+            mode = "auto" if ctx.spec_version in MODERN_PROTOCOL_VERSIONS else "legacy"
+            async with Client(streamable_http_client(url, http_client=http), mode=mode) as client:
                 await client.list_tools()
                 if scenario.call_tool:
                     await client.call_tool("test-tool", {})

@@ -70,6 +70,15 @@ import Testing
         await task.shutdown()
     }
 
+    /// A server of 2025-03-26 alone answers `initialize` with that revision whatever hermes offers:
+    /// hermes takes it and speaks it.
+    @Test func aServerOfOnly20250326IsSpokenToInItsRevision() async throws {
+        let (task, _) = try Self.task("command: \(try Peers.python)\nargs: [\(Peers.script("plain_stdio_server.py"))]\nenv:\n  PEER_ONLY_VERSION: \"2025-03-26\"")
+        await Self.fiveOperations(MCPOperations(task: task), greeting: "hello from stdio")
+        #expect(try await task.connection().protocolVersion == "2025-03-26")
+        await task.shutdown()
+    }
+
     @Test func aPinnedRevisionIsSpokenWithoutAsking() async throws {
         let peer = try await EraPeer(mode: "dual")
         defer { peer.stop() }
@@ -166,6 +175,24 @@ import Testing
         #expect(await MCPOperations(task: task).callTool("regional", arguments: ["region": "eu-west"]) == #"{"result": "region eu-west"}"#)
         await task.shutdown()
         #expect(try await peer.log().first { $0.rpc == "tools/call" }?.headers["mcp-param-region"] == "eu-west")
+    }
+
+    /// 2025-11-25 resumability: the server ends the call's event stream before answering (its
+    /// events have ids, the first says `retry: 100`); hermes comes back with a GET carrying
+    /// Last-Event-ID and gets the rest, progress included, as one answer.
+    @Test func aStreamEndedBeforeTheAnswerIsResumedWhereItEnded() async throws {
+        let peer = try await EraPeer(mode: "stateful", arguments: ["--resumable"])
+        defer { peer.stop() }
+        let (task, _) = try Self.task("url: \(peer.url)")
+        let updates = Recorded<ProgressUpdate>()
+        let answer = await MCPOperations(task: task).call(tool: "interrupted", arguments: [:]) { updates.record($0) }
+        #expect(answer.json == #"{"result": "answered after the break"}"#, "\(answer.json)")
+        #expect(updates.values.map(\.progress) == [1, 2], "\(updates.values)")
+        await task.shutdown()
+        let log = try await peer.log()
+        let resumed = log.filter { $0.method == "GET" && $0.headers["last-event-id"] != nil }
+        #expect(resumed.count == 1, "\(log)")
+        #expect(log.filter { $0.rpc == "tools/call" }.count == 1, "the call was not sent again")
     }
 
     /// The server moved the header after hermes listed its tools: its -32020 makes hermes list them

@@ -8,7 +8,7 @@ import Testing
 /// server): the runtime answers needs_reauth naming the scope and remembers it; a caller with a
 /// person at hand steps up and retries; a server that always wants more is not asked forever.
 @Suite(.timeLimit(.minutes(2))) struct StepUpRuntimeTests {
-    static let anonymousHandshake = ["initialize", "notifications/"]
+    static let anonymousHandshake = ["server/discover", "initialize", "notifications/"]
 
     func interaction() -> LoginInteraction {
         var env = ProcessInfo.processInfo.environment

@@ -101,7 +101,8 @@ import Testing
         #expect(second != first)
         #expect(await task.connectionAttempts == 2, "brought back once, by the upkeep, not by this call")
         await task.shutdown()
-        #expect(try await waitUntil(timeout: 10) { Self.gone(second) })
+        let gone = try await waitUntil(timeout: 10) { Self.gone(second) }
+        #expect(gone, "\((try? String(contentsOfFile: "/proc/\(second)/status", encoding: .utf8))?.split(separator: "\n").prefix(8) ?? [])")
     }
 
     /// One server keeps failing to come back (its program is gone); the other answers at once

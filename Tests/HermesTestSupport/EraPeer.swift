@@ -23,6 +23,9 @@ public final class EraPeer: @unchecked Sendable {
     /// (lower-cased names), and the client's port (one per TCP connection).
     public struct Request: @unchecked Sendable {
         public let method: String
+        /// The URL's path, and its query without the "?".
+        public let path: String
+        public let query: String
         public let rpc: String?
         public let headers: [String: String]
         public let clientPort: Int?
@@ -32,7 +35,8 @@ public final class EraPeer: @unchecked Sendable {
         let (data, _) = try await URLSession.shared.data(from: URL(string: admin + "/log")!)
         let entries = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
         return entries.map { entry in
-            Request(method: entry["method"] as? String ?? "", rpc: entry["rpc"] as? String,
+            Request(method: entry["method"] as? String ?? "", path: entry["path"] as? String ?? "",
+                    query: entry["query"] as? String ?? "", rpc: entry["rpc"] as? String,
                     headers: entry["headers"] as? [String: String] ?? [:],
                     clientPort: (entry["client"] as? [Any])?.last as? Int)
         }

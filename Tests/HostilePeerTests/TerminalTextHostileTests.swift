@@ -193,7 +193,7 @@ import Testing
     @Test func challengeQuotedAfterLogin() async throws {
         // A scope with raw ESC/BEL: the header is malformed (RFC 9110 allows no control character
         // there) and is only quoted, cleaned, in the failure.
-        let s = try await setUp(["fail_methods": ["initialize"], "failure": "forbidden",
+        let s = try await setUp(["fail_methods": ["server/discover", "initialize"], "failure": "forbidden",
                            "forbidden_challenge": #"Bearer error="insufficient_scope", scope="{HOSTILE}""#])
         defer { s.peer.stop() }
         let r = try await s.home.hermes(["mcp", "login", "evil"])
@@ -204,7 +204,7 @@ import Testing
 
     @Test func stepUpScopeFromTheChallenge() async throws {
         // Without C0 controls the challenge parses, and its scope is shown in the step-up notice.
-        let s = try await setUp(["fail_methods": ["initialize"], "failure": "forbidden",
+        let s = try await setUp(["fail_methods": ["server/discover", "initialize"], "failure": "forbidden",
                            "forbidden_challenge": "Bearer error=\"insufficient_scope\", scope=\"admin\u{9B}31m\u{202E}evil\""])
         defer { s.peer.stop() }
         let r = try await s.home.hermes(["mcp", "login", "evil"])

@@ -3,7 +3,7 @@
 revisions; a thin filter in front takes one era away when a test needs a single-era server.
 
   era_server.py --mode MODE [--transport http|stdio] [--host 127.0.0.1] [--tls-cert F --tls-key F]
-                [--resource-pages N] [--require-token TOKEN]
+                [--resource-pages N] [--require-token TOKEN] [--resumable]
 
 HTTP modes: dual (the plain SDK app), modern (2026-07-28 only), stateful (legacy only), stateless
 (legacy, stateless_http), sse (HTTP+SSE 2024-11-05: GET /sse, POST /messages/). It binds port 0,
@@ -17,7 +17,8 @@ to server/discover; the 2026 `_meta` keys are ignored, so an enveloped request b
 gets the SDK's pre-handshake -32602). MCP on stdin/stdout, logs on stderr.
 
 Tools: peer_tools' set plus era_tools' (reserve, open_link, progress, big, hang, regional,
-add_tool). --resource-pages N lists the resources N pages of 3.
+add_tool, interrupted, move_header). --resource-pages N lists the resources N pages of 3.
+--resumable gives the streamable HTTP modes an event store (event_store.py) and `retry: 100`.
 """
 import argparse
 import asyncio
@@ -42,6 +43,7 @@ from mcp.shared.message import SessionMessage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import era_tools  # noqa: E402
+from event_store import MemoryEventStore  # noqa: E402
 import peer_tools  # noqa: E402
 
 MODERN = "2026-07-28"
@@ -204,7 +206,10 @@ def serve_http(mcp, args):
     if args.mode == "sse":
         app, path = mcp.sse_app(host=args.host), "/sse"
     else:
-        app, path = mcp.streamable_http_app(stateless_http=args.mode == "stateless", host=args.host), "/mcp"
+        # --resumable: event ids, a priming event with `retry: 100`, and a store to replay from
+        # (2025-11-25 resumability; the `interrupted` tool closes its stream mid-call).
+        store = {"event_store": MemoryEventStore(), "retry_interval": 100} if args.resumable else {}
+        app, path = mcp.streamable_http_app(stateless_http=args.mode == "stateless", host=args.host, **store), "/mcp"
     sock = bind(args.host)
     scheme = "https" if args.tls_cert else "http"
     host = f"[{args.host}]" if ":" in args.host else args.host
@@ -288,6 +293,7 @@ def main():
     parser.add_argument("--tls-key")
     parser.add_argument("--resource-pages", type=int, default=0)
     parser.add_argument("--require-token")
+    parser.add_argument("--resumable", action="store_true")
     args = parser.parse_args()
     modes = {"http": ("dual", "modern", "stateful", "stateless", "sse"), "stdio": ("dual", "modern", "legacy")}
     if args.mode not in modes[args.transport]:

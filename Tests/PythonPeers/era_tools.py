@@ -78,6 +78,16 @@ def register(mcp):
         return f"region {region}"
 
     @mcp.tool()
+    async def interrupted(ctx: Context) -> str:
+        """Report progress, close this request's event stream (resumable servers only: the client
+        must come back with Last-Event-ID), then report again and answer."""
+        await ctx.report_progress(1, 2, "before the break")
+        await ctx.close_sse_stream()
+        await anyio.sleep(0.3)
+        await ctx.report_progress(2, 2, "after the break")
+        return "answered after the break"
+
+    @mcp.tool()
     def move_header(header: str) -> str:
         """Re-register `regional` with its argument mirrored in Mcp-Param-<header>, announcing
         nothing: a client's next call with the old header gets -32020 (and should re-list)."""

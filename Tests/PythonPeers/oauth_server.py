@@ -13,6 +13,9 @@ faults on request of the admin API:
   POST /admin/forget-clients forget every registered client (invalid_client from now on)
   GET  /admin/state          clients, live tokens, refresh tokens
 
+With --sse the MCP endpoint is the SDK's legacy HTTP+SSE app instead (GET on --mcp-path opens the
+stream, POSTs go to /messages/), both behind the same bearer gate.
+
 It binds port 0 on the given loopback host, prints one line `READY {json}` with its URLs, and exits
 when its stdin closes, so a test that dies never leaves it behind.
 """
@@ -92,6 +95,9 @@ settings = {
     # and refresh_token): the log keeps what the client sent, the SDK sees both.
     "register_any_grants": False,
 }
+
+SSE = False
+SSE_MESSAGES = "/messages"
 
 log = []
 clients = {}
@@ -208,7 +214,8 @@ async def read_body(receive):
             return body
 
 
-def replay(body):
+def replay_body(body, then=None):
+    """The body once; then the real `receive` when given (an SSE stream must hear its client leave)."""
     sent = False
 
     async def receive():
@@ -216,6 +223,8 @@ def replay(body):
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
+        if then is not None:
+            return await then()
         await asyncio.sleep(3600)
         return {"type": "http.disconnect"}
 
@@ -280,13 +289,17 @@ class FrontDoor:
             if path.endswith("/register") and settings["register_any_grants"] and "json" in entry:
                 body = json.dumps(dict(entry["json"], grant_types=["authorization_code", "refresh_token"])).encode()
             scope = dict(scope, path=path[len(ISSUER_PATH):], root_path="")
-            return await self.as_app(scope, replay(body), send)
-        if self.mcp_app and path.rstrip("/") == MCP_PATH:
-            return await self.gate(scope, body, send, entry)
+            return await self.as_app(scope, replay_body(body), send)
+        if self.mcp_app and (path.rstrip("/") == MCP_PATH or (SSE and path.rstrip("/") == SSE_MESSAGES)):
+            return await self.gate(scope, body, send, entry, receive)
         return await respond(send, 404, {"error": "not_found"})
 
-    async def gate(self, scope, body, send, entry):
+    async def gate(self, scope, body, send, entry, receive):
         token = access_tokens.get(entry["bearer"] or "")
+
+        def replay(body):
+            return replay_body(body, receive if SSE else None)
+
         method = entry["json"].get("method") if isinstance(entry.get("json"), dict) else None
         if method and any(method == m or (m.endswith("/") and method.startswith(m)) for m in settings["open_methods"]):
             return await self.mcp_app(scope, replay(body), send)
@@ -394,7 +407,10 @@ def main():
     parser.add_argument("--mcp-path", default="/mcp")
     parser.add_argument("--json-response", action="store_true")
     parser.add_argument("--config", default="{}", help="initial settings as JSON")
+    parser.add_argument("--sse", action="store_true", help="serve MCP over the legacy HTTP+SSE transport")
     args = parser.parse_args()
+    global SSE
+    SSE = args.sse
     settings.update(json.loads(args.config))
 
     mcp_sock = bind(args.host)
@@ -424,7 +440,10 @@ def main():
 
     peer_tools.register(mcp, "hello from the peer")
 
-    mcp_app = mcp.streamable_http_app(streamable_http_path=MCP_PATH, json_response=args.json_response, host=args.host)
+    if SSE:
+        mcp_app = mcp.sse_app(sse_path=MCP_PATH, message_path=SSE_MESSAGES + "/", host=args.host)
+    else:
+        mcp_app = mcp.streamable_http_app(streamable_http_path=MCP_PATH, json_response=args.json_response, host=args.host)
     provider = Provider()
     as_app = Starlette(routes=create_auth_routes(provider, ISSUER_URL_OBJ,
                                                  client_registration_options=ClientRegistrationOptions(enabled=True, valid_scopes=SCOPES),

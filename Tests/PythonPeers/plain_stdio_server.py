@@ -11,7 +11,8 @@ that predates MCP 2026-07-28: `server/discover` is an unknown method here, as on
 Environment, as for stdio_server.py: PEER_EXTRA_TOOLS=N adds N tools (the first with a hostile
 description), PEER_STANDINS=1 adds stand-ins for the help examples' servers. For tests of a host's upkeep:
 PEER_METHOD_LOG=FILE appends each request's method to FILE, PEER_NO_PING=1 answers `ping` -32601
-(as a server without it would).
+(as a server without it would). PEER_ONLY_VERSION=2025-03-26 makes a server that speaks that revision
+alone: its `initialize` answers it whatever the client asked for.
 """
 
 import json
@@ -114,7 +115,8 @@ class Failure(Exception):
 def answer(method, params):
     if method == "initialize":
         asked = params.get("protocolVersion")
-        return {"capabilities": CAPABILITIES, "protocolVersion": asked if asked in VERSIONS else VERSIONS[-1],
+        only = os.environ.get("PEER_ONLY_VERSION")
+        return {"capabilities": CAPABILITIES, "protocolVersion": only or (asked if asked in VERSIONS else VERSIONS[-1]),
                 "serverInfo": {"name": "hermes-stdio-peer", "version": ""}}
     if method == "ping":
         if os.environ.get("PEER_NO_PING") == "1":

@@ -8,7 +8,7 @@ import Testing
 @Suite(.timeLimit(.minutes(3))) struct StepUpCLITests {
     let dir = TemporaryDirectory("hermes-stepup")
     var home: String { dir.path }
-    static let anonymousHandshake = ["initialize", "notifications/"]
+    static let anonymousHandshake = ["server/discover", "initialize", "notifications/"]
 
     /// With the test browser (`interactive`), or as a script runs it: no terminal, no `$BROWSER`.
     func hermes(_ args: [String], interactive: Bool) async throws -> ProgramResult {

@@ -64,15 +64,13 @@ enum ReplyCheck {
         // The usual case first, in one decoding: a 2.0 response whose result has the right shape.
         let result = results[method]
         if let result, (try? result.whole(data)) == true { return nil }
-        // Then the SDK's own way, step by step, to tell what it would make of the message.
-        let response: Response<RawReply>
-        do {
-            response = try JSONDecoder().decode(Response<RawReply>.self, from: data)
-        } catch {
+        // Then step by step, to tell what is wrong with it.
+        guard let response = try? JSONDecoder().decode(RawResponse.self, from: data), response.jsonrpc == "2.0",
+              (response.result == nil) != (response.error == nil) else {
             return "the reply to \(method) is not a JSON-RPC 2.0 response (it needs \"jsonrpc\": \"2.0\" and a result or an error object): \(excerpt(data))"
         }
-        // A JSON-RPC error reaches the caller through the SDK as it is.
-        guard case .success(let value) = response.result, let result else { return nil }
+        // A JSON-RPC error reaches the caller as it is.
+        guard let value = response.result, let result else { return nil }
         // Not the final result (2026-07-28 multi-round requests): its reader checks it.
         if case .object(let fields) = value, case .string(let kind)? = fields["resultType"], kind != "complete" { return nil }
         do {
@@ -111,11 +109,17 @@ enum ReplyCheck {
         return "'" + text + (data.count > limit ? "…' (\(data.count) bytes)" : "'")
     }
 
-    /// The SDK's own type-erased response: any JSON as the result, as `Client` decodes replies.
-    private enum RawReply: MCP.Method {
-        static let name = ""
-        typealias Parameters = Value
-        typealias Result = Value
+    /// Any response: any JSON as the result; an error object with a code and a message, and
+    /// whatever JSON as its `data` (the Python SDK sends the method's name there with -32601,
+    /// which the Swift SDK's own response type cannot decode).
+    private struct RawResponse: Decodable {
+        struct ErrorObject: Decodable {
+            let code: Int
+            let message: String
+        }
+        let jsonrpc: String
+        let result: Value?
+        let error: ErrorObject?
     }
 
     /// How to decode the result of each method hermes calls: `whole` takes a whole message and

@@ -139,6 +139,10 @@ public actor HTTPMCPTransport: Transport {
             // 2026-07-28 closing the stream is how a client cancels.
             response = try await withTaskCancellationHandler { try await exchange.value } onCancel: { exchange.cancel() }
         } catch {
+            // A stream that broke after its events had ids is taken up where it broke.
+            if !(error is CancellationError), !Task.isCancelled, routing.isEmpty, let from = reply.resumption, let sent {
+                return try await resume(sent, from: from, headers: h)
+            }
             // Once the server has accepted the request, a reply cut short (too large, never
             // finished in time) is the server's doing, not the network's.
             if reply.accepted, let request = reply.request {
@@ -163,7 +167,13 @@ public actor HTTPMCPTransport: Transport {
                 }
                 sessionID = id
             }
-            try reply.finish(status: response.status, contentType: response.header("content-type"))
+            // The revisions with sessions let a server end a stream before the answer and the
+            // client come back for the rest (Last-Event-ID); 2026-07-28 has no such thing.
+            if let from = try reply.finish(status: response.status, contentType: response.header("content-type"), resumable: routing.isEmpty),
+               let sent {
+                held?.release { continuation.yield($0) }
+                return try await resume(sent, from: from, headers: h)
+            }
             held?.release { continuation.yield($0) }
         case 401:
             throw MCPTransportError.unauthorized(token: bearer, challenge: challenge)
@@ -182,6 +192,66 @@ public actor HTTPMCPTransport: Transport {
             let detail = ServerErrorText.summary(reply.errorBody) ?? ""
             throw MCPTransportError.http(status: response.status, detail: Redaction.redact(detail))
         }
+    }
+}
+
+extension HTTPMCPTransport {
+    /// Times a request's stream is taken up again before hermes gives up on it (each within the
+    /// call's deadline, which bounds them all).
+    static let maxResumptions = 20
+    /// The pause before taking a stream up again when the server named none, and the longest one
+    /// hermes honours.
+    static let defaultRetry = 500, longestRetry = 10_000
+
+    /// The rest of the reply to `sent`, from a GET with `Last-Event-ID` (MCP 2025-11-25
+    /// resumability), after the pause the server asked for; again while each stream ends unanswered.
+    func resume(_ sent: ReplyCheck.Request, from first: HTTPReply.Resumption, headers: [String: String]) async throws {
+        var from = first
+        for _ in 0..<Self.maxResumptions {
+            try await Task.sleep(for: .milliseconds(min(from.retry ?? Self.defaultRetry, Self.longestRetry)))
+            var h = headers
+            h["Content-Type"] = nil
+            h["Accept"] = "text/event-stream"
+            h["Last-Event-ID"] = from.eventID
+            let bearer = try await token()
+            if let bearer { h["Authorization"] = "Bearer \(bearer)" }
+            lastToken = bearer
+            let (continuation, received) = (self.continuation, self.received)
+            let reply = HTTPReply(request: sent, lineLimit: Self.maxLine) { continuation.yield($0) }
+            let (http, request) = (self.http, HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout))
+            let exchange = Task {
+                try await http.stream(request) { status, type, chunk in
+                    received.add(chunk.count)
+                    return reply.take(status: status, contentType: type, chunk: chunk)
+                }
+            }
+            let key = UUID()
+            inFlight[key] = (exchange, reply)
+            defer { inFlight[key] = nil }
+            let response: HermesOAuth.HTTPResponse
+            do {
+                response = try await withTaskCancellationHandler { try await exchange.value } onCancel: { exchange.cancel() }
+            } catch {
+                if error is CancellationError || Task.isCancelled { throw error }
+                guard let next = reply.resumption else { throw MCPTransportError.unreachable("\(OAuthFailure.from(error))") }
+                from = next
+                continue
+            }
+            switch response.status {
+            case 200..<300:
+                guard let next = try reply.finish(status: response.status, contentType: response.header("content-type"), resumable: true) else { return }
+                from = next
+            case 401:
+                throw MCPTransportError.unauthorized(token: bearer, challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) })
+            case 404:
+                sessionID = nil
+                throw MCPTransportError.sessionExpired
+            default:
+                let detail = ServerErrorText.summary(reply.errorBody) ?? ""
+                throw MCPTransportError.malformed("the server ended its reply to \(sent.method) early and refused to resume it (HTTP \(response.status)\(detail.isEmpty ? "" : ": " + Redaction.redact(detail)))")
+            }
+        }
+        throw MCPTransportError.malformed("the server ended its reply to \(sent.method) \(Self.maxResumptions + 1) times without answering")
     }
 }
 

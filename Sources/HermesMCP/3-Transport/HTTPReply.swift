@@ -71,9 +71,26 @@ final class HTTPReply: @unchecked Sendable {
         return false
     }
 
+    /// Where a stream that ended before the answer can be taken up again (2025-11-25
+    /// resumability): the id of its last event and the pause the server asked for.
+    struct Resumption: Sendable, Equatable {
+        let eventID: String
+        /// Milliseconds (`retry:`), if the server said.
+        let retry: Int?
+    }
+
+    /// Once the exchange is over: where to resume, when this was an event stream whose events
+    /// had ids, that has not answered the request, and carried nothing wrong.
+    var resumption: Resumption? {
+        guard failure == nil, request != nil, !lock.withLock({ answered || !isEventStream }), let id = sse.lastEventID else { return nil }
+        return Resumption(eventID: id, retry: sse.retry)
+    }
+
     /// After a 2xx (`status`, `contentType`), once the exchange is over: the messages still to
-    /// handle, then whether the request got its answer.
-    func finish(status: Int, contentType: String?) throws {
+    /// handle, then whether the request got its answer. With `resumable`, an event stream that
+    /// ended unanswered but can be resumed returns where, instead of failing the request.
+    @discardableResult
+    func finish(status: Int, contentType: String?, resumable: Bool = false) throws -> Resumption? {
         let eventStream = lock.withLock { () -> Bool in
             if self.status == nil {
                 self.status = status
@@ -89,7 +106,8 @@ final class HTTPReply: @unchecked Sendable {
             }
         }
         if let failure { throw failure }
-        guard let request, !lock.withLock({ answered }) else { return }
+        guard let request, !lock.withLock({ answered }) else { return nil }
+        if resumable, let resumption { return resumption }
         let what = lock.withLock { [self.status.map { "HTTP \($0)" }, self.contentType].compactMap { $0 }.joined(separator: ", ") }
         let got: String
         if ignoredCount > 0 {

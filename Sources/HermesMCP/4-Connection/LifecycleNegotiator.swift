@@ -33,8 +33,13 @@ enum LifecycleNegotiator {
 
     /// `waiting` is told what hermes is waiting for, for the message if time runs out.
     static func negotiate(_ session: MCPSession, pinned: String?, remembered: String?, deadline: Deadline,
-                          waiting: @Sendable (String) -> Void = { _ in },
+                          discovers: Bool = true, waiting: @Sendable (String) -> Void = { _ in },
                           onInitialized: @Sendable (String) async -> Void) async throws -> Negotiated {
+        // The HTTP+SSE transport (`discovers` false) belongs to 2024-11-05: no stateless revision
+        // travels over it, so there is nothing to probe for.
+        if !discovers, let pinned, ProtocolRevision.isStateless(pinned) {
+            throw MCPTransportError.malformed("'\(session.server)' uses transport: sse, which \(ServerText.clipped(pinned)) does not have: remove protocol_version or pin an initialize revision (\(listed(ProtocolRevision.handshake)))")
+        }
         if let pinned {
             waiting(ProtocolRevision.isStateless(pinned) ? "server/discover" : "initialize")
             return ProtocolRevision.isStateless(pinned)
@@ -44,6 +49,10 @@ enum LifecycleNegotiator {
         if let remembered, !ProtocolRevision.isStateless(remembered) {
             waiting("initialize")
             return try await initialize(session, offering: remembered, exactly: false, onInitialized: onInitialized)
+        }
+        guard discovers else {
+            waiting("initialize")
+            return try await initialize(session, offering: ProtocolRevision.handshake[0], exactly: false, onInitialized: onInitialized)
         }
         waiting("server/discover")
         if let modern = try await discover(session, version: ProtocolRevision.stateless, deadline: deadline, probing: true) {

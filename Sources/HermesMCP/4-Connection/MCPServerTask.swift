@@ -186,6 +186,12 @@ public actor MCPServerTask {
         connecting = task
         defer { connecting = nil }
         let connection = try await task.value
+        // Shut down while connecting (another caller may have had this connection already): it
+        // must not outlive the task, nor become current after shutdown emptied it.
+        if isShutDown {
+            await connection.session.close()
+            throw ShutDown()
+        }
         current = connection
         if changeSubscriber != nil { follow(connection) }
         tend(connection)
@@ -232,11 +238,11 @@ public actor MCPServerTask {
                     return
                 }
             case .stopIdle:
-                MCPLogging.runtime.info("'\(name)' was idle for \(Int(plan.idle ?? 0)) s (idle_timeout_seconds): stopping it until it is needed")
+                MCPLogging.runtime.info("'\(name)' was idle for \(Self.seconds(plan.idle)) (idle_timeout_seconds): stopping it until it is needed")
                 await drop(connection)
                 return
             case .replaceOld:
-                MCPLogging.runtime.info("'\(name)' reached its max_lifetime_seconds (\(Int(plan.lifetime ?? 0)) s): starting a fresh one")
+                MCPLogging.runtime.info("'\(name)' reached its max_lifetime_seconds (\(Self.seconds(plan.lifetime))): starting a fresh one")
                 await drop(connection)
                 startRevival(after: connection.generation)
                 return
@@ -257,6 +263,8 @@ public actor MCPServerTask {
             try await keepalive(connection, toolsInstead: &toolsInstead)
         }
     }
+
+    private static func seconds(_ value: Double?) -> String { String(format: "%g s", value ?? 0) }
 
     private func lost(_ connection: MCPConnection, reason: String?) async {
         // Gone because hermes ended it (shutdown, reconnect, idle): nothing to bring back.
@@ -345,10 +353,16 @@ public actor MCPServerTask {
                 // Said on every connection: a setting that silently stays on is how it outlives its reason.
                 MCPLogging.runtime.warning("TLS verification is OFF for '\(name)' (ssl_verify: false): anyone on the path to \(url.host ?? text) can read and change this connection, headers included. Prefer ssl_ca: /path/to/ca.pem")
             }
-            transport = HTTPMCPTransport(url: url, headers: config.headers, http: CurlTransport.shared.trusting(trust),
-                                         timeout: max(config.connectTimeout, config.timeout)) {
+            let bearer: @Sendable () async throws -> String? = {
                 guard usesOAuth else { return nil }
                 return try await manager.accessToken(for: name)
+            }
+            if case .sse = config.transport {
+                transport = LegacySSETransport(url: url, headers: config.headers, trust: trust, timeout: max(config.connectTimeout, config.timeout),
+                                               endpointWait: deadline.remaining, token: bearer)
+            } else {
+                transport = HTTPMCPTransport(url: url, headers: config.headers, http: CurlTransport.shared.trusting(trust),
+                                             timeout: max(config.connectTimeout, config.timeout), token: bearer)
             }
         case .stdio(let command, let args):
             let env = ChildEnvironment.build(parent: environment, configured: config.env)
@@ -371,6 +385,7 @@ public actor MCPServerTask {
         if let signal = stdio?.closed { lost = { await signal.wait() } }
         let stall: @Sendable () async -> String? = {
             if let stdio { return stdio.stall() }
+            if let legacy = transport as? LegacySSETransport { return await legacy.stall() }
             return await (transport as? HTTPMCPTransport)?.stall()
         }
         let name = self.name, listing = Pagination.Progress(), phase = Phase("initialize")
@@ -381,7 +396,12 @@ public actor MCPServerTask {
             let (result, tools) = try await withTimeout(deadline, what: "connecting to '\(name)'", lost: lost, stall: connectStall,
                                                         waitingFor: { phase.current }) {
                 await session.start()
+                if let legacy = transport as? LegacySSETransport {
+                    phase.current = "the endpoint event of the SSE stream"
+                    try await legacy.connect()
+                }
                 let result = try await LifecycleNegotiator.negotiate(session, pinned: pinned, remembered: lastVersion, deadline: deadline,
+                                                                    discovers: !(transport is LegacySSETransport),
                                                                     waiting: { phase.current = $0 }) { version in
                     await (transport as? HTTPMCPTransport)?.setProtocolVersion(version)
                 }
@@ -431,7 +451,8 @@ extension MCPServerTask {
 
 /// The bytes `transport` has received from its server.
 func receivedBytes(_ transport: any Transport) -> Pagination.ReceivedBytes {
-    (transport as? StdioMCPTransport)?.received ?? (transport as? HTTPMCPTransport)?.received ?? Pagination.ReceivedBytes()
+    (transport as? StdioMCPTransport)?.received ?? (transport as? HTTPMCPTransport)?.received ?? (transport as? LegacySSETransport)?.received
+        ?? Pagination.ReceivedBytes()
 }
 
 /// What a connection attempt is waiting for, for the message when the time runs out.

@@ -13,7 +13,13 @@ enum ChallengeProbe {
     /// Throws as `MCPProbe.initialize` does when `initialize` gets no answer; a follow-up that
     /// gets none, or is accepted, just means there is no challenge to be had.
     static func firstChallenge(url: URL, headers: [String: String], transport: any HTTPTransport,
-                               timeout: Double) async throws(OAuthFailure) -> AuthChallenge? {
+                               timeout: Double, sse: Bool = false) async throws(OAuthFailure) -> AuthChallenge? {
+        // An HTTP+SSE server challenges the stream's GET; its messages need the stream's endpoint,
+        // so there is no follow-up to send.
+        if sse {
+            let opened = try await MCPProbe.openStream(url: url, bearer: nil, headers: headers, transport: transport, timeout: timeout)
+            return opened.status == 401 || opened.status == 403 ? opened.challenge : nil
+        }
         let first = try await MCPProbe.post(MCPProbe.initializeMessage, url: url, bearer: nil, headers: headers, session: nil,
                                             transport: transport, timeout: timeout)
         if first.status == 401 || first.status == 403 { return MCPProbe.challenge(in: first, url: url) }

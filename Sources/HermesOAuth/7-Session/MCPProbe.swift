@@ -16,8 +16,11 @@ public enum MCPProbe {
         public var said: String? = nil
     }
 
+    /// `sse`: the URL is a 2024-11-05 event stream; it is opened (`openStream`) instead, which
+    /// answers the same questions about a token.
     public static func initialize(url: URL, bearer: String?, headers: [String: String], transport: any HTTPTransport,
-                                  timeout: Double) async throws(OAuthFailure) -> Answer {
+                                  timeout: Double, sse: Bool = false) async throws(OAuthFailure) -> Answer {
+        if sse { return try await openStream(url: url, bearer: bearer, headers: headers, transport: transport, timeout: timeout) }
         let response = try await post(initializeMessage, url: url, bearer: bearer, headers: headers, session: nil,
                                       transport: transport, timeout: timeout)
         if (200..<300).contains(response.status), let session = session(of: response) {
@@ -26,6 +29,58 @@ public enum MCPProbe {
         let raw = response.header("www-authenticate")
         let said = (200..<300).contains(response.status) ? nil : ServerErrorText.summary(response.body)
         return Answer(status: response.status, challenge: challenge(in: response, url: url), rawChallenge: raw, said: said)
+    }
+
+    /// Whether the MCP server takes `bearer`, for a token just obtained: a `server/discover` as
+    /// 2026-07-28 sends it (its envelope and headers; a server of that revision refuses anything
+    /// less with 400), then, unless that answer is about the token (2xx, 401, 403), `initialize`
+    /// as the revisions before it. A session the server opened is closed again.
+    public static func accepts(url: URL, bearer: String, headers: [String: String], transport: any HTTPTransport,
+                               timeout: Double) async throws(OAuthFailure) -> Answer {
+        var modern = headers
+        modern["MCP-Protocol-Version"] = ProtocolRevision.stateless
+        modern["Mcp-Method"] = "server/discover"
+        let response = try await post(discoverMessage, url: url, bearer: bearer, headers: modern, session: nil,
+                                      transport: transport, timeout: timeout)
+        guard (200..<300).contains(response.status) || response.status == 401 || response.status == 403 else {
+            return try await initialize(url: url, bearer: bearer, headers: headers, transport: transport, timeout: timeout)
+        }
+        if (200..<300).contains(response.status), let session = session(of: response) {
+            await close(session, url: url, bearer: bearer, headers: headers, transport: transport, timeout: timeout)
+        }
+        let said = (200..<300).contains(response.status) ? nil : ServerErrorText.summary(response.body)
+        return Answer(status: response.status, challenge: challenge(in: response, url: url),
+                      rawChallenge: response.header("www-authenticate"), said: said)
+    }
+
+    static let discoverMessage: JSONValue = .object([
+        "jsonrpc": .string("2.0"), "id": .int(1), "method": .string("server/discover"),
+        "params": .object(["_meta": .object([
+            EnvelopeKey.protocolVersion: .string(ProtocolRevision.stateless),
+            EnvelopeKey.clientCapabilities: .object([:]),
+            EnvelopeKey.clientInfo: .object(["name": .string("hermes"), "version": .string(HermesVersion.string)]),
+        ])]),
+    ])
+
+    /// The HTTP+SSE transport's GET, left as soon as the status and the first of the body are in
+    /// (a 2xx stream never ends by itself; the server forgets the session it opened).
+    static func openStream(url: URL, bearer: String?, headers: [String: String], transport: any HTTPTransport,
+                           timeout: Double) async throws(OAuthFailure) -> Answer {
+        var all = headers
+        all["Accept"] = "text/event-stream"
+        if let bearer { all["Authorization"] = "Bearer \(bearer)" }
+        let body = StreamHead()
+        let response: HTTPResponse
+        do {
+            response = try await transport.stream(HTTPRequest(method: "GET", url: url, headers: all, timeout: timeout)) { status, _, chunk in
+                body.take(chunk, keeping: (200..<300).contains(status) ? 0 : ServerErrorText.window)
+            }
+        } catch {
+            throw OAuthFailure.from(error)
+        }
+        let ok = (200..<300).contains(response.status)
+        return Answer(status: response.status, challenge: challenge(in: response, url: url), rawChallenge: response.header("www-authenticate"),
+                      said: ok ? nil : ServerErrorText.summary(body.data))
     }
 
     static let initializeMessage: JSONValue = .object([
@@ -91,4 +146,20 @@ extension MCPProbe.Answer {
         let why = rawChallenge.map { ServerText.clean($0.prefix(200)) } ?? said
         return .protocolViolation("the MCP server answered HTTP \(status) to the new token\(why.map { " (\($0))" } ?? "")")
     }
+}
+
+/// The first bytes of a streamed reply, on libcurl's thread.
+private final class StreamHead: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = Data()
+
+    /// Keeps up to `keeping` bytes; true (end the transfer) once they are in, at once when 0.
+    func take(_ chunk: Data, keeping: Int) -> Bool {
+        lock.withLock {
+            bytes.append(chunk.prefix(max(keeping - bytes.count, 0)))
+            return bytes.count >= keeping
+        }
+    }
+
+    var data: Data { lock.withLock { bytes } }
 }

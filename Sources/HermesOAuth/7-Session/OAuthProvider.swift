@@ -238,7 +238,7 @@ public actor OAuthProvider {
             throw .needsLogin(server: server.name, reason: "no record says which authorization server issued the stored tokens, so they are not sent to the one the server names now")
         }
         let answer = try await MCPProbe.initialize(url: server.url, bearer: nil, headers: server.headers,
-                                                   transport: transport, timeout: server.connectTimeout)
+                                                   transport: transport, timeout: server.connectTimeout, sse: server.legacySSE)
         let discovery = try await Discoverer(transport: transport).discover(serverURL: server.url, challenge: answer.challenge,
                                                                             preferredIssuer: known)
         guard discovery.authorizationServer.issuer == known else {
@@ -298,11 +298,15 @@ public actor OAuthProvider {
         var tokens = try await authorize(interaction: interaction, scope: scope, newClient: newClient, timeout: timeout)
         var stepUps = 0
         while true {
-            // `initialize` only: a request past it may be the one a server counts or acts on (the
-            // conformance suite's migration server switches authorization servers after the first).
-            // A later 403 on another request is stepped up where it comes (`stepUp`).
-            let answer = try await MCPProbe.initialize(url: server.url, bearer: tokens.accessToken, headers: server.headers,
-                                                       transport: transport, timeout: server.connectTimeout)
+            // One request of the lifecycle only (`server/discover`, else `initialize`; the stream's
+            // GET for HTTP+SSE): a request past it may be the one a server counts or acts on (the
+            // conformance suite's migration server switches authorization servers after the first
+            // verified one). A later 403 on another request is stepped up where it comes (`stepUp`).
+            let answer = server.legacySSE
+                ? try await MCPProbe.initialize(url: server.url, bearer: tokens.accessToken, headers: server.headers,
+                                                transport: transport, timeout: server.connectTimeout, sse: true)
+                : try await MCPProbe.accepts(url: server.url, bearer: tokens.accessToken, headers: server.headers,
+                                             transport: transport, timeout: server.connectTimeout)
             // Not when the token already carries what the server names: it would refuse the next one too.
             if answer.status == 403, let challenge = answer.challenge, challenge.error == "insufficient_scope", stepUps < Self.stepUpLimit,
                !Self.alreadyCarries(tokens.scope, challenge) {
@@ -353,7 +357,7 @@ public actor OAuthProvider {
         defer { lock.unlock() }
 
         let challenge = try await ChallengeProbe.firstChallenge(url: server.url, headers: server.headers,
-                                                                transport: transport, timeout: server.connectTimeout)
+                                                                transport: transport, timeout: server.connectTimeout, sse: server.legacySSE)
         let discovery = try await Discoverer(transport: transport).discover(serverURL: server.url, challenge: challenge,
                                                                             preferredIssuer: server.settings.issuer)
         let metadata = discovery.authorizationServer

@@ -10,15 +10,19 @@ public struct OAuthServer: Sendable, Equatable {
     public let connectTimeout: Double
     /// The CAs every request for this server (MCP and OAuth endpoints alike) is verified against.
     public let trust: TLSTrust
+    /// `transport: sse` (MCP 2024-11-05): the URL is an event stream to GET, not an endpoint to POST
+    /// to, so the probes of a login GET it (`MCPProbe`).
+    public let legacySSE: Bool
 
     public init(name: String, url: URL, settings: OAuthSettings, headers: [String: String] = [:], connectTimeout: Double = 60,
-                trust: TLSTrust = TLSTrust()) {
+                trust: TLSTrust = TLSTrust(), legacySSE: Bool = false) {
         self.name = name
         self.url = url
         self.settings = settings
         self.headers = headers
         self.connectTimeout = connectTimeout
         self.trust = trust
+        self.legacySSE = legacySSE
     }
 
     /// From a config entry, which must have an http(s) `url` and `auth: oauth`.
@@ -48,13 +52,15 @@ public struct OAuthServer: Sendable, Equatable {
         guard trust.verify else {
             throw .configuration("Server '\(config.name)' sets ssl_verify: false, which hermes refuses for OAuth: the tokens and client secret would be exposed to anyone on the path. To trust a private certificate authority, set ssl_ca: /path/to/ca.pem for this server (or SSL_CERT_FILE)")
         }
+        var legacySSE = false
+        if case .sse = config.transport { legacySSE = true }
         self.init(name: config.name, url: url, settings: config.oauth, headers: config.headers, connectTimeout: config.connectTimeout,
-                  trust: trust)
+                  trust: trust, legacySSE: legacySSE)
     }
 
     /// The same server with other `oauth` settings (everything else, its TLS trust included, kept).
     public func with(settings: OAuthSettings) -> OAuthServer {
-        OAuthServer(name: name, url: url, settings: settings, headers: headers, connectTimeout: connectTimeout, trust: trust)
+        OAuthServer(name: name, url: url, settings: settings, headers: headers, connectTimeout: connectTimeout, trust: trust, legacySSE: legacySSE)
     }
 
     /// The RFC 8707 resource when discovery has not said otherwise.

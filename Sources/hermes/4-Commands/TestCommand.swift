@@ -32,7 +32,8 @@ struct TestCommand: AsyncParsableCommand {
             let task = MCPServerTask(config: server, manager: manager, environment: context.environment)
             let transportText: String
             switch server.transport {
-            case .http(let url), .sse(let url): transportText = "HTTP → \(url)"
+            case .http(let url): transportText = "HTTP → \(url)"
+            case .sse(let url): transportText = "SSE → \(url)"
             case .stdio(let command, _): transportText = "stdio → \(command)"
             case .none: transportText = "none"
             }

@@ -31,12 +31,12 @@ class AuthorizationServerMigrationScenario(Scenario):
     description = ("Tests that a client, when the PRM authorization_servers changes to a new issuer, re-registers with "
                    "the new authorization server and does not reuse credentials from the previous one (SEP-2352).")
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         verifier = MockTokenVerifier(checks, ["mcp:basic"])
         seen = {"register": False, "authorize": False, "token": False}
         as1, as2, server = self.lifecycle(), self.lifecycle(), self.lifecycle()
-        await self.serve(as1, create_auth_server(checks, as1.get_url, token_verifier=verifier,
+        await self.serve(as1, create_auth_server(ctx, checks, as1.get_url, token_verifier=verifier,
                                                  on_registration_request=lambda req: {
                                                      "clientId": AS1_CLIENT_ID, "clientSecret": "as1-client-secret"}))
 
@@ -56,7 +56,7 @@ class AuthorizationServerMigrationScenario(Scenario):
             tok = f"test-token-as2-{int(time.time() * 1000)}"
             verifier.register_token(tok, scopes)
             return {"token": tok, "scopes": scopes}
-        await self.serve(as2, create_auth_server(checks, as2.get_url, token_verifier=verifier,
+        await self.serve(as2, create_auth_server(ctx, checks, as2.get_url, token_verifier=verifier,
                                                  on_registration_request=as2_register,
                                                  on_authorization_request=as2_authorize, on_token_request=as2_token))
         migrated = [False]
@@ -79,7 +79,7 @@ class AuthorizationServerMigrationScenario(Scenario):
                 return json_response({"error": "invalid_token", "error_description": "authorization server has changed"},
                                      401, challenge())
             return None
-        await self.serve(server, McpServer(checks, server.get_url,
+        await self.serve(server, McpServer(ctx, checks, server.get_url,
                                            lambda: as2.get_url() if migrated[0] else as1.get_url(),
                                            required_scopes=["mcp:basic"], include_scope_in_www_auth=True,
                                            auth_middleware=middleware, token_verifier=verifier))

@@ -17,7 +17,7 @@ class AuthBasicCIMDScenario(Scenario):
                    "advertises client_id_metadata_document_supported=true and client should use URL as client_id "
                    "instead of DCR.")
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         auth, server = self.lifecycle(), self.lifecycle()
 
@@ -31,9 +31,9 @@ class AuthBasicCIMDScenario(Scenario):
                                 "SUCCESS" if used else "WARNING", REFS,
                                 {"expectedClientId": CIMD_CLIENT_METADATA_URL,
                                  "actualClientId": data["clientId"] or "none"}, data["timestamp"]))
-        await self.serve(auth, create_auth_server(checks, auth.get_url, client_id_metadata_document_supported=True,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, client_id_metadata_document_supported=True,
                                                   on_authorization_request=on_authorization_request))
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url))
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url))
         return {"serverUrl": f"{server.get_url()}/mcp"}
 
     def get_checks(self):

@@ -31,11 +31,11 @@ class MetadataScenario(Scenario):
                             f"**OAuth metadata:** {config['asm']}\n")
         self.is_path_based_prm = config["prm"] == "/.well-known/oauth-protected-resource/mcp"
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         c = self.c
         auth, server = self.lifecycle(), self.lifecycle()
-        auth_app = create_auth_server(checks, auth.get_url, metadata_path=c["asm"],
+        auth_app = create_auth_server(ctx, checks, auth.get_url, metadata_path=c["asm"],
                                       is_openid_configuration="openid-configuration" in c["asm"],
                                       route_prefix=c["prefix"])
         if c["prefix"]:
@@ -49,7 +49,7 @@ class MetadataScenario(Scenario):
         await self.serve(auth, auth_app)
 
         auth_url = (lambda: auth.get_url() + c["prefix"]) if c["prefix"] else auth.get_url
-        mcp = McpServer(checks, server.get_url, auth_url, prm_path=c["prm"], include_prm_in_www_auth=c["in_www"])
+        mcp = McpServer(ctx, checks, server.get_url, auth_url, prm_path=c["prm"], include_prm_in_www_auth=c["in_www"])
         if c["trap_root_prm"]:
             async def root_prm(req):
                 checks.append(check("prm-priority-order", "PRM Priority Order",

@@ -18,7 +18,7 @@ class _IssScenario(Scenario):
     iss_supported = True
     iss_in_redirect = "correct"
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         self.auth_reached = self.token_request_made = False
         self.auth = auth = self.lifecycle()
@@ -31,11 +31,11 @@ class _IssScenario(Scenario):
         def on_token(data):
             self.token_request_made = True
             return {"token": f"test-token-{int(time.time() * 1000)}", "scopes": []}
-        await self.serve(auth, create_auth_server(checks, auth.get_url, token_verifier=verifier,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, token_verifier=verifier,
                                                   iss_parameter_supported=self.iss_supported,
                                                   iss_in_redirect=self.iss_in_redirect,
                                                   on_authorization_request=on_auth, on_token_request=on_token))
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url, required_scopes=[],
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url, required_scopes=[],
                                            token_verifier=verifier))
         return {"serverUrl": f"{server.get_url()}/mcp"}
 
@@ -154,7 +154,7 @@ class MetadataIssuerMismatchScenario(Scenario):
                    "used to construct the well-known URL")
     allow_client_error = True
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         self.used = False
         self.auth = auth = self.lifecycle()
@@ -171,11 +171,11 @@ class MetadataIssuerMismatchScenario(Scenario):
         def on_token(data):
             mark()
             return {"token": f"test-token-{int(time.time() * 1000)}", "scopes": []}
-        await self.serve(auth, create_auth_server(checks, auth.get_url, token_verifier=verifier,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, token_verifier=verifier,
                                                   metadata_issuer="https://attacker.example.com",
                                                   route_prefix="/mismatched-as", on_registration_request=on_register,
                                                   on_authorization_request=mark, on_token_request=on_token))
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url, required_scopes=[],
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url, required_scopes=[],
                                            token_verifier=verifier))
         return {"serverUrl": f"{server.get_url()}/mcp"}
 

@@ -15,13 +15,13 @@ class Auth20250326OAuthMetadataBackcompatScenario(Scenario):
     description = ("Tests 2025-03-26 spec OAuth flow: no PRM (Protected Resource Metadata), OAuth metadata at "
                    "root location")
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         server = self.lifecycle()
         # one origin for AS and RS; endpoints off the fallback paths, issuer the bare origin (RFC 8414 §3.3)
-        auth_app = create_auth_server(checks, server.get_url, logging_enabled=False, route_prefix="/oauth",
+        auth_app = create_auth_server(ctx, checks, server.get_url, logging_enabled=False, route_prefix="/oauth",
                                       metadata_issuer=lambda: server.get_url())
-        mcp = McpServer(checks, server.get_url, server.get_url, prm_path=None)
+        mcp = McpServer(ctx, checks, server.get_url, server.get_url, prm_path=None)
         mcp.app.use(auth_app)
         await self.serve(server, mcp)
         return {"serverUrl": f"{server.get_url()}/mcp"}
@@ -38,10 +38,10 @@ class Auth20250326OEndpointFallbackScenario(Scenario):
     description = ("Tests OAuth flow with no metadata endpoints, relying on fallback to standard OAuth endpoints at "
                    "server root (2025-03-26 spec behavior)")
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         server = self.lifecycle()
-        mcp = McpServer(checks, server.get_url, server.get_url, prm_path=None)
+        mcp = McpServer(ctx, checks, server.get_url, server.get_url, prm_path=None)
         fallback = [refs.LEGACY_2025_03_26_AUTH_URL_FALLBACK]
 
         async def authorize(req):

@@ -26,7 +26,7 @@ class OfflineAccessScopeScenario(Scenario):
     description = ("Tests that a client that wants a refresh token handles offline_access scope and refresh_token "
                    "grant type when AS supports them (SEP-2207)")
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         self.grant_types_checked = False
         self.cimd_url = None
@@ -60,13 +60,13 @@ class OfflineAccessScopeScenario(Scenario):
                                 "SUCCESS" if has else "INFO", REFS,
                                 {"asScopesSupported": "mcp:basic offline_access",
                                  "requestedScope": data["scope"] or "none"}, data["timestamp"]))
-        await self.serve(auth, create_auth_server(checks, auth.get_url, token_verifier=verifier,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, token_verifier=verifier,
                                                   scopes_supported=["mcp:basic", "offline_access"],
                                                   client_id_metadata_document_supported=True,
                                                   on_registration_request=on_register,
                                                   on_authorization_request=on_auth))
         # the PRM leaves offline_access out, as SEP-2207 tells servers to
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url, required_scopes=["mcp:basic"],
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url, required_scopes=["mcp:basic"],
                                            scopes_supported=["mcp:basic"], token_verifier=verifier))
         return {"serverUrl": f"{server.get_url()}/mcp"}
 
@@ -114,7 +114,7 @@ class OfflineAccessNotSupportedScenario(Scenario):
     description = ("Tests that client does not request offline_access when AS does not list it in scopes_supported "
                    "(SEP-2207)")
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         auth, server = self.lifecycle(), self.lifecycle()
         verifier = MockTokenVerifier(checks, ["mcp:basic", "mcp:read"])
@@ -129,10 +129,10 @@ class OfflineAccessNotSupportedScenario(Scenario):
                                 "scopes_supported", "FAILURE" if has else "SUCCESS", REFS,
                                 {"asScopesSupported": "mcp:basic mcp:read", "requestedScope": data["scope"] or "none"},
                                 data["timestamp"]))
-        await self.serve(auth, create_auth_server(checks, auth.get_url, token_verifier=verifier,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, token_verifier=verifier,
                                                   scopes_supported=["mcp:basic", "mcp:read"],
                                                   on_authorization_request=on_auth))
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url,
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url,
                                            required_scopes=["mcp:basic", "mcp:read"],
                                            scopes_supported=["mcp:basic", "mcp:read"], token_verifier=verifier))
         return {"serverUrl": f"{server.get_url()}/mcp"}

@@ -21,7 +21,7 @@ class PreRegistrationScenario(Scenario):
     description = "Tests OAuth flow with pre-registered client credentials. Server does not support DCR."
     call_tool = False  # the everything-client only lists tools here
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         auth, server = self.lifecycle(), self.lifecycle()
         verifier = MockTokenVerifier(checks, [])
@@ -52,11 +52,11 @@ class PreRegistrationScenario(Scenario):
                                 "Client correctly used pre-registered credentials when server does not support DCR",
                                 "SUCCESS", REFS, {"clientId": cid}, ts))
             return {"token": f"test-token-prereg-{int(time.time() * 1000)}", "scopes": []}
-        await self.serve(auth, create_auth_server(checks, auth.get_url, token_verifier=verifier,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, token_verifier=verifier,
                                                   disable_dynamic_registration=True,
                                                   token_endpoint_auth_methods_supported=["client_secret_basic"],
                                                   on_token_request=on_token))
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url, required_scopes=[],
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url, required_scopes=[],
                                            token_verifier=verifier))
         return {"serverUrl": f"{server.get_url()}/mcp",
                 "context": {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}}

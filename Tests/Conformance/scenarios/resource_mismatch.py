@@ -17,7 +17,7 @@ class ResourceMismatchScenario(Scenario):
     description = "Tests that client rejects when PRM resource does not match server URL"
     allow_client_error = True
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         self.authorization_request_made = False
         auth, server = self.lifecycle(), self.lifecycle()
@@ -26,11 +26,11 @@ class ResourceMismatchScenario(Scenario):
         def on_auth(data):
             self.authorization_request_made = True  # the client went on despite the mismatch
         await self.serve(auth, create_auth_server(
-            checks, auth.get_url, token_verifier=verifier, token_endpoint_auth_methods_supported=["none"],
+            ctx, checks, auth.get_url, token_verifier=verifier, token_endpoint_auth_methods_supported=["none"],
             on_authorization_request=on_auth,
             on_registration_request=lambda req: {"clientId": f"test-client-{int(time.time() * 1000)}",
                                                  "clientSecret": None, "tokenEndpointAuthMethod": "none"}))
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url, required_scopes=[],
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url, required_scopes=[],
                                            token_verifier=verifier, prm_resource_override=EVIL))
         return {"serverUrl": f"{server.get_url()}/mcp"}
 

@@ -2,15 +2,15 @@
 scopes_supported, else none), step-up on 403 insufficient_scope, and a retry limit."""
 from .. import spec_references as refs
 from ..auth_server import create_auth_server
-from ..checks import SPEC_VERSION, check
+from ..checks import check
 from ..express import json_response
 from ..mcp_server import McpServer
 from ..scenario import Scenario
 from ..token_verifier import MockTokenVerifier
+from ..versions import DRAFT_PROTOCOL_VERSION, spec_version_at_least
 
 STRATEGY = [refs.MCP_SCOPE_SELECTION_STRATEGY]
 CHALLENGE = [refs.MCP_SCOPE_CHALLENGE_HANDLING]
-TIMELINE = ["2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"]
 
 
 def _scopes(data):
@@ -31,7 +31,7 @@ class ScopeFromWwwAuthenticateScenario(Scenario):
     source = {"introducedIn": "2025-11-25"}
     description = "Tests that client uses scope parameter from WWW-Authenticate header when provided"
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         auth, server = self.lifecycle(), self.lifecycle()
         expected = "mcp:basic"
@@ -45,9 +45,9 @@ class ScopeFromWwwAuthenticateScenario(Scenario):
                                 "SUCCESS" if ok else "WARNING", STRATEGY,
                                 {"expectedScope": expected, "requestedScope": data["scope"] or "none"},
                                 data["timestamp"]))
-        await self.serve(auth, create_auth_server(checks, auth.get_url, token_verifier=verifier,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, token_verifier=verifier,
                                                   on_authorization_request=on_auth))
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url, required_scopes=[expected],
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url, required_scopes=[expected],
                                            include_scope_in_www_auth=True, token_verifier=verifier))
         return {"serverUrl": f"{server.get_url()}/mcp"}
 
@@ -62,7 +62,7 @@ class ScopeFromScopesSupportedScenario(Scenario):
     source = {"introducedIn": "2025-11-25"}
     description = "Tests that client uses all scopes from scopes_supported when scope not in WWW-Authenticate header"
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         auth, server = self.lifecycle(), self.lifecycle()
         supported = ["mcp:basic", "mcp:read", "mcp:write"]
@@ -80,9 +80,9 @@ class ScopeFromScopesSupportedScenario(Scenario):
                                 "Client SHOULD use all scopes from scopes_supported when scope not available in "
                                 "WWW-Authenticate header", "SUCCESS" if ok else "WARNING", STRATEGY, details,
                                 data["timestamp"]))
-        await self.serve(auth, create_auth_server(checks, auth.get_url, token_verifier=verifier,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, token_verifier=verifier,
                                                   on_authorization_request=on_auth))
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url, required_scopes=supported,
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url, required_scopes=supported,
                                            scopes_supported=supported, include_scope_in_www_auth=False,
                                            token_verifier=verifier))
         return {"serverUrl": f"{server.get_url()}/mcp"}
@@ -98,7 +98,7 @@ class ScopeOmittedWhenUndefinedScenario(Scenario):
     source = {"introducedIn": "2025-11-25"}
     description = "Tests that client omits scope parameter when scopes_supported is undefined"
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         auth, server = self.lifecycle(), self.lifecycle()
         verifier = MockTokenVerifier(checks, [])
@@ -110,9 +110,9 @@ class ScopeOmittedWhenUndefinedScenario(Scenario):
                                 else "Client SHOULD omit scope parameter when scopes_supported is undefined and scope "
                                      "not in WWW-Authenticate", "SUCCESS" if omitted else "WARNING", STRATEGY,
                                 {"scopeParameter": "omitted" if omitted else data["scope"]}, data["timestamp"]))
-        await self.serve(auth, create_auth_server(checks, auth.get_url, token_verifier=verifier,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, token_verifier=verifier,
                                                   on_authorization_request=on_auth))
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url, required_scopes=[],
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url, required_scopes=[],
                                            include_scope_in_www_auth=False, token_verifier=verifier))
         return {"serverUrl": f"{server.get_url()}/mcp"}
 
@@ -127,10 +127,10 @@ class ScopeStepUpAuthScenario(Scenario):
     source = {"introducedIn": "2025-11-25"}
     description = "Tests that client handles step-up authentication with different scope requirements per operation"
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         # SEP-2350's union check exists only from the draft on; at 2025-11-25 it is not emitted
-        self.union_required = TIMELINE.index(SPEC_VERSION) >= TIMELINE.index("2026-07-28")
+        self.union_required = spec_version_at_least(ctx.spec_version, DRAFT_PROTOCOL_VERSION)
         auth, server = self.lifecycle(), self.lifecycle()
         initial, step_up = "mcp:basic", "mcp:write"
         verifier = MockTokenVerifier(checks, [initial, step_up])
@@ -166,7 +166,7 @@ class ScopeStepUpAuthScenario(Scenario):
                                         "previously-granted scope was dropped", "SUCCESS" if kept else "WARNING",
                                         CHALLENGE, {"previouslyGranted": initial, "challengedScope": step_up,
                                                     "requestedScope": data["scope"] or "none"}, data["timestamp"]))
-        await self.serve(auth, create_auth_server(checks, auth.get_url, token_verifier=verifier,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, token_verifier=verifier,
                                                   on_authorization_request=on_auth))
         prm_url = lambda: f"{server.get_url()}/.well-known/oauth-protected-resource/mcp"
 
@@ -186,7 +186,7 @@ class ScopeStepUpAuthScenario(Scenario):
                                      403, {"WWW-Authenticate": f'Bearer scope="{step_up}", resource_metadata="{prm_url()}", '
                                                                f'error="insufficient_scope"'})
             return None
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url, required_scopes=[initial, step_up],
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url, required_scopes=[initial, step_up],
                                            scopes_supported=["mcp:profile"], include_scope_in_www_auth=True,
                                            auth_middleware=step_up_mw, token_verifier=verifier))
         return {"serverUrl": f"{server.get_url()}/mcp"}
@@ -216,7 +216,7 @@ class ScopeRetryLimitScenario(Scenario):
                    "responses")
     allow_client_error = True
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         auth, server = self.lifecycle(), self.lifecycle()
         required = "mcp:admin"
@@ -229,7 +229,7 @@ class ScopeRetryLimitScenario(Scenario):
                                 f"Client made authorization request attempt {count[0]}", "INFO", CHALLENGE,
                                 {"attemptNumber": count[0], "requestedScope": data["scope"] or "none"},
                                 data["timestamp"]))
-        await self.serve(auth, create_auth_server(checks, auth.get_url, token_verifier=verifier,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, token_verifier=verifier,
                                                   on_authorization_request=on_auth))
         prm_url = lambda: f"{server.get_url()}/.well-known/oauth-protected-resource/mcp"
         with_token = [0]
@@ -250,7 +250,7 @@ class ScopeRetryLimitScenario(Scenario):
                                  403, {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{required}", '
                                                            f'resource_metadata="{prm_url()}", '
                                                            f'error_description="Scope upgrade will never succeed"'})
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url, required_scopes=[required],
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url, required_scopes=[required],
                                            scopes_supported=[required], include_scope_in_www_auth=True,
                                            auth_middleware=always_deny, token_verifier=verifier))
         return {"serverUrl": f"{server.get_url()}/mcp"}

@@ -42,7 +42,7 @@ class TokenEndpointAuthScenario(Scenario):
                                                    "none": "none"}[method]
         self.description = f"Tests that client uses {NAMES[method]} when server only supports {method}"
 
-    async def start(self):
+    async def start(self, ctx):
         self.checks = checks = []
         self.authorization_resource = self.token_resource = None
         auth, server = self.lifecycle(), self.lifecycle()
@@ -81,11 +81,11 @@ class TokenEndpointAuthScenario(Scenario):
             return {"clientId": f"test-client-{ms}",
                     "clientSecret": None if self.expected == "none" else f"test-secret-{ms}",
                     "tokenEndpointAuthMethod": self.expected}
-        await self.serve(auth, create_auth_server(checks, auth.get_url, token_verifier=verifier,
+        await self.serve(auth, create_auth_server(ctx, checks, auth.get_url, token_verifier=verifier,
                                                   token_endpoint_auth_methods_supported=[self.expected],
                                                   on_authorization_request=on_auth, on_token_request=on_token,
                                                   on_registration_request=on_register))
-        await self.serve(server, McpServer(checks, server.get_url, auth.get_url, required_scopes=[],
+        await self.serve(server, McpServer(ctx, checks, server.get_url, auth.get_url, required_scopes=[],
                                            token_verifier=verifier))
         return {"serverUrl": f"{server.get_url()}/mcp"}
 
