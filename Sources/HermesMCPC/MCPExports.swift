@@ -82,9 +82,8 @@ public func hermes_mcp_close(_ h: UnsafeMutablePointer<hermes_mcp>?) -> Int32 {
             let data = (try? JSONEncoder().encode(names)) ?? Data("[]".utf8)
             json.pointee = strdup(String(decoding: data, as: UTF8.self))
             return HermesStatus.ok.rawValue
-        case .failure(let error as MCPHandle.Closed):
-            return LastError.fail(.invalidArgument, "hermes_mcp_servers: \(error)")
         case .failure(let error):
+            // Closed meanwhile, or a config.yaml that became unusable since the open.
             return LastError.fail(.invalidArgument, "hermes_mcp_servers: \(error)")
         }
     }
