@@ -11,6 +11,10 @@ import PackageDescription
 let exportOnlyCAPI: [LinkerSetting] = Context.environment["HERMES_SANITIZER"] != nil ? [] : [
     .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(Context.packageDirectory)/hermesoauth.map"])
 ]
+// libhermesmcp.so likewise: the OAuth API it re-exports and its own, `hermes_*` and nothing else.
+let exportOnlyMCPCAPI: [LinkerSetting] = Context.environment["HERMES_SANITIZER"] != nil ? [] : [
+    .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(Context.packageDirectory)/hermesmcp.map"])
+]
 
 // Under ThreadSanitizer every `Locked` also reports its critical sections to TSan, which cannot see
 // how `Synchronization.Mutex` hands over a contended lock (see Locked.swift).
@@ -20,6 +24,8 @@ let package = Package(
     name: "hermes",
     products: [
         .library(name: "hermesoauth", type: .dynamic, targets: ["HermesOAuthC"]),
+        // The MCP runtime for C hosts, with the whole OAuth C API in it too: a host links one of the two.
+        .library(name: "hermesmcp", type: .dynamic, targets: ["HermesMCPC"]),
         .executable(name: "hermes", targets: ["hermes"]),
     ],
     dependencies: [
@@ -71,6 +77,15 @@ let package = Package(
             name: "HermesMCP",
             dependencies: ["HermesOAuth", "CHermesProcess", .product(name: "MCP", package: "swift-sdk"), .product(name: "SystemPackage", package: "swift-system")]
         ),
+        // The C API of libhermesmcp.so (include/hermesmcp.h): MCPRuntime behind an opaque handle,
+        // over HermesMCP, and HermesOAuthC's exports (status codes, last-error, the OAuth calls).
+        .target(
+            name: "HermesMCPC",
+            dependencies: ["HermesMCP", "HermesOAuthC", "HermesOAuth", "CHermesMCPABI", .product(name: "MCP", package: "swift-sdk")],
+            linkerSettings: exportOnlyMCPCAPI
+        ),
+        // The handle type `hermes_mcp`, complete for Swift (see its header).
+        .target(name: "CHermesMCPABI"),
         .executableTarget(
             name: "hermes",
             dependencies: [
@@ -119,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HermesMCPTests",
-            dependencies: ["HermesMCP", "HermesOAuth", "HermesTestSupport"]
+            dependencies: ["HermesMCP", "HermesMCPC", "HermesOAuth", "HermesTestSupport"]
         ),
         // Attacks played by hostile peers (servers, files, C callers) that hermes must withstand.
         .testTarget(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: Swift tests, plus the C checks they drive (a C program built against
-# libhermesoauth.so and the installed header and pkg-config file, C/C++ header cleanliness,
+# libhermesoauth.so and libhermesmcp.so, the installed headers and pkg-config files, C/C++ header cleanliness,
 # header-vs-Swift drift, exported symbols), and a short libFuzzer run over every input parser.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,11 +4,13 @@ import Synchronization
 
 /// Whether one C callback registration may still be called. Cleared, under the handle's lock, by
 /// the unwatch or close that removes it.
-final class CallbackLiveness: Sendable {
+package final class CallbackLiveness: Sendable {
     private let active = Atomic<Bool>(true)
 
-    var isActive: Bool { active.load(ordering: .sequentiallyConsistent) }
-    func end() { active.store(false, ordering: .sequentiallyConsistent) }
+    package init() {}
+
+    package var isActive: Bool { active.load(ordering: .sequentiallyConsistent) }
+    package func end() { active.store(false, ordering: .sequentiallyConsistent) }
 }
 
 /// The calls into one handle's C callbacks, and the wait for them. A callback runs holding the
@@ -16,13 +18,15 @@ final class CallbackLiveness: Sendable {
 /// callback they removed is running or will run: they clear its liveness, then pass through the
 /// gate. A callback that removes itself (or closes its handle) holds the gate already, on the same
 /// thread: that one call does not wait, or it would wait for itself forever.
-final class CallbackGate: Sendable {
+package final class CallbackGate: Sendable {
     private let lock = Locked(())
     /// The thread inside a callback of this gate (pthread_self), 0 when none. A thread only ever
     /// finds its own value here while it is the one inside.
     private let runner = Atomic<UInt>(0)
 
-    func deliver(_ liveness: CallbackLiveness, _ call: () -> Void) {
+    package init() {}
+
+    package func deliver(_ liveness: CallbackLiveness, _ call: () -> Void) {
         lock.withLock { _ in
             guard liveness.isActive else { return }
             runner.store(UInt(pthread_self()), ordering: .relaxed)
@@ -32,7 +36,7 @@ final class CallbackGate: Sendable {
     }
 
     /// Returns once no callback is running here, except one running on the calling thread.
-    func drain() {
+    package func drain() {
         if runner.load(ordering: .relaxed) == UInt(pthread_self()) { return }
         lock.withLock { _ in }
     }

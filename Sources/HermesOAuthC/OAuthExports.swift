@@ -177,7 +177,7 @@ private let logoutKeepRegistration: UInt32 = 0x1
         case .added: return HermesStatus.ok.rawValue
         case .duplicate:
             return LastError.fail(.invalidArgument, "hermes_oauth_watch: this callback is already registered with this user pointer on this handle")
-        case .closed: return LastError.fail(.invalidArgument, "hermes_oauth_watch: \(OAuthHandles.Refusal.closed)")
+        case .closed: return LastError.fail(.invalidArgument, "hermes_oauth_watch: \(OAuthHandles.closedRefusal)")
         }
     }
 }
@@ -188,7 +188,7 @@ private let logoutKeepRegistration: UInt32 = 0x1
         switch handle.unwatch(fn, user: user) {
         case .removed: return HermesStatus.ok.rawValue
         case .notFound: return LastError.fail(.notFound, "hermes_oauth_unwatch: no such callback and user pointer on this handle")
-        case .closed: return LastError.fail(.invalidArgument, "hermes_oauth_unwatch: \(OAuthHandles.Refusal.closed)")
+        case .closed: return LastError.fail(.invalidArgument, "hermes_oauth_unwatch: \(OAuthHandles.closedRefusal)")
         }
     }
 }

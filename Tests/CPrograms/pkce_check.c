@@ -1,5 +1,10 @@
-/* Checks libhermesoauth's PKCE output with OpenSSL itself, from plain C and from several threads. */
+/* Checks libhermesoauth's PKCE output with OpenSSL itself, from plain C and from several threads;
+ * with -DHERMES_MCP through hermesmcp.h and libhermesmcp.so, which holds the same API. */
+#ifdef HERMES_MCP
+#include <hermesmcp.h>
+#else
 #include <hermesoauth.h>
+#endif
 
 #include <openssl/evp.h>
 #include <pthread.h>

@@ -1,5 +1,10 @@
-/* Prints every status constant of the public header, for comparison with the Swift side. */
+/* Prints every status constant of the public header, for comparison with the Swift side; with
+ * -DHERMES_MCP through hermesmcp.h, linked with libhermesmcp.so. */
+#ifdef HERMES_MCP
+#include <hermesmcp.h>
+#else
 #include <hermesoauth.h>
+#endif
 #include <stdio.h>
 
 int main(void) {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Compiles a C program against this build's libhermesoauth.so.
+/// Compiles a C program against this build's libhermesoauth.so (or libhermesmcp.so: `library`).
 ///
 /// In an ordinary build that is the system's `cc`. Under a sanitizer the library carries that
 /// sanitizer's instrumentation but not its runtime, which only an executable can bring, so the
@@ -12,8 +12,8 @@ public enum CCompiler {
     /// The command line for `source`: the caller's flags and libraries plus what linking this
     /// build's library needs.
     public static func command(source: String, output: String, flags: [String], libraries: [String],
-                               libraryDirectory: String = Build.productsDirectory) -> [String] {
-        let hermes = ["-L", libraryDirectory, "-lhermesoauth", "-Wl,-rpath," + libraryDirectory]
+                               libraryDirectory: String = Build.productsDirectory, library: String = "hermesoauth") -> [String] {
+        let hermes = ["-L", libraryDirectory, "-l" + library, "-Wl,-rpath," + libraryDirectory]
         guard let kind = Sanitizer.kind else {
             return ["cc"] + flags + [source] + hermes + libraries + ["-o", output]
         }
@@ -23,9 +23,9 @@ public enum CCompiler {
     }
 
     public static func compile(source: String, output: String, flags: [String], libraries: [String],
-                               libraryDirectory: String = Build.productsDirectory) async throws -> ProgramResult {
+                               libraryDirectory: String = Build.productsDirectory, library: String = "hermesoauth") async throws -> ProgramResult {
         try await run("/usr/bin/env", command(source: source, output: output, flags: flags, libraries: libraries,
-                                        libraryDirectory: libraryDirectory))
+                                        libraryDirectory: libraryDirectory, library: library))
     }
 
     /// The toolchain's `usr` directory: two levels above the `swift` found on PATH, symlinks resolved.

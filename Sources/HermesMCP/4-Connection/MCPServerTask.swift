@@ -483,6 +483,9 @@ func withTimeout<T: Sendable>(_ deadline: Deadline, what: String, lost: (@Sendab
     let once = ResumeOnce<T>()
     return try await withCheckedThrowingContinuation { continuation in
         let work = CancelLater()
+        // The wait for `lost` ends with the call too: on a connection that is never lost it would
+        // otherwise stay suspended for the life of the process, one task per request.
+        let watch = CancelLater()
         // Ended as soon as the work is: what it holds (`stall` may hold the transport, and with it
         // a server's descriptors) must not outlive the call by the rest of the deadline.
         let timer = Task {
@@ -490,7 +493,10 @@ func withTimeout<T: Sendable>(_ deadline: Deadline, what: String, lost: (@Sendab
             guard !Task.isCancelled else { return }
             let detail = await stall?()
             let timeout = MCPErrors.TimedOut(what: what, seconds: deadline.seconds, detail: detail, waitingFor: waitingFor?())
-            if once.resume(continuation, .failure(timeout)) { work.cancel() }
+            if once.resume(continuation, .failure(timeout)) {
+                work.cancel()
+                watch.cancel()
+            }
         }
         work.set(Task {
             do {
@@ -499,9 +505,10 @@ func withTimeout<T: Sendable>(_ deadline: Deadline, what: String, lost: (@Sendab
                 once.resume(continuation, .failure(MCPErrors.normalized(error)))
             }
             timer.cancel()
+            watch.cancel()
         })
         if let lost {
-            Task {
+            watch.set(Task {
                 let cut = await lost()
                 let error = cut.map { MCPTransportError.malformed("\(what) failed: \($0)") }
                     ?? MCPTransportError.closed("the server went away during \(what)")
@@ -509,7 +516,7 @@ func withTimeout<T: Sendable>(_ deadline: Deadline, what: String, lost: (@Sendab
                     work.cancel()
                     timer.cancel()
                 }
-            }
+            })
         }
     }
 }
