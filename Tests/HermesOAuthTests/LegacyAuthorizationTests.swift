@@ -30,7 +30,7 @@ import HermesTestSupport
         #expect(log.map { "\($0.method) \($0.path)" } == [
             "POST /mcp", "GET /.well-known/oauth-protected-resource/mcp", "GET /.well-known/oauth-protected-resource",
             "GET /.well-known/oauth-authorization-server", "GET /.well-known/openid-configuration",
-            "POST /register", "GET /authorize", "POST /token", "POST /mcp", "DELETE /mcp",
+            "POST /register", "GET /authorize", "POST /token", "POST /mcp",
         ])
         let authorize = try #require(log.first { $0.path == "/authorize" })
         // PKCE S256 although nothing advertised it.

@@ -97,7 +97,8 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
         let log = try await f.peer.log()
         #expect(log.map { "\($0.method) \($0.path)" } == [
             "POST /mcp", "GET /.well-known/oauth-protected-resource/mcp", "GET /.well-known/oauth-authorization-server",
-            "POST /register", "GET /authorize", "POST /token", "POST /mcp", "DELETE /mcp",
+            // The new token's check: a 2026-07-28 `server/discover`, which opens no session to close.
+            "POST /register", "GET /authorize", "POST /token", "POST /mcp",
         ])
         let register = try #require(log.first { $0.path == "/register" })
         #expect(register.json["application_type"] as? String == "native")
