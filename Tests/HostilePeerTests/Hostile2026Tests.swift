@@ -174,8 +174,10 @@ import Testing
 
     // MARK: input_required
 
-    @Test func endlessRoundsStopAtTen() async throws {
-        let peer = try await Self.peer("ir-endless")
+    /// With a question each round, or only a new requestState (retried after a short pause).
+    @Test(arguments: ["ir-endless", "ir-endless-state"])
+    func endlessRoundsStopAtTen(attack: String) async throws {
+        let peer = try await Self.peer(attack)
         defer { peer.stop() }
         let (result, seconds) = try await Self.call(try Self.home(peer), "ask")
         #expect(result.status == 1)
@@ -239,13 +241,16 @@ import Testing
         if let peer { #expect(try await Self.requests(peer)["tools/call"] == 1) }
     }
 
-    /// A form schema nested 100,000 deep: a clear error or a safe answer, never a crash.
-    @Test func aDeeplyNestedFormEndsCleanly() async throws {
-        let peer = try await Self.peer("ir-deep")
+    /// A form schema nested 100,000 deep (past what the JSON parser takes) or 200 deep (within
+    /// it): a clear error or a safe answer, never a crash.
+    @Test(arguments: ["ir-deep", "ir-nested"])
+    func aDeeplyNestedFormEndsCleanly(attack: String) async throws {
+        let peer = try await Self.peer(attack)
         defer { peer.stop() }
         let (result, seconds) = try await Self.call(try Self.home(peer), "ask")
         #expect(result.status == 0 || result.status == 1, "exit \(result.status): \(result.stderr.suffix(500))")
-        #expect(result.stdout.hasPrefix("{"), "\(result.stdout)")
+        let expected = attack == "ir-nested" ? #"{"result": "action=decline"}"# : "held no response to it"
+        #expect(result.stdout.contains(expected), "\(result.stdout)")
         #expect(seconds < 30)
     }
 
@@ -299,7 +304,8 @@ import Testing
         let home = try peer.map { try Self.home($0) } ?? Self.stdioHome("progress-flood")
         let (result, kib, cpu) = try await Self.measured(home, ["mcp", "call", peer == nil ? "s" : "h", "echo", "{}"])
         #expect(result.stdout.contains(#"{"result": "progress-flood done"}"#), "\(result.stdout) \(result.stderr.suffix(300))")
-        #expect(kib > 0 && kib < 300_000, "peak \(kib) KiB")
+        // Seen: 57 MB and 8 s of CPU (debug build) over HTTP, 72 MB and 8 s over stdio.
+        #expect(kib > 0 && kib < 200_000, "peak \(kib) KiB")
         #expect(cpu < 40, "\(cpu) s of CPU")
     }
 
@@ -336,7 +342,8 @@ import Testing
         let config = try #require(try ConfigFile.load(home: HermesHome(path: home.path)).server(named: "h", environment: [:]))
         let task = MCPServerTask(config: config, manager: OAuthManager(home: HermesHome(path: home.path)))
         let tools = try await task.connection().tools.map(\.name)
-        #expect(!tools.contains("bad-mark"), "a tool with an invalid mark was kept")
+        #expect(!tools.contains { $0.hasPrefix("bad-mark") }, "a tool with an invalid mark was kept: \(tools)")
+        #expect(tools.count == 6, "\(tools)")
         let hostile = "v\r\nX-Injected: yes"
         let ops = MCPOperations(task: task)
         for name in tools {

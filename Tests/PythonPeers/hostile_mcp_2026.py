@@ -17,6 +17,7 @@ of `echo` echoes `text`. Attacks:
   discover-legacy-shape  discover answered with an initialize result
   discover-silent        discover never answered
   ir-endless             tools/call: input_required (one question) forever
+  ir-endless-state       tools/call: input_required with only a new requestState, forever
   ir-many                tools/call: input_required with 10,000 questions
   ir-bigstate            tools/call: input_required with a 50 MB requestState
   ir-state-type          tools/call: input_required whose requestState is an object
@@ -25,7 +26,7 @@ of `echo` echoes `text`. Attacks:
                          characters; the retry is answered with the action it carried
   ir-url-js, ir-url-file tools/call: a URL elicitation of javascript: / file:, answered the same
   ir-wide                tools/call: a form of 10,000 fields, answered the same
-  ir-deep                tools/call: a form whose field schema nests 100,000 deep
+  ir-deep, ir-nested     tools/call: a form whose field schema nests 100,000 (ir-nested: 200, 400 JSON levels) deep
   rt-unknown, rt-missing, rt-number
                          tools/call: resultType "partial", absent, 7
   wrong-id               tools/call: a complete result for another request id
@@ -63,6 +64,9 @@ HEADER_TOOLS = [
     ("auth", "Authorization"),
     ("host", "Host"),
     ("bad-mark", "X\r\nX-Injected"),
+    ("bad-mark-utf8", "R\u00e9gion"),
+    ("bad-mark-long", "X" * 10240),
+    ("bad-mark-twice", ["Region", "region"]),
 ]
 
 started = time.monotonic()
@@ -81,8 +85,8 @@ def record(method, headers=None):
 
 def tool(name, mark=None):
     properties = {"text": {"type": "string"}}
-    if mark:
-        properties["value"] = {"type": "string", "x-mcp-header": mark}
+    for i, name in enumerate(mark if isinstance(mark, list) else [mark] if mark else []):
+        properties["value" if i == 0 else "value%d" % i] = {"type": "string", "x-mcp-header": name}
     return {"name": name, "inputSchema": {"type": "object", "properties": properties}}
 
 
@@ -204,7 +208,9 @@ class Attack:
             return ok(input_required({"q": question()}, "S" * (50 << 20)))
         if a == "ir-state-type":
             return ok(input_required({"q": question()}, {"not": "a string"}))
-        if a in ("ir-escapes", "ir-url-js", "ir-url-file", "ir-wide", "ir-deep"):
+        if a == "ir-endless-state":
+            return ok(input_required(None, str(int(params.get("requestState") or "0") + 1)))
+        if a in ("ir-escapes", "ir-url-js", "ir-url-file", "ir-wide", "ir-deep", "ir-nested"):
             if retry:
                 return ok(answered(params))
             if a == "ir-escapes":
@@ -216,10 +222,10 @@ class Attack:
             if a == "ir-wide":
                 fields = {"f%05d" % i: {"type": "string"} for i in range(10000)}
                 return ok(input_required({"q": question("Fill in", {"type": "object", "properties": fields})}, "s"))
-            # ir-deep: the message is assembled as text around the nested schema.
+            # ir-deep, ir-nested: the message is assembled as text around the nested schema.
             head = json.dumps({"jsonrpc": "2.0", "id": rid, "result": input_required(None, "s")})[:-2]
             text = head + ', "inputRequests": {"q": {"method": "elicitation/create", "params": {"mode": "form", ' \
-                '"message": "Deep", "requestedSchema": ' + deep_schema(100000) + "}}}}}"
+                '"message": "Deep", "requestedSchema": ' + deep_schema(100000 if a == "ir-deep" else 200) + "}}}}}"
             return ("raw", text)
         if a == "rt-unknown":
             return ok(stamped({"resultType": "partial", "content": [{"type": "text", "text": "partial"}]}))
