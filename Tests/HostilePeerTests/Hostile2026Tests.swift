@@ -378,9 +378,11 @@ import Testing
             #expect(headers["authorization"] == "Bearer configured-token", "\(headers)")
             #expect(headers["host"] == "127.0.0.1:\(port)", "\(headers)")
         }
-        let sentNames = calls.compactMap { $0["mcp-name"] }.map(Self.decoded)
-        #expect(Set(sentNames) == Set(tools), "\(sentNames.map(\.debugDescription))")
-        for headers in calls where headers["mcp-name"].map(Self.decoded) != nil {
+        let sent = calls.compactMap { $0["mcp-name"] }
+        #expect(Set(sent.map(Self.decoded)) == Set(tools), "\(sent)")
+        // The CR LF and the non-ASCII name, and no other, went encoded.
+        #expect(sent.filter { $0.hasPrefix("=?base64?") }.map(Self.decoded).sorted() == tools.filter { !$0.allSatisfy(\.isASCII) || $0.contains("\r\n") }.sorted(), "\(sent)")
+        for headers in calls {
             for (key, value) in headers where key.hasPrefix("mcp-param-") {
                 #expect(Self.decoded(value) == hostile, "\(key): \(value)")
                 #expect(value.hasPrefix("=?base64?"), "\(key) sent raw: \(value)")
