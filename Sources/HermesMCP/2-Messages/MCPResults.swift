@@ -8,7 +8,7 @@ import MCP
 enum MCPResults {
     struct Initialize: Decodable {
         let protocolVersion: String
-        let capabilities: Value?
+        let capabilities: PlainValue?
         let serverInfo: Implementation?
         let instructions: String?
     }
@@ -21,7 +21,7 @@ enum MCPResults {
     /// `server/discover` (2026-07-28).
     struct Discover: Decodable {
         let supportedVersions: [String]
-        let capabilities: Value?
+        let capabilities: PlainValue?
         let instructions: String?
         let _meta: Meta?
     }
@@ -76,7 +76,18 @@ enum MCPResults {
     /// the older revisions.
     struct ServerRequest: Decodable, Sendable {
         let method: String
-        let params: Value?
+        private let plainParams: PlainValue?
+        var params: Value? { plainParams?.value }
+
+        init(method: String, params: Value?) {
+            self.method = method
+            self.plainParams = params.map(PlainValue.init(value:))
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case method
+            case plainParams = "params"
+        }
     }
 }
 

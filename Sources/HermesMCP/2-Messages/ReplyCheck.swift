@@ -70,7 +70,7 @@ enum ReplyCheck {
             return "the reply to \(method) is not a JSON-RPC 2.0 response (it needs \"jsonrpc\": \"2.0\" and a result or an error object): \(excerpt(data))"
         }
         // A JSON-RPC error reaches the caller as it is.
-        guard let value = response.result, let result else { return nil }
+        guard let value = response.result?.value, let result else { return nil }
         // Not the final result (2026-07-28 multi-round requests): its reader checks it.
         if case .object(let fields) = value, case .string(let kind)? = fields["resultType"], kind != "complete" { return nil }
         do {
@@ -118,7 +118,7 @@ enum ReplyCheck {
             let message: String
         }
         let jsonrpc: String
-        let result: Value?
+        let result: PlainValue?
         let error: ErrorObject?
     }
 

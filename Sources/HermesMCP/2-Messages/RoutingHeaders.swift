@@ -40,7 +40,7 @@ enum RoutingHeaders {
            let arguments = try? JSONDecoder().decode(Arguments.self, from: message).params.arguments {
             for (argument, header) in mirrored {
                 // Absent or null: no header, as the spec says.
-                switch arguments[argument] {
+                switch arguments[argument]?.value {
                 case .string(let text)?: headers["Mcp-Param-" + header] = encoded(text)
                 case .int(let number)?: headers["Mcp-Param-" + header] = String(number)
                 case .bool(let flag)?: headers["Mcp-Param-" + header] = flag ? "true" : "false"
@@ -52,7 +52,7 @@ enum RoutingHeaders {
     }
 
     private struct Arguments: Decodable {
-        struct Params: Decodable { let arguments: [String: Value]? }
+        struct Params: Decodable { let arguments: [String: PlainValue]? }
         let params: Params
     }
 

@@ -186,7 +186,7 @@ public actor HTTPMCPTransport: Transport {
         case 404 where h["Mcp-Session-Id"] != nil:
             sessionID = nil
             throw MCPTransportError.sessionExpired
-        case 400..<500 where !routing.isEmpty:
+        case 400..<500 where !routing.isEmpty || sent?.method == "initialize":
             // 2026-07-28 servers refuse a request with a 4xx and a JSON-RPC error saying why, which
             // the caller acts on (an unsupported version names the supported ones).
             if let refusal = RPCErrorBody.parse(reply.errorBody, status: response.status) { throw refusal }

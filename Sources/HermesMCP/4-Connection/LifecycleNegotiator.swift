@@ -79,7 +79,7 @@ enum LifecycleNegotiator {
             }
             if let shared = ProtocolRevision.newestShared(found.supportedVersions.filter(ProtocolRevision.isStateless)) {
                 if shared != version && probing { return try await discover(session, version: shared, deadline: deadline, probing: false) }
-                return Negotiated(protocolVersion: version, serverName: found._meta?.serverInfo?.name, capabilities: found.capabilities)
+                return Negotiated(protocolVersion: version, serverName: found._meta?.serverInfo?.name, capabilities: found.capabilities?.value)
             }
             guard probing else {
                 throw MCPTransportError.malformed("'\(session.server)' lists no protocol revision hermes speaks without initialize (it lists \(listed(found.supportedVersions)))")
@@ -130,7 +130,7 @@ enum LifecycleNegotiator {
         }
         await onInitialized(agreed)
         try await session.notify("notifications/initialized")
-        return Negotiated(protocolVersion: agreed, serverName: result.serverInfo?.name, capabilities: result.capabilities)
+        return Negotiated(protocolVersion: agreed, serverName: result.serverInfo?.name, capabilities: result.capabilities?.value)
     }
 
     private static func listed(_ versions: [String]) -> String {

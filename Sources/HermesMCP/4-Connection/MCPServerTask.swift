@@ -111,17 +111,37 @@ public actor MCPServerTask {
         }
     }
 
+    /// Changes heard while the last ones are still being handled, merged: a server that floods
+    /// list_changed gets one more listing when the current one ends, not one per notification.
+    private var pendingChanges: [MCPChange] = []
+    private var relaying = false
+
     private func changed(_ changes: [MCPChange], generation: Int) async {
-        guard let subscriber = changeSubscriber, current?.generation == generation else { return }
-        if changes.contains(.tools) {
-            do {
-                _ = try await relistTools(generation: generation)
-            } catch {
-                MCPLogging.runtime.warning("'\(name)' said its tools changed, but listing them again failed: \(error)")
-            }
+        guard changeSubscriber != nil, current?.generation == generation else { return }
+        for change in changes where !pendingChanges.contains(change) {
+            // One URI more at most per notification, and never without bound.
+            if pendingChanges.count < Self.maxPendingChanges { pendingChanges.append(change) }
         }
-        subscriber(changes)
+        guard !relaying else { return }
+        relaying = true
+        defer { relaying = false }
+        while !pendingChanges.isEmpty, let subscriber = changeSubscriber, current?.generation == generation {
+            let batch = pendingChanges
+            pendingChanges = []
+            if batch.contains(.tools) {
+                do {
+                    _ = try await relistTools(generation: generation)
+                } catch {
+                    MCPLogging.runtime.warning("'\(name)' said its tools changed, but listing them again failed: \(error)")
+                }
+            }
+            subscriber(batch)
+        }
+        pendingChanges = []
     }
+
+    /// Distinct changes kept while one batch is handled (resources updated, each its own URI).
+    static let maxPendingChanges = 256
 
     /// The connection of `generation` with its tool list fetched again (and, on 2026-07-28, the
     /// headers that mirror arguments learnt again), within `timeout`.

@@ -139,14 +139,14 @@ public actor MCPSession {
     private struct Envelope: Decodable {
         let id: ID?
         let method: String?
-        let params: Value?
+        let params: PlainValue?
         let error: ErrorBody?
     }
 
     private struct ErrorBody: Decodable {
         let code: Int
         let message: String
-        let data: Value?
+        let data: PlainValue?
     }
 
     private func received(_ message: Data) {
@@ -154,10 +154,10 @@ public actor MCPSession {
         guard let envelope = try? JSONDecoder().decode(Envelope.self, from: message) else { return }
         if let method = envelope.method {
             if let id = envelope.id {
-                let params = envelope.params
+                let params = envelope.params?.value
                 Task { await self.answer(id: id, method: method, params: params) }
             } else {
-                notified(method, envelope.params)
+                notified(method, envelope.params?.value)
             }
             return
         }
@@ -165,7 +165,7 @@ public actor MCPSession {
         progress[number] = nil
         if working.remove(number) != nil { lastActivity = .now }
         if let error = envelope.error {
-            continuation.resume(throwing: RPCError(code: error.code, message: error.message, data: error.data))
+            continuation.resume(throwing: RPCError(code: error.code, message: error.message, data: error.data?.value))
         } else {
             continuation.resume(returning: message)
         }

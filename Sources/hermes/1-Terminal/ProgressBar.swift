@@ -8,6 +8,8 @@ enum ProgressBar {
 
     static func render(progress: Double, total: Double?, message: String?) -> String {
         var parts: [String] = []
+        // Progress only grows from 0 (MCP): a negative figure from a server reads as 0.
+        let progress = progress.isFinite ? max(progress, 0) : progress
         if let total, total > 0, progress.isFinite, total.isFinite {
             let fraction = min(max(progress / total, 0), 1)
             let filled = Int((fraction * Double(width)).rounded(.down))
@@ -20,7 +22,9 @@ enum ProgressBar {
         return parts.joined(separator: " ")
     }
 
-    private static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.1f", value)
+    /// Whole numbers as they are up to 9 digits, anything else in at most 7 characters or so
+    /// (`%.3g`: 1e+308, not 309 digits): a server's figure must not widen the spinner's line.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e9 ? String(Int64(value)) : String(format: "%.3g", value)
     }
 }
