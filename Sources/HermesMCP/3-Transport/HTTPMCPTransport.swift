@@ -70,19 +70,9 @@ public actor HTTPMCPTransport: Transport {
         if let protocolVersion { h["MCP-Protocol-Version"] = protocolVersion }
         let bearer = try await token()
         if let bearer { h["Authorization"] = "Bearer \(bearer)" }
-        let (continuation, received) = (self.continuation, self.received)
+        let continuation = self.continuation
         let reply = HTTPReply(request: nil, lineLimit: Self.maxLine) { message, _ in continuation.yield(message) }
-        let (http, request) = (self.http, HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout))
-        let exchange = Task {
-            try await http.stream(request) { status, type, chunk in
-                received.add(chunk.count)
-                return reply.take(status: status, contentType: type, chunk: chunk)
-            }
-        }
-        let key = UUID()
-        inFlight[key] = (exchange, reply)
-        defer { inFlight[key] = nil }
-        let response = try await withTaskCancellationHandler { try await exchange.value } onCancel: { exchange.cancel() }
+        let response = try await run(HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout), into: reply)
         switch response.status {
         case 200..<300: try reply.finish(status: response.status, contentType: response.header("content-type"))
         case 401: throw MCPTransportError.unauthorized(token: bearer, challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) })
@@ -112,7 +102,7 @@ public actor HTTPMCPTransport: Transport {
         let bearer = try await token()
         if let bearer { h["Authorization"] = "Bearer \(bearer)" }
         lastToken = bearer
-        let (continuation, received) = (self.continuation, self.received)
+        let continuation = self.continuation
         let sent = ReplyCheck.request(in: data)
         // The answer is handed on once the exchange is over (an event stream ends right after it,
         // or is left `CurlTransport.linger` later): the caller's next request then finds this
@@ -126,21 +116,11 @@ public actor HTTPMCPTransport: Transport {
         let reply = HTTPReply(request: sent, lineLimit: Self.maxLine) { message, isAnswer in
             if holdAll || isAnswer { held.append(message) } else { continuation.yield(message) }
         }
-        let (http, request) = (self.http, HTTPRequest(method: "POST", url: url, headers: h, body: data, timeout: timeout))
-        let exchange = Task {
-            try await http.stream(request) { status, type, chunk in
-                received.add(chunk.count)
-                return reply.take(status: status, contentType: type, chunk: chunk)
-            }
-        }
-        let key = UUID()
-        inFlight[key] = (exchange, reply)
-        defer { inFlight[key] = nil }
         let response: HermesOAuth.HTTPResponse
         do {
             // Abandoning the request (a timeout, a cancelled call) ends its exchange: on
             // 2026-07-28 closing the stream is how a client cancels.
-            response = try await withTaskCancellationHandler { try await exchange.value } onCancel: { exchange.cancel() }
+            response = try await run(HTTPRequest(method: "POST", url: url, headers: h, body: data, timeout: timeout), into: reply)
         } catch {
             // A stream that broke after its events had ids is taken up where it broke.
             if !(error is CancellationError), !Task.isCancelled, routing.isEmpty, let from = reply.resumption, let sent {
@@ -200,6 +180,22 @@ public actor HTTPMCPTransport: Transport {
 }
 
 extension HTTPMCPTransport {
+    /// One exchange, its body handed to `reply` as it arrives: counted, listed among those under
+    /// way (so `disconnect` and `stall` see it), and ended when the calling task is cancelled.
+    func run(_ request: HermesOAuth.HTTPRequest, into reply: HTTPReply) async throws -> HermesOAuth.HTTPResponse {
+        let (http, received) = (self.http, self.received)
+        let exchange = Task {
+            try await http.stream(request) { status, type, chunk in
+                received.add(chunk.count)
+                return reply.take(status: status, contentType: type, chunk: chunk)
+            }
+        }
+        let key = UUID()
+        inFlight[key] = (exchange, reply)
+        defer { inFlight[key] = nil }
+        return try await withTaskCancellationHandler { try await exchange.value } onCancel: { exchange.cancel() }
+    }
+
     /// Times a request's stream is taken up again before hermes gives up on it (each within the
     /// call's deadline, which bounds them all).
     static let maxResumptions = 20
@@ -220,21 +216,11 @@ extension HTTPMCPTransport {
             let bearer = try await token()
             if let bearer { h["Authorization"] = "Bearer \(bearer)" }
             lastToken = bearer
-            let (continuation, received) = (self.continuation, self.received)
+            let continuation = self.continuation
             let reply = HTTPReply(request: sent, lineLimit: Self.maxLine) { message, _ in continuation.yield(message) }
-            let (http, request) = (self.http, HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout))
-            let exchange = Task {
-                try await http.stream(request) { status, type, chunk in
-                    received.add(chunk.count)
-                    return reply.take(status: status, contentType: type, chunk: chunk)
-                }
-            }
-            let key = UUID()
-            inFlight[key] = (exchange, reply)
-            defer { inFlight[key] = nil }
             let response: HermesOAuth.HTTPResponse
             do {
-                response = try await withTaskCancellationHandler { try await exchange.value } onCancel: { exchange.cancel() }
+                response = try await run(HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout), into: reply)
             } catch {
                 if error is CancellationError || Task.isCancelled { throw error }
                 guard let next = reply.resumption else { throw MCPTransportError.unreachable("\(OAuthFailure.from(error))") }
