@@ -20,16 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                    \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "FAIL line %d: ", __LINE__);                     \
-            fprintf(stderr, __VA_ARGS__);                                   \
-            fprintf(stderr, " (last error: %s)\n", hermes_last_error() ? hermes_last_error() : "-"); \
-            failures++;                                                     \
-        }                                                                   \
-    } while (0)
+#include "check.h"
 
 /* ---- elicitation: the host answers "how many copies?" with 2 ---- */
 
