@@ -2,7 +2,8 @@
 (`hermes-bench mcp-calls`) and the official Python SDK client (streamable HTTP + ClientSession),
 against the same era_server.py (the SDK's server, certificate from a throw-away CA made here with
 openssl), in each protocol era. Per client: TCP connections opened (distinct client ports in the
-server's log) and per-call latency. Then one large tool result (era_server's `big` tool, streamed
+server's log), per-call latency, and the client's own CPU per call (its overhead: the server's
+time is in the latency of both, not in this). Then one large tool result (era_server's `big` tool, streamed
 as SSE): outcome and the client process's peak RSS.
 
   python bench/mcp_calls_bench.py --hermes-bench .build/release/hermes-bench [--calls 100] [--big-mb 20 12]
@@ -33,6 +34,7 @@ async def main(url, ca, count, tool, arguments):
         async with streamable_http_client(url, http_client=client) as streams:
             async with ClientSession(streams[0], streams[1]) as session:
                 await session.initialize()
+                cpu_start = time.process_time()
                 for _ in range(count):
                     start = time.perf_counter()
                     try:
@@ -44,7 +46,9 @@ async def main(url, ca, count, tool, arguments):
                     except Exception as error:
                         failure = failure or repr(error)[:400]
                     ms.append((time.perf_counter() - start) * 1000)
-    report = {"calls": count, "ok": ok, "ms": ms, "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+                cpu_ms = (time.process_time() - cpu_start) * 1000
+    report = {"calls": count, "ok": ok, "ms": ms, "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+              "cpu_ms": cpu_ms}
     if failure:
         report["first_failure"] = failure
     print(json.dumps(report, sort_keys=True))
@@ -145,14 +149,15 @@ def main():
             server.wait(timeout=10)
 
     print(f"## {args.calls} sequential `tools/call` (echo) in one process, HTTPS with a private CA\n")
-    print("| client | server | calls ok | TCP connections the server saw | requests | median ms | p90 ms | max ms | peak RSS MiB |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| client | server | calls ok | TCP connections the server saw | requests | median ms | p90 ms | max ms | client CPU ms per call | peak RSS MiB |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, era, r in rows:
         ms = r["ms"]
         print(f"| {name} | {era} | {r['ok']}/{r['calls']} | {r['connections']} | {r['requests']} | {statistics.median(ms):.2f} | "
-              f"{percentile(ms, 90):.2f} | {max(ms):.2f} | {r['peak_rss_kib'] / 1024:.1f} |")
+              f"{percentile(ms, 90):.2f} | {max(ms):.2f} | {r.get('cpu_ms', float('nan')) / max(r['calls'], 1):.2f} | "
+              f"{r['peak_rss_kib'] / 1024:.1f} |")
         if r.get("first_failure"):
-            print(f"|  | first failure: {r['first_failure'][:200]} | | | | | | | |")
+            print(f"|  | first failure: {r['first_failure'][:200]} | | | | | | | | |")
     print("\n## One large tool result (era_server's `big`: the text, and again as structured content), "
           "as an event stream (2025-11-25)\n")
     print("| text | client | outcome | wall ms | peak RSS MiB |")

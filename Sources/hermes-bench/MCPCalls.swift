@@ -38,14 +38,18 @@ enum MCPCalls {
         var milliseconds: [Double] = []
         var succeeded = 0
         var firstFailure = connectFailure
+        // The client's own cost: CPU this process spent on the calls (the server's is not in it).
+        let cpuStart = Self.cpuSeconds()
         for _ in 0..<count where connectFailure == nil {
             let start = TokenCell.now()
             let answer = await operations.call(tool: tool, arguments: toolArguments)
             milliseconds.append((TokenCell.now() - start) * 1000)
             if case .success = answer { succeeded += 1 } else if firstFailure == nil { firstFailure = String(answer.json.prefix(400)) }
         }
+        let cpuMilliseconds = (Self.cpuSeconds() - cpuStart) * 1000
         await task.shutdown()
-        var report: [String: Any] = ["calls": count, "ok": succeeded, "ms": milliseconds, "peak_rss_kib": peakRSS() ?? -1]
+        var report: [String: Any] = ["calls": count, "ok": succeeded, "ms": milliseconds, "peak_rss_kib": peakRSS() ?? -1,
+                                     "cpu_ms": cpuMilliseconds]
         if let firstFailure { report["first_failure"] = firstFailure }
         let line = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
         print(String(decoding: line, as: UTF8.self))
@@ -53,6 +57,13 @@ enum MCPCalls {
 
     private static func decode(_ text: String) throws -> [String: Value] {
         try JSONDecoder().decode([String: Value].self, from: Data(text.utf8))
+    }
+
+    /// CPU time of this process so far (all threads), in seconds.
+    private static func cpuSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     /// VmHWM from /proc/self/status, in KiB.

@@ -66,10 +66,41 @@ enum MCPResults {
         let resultType: String?
     }
 
-    /// An `input_required` result's questions and opaque state.
+    /// An `input_required` result's questions and opaque state. The questions are counted before
+    /// any is read: past `maxQuestions` none is (the request fails on the count), so a server that
+    /// asks ten thousand costs hermes nothing to refuse.
     struct InputRequired: Decodable {
+        static let maxQuestions = 16
         let inputRequests: [String: ServerRequest]?
         let requestState: String?
+        /// How many questions the server asked.
+        let asked: Int
+
+        private enum Keys: String, CodingKey { case inputRequests, requestState }
+        private struct Name: CodingKey {
+            let stringValue: String
+            init(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let fields = try decoder.container(keyedBy: Keys.self)
+            requestState = try fields.decodeIfPresent(String.self, forKey: .requestState)
+            guard fields.contains(.inputRequests), try !fields.decodeNil(forKey: .inputRequests) else {
+                (inputRequests, asked) = (nil, 0)
+                return
+            }
+            let questions = try fields.nestedContainer(keyedBy: Name.self, forKey: .inputRequests)
+            asked = questions.allKeys.count
+            guard asked <= Self.maxQuestions else {
+                inputRequests = nil
+                return
+            }
+            var read: [String: ServerRequest] = [:]
+            for key in questions.allKeys { read[key.stringValue] = try questions.decode(ServerRequest.self, forKey: key) }
+            inputRequests = read
+        }
     }
 
     /// A request the server makes of the client: inside `input_required`, or sent on its own on

@@ -24,10 +24,15 @@ public actor HTTPMCPTransport: Transport {
     /// Exchanges under way, so `disconnect` can end them (an event stream may never end by itself).
     private var inFlight: [UUID: (task: Task<HermesOAuth.HTTPResponse, Error>, reply: HTTPReply)] = [:]
     public nonisolated let received = Pagination.ReceivedBytes()
-    /// Bytes of one line of an event stream; the whole reply is bounded by `http` (16 MiB for curl).
-    static let maxLine = 16 << 20
+    /// Bytes of one MCP reply, and so of one line of its event stream: room for a tool result of
+    /// 20 MiB and more (a server may send its text twice, as content and as structured content),
+    /// where OAuth documents get 16 MiB. A stdio line has the same bound.
+    public static let maxReply = 64 << 20
+    static let maxLine = maxReply
+    /// libcurl with the MCP reply bound (connections are pooled across instances).
+    public static let curl = CurlTransport(maxBody: maxReply)
 
-    public init(url: URL, headers: [String: String], http: any HTTPTransport = CurlTransport.shared, timeout: Double,
+    public init(url: URL, headers: [String: String], http: any HTTPTransport = HTTPMCPTransport.curl, timeout: Double,
                 token: @escaping @Sendable () async throws -> String?) {
         self.url = url
         self.headers = headers
@@ -166,10 +171,17 @@ public actor HTTPMCPTransport: Transport {
         case 404 where h["Mcp-Session-Id"] != nil:
             sessionID = nil
             throw MCPTransportError.sessionExpired
-        case 400..<500 where !routing.isEmpty || sent?.method == "initialize":
+        case 400..<500 where !routing.isEmpty:
             // 2026-07-28 servers refuse a request with a 4xx and a JSON-RPC error saying why, which
             // the caller acts on (an unsupported version names the supported ones).
             if let refusal = RPCErrorBody.parse(reply.errorBody, status: response.status) { throw refusal }
+            throw MCPTransportError.http(status: response.status, detail: Redaction.redact(ServerErrorText.summary(reply.errorBody) ?? ""))
+        case 400..<500 where sent?.method == "initialize":
+            // A server of 2026-07-28 alone refuses `initialize` with -32022 naming what it speaks,
+            // which the negotiator acts on; any other refusal is the server's complaint, in its words.
+            if let refusal = RPCErrorBody.parse(reply.errorBody, status: response.status), refusal.code == RPCError.unsupportedVersion {
+                throw refusal
+            }
             throw MCPTransportError.http(status: response.status, detail: Redaction.redact(ServerErrorText.summary(reply.errorBody) ?? ""))
         default:
             // The server's own words (a JSON-RPC error's message, say), not its raw body.

@@ -18,7 +18,7 @@ public actor StdioMCPTransport: Transport {
     /// Bytes of one line, the largest message hermes takes from a stdio server: the HTTP
     /// transport's cap on one reply, room for a resource of several MiB in base64. A server that
     /// writes more without a newline is broken (or hostile): it is stopped, not buffered forever.
-    public static let maxLine = 16 << 20
+    public static let maxLine = HTTPMCPTransport.maxReply
 
     public init(process: StdioProcess) {
         self.process = process

@@ -11,7 +11,7 @@ struct InputRequiredLoop {
     static let maxRounds = 10
     /// Questions in one round, and bytes of the opaque state: a person answers a handful, and the
     /// state travels back with every retry.
-    static let maxQuestions = 16
+    static let maxQuestions = MCPResults.InputRequired.maxQuestions
     static let maxStateBytes = 1 << 20
 
     let method: String
@@ -33,11 +33,11 @@ struct InputRequiredLoop {
             throw MCPTransportError.malformed("'\(server)' still asked for input after \(Self.maxRounds) rounds of \(method); hermes stops there")
         }
         let questions = asked.inputRequests ?? [:]
-        guard !questions.isEmpty || asked.requestState != nil else {
+        guard asked.asked > 0 || asked.requestState != nil else {
             throw MCPTransportError.malformed("'\(server)' answered \(method) with input_required but neither inputRequests nor requestState")
         }
-        guard questions.count <= Self.maxQuestions else {
-            throw MCPTransportError.malformed("'\(server)' asked \(questions.count) questions at once in \(method); hermes takes at most \(Self.maxQuestions)")
+        guard asked.asked <= Self.maxQuestions else {
+            throw MCPTransportError.malformed("'\(server)' asked \(asked.asked) questions at once in \(method); hermes takes at most \(Self.maxQuestions)")
         }
         if let state = asked.requestState, state.utf8.count > Self.maxStateBytes {
             throw MCPTransportError.malformed("'\(server)' sent a requestState of \(state.utf8.count) bytes; hermes takes at most \(Self.maxStateBytes)")

@@ -381,7 +381,7 @@ public actor MCPServerTask {
                 transport = LegacySSETransport(url: url, headers: config.headers, trust: trust, timeout: max(config.connectTimeout, config.timeout),
                                                endpointWait: deadline.remaining, token: bearer)
             } else {
-                transport = HTTPMCPTransport(url: url, headers: config.headers, http: CurlTransport.shared.trusting(trust),
+                transport = HTTPMCPTransport(url: url, headers: config.headers, http: HTTPMCPTransport.curl.trusting(trust),
                                              timeout: max(config.connectTimeout, config.timeout), token: bearer)
             }
         case .stdio(let command, let args):
