@@ -15,12 +15,12 @@ import Testing
 /// port, one per TCP connection.
 @Suite(.timeLimit(.minutes(3))) struct ConnectionReuseTests {
     /// The server and the CA that signed its certificate (for 127.0.0.1).
-    static func tlsPeer(mode: String = "dual") async throws -> (EraPeer, ThrowAwayCA) {
+    static func tlsPeer(mode: String = "dual", extra: [String] = []) async throws -> (EraPeer, ThrowAwayCA) {
         let ca = try await ThrowAwayCA()
         let server = try await ca.issue("server", altNames: ["IP:127.0.0.1"])
         // Idle connections kept a minute (uvicorn closes them after 5 s): a slow machine between
         // two calls must not look like a connection that was not reused.
-        return (try await EraPeer(mode: mode, arguments: ["--tls-cert", server.cert, "--tls-key", server.key, "--keep-alive", "60"]), ca)
+        return (try await EraPeer(mode: mode, arguments: ["--tls-cert", server.cert, "--tls-key", server.key, "--keep-alive", "60"] + extra), ca)
     }
 
     static func task(_ url: String, _ extra: String = "", connectTimeout: Int = 20) throws -> (MCPServerTask, TemporaryDirectory) {
@@ -51,6 +51,24 @@ import Testing
         let first = log.first?.clientPort
         let others = log.enumerated().filter { $0.element.clientPort != first }.map { "#\($0.offset) \($0.element.method) \($0.element.rpc ?? "")" }
         #expect(ports.count == 1, "\(log.count) requests came over \(ports.count) connections; not on the first: \(others)")
+    }
+
+    /// A server that offers HTTP/2 (hypercorn, by ALPN) is spoken to in it, every request of both
+    /// eras on one connection.
+    @Test(arguments: ["dual", "stateful"])
+    func http2IsSpokenWhereTheServerOffersIt(mode: String) async throws {
+        let (peer, ca) = try await Self.tlsPeer(mode: mode, extra: ["--http2"])
+        defer { peer.stop() }
+        let (task, _) = try Self.task(peer.url, "ssl_ca: \(ca.certificate)")
+        let operations = MCPOperations(task: task)
+        for i in 0..<10 {
+            #expect(await operations.callTool("echo", arguments: ["text": .string("\(i)")]) == #"{"result": "\#(i)"}"#)
+        }
+        await task.shutdown()
+        let log = try await peer.log().filter { $0.path.hasPrefix("/mcp") }
+        #expect(log.filter { $0.rpc == "tools/call" }.count == 10)
+        #expect(Set(log.map { $0.http ?? "?" }) == ["2"], "\(log.map { "\($0.method) \($0.rpc ?? "") HTTP/\($0.http ?? "?")" })")
+        #expect(Set(log.compactMap(\.clientPort)).count == 1)
     }
 
     /// Three entries for one server: without verification, with its CA, and with neither (the

@@ -29,6 +29,8 @@ public final class EraPeer: @unchecked Sendable {
         public let rpc: String?
         public let headers: [String: String]
         public let clientPort: Int?
+        /// The HTTP version the request came in ("1.1", "2").
+        public let http: String?
     }
 
     public func log() async throws -> [Request] {
@@ -38,7 +40,7 @@ public final class EraPeer: @unchecked Sendable {
             Request(method: entry["method"] as? String ?? "", path: entry["path"] as? String ?? "",
                     query: entry["query"] as? String ?? "", rpc: entry["rpc"] as? String,
                     headers: entry["headers"] as? [String: String] ?? [:],
-                    clientPort: (entry["client"] as? [Any])?.last as? Int)
+                    clientPort: (entry["client"] as? [Any])?.last as? Int, http: entry["http"] as? String)
         }
     }
 

@@ -3,7 +3,7 @@
 revisions; a thin filter in front takes one era away when a test needs a single-era server.
 
   era_server.py --mode MODE [--transport http|stdio] [--host 127.0.0.1] [--tls-cert F --tls-key F]
-                [--resource-pages N] [--require-token TOKEN] [--resumable] [--keep-alive SECONDS]
+                [--resource-pages N] [--require-token TOKEN] [--resumable] [--keep-alive SECONDS] [--http2]
 
 HTTP modes: dual (the plain SDK app), modern (2026-07-28 only), stateful (legacy only), stateless
 (legacy, stateless_http), sse (HTTP+SSE 2024-11-05: GET /sse, POST /messages/). It binds port 0,
@@ -158,7 +158,7 @@ class FrontDoor:
         entry = {"method": method, "path": path, "query": scope.get("query_string", b"").decode(),
                  "rpc": message if isinstance(message, list) else rpc_method(message),
                  "headers": {k: v for k, v in headers.items() if k in LOGGED_HEADERS or k.startswith("mcp-param-")},
-                 "client": list(scope.get("client") or ()), "t": time.time()}
+                 "client": list(scope.get("client") or ()), "http": scope.get("http_version"), "t": time.time()}
         if "authorization" in headers:
             entry["headers"]["authorization"] = headers["authorization"][:8]
         log.append(entry)
@@ -238,8 +238,8 @@ def serve_http(mcp, args):
 
     threading.Thread(target=watch_stdin, daemon=True).start()
     front = FrontDoor(app, args.mode, args.require_token)
-    servers = [(uvicorn.Server(uvicorn.Config(front, log_level="warning", ssl_certfile=args.tls_cert,
-                                              ssl_keyfile=args.tls_key, timeout_keep_alive=args.keep_alive)), sock)]
+    servers = [] if args.http2 else [(uvicorn.Server(uvicorn.Config(front, log_level="warning", ssl_certfile=args.tls_cert,
+                                                                    ssl_keyfile=args.tls_key, timeout_keep_alive=args.keep_alive)), sock)]
     admin = origin + "/admin"
     if args.tls_cert:
         # Over TLS the admin API is also served in plain HTTP on a port of its own: the tests read
@@ -250,6 +250,17 @@ def serve_http(mcp, args):
 
     async def serve():
         tasks = [asyncio.create_task(server.serve(sockets=[s])) for server, s in servers]
+        if args.http2:
+            # uvicorn speaks HTTP/1.1 only; hypercorn offers h2 by ALPN over TLS (h2c without).
+            # The listening socket is handed over as it is, so the port printed below is its own.
+            from hypercorn.asyncio import serve as hypercorn_serve
+            from hypercorn.config import Config as HypercornConfig
+            config = HypercornConfig()
+            config.bind = [f"fd://{sock.fileno()}"]
+            config.certfile, config.keyfile = args.tls_cert, args.tls_key
+            config.keep_alive_timeout = args.keep_alive
+            config.loglevel = "WARNING"
+            tasks.append(asyncio.create_task(hypercorn_serve(front, config)))
         while not all(server.started for server, _ in servers) and not any(task.done() for task in tasks):
             await asyncio.sleep(0.01)
         print("READY " + json.dumps({"url": origin + path, "admin": admin, "origin": origin,
@@ -318,6 +329,7 @@ def main():
     parser.add_argument("--resource-pages", type=int, default=0)
     parser.add_argument("--require-token")
     parser.add_argument("--resumable", action="store_true")
+    parser.add_argument("--http2", action="store_true", help="serve through hypercorn, which offers HTTP/2")
     parser.add_argument("--keep-alive", type=float, default=5, help="seconds an idle connection is kept (uvicorn's 5)")
     args = parser.parse_args()
     modes = {"http": ("dual", "modern", "stateful", "stateless", "sse"), "stdio": ("dual", "modern", "legacy")}
