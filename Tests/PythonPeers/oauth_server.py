@@ -387,6 +387,10 @@ def bind(host):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(family, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Inherited by accepted connections. uvicorn sets TCP_NODELAY itself only on sockets it binds:
+    # on one handed over, each response's body waited for the client's delayed ACK of its head,
+    # 40 ms a request on a reused connection (a plain `uvicorn app` does not do this).
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s.bind((host, 0))
     s.listen(128)
     s.set_inheritable(True)
