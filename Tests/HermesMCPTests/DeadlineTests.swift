@@ -54,24 +54,26 @@ import Testing
         await task.shutdown()
     }
 
-    /// Refused at once, so only the pauses take time: 0.8 s pauses in a 2 s budget leave room
-    /// for tries at 0, 0.8 and 1.6 s; a fourth would start at 2.4 s, past the deadline.
+    /// Refused at once, so only the pauses take time: 1.5 s pauses in a 3.75 s budget leave room
+    /// for tries at 0, 1.5 and 3 s; a fourth would start at 4.5 s, past the deadline. The budget
+    /// sits halfway between the third and the fourth, so a loaded machine may make each try up to
+    /// 0.37 s late without changing the count (with 0.8 s in 2 s, 0.2 s was too little here).
     @Test func retriesStopWhenThePauseWouldEndPastTheDeadline() async throws {
         let peer = try await PeerProcess(script: "silent_server.py", arguments: ["http"])
         let url = peer["url"]
         peer.stop()
-        let task = try task("  h:\n    url: \(url)\n    connect_timeout: 2\n", backoff: [0.8])
+        let task = try task("  h:\n    url: \(url)\n    connect_timeout: 3.75\n", backoff: [1.5])
         let attempts = Attempts()
         await task.onAttempt { attempts.add($0) }
         let (error, seconds) = await failure(task)
         let failed = try #require(error as? MCPErrors.ConnectFailed, "\(error)")
         #expect(failed.tries == 3, "\(failed)")
-        #expect(seconds < 2, "took \(seconds) s")
+        #expect(seconds < 3.75, "took \(seconds) s")
         #expect(attempts.all.map(\.number) == [1, 2, 3])
-        #expect(attempts.all.allSatisfy { $0.limit == 1 + MCPServerTask.initialRetries && $0.budget == 2 })
-        #expect(attempts.all.map(\.elapsed).last ?? 0 >= 1.6)
-        // The text rounds to tenths, so 1.96 s reads "2.0s": the format is checked, the figure above.
-        #expect("\(failed)".contains(/^could not connect to 'h' after [12]\.\ds \(3 tries\)/), "\(failed)")
+        #expect(attempts.all.allSatisfy { $0.limit == 1 + MCPServerTask.initialRetries && $0.budget == 3.75 })
+        #expect(attempts.all.map(\.elapsed).last ?? 0 >= 3)
+        // The text rounds to tenths: the format is checked, the figure above.
+        #expect("\(failed)".contains(/^could not connect to 'h' after [34]\.\ds \(3 tries\)/), "\(failed)")
         await task.shutdown()
     }
 
