@@ -165,7 +165,9 @@ import Testing
         #expect(Array(events.prefix(2)) == ["demo current", "other current"], "\(events)")
         let marker = try #require(events.firstIndex(of: "other updated"), "\(events)")
         #expect(Array(events[2..<marker]) == ["demo updated"], "the refresh gave \(events[2..<marker])")
-        let afterTouch = Array(events[(marker + 1)...])
+        // The marker file's save may be seen as two changes (its write, then its rename landing
+        // late under load): only demo's events count after it.
+        let afterTouch = events[(marker + 1)...].filter { !$0.hasPrefix("other ") }
         #expect(afterTouch == ["demo removed"] || afterTouch == ["demo updated", "demo removed"], "\(events)")
         #expect(!stdout.contains("Watching"))
     }
