@@ -110,11 +110,6 @@ enum MCPResults {
         private let plainParams: PlainValue?
         var params: Value? { plainParams?.value }
 
-        init(method: String, params: Value?) {
-            self.method = method
-            self.plainParams = params.map(PlainValue.init(value:))
-        }
-
         private enum CodingKeys: String, CodingKey {
             case method
             case plainParams = "params"

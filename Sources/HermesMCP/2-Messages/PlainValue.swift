@@ -8,8 +8,6 @@ import MCP
 struct PlainValue: Decodable, Sendable {
     let value: Value
 
-    init(value: Value) { self.value = value }
-
     init(from decoder: any Decoder) throws {
         value = Value(plain: try JSONValue(from: decoder))
     }

@@ -174,11 +174,11 @@ public actor LegacySSETransport: Transport {
         let sent = ReplyCheck.request(in: data)
         // Before the POST: the response may be on the stream before the POST's own answer.
         if let sent { replies.sent(sent) }
-        let body = ErrorBody()
+        let body = BodyHead()
         let response: HermesOAuth.HTTPResponse
         do {
             response = try await http.stream(HTTPRequest(method: "POST", url: endpoint, headers: h, body: data, timeout: timeout)) { _, _, chunk in
-                body.take(chunk)
+                body.take(chunk, keeping: HTTPReply.errorDetail)
             }
         } catch {
             if let sent { replies.forget(sent.id) }
@@ -197,20 +197,4 @@ public actor LegacySSETransport: Transport {
             throw MCPTransportError.http(status: response.status, detail: Redaction.redact(ServerErrorText.summary(body.data) ?? ""))
         }
     }
-}
-
-/// The start of a POST's answer, kept for an error's text; the rest is not read.
-private final class ErrorBody: @unchecked Sendable {
-    private let lock = NSLock()
-    private var bytes = Data()
-
-    /// True once enough is kept (the transfer then ends).
-    func take(_ chunk: Data) -> Bool {
-        lock.withLock {
-            bytes.append(chunk.prefix(HTTPReply.errorDetail - bytes.count))
-            return bytes.count >= HTTPReply.errorDetail
-        }
-    }
-
-    var data: Data { lock.withLock { bytes } }
 }

@@ -119,7 +119,7 @@ public actor MCPServerTask {
     private func changed(_ changes: [MCPChange], generation: Int) async {
         guard changeSubscriber != nil, current?.generation == generation else { return }
         for change in changes where !pendingChanges.contains(change) {
-            // One URI more at most per notification, and never without bound.
+            // Each updated resource is a change of its own: bounded.
             if pendingChanges.count < Self.maxPendingChanges { pendingChanges.append(change) }
         }
         guard !relaying else { return }
@@ -170,12 +170,7 @@ public actor MCPServerTask {
     /// connected within `connect_timeout` or what is left of `deadline`, whichever is less.
     public func reconnect(after failed: Int, within deadline: Deadline? = nil) async throws -> MCPConnection {
         if let current, current.generation > failed { return current }
-        if let old = current {
-            current = nil
-            feed?.cancel()
-            feed = nil
-            await old.session.close()
-        }
+        if let old = current { await drop(old) }
         return try await establish(retries: Self.initialRetries, seconds: min(config.connectTimeout, deadline?.remaining ?? .infinity))
     }
 
@@ -193,10 +188,7 @@ public actor MCPServerTask {
         }
         feed?.cancel()
         feed = nil
-        if let old = current {
-            current = nil
-            await old.session.close()
-        }
+        if let old = current { await drop(old) }
     }
 
     private func establish(retries: Int, seconds: Double) async throws -> MCPConnection {
@@ -297,6 +289,10 @@ public actor MCPServerTask {
     private func drop(_ connection: MCPConnection) async {
         guard current?.generation == connection.generation else { return }
         current = nil
+        // Its upkeep tends this connection only (it may be the caller: the rest of that call is
+        // not cancellable work, so it still brings a replacement when it means to).
+        upkeep?.cancel()
+        upkeep = nil
         feed?.cancel()
         feed = nil
         await connection.session.close()

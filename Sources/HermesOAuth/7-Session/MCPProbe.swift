@@ -69,7 +69,7 @@ public enum MCPProbe {
         var all = headers
         all["Accept"] = "text/event-stream"
         if let bearer { all["Authorization"] = "Bearer \(bearer)" }
-        let body = StreamHead()
+        let body = BodyHead()
         let response: HTTPResponse
         do {
             response = try await transport.stream(HTTPRequest(method: "GET", url: url, headers: all, timeout: timeout)) { status, _, chunk in
@@ -146,20 +146,4 @@ extension MCPProbe.Answer {
         let why = rawChallenge.map { ServerText.clean($0.prefix(200)) } ?? said
         return .protocolViolation("the MCP server answered HTTP \(status) to the new token\(why.map { " (\($0))" } ?? "")")
     }
-}
-
-/// The first bytes of a streamed reply, on libcurl's thread.
-private final class StreamHead: @unchecked Sendable {
-    private let lock = NSLock()
-    private var bytes = Data()
-
-    /// Keeps up to `keeping` bytes; true (end the transfer) once they are in, at once when 0.
-    func take(_ chunk: Data, keeping: Int) -> Bool {
-        lock.withLock {
-            bytes.append(chunk.prefix(max(keeping - bytes.count, 0)))
-            return bytes.count >= keeping
-        }
-    }
-
-    var data: Data { lock.withLock { bytes } }
 }
