@@ -1,4 +1,5 @@
 import Foundation
+import HermesOAuth
 import Logging
 
 /// Library log messages go to stderr in the CLI's own style: warnings as `  ⚠ …`, errors as
@@ -18,14 +19,25 @@ struct CLILogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let terminal = Terminal.shared
-        let line: String
-        switch event.level {
-        case .warning: line = terminal.paint("  ⚠ \(event.message)", .yellow, stderr: true)
-        case .error, .critical: line = terminal.paint("  ✗ \(event.message)", .red, stderr: true)
-        default: line = terminal.paint("  [\(event.level)] \(event.message)", .dim, stderr: true)
+        let colour: Terminal.Colour = switch event.level {
+        case .warning: .yellow
+        case .error, .critical: .red
+        default: .dim
         }
+        let line = Terminal.shared.paint(Self.text(event.level, event.message.description), colour, stderr: true)
         FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// The line for a message, before colour. Cleaned as server text: the last line of defence, as
+    /// a library message may quote a server (an error's words) that was not cleaned where it was
+    /// written.
+    static func text(_ level: Logger.Level, _ message: String) -> String {
+        let message = ServerText.lines(message)
+        return switch level {
+        case .warning: "  ⚠ \(message)"
+        case .error, .critical: "  ✗ \(message)"
+        default: "  [\(level)] \(message)"
+        }
     }
 
     static func install() {
