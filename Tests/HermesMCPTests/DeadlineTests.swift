@@ -59,10 +59,8 @@ import Testing
     /// sits halfway between the third and the fourth, so a loaded machine may make each try up to
     /// 0.37 s late without changing the count (with 0.8 s in 2 s, 0.2 s was too little here).
     @Test func retriesStopWhenThePauseWouldEndPastTheDeadline() async throws {
-        let peer = try await PeerProcess(script: "silent_server.py", arguments: ["http"])
-        let url = peer["url"]
-        peer.stop()
-        let task = try task("  h:\n    url: \(url)\n    connect_timeout: 3.75\n", backoff: [1.5])
+        let refusing = RefusingPort()
+        let task = try task("  h:\n    url: \(refusing.url)\n    connect_timeout: 3.75\n", backoff: [1.5])
         let attempts = Attempts()
         await task.onAttempt { attempts.add($0) }
         let (error, seconds) = await failure(task)
@@ -75,6 +73,7 @@ import Testing
         // The text rounds to tenths: the format is checked, the figure above.
         #expect("\(failed)".contains(/^could not connect to 'h' after [34]\.\ds \(3 tries\)/), "\(failed)")
         await task.shutdown()
+        withExtendedLifetime(refusing) {}
     }
 
     /// `timeout: 4` bounds the call with its reconnect: the server forgets the session after 2 s
@@ -89,11 +88,12 @@ import Testing
         let answer = await MCPOperations(task: task).callTool("echo", arguments: [:])
         let seconds = Date().timeIntervalSince(started)
         #expect(seconds >= 3.9 && seconds < 4 + 2, "took \(seconds) s: \(answer)")
-        // The reconnect gets what is left of the 4 s (about 2 s, less on a loaded machine), never
+        // The reconnect gets what is left of the 4 s (about 2 s; more when the first connect was
+        // slow, so the server forgot sooner into the call; less when the call was), never
         // connect_timeout's 20 s.
         let waited = answer.components(separatedBy: "no answer from 'h' after ").dropFirst().first
             .flatMap { Double($0.prefix(while: { $0.isNumber || $0 == "." }).trimmingCharacters(in: CharacterSet(charactersIn: "."))) }
-        #expect(waited.map { $0 > 0.5 && $0 <= 2.5 } == true, "\(answer)")
+        #expect(waited.map { $0 > 0.5 && $0 <= 4.05 } == true, "\(answer)")
         #expect(answer.contains("(1 try): timed out waiting for initialize"), "\(answer)")
         await task.shutdown()
     }

@@ -24,8 +24,8 @@ final class ChangeLog: @unchecked Sendable {
 }
 
 @Suite(.timeLimit(.minutes(1))) struct HomeWatcherTests {
-    func watcher(_ home: HermesHome, _ log: ChangeLog) throws -> HomeWatcher {
-        let watcher = try HomeWatcher(home: home) { log.add($0) }
+    func watcher(_ home: HermesHome, _ log: ChangeLog, settle: Double = 0.1) throws -> HomeWatcher {
+        let watcher = try HomeWatcher(home: home, settle: settle) { log.add($0) }
         try watcher.start()
         return watcher
     }
@@ -64,12 +64,14 @@ final class ChangeLog: @unchecked Sendable {
         let dir = TemporaryDirectory("hermes-watch-burst")
         let home = HermesHome(path: dir.path)
         let log = ChangeLog()
-        let watcher = try watcher(home, log)
+        // A settling time the twenty writes fit in even when a loaded machine stalls this test
+        // between two of them (at 0.1 s, CI once saw two notices).
+        let watcher = try watcher(home, log, settle: 1)
         defer { watcher.stop() }
         for i in 0..<20 { writeInPlace(home.configPath, "# \(i)\nmcp_servers: {}\n") }
         #expect(await log.wait { $0.settled == 1 })
         // Well past the settling time: still one.
-        try await Task.sleep(nanoseconds: 400_000_000)
+        try await Task.sleep(nanoseconds: 1_500_000_000)
         #expect(log.settled == 1)
         #expect(log.configuration >= 1)
     }

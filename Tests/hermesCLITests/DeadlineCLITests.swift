@@ -164,17 +164,12 @@ import Testing
 
     // MARK: retries within the budget
 
-    /// A port nothing listens on any more: each try fails at once, so the tries and pauses are what
+    /// A port that refuses: each try fails at once, so the tries and pauses are what
     /// takes the time. With `connect_timeout: 5` the pauses of 1 and 2 s fit, the one of 4 s does not.
-    func refusedURL() async throws -> String {
-        let peer = try await PeerProcess(script: "silent_server.py", arguments: ["http"])
-        let url = peer["url"]
-        peer.stop()
-        return url
-    }
-
     @Test func retriesOfARefusedConnectionFitInConnectTimeout() async throws {
-        try httpServer(try await refusedURL(), connectTimeout: 5)
+        let refusing = RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        try httpServer(refusing.url, connectTimeout: 5)
         let (run, seconds) = try await timed(["mcp", "test", "h", "--json"])
         #expect(run.status == 1)
         #expect(seconds < 5 + Self.margin, "took \(seconds) s with connect_timeout: 5")
@@ -202,7 +197,9 @@ import Testing
     }
 
     @Test func theSpinnerSaysWhichTryItIs() async throws {
-        try httpServer(try await refusedURL(), connectTimeout: 10)
+        let refusing = RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        try httpServer(refusing.url, connectTimeout: 10)
         let tmux = try TmuxSession("\(hermes) mcp test h", columns: 120, rows: 20, environment: env, directory: home)
         defer { tmux.kill() }
         let second = await tmux.waitFor("Connecting to 'h'… (try 2 of at most 4)", timeout: 15)
