@@ -33,7 +33,7 @@ url=$(sed -n 's/^READY //p' "$server_log" | "$python" -c 'import json,sys; print
 printf 'model: anthropic/claude-sonnet\n' > "$HERMES_HOME/config.yaml"
 
 # The "browser": fetches the authorization URL and follows its redirect, as a person approving would.
-export BROWSER="$python $PWD/Tests/PythonPeers/browser.py"
+export BROWSER="$PWD/Tests/PythonPeers/browser.sh"
 bold=""; plain=""
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; plain=$'\033[0m'; fi
 step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }

@@ -24,7 +24,7 @@ enum BenchPaths {
     static func peerScript(_ name: String) -> String { packageRoot + "/Tests/PythonPeers/" + name }
 
     /// `$BROWSER`: the peers' script that approves the authorization at once.
-    static var browser: [String: String] { ["BROWSER": "python3 \(peerScript("browser.py"))"] }
+    static var browser: [String: String] { ["BROWSER": peerScript("browser.sh")] }
 }
 
 struct BenchError: Error, CustomStringConvertible {

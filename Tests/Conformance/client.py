@@ -5,7 +5,7 @@ scenario's own fresh HERMES_HOME:
 
   hermes mcp test conf --json    connect + tools/list
   hermes mcp call conf test-tool connect + tools/call
-  hermes mcp login conf          the authorization (the browser is browser.py, as in hermes' tests)
+  hermes mcp login conf          the authorization (the browser is browser.sh, as in hermes' tests)
 
 `test` and `call` never start a login: when one answers "needs login" (no tokens, a 401 they
 cannot recover from, a 403 insufficient_scope) the driver runs `hermes mcp login conf` and retries
@@ -29,7 +29,7 @@ import time
 from .scenarios.basic_cimd import CIMD_CLIENT_METADATA_URL
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BROWSER = f"python3 {os.path.join(os.path.dirname(HERE), 'PythonPeers', 'browser.py')}"
+BROWSER = os.path.join(os.path.dirname(HERE), 'PythonPeers', 'browser.sh')
 NAME = "conf"
 MAX_LOGINS = 10  # per scenario; scope-retry-limit fails a client at its 4th authorization
 

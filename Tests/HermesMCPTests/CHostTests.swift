@@ -7,7 +7,7 @@ import Testing
 /// lifecycles, 2026-07-28 and the `initialize` revisions, and over stdio): a tool call, resources
 /// and prompts, a question answered by a C callback, progress, a changed tool list; then the close,
 /// after which no server process is left. Once plain, once under valgrind (or a sanitizer).
-@Suite(.serialized, .timeLimit(.minutes(8))) struct CHostTests {
+@Suite(.timeLimit(.minutes(8))) struct CHostTests {
     let dir = TemporaryDirectory("hermes-chost")
     var include: String { Build.packageRoot + "/include" }
     var lib: String { Build.productsDirectory }

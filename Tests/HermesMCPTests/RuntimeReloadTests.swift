@@ -67,8 +67,10 @@ final class Reports: @unchecked Sendable {
         try await runtime.start()
         let a = try #require(await runtime.operations(for: "a"))
         #expect(await a.callTool("echo", arguments: ["text": "x"]) == #"{"result": "x"}"#)
-        // A server that never answers `initialize`.
-        try dir.write("config.yaml", "mcp_servers:\n" + (try stdio("a")) + "  stuck:\n    command: sleep\n    args: ['60']\n    connect_timeout: 60\n")
+        // A server that never answers `initialize`, with a duration no other test's `sleep` has,
+        // so the search for it below finds this one alone.
+        let seconds = "59.\(Int.random(in: 100_000...999_999))"
+        try dir.write("config.yaml", "mcp_servers:\n" + (try stdio("a")) + "  stuck:\n    command: sleep\n    args: ['\(seconds)']\n    connect_timeout: 60\n")
         let start = Date()
         #expect(await a.callTool("echo", arguments: ["text": "during"]) == #"{"result": "during"}"#)
         #expect(await reports.wait(beyond: 0))
@@ -78,7 +80,7 @@ final class Reports: @unchecked Sendable {
         await runtime.shutdown()
         // The server that never answered is stopped with the rest.
         try await Task.sleep(nanoseconds: 300_000_000)
-        let left = try await run("/usr/bin/env", ["pgrep", "-f", "bin/sleep 60$"])
+        let left = try await run("/usr/bin/env", ["pgrep", "-f", "bin/sleep \(seconds)$"])
         #expect(left.stdout.isEmpty, "left behind: \(left.stdout)")
     }
 }

@@ -211,7 +211,7 @@ enum Campaign {
 
         // The person's browser arrives in the middle of it.
         let started = Date()
-        _ = try await run("/usr/bin/env", ["python3", Peers.script("browser.py"), url])
+        _ = try await run(Peers.script("browser.sh"), [url])
         let report = try await login.value
         let waited = Date().timeIntervalSince(started)
         #expect(try await f.probe(report.tokens.accessToken) == 200)

@@ -417,7 +417,7 @@ func expectFailure(_ body: () async throws -> Void, _ matches: (OAuthFailure) ->
         }
         stalled.close()
         // Now the person's browser arrives.
-        _ = try await run("/usr/bin/env", ["python3", Peers.script("browser.py"), url])
+        _ = try await run(Peers.script("browser.sh"), [url])
         let report = try await login.value
         #expect(try await f.probe(report.tokens.accessToken) == 200)
     }

@@ -96,7 +96,7 @@ extension Peers {
     /// `$BROWSER` for tests: a script that follows the authorization URL's redirects like a person
     /// who approves at once. With `record`, every URL it was given is appended to that file.
     public static func browser(record: String? = nil, mode: String? = nil) -> [String: String] {
-        var env = ["BROWSER": "python3 \(script("browser.py"))"]
+        var env = ["BROWSER": script("browser.sh")]
         if let record { env["BROWSER_LOG"] = record }
         if let mode { env["BROWSER_MODE"] = mode }
         return env

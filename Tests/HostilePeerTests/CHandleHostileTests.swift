@@ -4,9 +4,10 @@ import HermesTestSupport
 
 /// A hostile C caller of libhermesoauth.so's handles (Tests/CPrograms/hostile_handles.c): it uses
 /// closed handles, closes twice, forges handles, registers a callback twice and removes callbacks
-/// while they run. Each attack runs as its own C program under valgrind (or, in a sanitizer
-/// build, under that sanitizer), so an invalid access fails the test as surely as a wrong status.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct CHandleHostileTests {
+/// while they run. Each attack runs as its own C program, and all of them once more in one program
+/// under valgrind (or, in a sanitizer build, each under that sanitizer), so an invalid access fails
+/// the test as surely as a wrong status.
+@Suite(.timeLimit(.minutes(3))) struct CHandleHostileTests {
     let home = HostileHome()
 
     init() throws {
@@ -29,14 +30,20 @@ import HermesTestSupport
         return exe
     }
 
-    /// Runs the attack twice: as it is, where the C library's allocator hands freed memory out again
-    /// at once (what a stale handle would find), then under valgrind, where any invalid access or
-    /// definite leak makes the program exit with 99. In a sanitizer build the one run is checked
-    /// by the sanitizer.
+    /// Runs one attack as it is, where the C library's allocator hands freed memory out again at
+    /// once (what a stale handle would find). In a sanitizer build the run is checked by the
+    /// sanitizer; otherwise `everyAttackUnderValgrind` checks them all.
     func play(_ mode: String) async throws {
-        let environment = Build.environment(home: home.path)
-        let plain = try await run(try await program(), [mode, "alpha"], environment: environment, timeout: 120)
+        let plain = try await run(try await program(), [mode, "alpha"], environment: Build.environment(home: home.path), timeout: 120)
         expectPassed(plain, mode)
+    }
+
+    static let attacks = ["unique", "stale", "threads", "watch", "quiesce", "reentrant"]
+
+    /// Every attack under valgrind, where any invalid access or definite leak makes the program
+    /// exit with 99. One process plays them all in turn: valgrind's start-up is seconds of CPU per
+    /// process, and six of them were the largest single cost of the suite.
+    @Test func everyAttackUnderValgrind() async throws {
         if Sanitizer.active { return }
         // valgrind 3.19 cannot read the DWARF 5 of a debug build: a copy of the library without it.
         let stripped = home.dir.file("lib")
@@ -48,9 +55,9 @@ import HermesTestSupport
         #expect(FileManager.default.isExecutableFile(atPath: valgrind), "valgrind is missing: scripts/setup.sh installs it")
         let checked = try await run(valgrind, ["--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
                                          "--error-exitcode=99", "--suppressions=" + Build.packageRoot + "/Tests/CPrograms/swift-runtime.supp",
-                                         try await program(library: stripped), mode, "alpha"],
-                              environment: environment, timeout: 150)
-        expectPassed(checked, mode + " under valgrind")
+                                         try await program(library: stripped), Self.attacks.joined(separator: ","), "alpha"],
+                              environment: Build.environment(home: home.path), timeout: 240)
+        expectPassed(checked, "every attack under valgrind")
     }
 
     func expectPassed(_ result: ProgramResult, _ label: String) {

@@ -21,7 +21,7 @@ struct CommandShims {
         }
         try Self.write(directory + "/firefox", """
             #!/bin/sh
-            exec '\(python)' '\(Peers.script("browser.py"))' "$@"
+            exec '\(Peers.script("browser.sh"))' "$@"
             """)
         try FileManager.default.createSymbolicLink(atPath: directory + "/hermes", withDestinationPath: Build.product("hermes"))
     }
