@@ -8,8 +8,11 @@ final class Reports: @unchecked Sendable {
     private let lock = NSLock()
     private var all: [MCPRuntime.ReloadReport] = []
     func add(_ r: MCPRuntime.ReloadReport) { lock.withLock { all.append(r) } }
-    var last: MCPRuntime.ReloadReport? { lock.withLock { all.last } }
-    var count: Int { lock.withLock { all.count } }
+    /// The reports that say something happened: the watcher may also report the config written
+    /// before the runtime started, a reload that changed nothing.
+    private var changes: [MCPRuntime.ReloadReport] { all.filter { $0 != MCPRuntime.ReloadReport() } }
+    var last: MCPRuntime.ReloadReport? { lock.withLock { changes.last } }
+    var count: Int { lock.withLock { changes.count } }
 
     func wait(beyond n: Int, seconds: Double = 20) async -> Bool {
         for _ in 0..<Int(seconds * 20) {
