@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The MCP conformance suite's client auth scenarios (core, back-compat, draft; the extension ones
-# are listed as not yet supported), re-created in Python in Tests/Conformance, run against the
+# The MCP conformance suite's client auth scenarios (core, back-compat, draft and the six
+# extension ones), re-created in Python in Tests/Conformance, run against the
 # hermes that `swift build` made. It builds nothing. One Python process runs every scenario, several
 # at once, each with its own loopback servers and temporary HERMES_HOME.
 #   scripts/conformance.sh [--hermes PATH] [--scenario auth/NAME]... [--json FILE] [--jobs N] [--timeout S]
 #                                                --hermes: that binary instead of the one `swift build` made
 #   scripts/conformance.sh --client python-sdk   the official Python SDK client instead of hermes, to
-#                                                check the re-created scenarios themselves (all pass)
-# Exit status 1 when a check fails that KNOWN_FAILING (Tests/Conformance/runner.py) does not list, or
-# a check it lists now passes (stale entry), as the TS runner's --expected-failures.
+#                                                check the re-created scenarios themselves (all pass
+#                                                but the DPoP and WIF checks the SDK's own baseline lists)
+# Exit status 1 when a check fails that KNOWN_FAILING (Tests/Conformance/runner.py; SDK_KNOWN_FAILING
+# with --client python-sdk) does not list, or a check it lists now passes (stale entry), as the TS
+# runner's --expected-failures.
 set -euo pipefail
 # --json FILE and --hermes PATH are relative to the caller's directory (the runner runs from Tests/)
 args=()

@@ -26,7 +26,7 @@ enum FuzzTarget: String, CaseIterable {
                     // Parameter names are matched case-insensitively, so they are stored lowered.
                     check(challenge.parameters.keys.allSatisfy { $0 == $0.lowercased() }, "parameter name not lowered")
                 }
-                check((try? WWWAuthenticate.bearer(text)) == challenges.first(where: \.isBearer), "bearer() disagrees with parse()")
+                check((try? WWWAuthenticate.challenge(text)) == (challenges.first(where: \.isBearer) ?? challenges.first(where: \.isDPoP)), "challenge() disagrees with parse()")
             }
         case .metadataJSON:
             guard let object = try? JSONObject.decode(data) else { return }

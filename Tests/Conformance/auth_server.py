@@ -1,15 +1,20 @@
-"""helpers/createAuthServer.ts without its DPoP parts (only the dpop extension scenarios use them):
-RFC 8414 / OpenID metadata, an authorization endpoint that approves at once and redirects with
-code=test-auth-code (and iss as configured), a token endpoint checking PKCE, and RFC 7591
-registration. Every step records the suite's checks."""
+"""helpers/createAuthServer.ts: RFC 8414 / OpenID metadata, an authorization endpoint that approves
+at once and redirects with code=test-auth-code (and iss as configured), a token endpoint checking
+PKCE, and RFC 7591 registration. Every step records the suite's checks. Its DPoP parts (SEP-1932)
+are opt-in as there (dpop_signing_alg_values_supported): the metadata field, the token endpoint's
+proof validation (dpop_helpers), the DPoP-bound at+jwt token, the use_dpop_nonce challenge
+(dpop_require_nonce) and the observation the dpop scenarios judge; its negative-test
+`dpopMisbehavior` modes serve the suite's server-side self-tests only and are left out."""
 import base64
 import hashlib
 import inspect
 import time
 from urllib.parse import urlencode, urlparse, urlunparse, parse_qsl
 
+from . import jose
 from . import spec_references as refs
 from .checks import check, now
+from .dpop_helpers import AS_DPOP_NONCE, mint_dpop_bound_token, validate_dpop_proof_at_token_endpoint
 from .express import App, body_parser, js_url, json_response, prop, redirect
 from .request_logger import request_logger
 
@@ -50,8 +55,21 @@ def create_auth_server(ctx, checks, get_auth_base_url, *, metadata_path="/.well-
                        client_id_metadata_document_supported=None, disable_dynamic_registration=False,
                        code_challenge_methods_supported=("S256",), iss_parameter_supported=True,
                        iss_in_redirect="correct", metadata_issuer=None, token_verifier=None,
-                       on_token_request=None, on_authorization_request=None, on_registration_request=None):
-    state = {"last_scopes": [], "challenge": None}
+                       on_token_request=None, on_authorization_request=None, on_registration_request=None,
+                       dpop_signing_alg_values_supported=None, dpop_token_request_obs=None, dpop_require_nonce=False):
+    state = {"last_scopes": [], "challenge": None, "dpop_issuer_key": None}
+    dpop_enabled = dpop_signing_alg_values_supported is not None
+
+    def record_token_request_proof(grant_type, ok, detail=None):
+        # sticky: one authorization_code exchange without a valid proof fails it for good; others ignored
+        obs = dpop_token_request_obs
+        if grant_type != "authorization_code" or obs is None:
+            return
+        valid = (obs["validProof"] and ok) if obs["recorded"] else ok
+        obs["recorded"] = True
+        obs["validProof"] = valid
+        if not valid and detail and obs.get("error") is None:
+            obs["error"] = detail
     routes = {"authorization_endpoint": f"{route_prefix}/authorize",
               "token_endpoint": f"{route_prefix}/token",
               "registration_endpoint": f"{route_prefix}/register"}
@@ -87,6 +105,9 @@ def create_auth_server(ctx, checks, get_auth_base_url, *, metadata_path="/.well-
         md["token_endpoint_auth_methods_supported"] = list(token_endpoint_auth_methods_supported)
         if token_endpoint_auth_signing_alg_values_supported:
             md["token_endpoint_auth_signing_alg_values_supported"] = list(token_endpoint_auth_signing_alg_values_supported)
+        if dpop_signing_alg_values_supported is not None:
+            # dpop_bound_access_tokens is client metadata (RFC 9449 §5.2): not advertised
+            md["dpop_signing_alg_values_supported"] = list(dpop_signing_alg_values_supported)
         if scopes_supported is not None:
             md["scopes_supported"] = list(scopes_supported)
         if client_id_metadata_document_supported is not None:
@@ -159,6 +180,10 @@ def create_auth_server(ctx, checks, get_auth_base_url, *, metadata_path="/.well-
                                 "SUCCESS" if matches else "FAILURE", [refs.MCP_PKCE],
                                 {"matches": matches, "storedChallenge": stored or "not sent",
                                  "computedChallenge": computed or "not computed"}, ts))
+        if dpop_enabled:
+            denied = _dpop_token(req, grant_type, requested_scope)
+            if denied is not None:
+                return denied
         tok = f"test-token-{int(time.time() * 1000)}"
         scopes = state["last_scopes"]
         if on_token_request:
@@ -177,6 +202,46 @@ def create_auth_server(ctx, checks, get_auth_base_url, *, metadata_path="/.well-
         out = {"access_token": tok, "token_type": "Bearer", "expires_in": 3600}
         if scopes:
             out["scope"] = " ".join(scopes)
+        return json_response(out)
+
+    def _dpop_token(req, grant_type, requested_scope):
+        """The DPoP branch of POST /token: a response, or None to go on to a Bearer token (no proof)."""
+        proof = req.joined("dpop")
+        if proof is not None and "," in proof:  # more than one DPoP header
+            record_token_request_proof(grant_type, False, "multiple DPoP proof headers")
+            return json_response({"error": "invalid_dpop_proof", "error_description": "Multiple DPoP proof headers"}, 400)
+        if not proof:
+            # no proof: DPoP not exercised, a Bearer token follows (requiring one is a per-client policy)
+            record_token_request_proof(grant_type, False, "no DPoP proof in the token request")
+            return None
+        result = validate_dpop_proof_at_token_endpoint(proof, get_auth_base_url() + routes["token_endpoint"])
+        if not result["ok"]:
+            record_token_request_proof(grant_type, False, result["error"])
+            return json_response({"error": "invalid_dpop_proof", "error_description": result["error"]}, 400)
+        # the proof is valid: recorded before any nonce challenge
+        record_token_request_proof(grant_type, True)
+        if dpop_require_nonce:
+            try:
+                nonce = jose.decode_jwt(proof).get("nonce")
+            except jose.JOSEError:
+                nonce = None
+            if nonce != AS_DPOP_NONCE:
+                if grant_type == "authorization_code" and dpop_token_request_obs is not None:
+                    dpop_token_request_obs["asNonceChallengeIssued"] = True
+                return json_response({"error": "use_dpop_nonce",
+                                      "error_description": "Authorization server requires a DPoP nonce"}, 400,
+                                     {"DPoP-Nonce": AS_DPOP_NONCE})
+            if grant_type == "authorization_code" and dpop_token_request_obs is not None:
+                dpop_token_request_obs["asNonceHonored"] = True
+        if state["dpop_issuer_key"] is None:
+            state["dpop_issuer_key"] = jose.generate_es256_key()
+        resource = prop(req.body, "resource")
+        bound = mint_dpop_bound_token(state["dpop_issuer_key"], resolve_issuer(),
+                                      resource or "urn:conformance-test-resource", result["jkt"],
+                                      requested_scope if requested_scope else None)
+        out = {"access_token": bound, "token_type": "DPoP", "expires_in": 3600}
+        if requested_scope:
+            out["scope"] = requested_scope
         return json_response(out)
 
     async def register(req):

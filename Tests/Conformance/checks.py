@@ -28,6 +28,19 @@ def missing(checks, slugs, spec_refs=None):
                                 f"Expected Check Missing: {slug}", "FAILURE", spec_refs))
 
 
+def collapse_duplicate_checks(checks):
+    """src/checks/collapse.ts: one entry per non-INFO id, the most severe (FAILURE > WARNING > SUCCESS >
+    anything else), the last of equally severe ones; INFO entries all kept, the order kept."""
+    severity = lambda s: {"FAILURE": 3, "WARNING": 2, "SUCCESS": 1}.get(s, 0)
+    winner = {}
+    for i, c in enumerate(checks):
+        if c["status"] == "INFO":
+            continue
+        if c["id"] not in winner or severity(c["status"]) >= severity(checks[winner[c["id"]]]["status"]):
+            winner[c["id"]] = i
+    return [c for i, c in enumerate(checks) if c["status"] == "INFO" or winner.get(c["id"]) == i]
+
+
 def judge(checks, client, allow_client_error):
     """(overall_failure, reasons) exactly as printClientResults decides it."""
     failing = [c["id"] for c in checks if c["status"] in ("FAILURE", "WARNING")]

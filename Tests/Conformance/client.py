@@ -15,6 +15,14 @@ re-authorization must come from hermes. Starting with `test` (not with `login`) 
 and only tools/list answers 401 (scope-step-up, the retry limit, the migration), as it does for the
 everything-client. Like that client, hermes is offered the suite's CIMD URL (oauth.cimd) and, for
 pre-registration, the client_id/secret of MCP_CONFORMANCE_CONTEXT (oauth.client_id/client_secret).
+The extension scenarios' credentials (MCP_CONFORMANCE_CONTEXT, the everything-client's handlers'
+inputs) reach hermes as a person would configure them (extension_oauth): the grant
+(client_credentials, identity_assertion, jwt_bearer) and client_id in config.yaml, a secret only as
+`${CONF_CLIENT_SECRET}` with its value in HERMES_HOME/.env, a key, an ID token or a workload JWT in
+a file of HERMES_HOME that config.yaml names; every file mode 0600. These grants need no browser:
+`test` obtains the token itself, and `login`, when hermes asks for it, obtains one without a
+browser. The DPoP scenarios have no context: hermes gets the core scenarios' config and chooses
+DPoP from the AS metadata (dpop_signing_alg_values_supported).
 MCP_CONFORMANCE_PROTOCOL_VERSION names the scenario's revision, as the TS runner sets it; hermes
 does not read it: it finds the revision itself (server/discover, else initialize), which is what
 the draft scenarios' 2026-07-28 server and the others' 2025-11-25 one test."""
@@ -34,15 +42,87 @@ NAME = "conf"
 MAX_LOGINS = 10  # per scenario; scope-retry-limit fails a client at its 4th authorization
 
 
-def config_yaml(url, context):
-    # the everything-client's pre-registration provider has the given credentials and no CIMD URL
-    if context:
-        oauth = {"client_id": context["client_id"], "client_secret": context["client_secret"]}
-    else:
-        oauth = {"cimd": CIMD_CLIENT_METADATA_URL}
+SECRET_VAR = "CONF_CLIENT_SECRET"
+
+
+def extension_oauth(scenario_name, context, home):
+    """(oauth block, .env entries, {file name in home: content}) for an extension scenario's
+    context, or None for any other scenario."""
+    ctx = context or {}
+    path = lambda name: os.path.join(home, name)
+    secret = f"${{{SECRET_VAR}}}"
+    if scenario_name == "auth/client-credentials-basic":
+        return ({"grant": "client_credentials", "client_id": ctx["client_id"], "client_secret": secret},
+                {SECRET_VAR: ctx["client_secret"]}, {})
+    if scenario_name == "auth/client-credentials-jwt":
+        return ({"grant": "client_credentials", "client_id": ctx["client_id"],
+                 "private_key": path("conf-client-key.pem"),
+                 "private_key_alg": ctx.get("signing_algorithm") or "ES256"},
+                {}, {"conf-client-key.pem": ctx["private_key_pem"]})
+    if scenario_name == "auth/enterprise-managed-authorization":
+        return ({"grant": "identity_assertion", "client_id": ctx["client_id"], "client_secret": secret,
+                 "idp": {"issuer": ctx["idp_issuer"], "token_endpoint": ctx["idp_token_endpoint"],
+                         "client_id": ctx["idp_client_id"], "id_token_file": path("conf-idp-id-token")}},
+                {SECRET_VAR: ctx["client_secret"]}, {"conf-idp-id-token": ctx["idp_id_token"]})
+    if scenario_name == "auth/wif-jwt-bearer":
+        return ({"grant": "jwt_bearer", "client_id": ctx["client_id"], "assertion_file": path("conf-workload.jwt")},
+                {}, {"conf-workload.jwt": ctx["valid_jwt"]})
+    return None
+
+
+def _yaml_block(mapping, indent):
+    """A YAML block of strings (JSON-quoted, which YAML reads as they are) and nested mappings."""
+    lines = []
+    for k, v in mapping.items():
+        if isinstance(v, dict):
+            lines.append(f"{' ' * indent}{k}:")
+            lines += _yaml_block(v, indent + 2)
+        else:
+            lines.append(f"{' ' * indent}{k}: {json.dumps(v)}")
+    return lines
+
+
+def config_yaml(url, context, oauth=None):
+    if oauth is None:
+        # the everything-client's pre-registration provider has the given credentials and no CIMD URL
+        if context:
+            oauth = {"client_id": context["client_id"], "client_secret": context["client_secret"]}
+        else:
+            oauth = {"cimd": CIMD_CLIENT_METADATA_URL}
     lines = ["mcp_servers:", f"  {NAME}:", f"    url: {json.dumps(url)}", "    auth: oauth", "    oauth:"]
-    lines += [f"      {k}: {json.dumps(v)}" for k, v in oauth.items()]
+    lines += _yaml_block(oauth, 6)
     return "\n".join(lines) + "\n"
+
+
+def _dotenv_line(key, value):
+    # python-dotenv's reading (hermes' too): single quotes are literal; plain when nothing needs them
+    if all(c.isalnum() or c in "-_.:/+=@" for c in value):
+        return f"{key}={value}"
+    if "'" not in value and "\n" not in value:
+        return f"{key}='{value}'"
+    raise ValueError(f"no .env quoting for the value of {key}")
+
+
+def _write_private(path, text):
+    """A file only its owner can read or write (0600 whatever the umask), created new."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
+def prepare_home(home, url, scenario_name, context):
+    """config.yaml, and for an extension scenario its .env and credential files, in `home`."""
+    ext = extension_oauth(scenario_name, context, home)
+    if ext is None:
+        _write_private(os.path.join(home, "config.yaml"), config_yaml(url, context))
+        return
+    oauth, env, files = ext
+    for name, content in files.items():
+        _write_private(os.path.join(home, name), content)
+    if env:
+        _write_private(os.path.join(home, ".env"), "".join(_dotenv_line(k, v) + "\n" for k, v in env.items()))
+    _write_private(os.path.join(home, "config.yaml"), config_yaml(url, context, oauth))
 
 
 async def _run(hermes, args, env, deadline, log):
@@ -77,8 +157,7 @@ async def run_client(hermes, scenario, ctx, urls, timeout):
     home = tempfile.mkdtemp(prefix="hermes-conf-")
     log = []
     try:
-        with open(os.path.join(home, "config.yaml"), "w") as f:
-            f.write(config_yaml(urls["serverUrl"], urls.get("context")))
+        prepare_home(home, urls["serverUrl"], scenario.name, urls.get("context"))
         env = dict(os.environ, HERMES_HOME=home, HOME=os.path.join(home, "user-home"), BROWSER=BROWSER,
                    MCP_CONFORMANCE_SCENARIO=scenario.name, MCP_CONFORMANCE_PROTOCOL_VERSION=ctx.spec_version,
                    NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")

@@ -16,6 +16,7 @@ class Request:
         self.url = self.path + ("?" + qs if qs else "")
         self.query = dict(parse_qsl(qs, keep_blank_values=True))
         self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        self.header_pairs = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
         self.raw = raw
         self.body = None  # undefined until a body parser of the app's middleware fills it
 
@@ -26,6 +27,12 @@ class Request:
 
     def get(self, name):
         return self.headers.get(name.lower())
+
+    def joined(self, name):
+        """req.headers[name] as Node gives a header it does not de-duplicate (DPoP among them): every
+        occurrence joined with ", ", or None when absent."""
+        values = [v for k, v in self.header_pairs if k == name.lower()]
+        return ", ".join(values) if values else None
 
 
 class Response:

@@ -1,6 +1,9 @@
-"""src/scenarios/client/auth/index.ts: the scenario lists, in the suite's order. The extension
-scenarios are named only, to be reported as not yet supported."""
-from .scenarios import discovery_metadata, token_endpoint_auth
+"""src/scenarios/client/auth/index.ts: the scenario lists, in the suite's order, the six extension
+scenarios (extensionScenariosList, `--suite extensions`) included."""
+from .scenarios import discovery_metadata, dpop, token_endpoint_auth
+from .scenarios.client_credentials import ClientCredentialsBasicScenario, ClientCredentialsJwtScenario
+from .scenarios.enterprise_managed_authorization import EnterpriseManagedAuthorizationScenario
+from .scenarios.wif_jwt_bearer import WifJwtBearerScenario
 from .scenarios.authorization_server_migration import AuthorizationServerMigrationScenario
 from .scenarios.basic_cimd import AuthBasicCIMDScenario
 from .scenarios.issuer_parameter import (IssParameterNormalizedVariantScenario, IssParameterNotAdvertisedScenario,
@@ -25,10 +28,12 @@ DRAFT = [ResourceMismatchScenario, OfflineAccessScopeScenario, OfflineAccessNotS
          AuthorizationServerMigrationScenario, IssParameterSupportedScenario, IssParameterNotAdvertisedScenario,
          IssParameterSupportedMissingScenario, IssParameterWrongIssuerScenario, IssParameterUnexpectedScenario,
          IssParameterNormalizedVariantScenario, MetadataIssuerMismatchScenario]
-EXTENSION_NAMES = ["auth/client-credentials-jwt", "auth/client-credentials-basic",
-                   "auth/enterprise-managed-authorization", "auth/dpop", "auth/dpop-nonce", "auth/wif-jwt-bearer"]
+# auth/dpop (no nonce), then auth/dpop-nonce
+EXTENSION = [ClientCredentialsJwtScenario, ClientCredentialsBasicScenario, EnterpriseManagedAuthorizationScenario,
+             *dpop.SCENARIOS, WifJwtBearerScenario]
 
 
 def all_scenarios():
-    """(suite, factory) for every non-extension scenario."""
-    return [("core", f) for f in AUTH] + [("back-compat", f) for f in BACKCOMPAT] + [("draft", f) for f in DRAFT]
+    """(suite, factory) for every scenario."""
+    return ([("core", f) for f in AUTH] + [("back-compat", f) for f in BACKCOMPAT] + [("draft", f) for f in DRAFT]
+            + [("extension", f) for f in EXTENSION])

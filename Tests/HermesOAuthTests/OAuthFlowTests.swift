@@ -69,7 +69,7 @@ struct Fixture {
 
     /// An unauthenticated-or-not `initialize`, as the MCP runtime would send it.
     func probe(_ token: String?) async throws -> Int {
-        try await MCPProbe.initialize(url: URL(string: peer.mcpURL)!, bearer: token, headers: [:],
+        try await MCPProbe.initialize(url: URL(string: peer.mcpURL)!, credential: token.map { Credential(token: $0) }, headers: [:],
                                       transport: CurlTransport.shared, timeout: 10).status
     }
 

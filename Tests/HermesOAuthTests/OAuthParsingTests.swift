@@ -5,7 +5,7 @@ import Testing
 @Suite struct WWWAuthenticateTests {
     @Test func theSDKsChallenge() throws {
         let header = #"Bearer error="invalid_token", error_description="Authentication required", resource_metadata="http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp""#
-        let c = try #require(try WWWAuthenticate.bearer(header))
+        let c = try #require(try WWWAuthenticate.challenge(header))
         #expect(c.error == "invalid_token")
         #expect(c.errorDescription == "Authentication required")
         #expect(c.resourceMetadata == "http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp")
@@ -21,7 +21,7 @@ import Testing
         #expect(all[1].scope == "read write")
         #expect(all[1].error == "insufficient_scope")
         #expect(all[2]["algs"] == "ES256")
-        #expect(try WWWAuthenticate.bearer(header)?.scope == "read write")
+        #expect(try WWWAuthenticate.challenge(header)?.scope == "read write")
     }
 
     @Test func token68CaseAndSpacing() throws {

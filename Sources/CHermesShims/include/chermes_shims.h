@@ -37,6 +37,36 @@ int hermes_shim_random_bytes(uint8_t *buf, size_t len);
 /* OpenSSL's own version string, for diagnostics. */
 const char *hermes_shim_openssl_version(void);
 
+/* A private key (an EVP_PKEY), for JWS signatures: private_key_jwt client assertions, DPoP proofs. */
+typedef struct hermes_shim_key hermes_shim_key;
+
+enum { HERMES_SHIM_KEY_OTHER = 0, HERMES_SHIM_KEY_P256 = 1, HERMES_SHIM_KEY_RSA = 2 };
+
+/* Parses a PEM private key (PKCS#8, SEC 1 or PKCS#1; never prompts for a passphrase: an encrypted
+ * key fails). Returns 0 with *out and *kind (HERMES_SHIM_KEY_*), or -1. */
+int hermes_shim_key_from_pem(const char *pem, size_t len, hermes_shim_key **out, int *kind);
+
+/* A new P-256 key pair. Returns 0 with *out, or -1. */
+int hermes_shim_key_generate_p256(hermes_shim_key **out);
+
+/* The private key as unencrypted PKCS#8 PEM into buf[0..cap). Returns 0 with *len, or -1. */
+int hermes_shim_key_to_pem(hermes_shim_key *key, char *buf, size_t cap, size_t *len);
+
+/* The public point of a P-256 key, each coordinate 32 big-endian bytes. Returns 0 or -1. */
+int hermes_shim_key_ec_public(hermes_shim_key *key, uint8_t x[32], uint8_t y[32]);
+
+/* The modulus and public exponent of an RSA key, big-endian without leading zeros. Returns 0 or -1. */
+int hermes_shim_key_rsa_public(hermes_shim_key *key, uint8_t *n, size_t ncap, size_t *nlen, uint8_t *e, size_t ecap, size_t *elen);
+
+/* A SHA-256 signature of data: for an EC key R || S (64 bytes, as JWS ES256 has it), for RSA
+ * PKCS #1 v1.5 (RS256). Returns 0 with *siglen, or -1. */
+int hermes_shim_key_sign_sha256(hermes_shim_key *key, const void *data, size_t len, uint8_t *sig, size_t cap, size_t *siglen);
+
+/* Checks a signature in the form hermes_shim_key_sign_sha256 makes. Returns 0 when it holds, else -1. */
+int hermes_shim_key_verify_sha256(hermes_shim_key *key, const void *data, size_t len, const uint8_t *sig, size_t siglen);
+
+void hermes_shim_key_free(hermes_shim_key *key);
+
 /* ---- inotify ----------------------------------------------------------------------------------- */
 
 /* The instance, its watches and its reads are plain syscalls made from Swift; only the records'

@@ -3,8 +3,8 @@ import HermesOAuth
 import Logging
 import MCP
 
-/// Streamable HTTP (MCP 2025-11-25) over hermes' libcurl transport: every POST carries the bearer
-/// token from `token()`, the session id and the negotiated protocol version; a JSON reply or a
+/// Streamable HTTP (MCP 2025-11-25) over hermes' libcurl transport: every POST carries the
+/// credential from `credential()` (Bearer, or DPoP with a fresh proof), the session id and the negotiated protocol version; a JSON reply or a
 /// `text/event-stream` reply (read event by event as it arrives) is handed to the SDK's client once
 /// `HTTPReply` has checked it. The SDK's own HTTP transport hangs on SSE replies on Linux and cannot
 /// reach IPv6 literals.
@@ -14,13 +14,14 @@ public actor HTTPMCPTransport: Transport {
     let headers: [String: String]
     let http: any HTTPTransport
     let timeout: Double
-    let token: @Sendable () async throws -> String?
+    let credential: @Sendable () async throws -> Credential?
     private var sessionID: String?
     private var protocolVersion: String?
     private let stream: AsyncThrowingStream<Data, Swift.Error>
     private let continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation
-    /// The bearer token of the last request, for 401 recovery.
-    public private(set) var lastToken: String?
+    /// The credential of the last request, for 401 recovery (its token) and the closing DELETE.
+    private var lastCredential: Credential?
+    public var lastToken: String? { lastCredential?.token }
     /// Exchanges under way, so `disconnect` can end them (an event stream may never end by itself).
     private var inFlight: [UUID: (task: Task<HermesOAuth.HTTPResponse, Error>, reply: HTTPReply)] = [:]
     public nonisolated let received = Pagination.ReceivedBytes()
@@ -33,12 +34,12 @@ public actor HTTPMCPTransport: Transport {
     public static let curl = CurlTransport(maxBody: maxReply)
 
     public init(url: URL, headers: [String: String], http: any HTTPTransport = HTTPMCPTransport.curl, timeout: Double,
-                token: @escaping @Sendable () async throws -> String?) {
+                credential: @escaping @Sendable () async throws -> Credential?) {
         self.url = url
         self.headers = headers
         self.http = http
         self.timeout = timeout
-        self.token = token
+        self.credential = credential
         (stream, continuation) = AsyncThrowingStream.makeStream(of: Data.self)
     }
 
@@ -48,7 +49,7 @@ public actor HTTPMCPTransport: Transport {
         if let sessionID {
             var h = headers
             h["Mcp-Session-Id"] = sessionID
-            if let lastToken { h["Authorization"] = "Bearer \(lastToken)" }
+            if let lastCredential { h.merge(lastCredential.headers(method: "DELETE", url: url)) { _, new in new } }
             _ = try? await http.send(HTTPRequest(method: "DELETE", url: url, headers: h, timeout: min(timeout, 5)))
         }
         sessionID = nil
@@ -73,14 +74,14 @@ public actor HTTPMCPTransport: Transport {
         h["Accept"] = "text/event-stream"
         if let sessionID { h["Mcp-Session-Id"] = sessionID }
         if let protocolVersion { h["MCP-Protocol-Version"] = protocolVersion }
-        let bearer = try await token()
-        if let bearer { h["Authorization"] = "Bearer \(bearer)" }
+        let presented = try await credential()
+        if let presented { h.merge(presented.headers(method: "GET", url: url)) { _, new in new } }
         let continuation = self.continuation
         let reply = HTTPReply(request: nil, lineLimit: Self.maxLine) { message, _ in continuation.yield(message) }
         let response = try await run(HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout), into: reply)
         switch response.status {
         case 200..<300: try reply.finish(status: response.status, contentType: response.header("content-type"))
-        case 401: throw MCPTransportError.unauthorized(token: bearer, challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) })
+        case 401: throw MCPTransportError.unauthorized(token: presented?.token, challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.challenge($0) })
         default: throw MCPTransportError.http(status: response.status, detail: "")
         }
     }
@@ -92,6 +93,11 @@ public actor HTTPMCPTransport: Transport {
     public func receive() -> AsyncThrowingStream<Data, Swift.Error> { stream }
 
     public func send(_ data: Data) async throws {
+        try await send(data, nonceRetry: false)
+    }
+
+    /// `nonceRetry`: this is the one resend after a server asked for a DPoP nonce (RFC 9449 §9).
+    private func send(_ data: Data, nonceRetry: Bool) async throws {
         var h = headers
         h["Content-Type"] = "application/json"
         h["Accept"] = "application/json, text/event-stream"
@@ -104,9 +110,9 @@ public actor HTTPMCPTransport: Transport {
         } else {
             h.merge(routing) { _, new in new }
         }
-        let bearer = try await token()
-        if let bearer { h["Authorization"] = "Bearer \(bearer)" }
-        lastToken = bearer
+        let presented = try await credential()
+        if let presented { h.merge(presented.headers(method: "POST", url: url)) { _, new in new } }
+        lastCredential = presented
         let continuation = self.continuation
         let sent = ReplyCheck.request(in: data)
         // The answer is handed on once the exchange is over (an event stream ends right after it,
@@ -144,7 +150,8 @@ public actor HTTPMCPTransport: Transport {
             }
             throw MCPTransportError.unreachable("\(OAuthFailure.from(error))")
         }
-        let challenge = response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) }
+        let challenge = response.header("www-authenticate").flatMap { try? WWWAuthenticate.challenge($0) }
+        if response.status != 401 { presented?.observe(response, url: url) }
         switch response.status {
         case 200..<300:
             // Only `initialize` opens a session: an id on any other reply is no session of ours.
@@ -165,7 +172,10 @@ public actor HTTPMCPTransport: Transport {
             }
             held.release { continuation.yield($0) }
         case 401:
-            throw MCPTransportError.unauthorized(token: bearer, challenge: challenge)
+            if !nonceRetry, let presented, presented.retryWithNonce(after: response, url: url) {
+                return try await send(data, nonceRetry: true)
+            }
+            throw MCPTransportError.unauthorized(token: presented?.token, challenge: challenge)
         case 403:
             throw MCPTransportError.forbidden(challenge: challenge)
         case 404 where h["Mcp-Session-Id"] != nil:
@@ -225,9 +235,9 @@ extension HTTPMCPTransport {
             h["Content-Type"] = nil
             h["Accept"] = "text/event-stream"
             h["Last-Event-ID"] = from.eventID
-            let bearer = try await token()
-            if let bearer { h["Authorization"] = "Bearer \(bearer)" }
-            lastToken = bearer
+            let presented = try await credential()
+            if let presented { h.merge(presented.headers(method: "GET", url: url)) { _, new in new } }
+            lastCredential = presented
             let continuation = self.continuation
             let reply = HTTPReply(request: sent, lineLimit: Self.maxLine) { message, _ in continuation.yield(message) }
             let response: HermesOAuth.HTTPResponse
@@ -244,7 +254,7 @@ extension HTTPMCPTransport {
                 guard let next = try reply.finish(status: response.status, contentType: response.header("content-type"), resumable: true) else { return }
                 from = next
             case 401:
-                throw MCPTransportError.unauthorized(token: bearer, challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) })
+                throw MCPTransportError.unauthorized(token: presented?.token, challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.challenge($0) })
             case 404:
                 sessionID = nil
                 throw MCPTransportError.sessionExpired

@@ -10,7 +10,7 @@ import MCP
 /// the stream (`LegacySSEStream`). The stream is the session: when it ends or breaks, every request
 /// waiting fails at once with the reason, and the next request opens a new session.
 ///
-/// The bearer token from `token()` goes on the GET and on every POST; a 401 on either is thrown as
+/// The credential from `credential()` (Bearer, or DPoP with a proof per request) goes on the GET and on every POST; a 401 on either is thrown as
 /// `MCPTransportError.unauthorized` with the token refused, for the manager's recovery.
 public actor LegacySSETransport: Transport {
     public nonisolated let logger = MCPLogging.quietLogger("hermes.mcp.sse")
@@ -23,9 +23,10 @@ public actor LegacySSETransport: Transport {
     let timeout: Double
     /// Seconds the server has to name its endpoint once the GET is sent.
     let endpointWait: Double
-    let token: @Sendable () async throws -> String?
-    /// The bearer token of the last request, for 401 recovery.
-    public private(set) var lastToken: String?
+    let credential: @Sendable () async throws -> Credential?
+    /// The credential of the last request, for 401 recovery (its token) and the closing DELETE.
+    private var lastCredential: Credential?
+    public var lastToken: String? { lastCredential?.token }
     private let messages: AsyncThrowingStream<Data, Swift.Error>
     private let continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation
     nonisolated let replies = PendingReplies()
@@ -48,20 +49,20 @@ public actor LegacySSETransport: Transport {
     static let streamCurl = CurlTransport(maxBody: maxStream + (1 << 20))
 
     public init(url: URL, headers: [String: String], trust: TLSTrust = TLSTrust(), timeout: Double, endpointWait: Double,
-                token: @escaping @Sendable () async throws -> String?) {
+                credential: @escaping @Sendable () async throws -> Credential?) {
         self.init(url: url, headers: headers, http: CurlTransport.shared.trusting(trust), streamHTTP: Self.streamCurl.trusting(trust),
-                  timeout: timeout, endpointWait: endpointWait, token: token)
+                  timeout: timeout, endpointWait: endpointWait, credential: credential)
     }
 
     init(url: URL, headers: [String: String], http: any HTTPTransport, streamHTTP: any HTTPTransport, timeout: Double,
-         endpointWait: Double, token: @escaping @Sendable () async throws -> String?) {
+         endpointWait: Double, credential: @escaping @Sendable () async throws -> Credential?) {
         self.url = url
         self.headers = headers
         self.http = http
         self.streamHTTP = streamHTTP
         self.timeout = timeout
         self.endpointWait = endpointWait
-        self.token = token
+        self.credential = credential
         (messages, continuation) = AsyncThrowingStream.makeStream(of: Data.self)
     }
 
@@ -72,9 +73,9 @@ public actor LegacySSETransport: Transport {
         var h = headers
         h["Accept"] = "text/event-stream"
         h["Cache-Control"] = "no-cache"
-        let bearer = try await token()
-        if let bearer { h["Authorization"] = "Bearer \(bearer)" }
-        lastToken = bearer
+        let presented = try await credential()
+        if let presented { h.merge(presented.headers(method: "GET", url: url)) { _, new in new } }
+        lastCredential = presented
         let (continuation, received) = (self.continuation, self.received)
         let stream = LegacySSEStream(url: url, replies: replies, lineLimit: Self.maxLine, eventLimit: Self.maxEvent,
                                      totalLimit: Self.maxStream) { continuation.yield($0) }
@@ -89,7 +90,7 @@ public actor LegacySSETransport: Transport {
         // Whatever ends the GET ends the session, with the reason.
         reader = Task {
             let outcome = await exchange.result
-            self.streamEnded(Self.reason(outcome, stream: stream, bearer: bearer))
+            self.streamEnded(Self.reason(outcome, stream: stream, bearer: presented?.token))
         }
         // Kept so `disconnect` can end the GET.
         self.exchange = exchange
@@ -140,9 +141,9 @@ public actor LegacySSETransport: Transport {
             case 200..<300:
                 return .closed("the server ended the SSE stream of \(name), and with it the session")
             case 401:
-                return .unauthorized(token: bearer, challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) })
+                return .unauthorized(token: bearer, challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.challenge($0) })
             case 403:
-                return .forbidden(challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) })
+                return .forbidden(challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.challenge($0) })
             default:
                 return .http(status: response.status, detail: Redaction.redact(ServerErrorText.summary(stream.errorBody) ?? ""))
             }
@@ -168,9 +169,9 @@ public actor LegacySSETransport: Transport {
         guard let endpoint else { throw MCPTransportError.closed("the SSE session with \(url.absoluteString) is not open (no endpoint yet)") }
         var h = headers
         h["Content-Type"] = "application/json"
-        let bearer = try await token()
-        if let bearer { h["Authorization"] = "Bearer \(bearer)" }
-        lastToken = bearer
+        let presented = try await credential()
+        if let presented { h.merge(presented.headers(method: "POST", url: endpoint)) { _, new in new } }
+        lastCredential = presented
         let sent = ReplyCheck.request(in: data)
         // Before the POST: the response may be on the stream before the POST's own answer.
         if let sent { replies.sent(sent) }
@@ -187,9 +188,9 @@ public actor LegacySSETransport: Transport {
         }
         guard !(200..<300).contains(response.status) else { return }
         if let sent { replies.forget(sent.id) }
-        let challenge = response.header("www-authenticate").flatMap { try? WWWAuthenticate.bearer($0) }
+        let challenge = response.header("www-authenticate").flatMap { try? WWWAuthenticate.challenge($0) }
         switch response.status {
-        case 401: throw MCPTransportError.unauthorized(token: bearer, challenge: challenge)
+        case 401: throw MCPTransportError.unauthorized(token: presented?.token, challenge: challenge)
         case 403: throw MCPTransportError.forbidden(challenge: challenge)
         // The Python SDK's answer to a session it no longer has.
         case 404: throw MCPTransportError.sessionExpired

@@ -369,16 +369,16 @@ public actor MCPServerTask {
                 // Said on every connection: a setting that silently stays on is how it outlives its reason.
                 MCPLogging.runtime.warning("TLS verification is OFF for '\(name)' (ssl_verify: false): anyone on the path to \(url.host ?? text) can read and change this connection, headers included. Prefer ssl_ca: /path/to/ca.pem")
             }
-            let bearer: @Sendable () async throws -> String? = {
+            let bearer: @Sendable () async throws -> Credential? = {
                 guard usesOAuth else { return nil }
-                return try await manager.accessToken(for: name)
+                return try await manager.credential(for: name)
             }
             if case .sse = config.transport {
                 transport = LegacySSETransport(url: url, headers: config.headers, trust: trust, timeout: max(config.connectTimeout, config.timeout),
-                                               endpointWait: deadline.remaining, token: bearer)
+                                               endpointWait: deadline.remaining, credential: bearer)
             } else {
                 transport = HTTPMCPTransport(url: url, headers: config.headers, http: HTTPMCPTransport.curl.trusting(trust),
-                                             timeout: max(config.connectTimeout, config.timeout), token: bearer)
+                                             timeout: max(config.connectTimeout, config.timeout), credential: bearer)
             }
         case .stdio(let command, let args):
             let env = ChildEnvironment.build(parent: environment, configured: config.env)

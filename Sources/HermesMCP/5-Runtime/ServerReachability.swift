@@ -9,7 +9,7 @@ public enum ServerReachability {
     public static func unreachable(_ server: MCPServerConfig) async -> String? {
         guard let text = server.url, let url = URL(string: text) else { return nil }
         do {
-            _ = try await MCPProbe.initialize(url: url, bearer: nil, headers: server.headers,
+            _ = try await MCPProbe.initialize(url: url, credential: nil, headers: server.headers,
                                               transport: CurlTransport.shared.trusting(server.tlsTrust),
                                               timeout: min(server.connectTimeout, 10))
             return nil

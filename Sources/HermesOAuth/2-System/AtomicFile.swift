@@ -81,7 +81,9 @@ enum AtomicFile {
     /// is refused unless `followSymlink` (config.yaml and .env may be links into a dotfiles
     /// checkout; token files never are). The open never blocks and only a regular file is read, so
     /// a FIFO, a device or a directory put in its place is an error, not a hang or an endless read.
-    static func read(path: String, limit: Int = 1 << 20, followSymlink: Bool = false) throws(FileReadError) -> Data? {
+    /// `privateOnly`: a file any other user may read or write (mode & 077) is refused, as ssh
+    /// refuses such a private key: whoever could read it holds the credential already.
+    static func read(path: String, limit: Int = 1 << 20, followSymlink: Bool = false, privateOnly: Bool = false) throws(FileReadError) -> Data? {
         let file: FileDescriptor
         do {
             // Non-blocking, so a FIFO or a device put there cannot make the open itself wait; the
@@ -100,6 +102,7 @@ enum AtomicFile {
         var st = stat()
         guard fstat(file.rawValue, &st) == 0 else { throw .system(Errno(rawValue: errno)) }
         guard st.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(kind: FileReadError.kind(of: st.st_mode)) }
+        if privateOnly, st.st_mode & 0o077 != 0 { throw .readableByOthers(mode: st.st_mode & 0o777) }
         var data = Data()
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
@@ -124,13 +127,15 @@ enum FileReadError: Error, CustomStringConvertible, Equatable {
     case symbolicLink
     case notARegularFile(kind: String)
     case tooLarge(limit: Int)
+    case readableByOthers(mode: mode_t)
     case system(Errno)
 
     var description: String {
         switch self {
         case .symbolicLink: "it is a symbolic link, which hermes never follows"
         case .notARegularFile(let kind): "it is \(kind), not a regular file"
-        case .tooLarge(let limit): "it is larger than \(limit >> 20) MiB"
+        case .tooLarge(let limit): limit >= 1 << 20 ? "it is larger than \(limit >> 20) MiB" : "it is larger than \(limit >> 10) KiB"
+        case .readableByOthers(let mode): "other users may read or change it (mode 0\(String(mode, radix: 8))); chmod 600 it"
         case .system(let errno): "it could not be read: \(errno.readable)"
         }
     }

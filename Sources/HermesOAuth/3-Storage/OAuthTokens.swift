@@ -52,10 +52,8 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
         guard HeaderSyntax.isB64Token(access) else {
             throw Invalid(reason: "the access_token is not an RFC 6750 bearer token (it holds characters a header must not carry)")
         }
-        guard type.lowercased() == "bearer" else {
-            throw Invalid(reason: type.lowercased() == "dpop"
-                ? "token_type DPoP needs proof-of-possession, which hermes does not support"
-                : "token_type '\(type.prefix(40).filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })' is not supported (only Bearer)")
+        guard ["bearer", "dpop"].contains(type.lowercased()) else {
+            throw Invalid(reason: "token_type '\(type.prefix(40).filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })' is not supported (only Bearer and DPoP)")
         }
         let refresh = object["refresh_token"]?.string.flatMap { $0.isEmpty ? nil : $0 }
         if let refresh, !HeaderSyntax.isVisibleASCII(refresh) {
@@ -121,8 +119,15 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func normalise(tokenType: String) -> String {
-        tokenType.lowercased() == "bearer" ? "Bearer" : tokenType
+        switch tokenType.lowercased() {
+        case "bearer": "Bearer"
+        case "dpop": "DPoP"
+        default: tokenType
+        }
     }
+
+    /// Bound to a DPoP key (RFC 9449): presented only with a proof made with that key.
+    public var isDPoPBound: Bool { tokenType == "DPoP" }
 
     public var description: String {
         "OAuthTokens(access: \(Secret.mask(accessToken)), refresh: \(Secret.mask(refreshToken)), scope: \(scope ?? "-"), expiresAt: \(expiresAt.map { String($0) } ?? "-"), lifetime: \(lifetime.map { String($0) } ?? "-"))"

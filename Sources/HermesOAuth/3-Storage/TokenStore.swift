@@ -41,6 +41,7 @@ public struct TokenStore: Sendable {
     public var metadataFileName: String { FileKind.metadata.fileName(stem: stem) }
     public var clientBackupFileName: String { FileKind.clientBackup.fileName(stem: stem) }
     public var verdictFileName: String { FileKind.verdict.fileName(stem: stem) }
+    public var dpopKeyFileName: String { FileKind.dpopKey.fileName(stem: stem) }
     /// Hidden, so nothing that lists token files mistakes it for one.
     public var lockFileName: String { "." + stem + ".lock" }
     /// Held for the whole of a login, so two processes logging in to one server take turns.
@@ -51,12 +52,14 @@ public struct TokenStore: Sendable {
     public var metadataPath: String { directory + "/" + metadataFileName }
     public var clientBackupPath: String { directory + "/" + clientBackupFileName }
     public var verdictPath: String { directory + "/" + verdictFileName }
+    /// The private key DPoP-bound tokens are bound to (RFC 9449): PKCS#8 PEM, 0600, never logged.
+    public var dpopKeyPath: String { directory + "/" + dpopKeyFileName }
     public var lockPath: String { directory + "/" + lockFileName }
     public var loginLockPath: String { directory + "/" + loginLockFileName }
 
     /// What a file in `mcp-tokens/` is, told from its name alone (the watcher sees names only).
     public enum FileKind: Sendable, CaseIterable {
-        case tokens, client, metadata, clientBackup, verdict
+        case tokens, client, metadata, clientBackup, verdict, dpopKey
 
         var suffix: String {
             switch self {
@@ -65,6 +68,7 @@ public struct TokenStore: Sendable {
             case .metadata: ".meta.json"
             case .clientBackup: ".client.json.bak"
             case .verdict: ".verdict.json"
+            case .dpopKey: ".dpop.pem"
             }
         }
 
@@ -200,7 +204,7 @@ public struct TokenStore: Sendable {
     /// the paths that existed and were removed.
     @discardableResult
     public func removeAll(includingBackup: Bool = false) throws(StorageError) -> [String] {
-        var paths = [tokensPath, clientPath, metadataPath, verdictPath]
+        var paths = [tokensPath, clientPath, metadataPath, verdictPath, dpopKeyPath]
         if includingBackup { paths.append(clientBackupPath) }
         var removed: [String] = []
         for path in paths {
@@ -217,9 +221,58 @@ public struct TokenStore: Sendable {
     @discardableResult
     public func removeTokensOnly() throws(StorageError) -> [String] {
         try removeVerdict()
-        if unlink(tokensPath) == 0 { return [tokensPath] }
-        if errno == ENOENT { return [] }
-        throw .io(path: tokensPath, operation: "remove", errno: Errno(rawValue: errno))
+        var removed: [String] = []
+        // The DPoP key goes with the tokens bound to it: the next login binds new ones to a new key.
+        for path in [tokensPath, dpopKeyPath] {
+            if unlink(path) == 0 {
+                removed.append(path)
+            } else if errno != ENOENT {
+                throw .io(path: path, operation: "remove", errno: Errno(rawValue: errno))
+            }
+        }
+        return removed
+    }
+
+    // MARK: DPoP key
+
+    /// The server's DPoP key; with `create`, one is made when none exists. Created exclusively (a
+    /// link of a complete temporary file, never a rename over another), so two processes creating
+    /// it at once both end up with the one that landed first, and tokens are never bound to a key
+    /// that another process then replaced.
+    public func dpopKey(create: Bool) throws(StorageError) -> SigningKey? {
+        if let existing = try readDPoPKey() { return existing }
+        guard create else { return nil }
+        try prepareDirectory()
+        let key: SigningKey
+        let pem: String
+        do {
+            key = try SigningKey.generateP256()
+            pem = try key.pem()
+        } catch {
+            throw .io(path: dpopKeyPath, operation: "generate", errno: .ioError)
+        }
+        let temporary = directory + "/." + dpopKeyFileName + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try AtomicFile.write(Data(pem.utf8), directory: directory, name: String(temporary.dropFirst(directory.count + 1)), mode: 0o600)
+        } catch {
+            throw .io(path: dpopKeyPath, operation: "write", errno: error)
+        }
+        defer { unlink(temporary) }
+        if link(temporary, dpopKeyPath) != 0, errno != EEXIST {
+            throw .io(path: dpopKeyPath, operation: "create", errno: Errno(rawValue: errno))
+        }
+        return try readDPoPKey() ?? key
+    }
+
+    private func readDPoPKey() throws(StorageError) -> SigningKey? {
+        let data: Data?
+        do { data = try AtomicFile.read(path: dpopKeyPath, limit: 64 * 1024, privateOnly: true) } catch {
+            throw .unreadable(path: dpopKeyPath, reason: error.description)
+        }
+        guard let data else { return nil }
+        do { return try SigningKey(pem: String(decoding: data, as: UTF8.self), what: "the DPoP key") } catch {
+            throw .unreadable(path: dpopKeyPath, reason: error.description)
+        }
     }
 
     // MARK: directory

@@ -131,6 +131,66 @@ public enum ServerEntryCheck {
             guard let node = value(key) else { continue }
             guard case .mapping = node else { return problem(key, node, "a mapping of settings") }
         }
+        if let oauth = value("oauth"), let bad = grantProblem(oauth, problem) { return bad }
+        return nil
+    }
+
+    /// The keys `oauth.grant` needs, said when the entry is read rather than at the first call.
+    private static func grantProblem(_ oauth: Node, _ problem: (String?, Node, String) -> ServerEntryProblem) -> ServerEntryProblem? {
+        guard case .mapping(let pairs) = oauth else { return nil }
+        func node(_ key: String, in pairs: Node.Mapping) -> Node? {
+            guard let node = pairs.first(where: { $0.key.string == key })?.value, !isNull(node) else { return nil }
+            return node
+        }
+        let grantNode = node("grant", in: pairs)
+        let grantText = grantNode?.string ?? ""
+        if let grantNode, grantText.contains("${") { return nil }
+        let grant: GrantKind
+        if let grantNode {
+            guard isScalar(grantNode), let parsed = GrantKind(config: grantText) else {
+                return problem("oauth.grant", grantNode, "one of " + GrantKind.configValues)
+            }
+            grant = parsed
+        } else {
+            grant = .authorizationCode
+        }
+        if let alg = node("private_key_alg", in: pairs), !(alg.string ?? "").contains("${"),
+           SigningKey.Algorithm(rawValue: (alg.string ?? "").uppercased()) == nil {
+            return problem("oauth.private_key_alg", alg, "ES256 or RS256")
+        }
+        if let dpop = node("dpop", in: pairs), !(dpop.string ?? "").contains("${"),
+           !isScalar(dpop) || !((dpop.string ?? "").lowercased() == "auto" || Boolish.parse(dpop.string) != nil) {
+            return problem("oauth.dpop", dpop, "auto, true or false")
+        }
+        let missing = "absent"
+        switch grant {
+        case .authorizationCode:
+            return nil
+        case .clientCredentials:
+            guard node("client_id", in: pairs) != nil else {
+                return problem("oauth.client_id", grantNode ?? oauth, "the client id for grant: client_credentials (\(missing))")
+            }
+            if node("client_secret", in: pairs) == nil, node("private_key", in: pairs) == nil {
+                return problem("oauth.client_secret", grantNode ?? oauth, "client_secret: ${VAR} (from .env) or private_key: FILE for grant: client_credentials (both \(missing))")
+            }
+        case .jwtBearer:
+            if node("assertion_file", in: pairs) == nil, node("assertion_env", in: pairs) == nil {
+                return problem("oauth.assertion_file", grantNode ?? oauth, "assertion_file: FILE or assertion_env: VAR, where the workload token is, for grant: jwt_bearer (both \(missing))")
+            }
+        case .identityAssertion:
+            guard node("client_id", in: pairs) != nil else {
+                return problem("oauth.client_id", grantNode ?? oauth, "hermes' client id at the MCP server's authorization server, for grant: identity_assertion (\(missing))")
+            }
+            guard let idp = node("idp", in: pairs), case .mapping(let idpPairs) = idp else {
+                return problem("oauth.idp", node("idp", in: pairs) ?? grantNode ?? oauth, "a mapping with the identity provider's token_endpoint or issuer, client_id and id_token_file or id_token_env")
+            }
+            if node("token_endpoint", in: idpPairs) == nil, node("issuer", in: idpPairs) == nil {
+                return problem("oauth.idp.token_endpoint", idp, "the identity provider's token_endpoint or issuer (both \(missing))")
+            }
+            if node("id_token_file", in: idpPairs) == nil, node("id_token_env", in: idpPairs) == nil {
+                return problem("oauth.idp.id_token_file", idp, "id_token_file: FILE or id_token_env: VAR, where the user's identity token is (both \(missing))")
+            }
+        }
         return nil
     }
 

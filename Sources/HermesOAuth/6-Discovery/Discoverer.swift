@@ -17,8 +17,13 @@ public struct DiscoveryResult: Sendable {
 public struct Discoverer: Sendable {
     public let transport: any HTTPTransport
     public var timeout: Double = 30
+    /// The grant the tokens will come from: it decides what the metadata must offer.
+    public var grant: GrantKind
 
-    public init(transport: any HTTPTransport) { self.transport = transport }
+    public init(transport: any HTTPTransport, grant: GrantKind = .authorizationCode) {
+        self.transport = transport
+        self.grant = grant
+    }
 
     /// `preferredIssuer` (the one configured, or the one stored credentials belong to) is tried
     /// first when the protected resource lists it among several.
@@ -58,7 +63,7 @@ public struct Discoverer: Sendable {
             metadata.mark(.originMetadata)
         } else {
             metadata = .defaultEndpoints(origin: origin)
-            try Self.validate(metadata)
+            try Self.validate(metadata, grant: grant)
         }
         let endpoints = [("authorization_endpoint", metadata.authorizationEndpoint), ("token_endpoint", metadata.tokenEndpoint),
                          ("registration_endpoint", metadata.registrationEndpoint), ("revocation_endpoint", metadata.revocationEndpoint)]
@@ -103,21 +108,31 @@ public struct Discoverer: Sendable {
                 mismatch = "the metadata at \(ServerText.clean(candidate)) names issuer '\(ServerText.clean(metadata.issuer.prefix(200)))', not '\(ServerText.clean(issuer))'"
                 continue
             }
-            try Self.validate(metadata)
+            try Self.validate(metadata, grant: grant)
             return metadata
         }
         if mismatch == nil, absentIsNil { return nil }
         throw .protocolViolation(mismatch ?? ServerText.clean("no authorization server metadata for \(issuer) (tried \(candidates.joined(separator: ", ")))"))
     }
 
-    /// PKCE S256 must be advertised (the spec's MUST refuse when absent), and every endpoint hermes
-    /// will call or open must pass the URL policy and hold no control or invisible formatting
-    /// character (RFC 3986 allows none; the authorization endpoint is printed and opened).
-    static func validate(_ metadata: AuthorizationServerMetadata) throws(OAuthFailure) {
+    /// The grant must be offered (a server that lists its grants without it is never sent a request
+    /// for it); for the authorization code, PKCE S256 must be advertised (the spec's MUST refuse when
+    /// absent); every endpoint hermes will call or open must pass the URL policy and hold no control
+    /// or invisible formatting character (RFC 3986 allows none; the authorization endpoint is
+    /// printed and opened).
+    static func validate(_ metadata: AuthorizationServerMetadata, grant: GrantKind = .authorizationCode) throws(OAuthFailure) {
         let issuer = ServerText.clean(metadata.issuer)
+        let offered = ServerText.clean((metadata.grantTypesSupported ?? []).joined(separator: ", ").prefix(300))
+        guard grant.isMachine else { return try validateForLogin(metadata, issuer: issuer, offered: offered) }
+        if let grants = metadata.grantTypesSupported, !grants.contains(grant.grantType) {
+            throw .protocolViolation("authorization server \(issuer) does not offer the \(grant.grantType) grant that oauth.grant: \(grant.rawValue) needs (it offers: \(offered.isEmpty ? "none" : offered))")
+        }
+        try checkEndpoints(metadata, issuer: issuer, [("token_endpoint", metadata.tokenEndpoint), ("revocation_endpoint", metadata.revocationEndpoint)])
+    }
+
+    private static func validateForLogin(_ metadata: AuthorizationServerMetadata, issuer: String, offered: String) throws(OAuthFailure) {
         if !metadata.offersAuthorizationCode {
             // Never start a flow the server says it does not offer: a browser would open for nothing.
-            let offered = ServerText.clean((metadata.grantTypesSupported ?? []).joined(separator: ", ").prefix(200))
             throw .protocolViolation("authorization server \(issuer) does not offer the authorization_code grant that hermes logs in with (it offers: \(offered.isEmpty ? "none" : offered))")
         }
         // The 2025-03-26 default endpoints come with no metadata to advertise PKCE: S256 is sent anyway.
@@ -132,8 +147,12 @@ public struct Discoverer: Sendable {
         guard let authorize = metadata.authorizationEndpoint else {
             throw .protocolViolation("authorization server \(issuer) has no authorization_endpoint")
         }
-        let endpoints = [("authorization_endpoint", authorize), ("token_endpoint", metadata.tokenEndpoint),
-                         ("registration_endpoint", metadata.registrationEndpoint), ("revocation_endpoint", metadata.revocationEndpoint)]
+        try checkEndpoints(metadata, issuer: issuer, [("authorization_endpoint", authorize), ("token_endpoint", metadata.tokenEndpoint),
+                                                      ("registration_endpoint", metadata.registrationEndpoint),
+                                                      ("revocation_endpoint", metadata.revocationEndpoint)])
+    }
+
+    private static func checkEndpoints(_ metadata: AuthorizationServerMetadata, issuer: String, _ endpoints: [(String, String?)]) throws(OAuthFailure) {
         for case let (what, url?) in endpoints {
             guard ServerText.isClean(url) else {
                 throw .protocolViolation("the \(what) of \(issuer) contains control or invisible formatting characters: \(ServerText.clean(url.prefix(200)))")

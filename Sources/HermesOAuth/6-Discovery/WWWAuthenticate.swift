@@ -8,6 +8,9 @@ public struct AuthChallenge: Sendable, Equatable {
     public subscript(name: String) -> String? { parameters[name.lowercased()] }
 
     public var isBearer: Bool { scheme.lowercased() == "bearer" }
+    /// RFC 9449 §7.1: a server that wants DPoP-bound tokens challenges with this scheme (its
+    /// `resource_metadata` and `error` read as a Bearer challenge's do).
+    public var isDPoP: Bool { scheme.lowercased() == "dpop" }
     /// RFC 9728 §5.1.
     public var resourceMetadata: String? { self["resource_metadata"] }
     /// RFC 6750 §3: space-separated scopes the resource needs.
@@ -26,9 +29,10 @@ public enum WWWAuthenticate {
         public var description: String { "malformed WWW-Authenticate header at character \(offset): \(reason)" }
     }
 
-    /// The first Bearer challenge, if the header has one.
-    public static func bearer(_ header: String) throws(ParseError) -> AuthChallenge? {
-        try parse(header).first(where: \.isBearer)
+    /// The challenge hermes answers: the first Bearer one, else the first DPoP one.
+    public static func challenge(_ header: String) throws(ParseError) -> AuthChallenge? {
+        let all = try parse(header)
+        return all.first(where: \.isBearer) ?? all.first(where: \.isDPoP)
     }
 
     public static func parse(_ header: String) throws(ParseError) -> [AuthChallenge] {

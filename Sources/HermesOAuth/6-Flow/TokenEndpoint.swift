@@ -32,10 +32,14 @@ public enum TokenRequestFailure: Error, CustomStringConvertible, Sendable {
 public struct TokenEndpoint: Sendable {
     public let transport: any HTTPTransport
     public var timeout: Double = 30
+    /// Token requests carry a DPoP proof made with this key (RFC 9449 §5), and the tokens come back
+    /// bound to it.
+    public var dpop: DPoPProver?
 
-    public init(transport: any HTTPTransport, timeout: Double = 30) {
+    public init(transport: any HTTPTransport, timeout: Double = 30, dpop: DPoPProver? = nil) {
         self.transport = transport
         self.timeout = timeout
+        self.dpop = dpop
     }
 
     public func exchange(code: String, verifier: String, redirectURI: String, client: ClientRegistration,
@@ -43,7 +47,14 @@ public struct TokenEndpoint: Sendable {
                          now: Double) async throws(TokenRequestFailure) -> OAuthTokens {
         let fields = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI),
                       ("code_verifier", verifier), ("resource", resource)]
-        return try await tokenRequest(fields, client: client, metadata: metadata, now: now)
+        return try await tokenRequest(fields, auth: ClientAuthentication(registration: client), metadata: metadata, now: now)
+    }
+
+    /// A grant that needs no person (client credentials, JWT bearer): `fields` hold its
+    /// `grant_type` and parameters, `auth` how the client proves itself.
+    public func obtain(_ fields: [(String, String)], auth: ClientAuthentication, metadata: AuthorizationServerMetadata,
+                       now: Double) async throws(TokenRequestFailure) -> OAuthTokens {
+        try await tokenRequest(fields, auth: auth, metadata: metadata, now: now)
     }
 
     /// A refresh. The old refresh token is kept when the response omits a new one (RFC 6749 §6),
@@ -52,7 +63,7 @@ public struct TokenEndpoint: Sendable {
                         resource: String, now: Double) async throws(TokenRequestFailure) -> OAuthTokens {
         guard let refreshToken = tokens.refreshToken else { throw .malformed("no refresh token is held") }
         let fields = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("resource", resource)]
-        var fresh = try await tokenRequest(fields, client: client, metadata: metadata, now: now)
+        var fresh = try await tokenRequest(fields, auth: ClientAuthentication(registration: client), metadata: metadata, now: now)
         if fresh.refreshToken == nil { fresh.refreshToken = refreshToken }
         if fresh.scope == nil { fresh.scope = tokens.scope }
         return fresh
@@ -62,25 +73,34 @@ public struct TokenEndpoint: Sendable {
     public func revoke(_ token: String, hint: String, client: ClientRegistration, endpoint: String) async throws(TokenRequestFailure) {
         guard let url = URL(string: endpoint) else { throw .malformed("the revocation endpoint is not a URL") }
         var fields = [("token", token), ("token_type_hint", hint)]
-        let response = try await post(url, &fields, client: client)
+        let auth = ClientAuthentication(registration: client)
+        let response = try await post(url, &fields, auth: auth, audience: client.issuer ?? "")
         if (200..<300).contains(response.status) { return }
         // mcp 2.3.0's /revoke insists on a client_secret field even for a public client; an empty
         // one satisfies it without claiming a secret.
         if response.status == 400, client.clientSecret == nil,
            String(decoding: response.body.prefix(2000), as: UTF8.self).contains("client_secret") {
             var retry = [("token", token), ("token_type_hint", hint), ("client_secret", "")]
-            let second = try await post(url, &retry, client: client)
+            let second = try await post(url, &retry, auth: auth, audience: client.issuer ?? "")
             if (200..<300).contains(second.status) { return }
             throw Self.failure(second)
         }
         throw Self.failure(response)
     }
 
-    private func tokenRequest(_ base: [(String, String)], client: ClientRegistration, metadata: AuthorizationServerMetadata,
+    private func tokenRequest(_ base: [(String, String)], auth: ClientAuthentication, metadata: AuthorizationServerMetadata,
                               now: Double) async throws(TokenRequestFailure) -> OAuthTokens {
         guard let url = URL(string: metadata.tokenEndpoint) else { throw .malformed("the token endpoint is not a URL") }
         var fields = base
-        let response = try await post(url, &fields, client: client)
+        var response = try await post(url, &fields, auth: auth, audience: metadata.issuer)
+        // RFC 9449 §8: a server that wants a nonce says so once; the request goes again with a new
+        // proof (and a new client assertion: neither may be used twice).
+        if let dpop, dpop.remember(response, for: url), response.status == 400,
+           (try? JSONObject.decode(response.body))?["error"]?.string == "use_dpop_nonce" {
+            fields = base
+            response = try await post(url, &fields, auth: auth, audience: metadata.issuer)
+            dpop.remember(response, for: url)
+        }
         guard (200..<300).contains(response.status) else { throw Self.failure(response) }
         let object: [String: JSONValue]
         do { object = try JSONObject.decode(response.body) } catch {
@@ -92,6 +112,9 @@ public struct TokenEndpoint: Sendable {
         } catch {
             throw .malformed("the token endpoint's response is unusable: \(error)")
         }
+        if tokens.isDPoPBound, dpop == nil {
+            throw .malformed("the token endpoint's response is unusable: token_type DPoP answers a request that carried no DPoP proof, so the token is bound to no key hermes holds")
+        }
         // Refused now rather than stored and read back later as a corrupt file.
         if JSONObject.encode(tokens.json(now: now)).count > TokenStore.maxFileSize {
             throw .malformed("the token endpoint's response is larger than the \(TokenStore.maxFileSize >> 10) KiB a token file may hold")
@@ -99,32 +122,22 @@ public struct TokenEndpoint: Sendable {
         return tokens
     }
 
-    /// Adds client authentication and sends the form. `client_id` is always in the body: public
-    /// clients need it, and some servers want it alongside HTTP Basic too.
-    private func post(_ url: URL, _ fields: inout [(String, String)], client: ClientRegistration) async throws(TokenRequestFailure) -> HTTPResponse {
-        fields.append(("client_id", client.clientID))
+    /// Adds client authentication and sends the form. A client assertion carries the real time
+    /// (not a test's clock): the server checks it against its own.
+    private func post(_ url: URL, _ fields: inout [(String, String)], auth: ClientAuthentication,
+                      audience: String) async throws(TokenRequestFailure) -> HTTPResponse {
         var headers: [String: String] = [:]
-        switch Self.authMethod(client) {
-        case "client_secret_basic":
-            let user = FormEncoding.escape(client.clientID), pass = FormEncoding.escape(client.clientSecret ?? "")
-            headers["Authorization"] = "Basic " + Data("\(user):\(pass)".utf8).base64EncodedString()
-        case "client_secret_post":
-            if let secret = client.clientSecret { fields.append(("client_secret", secret)) }
-        default:
-            break
+        try auth.apply(to: &fields, headers: &headers, audience: audience, now: Date().timeIntervalSince1970)
+        if let dpop {
+            do { headers["DPoP"] = try dpop.proof(method: "POST", url: url) } catch {
+                throw .unavailable("could not make a DPoP proof: \(error)")
+            }
         }
         do {
             return try await transport.send(.form(url, fields, headers: headers, timeout: timeout))
         } catch {
             throw .unavailable("\(OAuthFailure.from(error))")
         }
-    }
-
-    /// The registration's method; a secret without a method means `client_secret_post` (some
-    /// servers return a secret and omit the method).
-    static func authMethod(_ client: ClientRegistration) -> String {
-        if let method = client.tokenEndpointAuthMethod { return method }
-        return client.clientSecret == nil ? "none" : "client_secret_post"
     }
 
     static func failure(_ response: HTTPResponse) -> TokenRequestFailure {

@@ -17,22 +17,22 @@ enum ChallengeProbe {
         // An HTTP+SSE server challenges the stream's GET; its messages need the stream's endpoint,
         // so there is no follow-up to send.
         if sse {
-            let opened = try await MCPProbe.openStream(url: url, bearer: nil, headers: headers, transport: transport, timeout: timeout)
+            let opened = try await MCPProbe.openStream(url: url, credential: nil, headers: headers, transport: transport, timeout: timeout)
             return opened.status == 401 || opened.status == 403 ? opened.challenge : nil
         }
-        let first = try await MCPProbe.post(MCPProbe.initializeMessage, url: url, bearer: nil, headers: headers, session: nil,
+        let first = try await MCPProbe.post(MCPProbe.initializeMessage, url: url, credential: nil, headers: headers, session: nil,
                                             transport: transport, timeout: timeout)
         if first.status == 401 || first.status == 403 { return MCPProbe.challenge(in: first, url: url) }
         guard (200..<300).contains(first.status) else { return nil }
         let session = MCPProbe.session(of: first)
         let wait = min(timeout, followUpTimeout)
         func send(_ message: JSONValue) async -> HTTPResponse? {
-            try? await MCPProbe.post(message, url: url, bearer: nil, headers: headers, session: session, transport: transport, timeout: wait)
+            try? await MCPProbe.post(message, url: url, credential: nil, headers: headers, session: session, transport: transport, timeout: wait)
         }
         _ = await send(.object(["jsonrpc": .string("2.0"), "method": .string("notifications/initialized")]))
         let listing = await send(.object(["jsonrpc": .string("2.0"), "id": .int(2), "method": .string("tools/list")]))
         if let session {
-            await MCPProbe.close(session, url: url, bearer: nil, headers: headers, transport: transport, timeout: wait)
+            await MCPProbe.close(session, url: url, credential: nil, headers: headers, transport: transport, timeout: wait)
         }
         guard let listing, listing.status == 401 || listing.status == 403 else { return nil }
         return MCPProbe.challenge(in: listing, url: url)

@@ -18,35 +18,35 @@ public enum MCPProbe {
 
     /// `sse`: the URL is a 2024-11-05 event stream; it is opened (`openStream`) instead, which
     /// answers the same questions about a token.
-    public static func initialize(url: URL, bearer: String?, headers: [String: String], transport: any HTTPTransport,
+    public static func initialize(url: URL, credential: Credential?, headers: [String: String], transport: any HTTPTransport,
                                   timeout: Double, sse: Bool = false) async throws(OAuthFailure) -> Answer {
-        if sse { return try await openStream(url: url, bearer: bearer, headers: headers, transport: transport, timeout: timeout) }
-        let response = try await post(initializeMessage, url: url, bearer: bearer, headers: headers, session: nil,
+        if sse { return try await openStream(url: url, credential: credential, headers: headers, transport: transport, timeout: timeout) }
+        let response = try await post(initializeMessage, url: url, credential: credential, headers: headers, session: nil,
                                       transport: transport, timeout: timeout)
         if (200..<300).contains(response.status), let session = session(of: response) {
-            await close(session, url: url, bearer: bearer, headers: headers, transport: transport, timeout: timeout)
+            await close(session, url: url, credential: credential, headers: headers, transport: transport, timeout: timeout)
         }
         let raw = response.header("www-authenticate")
         let said = (200..<300).contains(response.status) ? nil : ServerErrorText.summary(response.body)
         return Answer(status: response.status, challenge: challenge(in: response, url: url), rawChallenge: raw, said: said)
     }
 
-    /// Whether the MCP server takes `bearer`, for a token just obtained: a `server/discover` as
+    /// Whether the MCP server takes `credential`, for a token just obtained: a `server/discover` as
     /// 2026-07-28 sends it (its envelope and headers; a server of that revision refuses anything
     /// less with 400), then, unless that answer is about the token (2xx, 401, 403), `initialize`
     /// as the revisions before it. A session the server opened is closed again.
-    public static func accepts(url: URL, bearer: String, headers: [String: String], transport: any HTTPTransport,
+    public static func accepts(url: URL, credential: Credential, headers: [String: String], transport: any HTTPTransport,
                                timeout: Double) async throws(OAuthFailure) -> Answer {
         var modern = headers
         modern["MCP-Protocol-Version"] = ProtocolRevision.stateless
         modern["Mcp-Method"] = "server/discover"
-        let response = try await post(discoverMessage, url: url, bearer: bearer, headers: modern, session: nil,
+        let response = try await post(discoverMessage, url: url, credential: credential, headers: modern, session: nil,
                                       transport: transport, timeout: timeout)
         guard (200..<300).contains(response.status) || response.status == 401 || response.status == 403 else {
-            return try await initialize(url: url, bearer: bearer, headers: headers, transport: transport, timeout: timeout)
+            return try await initialize(url: url, credential: credential, headers: headers, transport: transport, timeout: timeout)
         }
         if (200..<300).contains(response.status), let session = session(of: response) {
-            await close(session, url: url, bearer: bearer, headers: headers, transport: transport, timeout: timeout)
+            await close(session, url: url, credential: credential, headers: headers, transport: transport, timeout: timeout)
         }
         let said = (200..<300).contains(response.status) ? nil : ServerErrorText.summary(response.body)
         return Answer(status: response.status, challenge: challenge(in: response, url: url),
@@ -64,11 +64,11 @@ public enum MCPProbe {
 
     /// The HTTP+SSE transport's GET, left as soon as the status and the first of the body are in
     /// (a 2xx stream never ends by itself; the server forgets the session it opened).
-    static func openStream(url: URL, bearer: String?, headers: [String: String], transport: any HTTPTransport,
+    static func openStream(url: URL, credential: Credential?, headers: [String: String], transport: any HTTPTransport,
                            timeout: Double) async throws(OAuthFailure) -> Answer {
         var all = headers
         all["Accept"] = "text/event-stream"
-        if let bearer { all["Authorization"] = "Bearer \(bearer)" }
+        if let credential { all.merge(credential.headers(method: "GET", url: url)) { _, new in new } }
         let body = BodyHead()
         let response: HTTPResponse
         do {
@@ -93,22 +93,32 @@ public enum MCPProbe {
     ])
 
     /// One JSON-RPC message POSTed as MCP's streamable HTTP wants it, within `session` if any.
-    static func post(_ message: JSONValue, url: URL, bearer: String?, headers: [String: String], session: String?,
+    static func post(_ message: JSONValue, url: URL, credential: Credential?, headers: [String: String], session: String?,
                      transport: any HTTPTransport, timeout: Double) async throws(OAuthFailure) -> HTTPResponse {
         var all = headers
         all["Content-Type"] = "application/json"
         all["Accept"] = "application/json, text/event-stream"
-        if let bearer { all["Authorization"] = "Bearer \(bearer)" }
         if let session {
             all["Mcp-Session-Id"] = session
             all["MCP-Protocol-Version"] = protocolVersion
         }
-        do {
-            return try await transport.send(HTTPRequest(method: "POST", url: url, headers: all,
-                                                        body: Data(message.serialized().utf8), timeout: timeout))
-        } catch {
-            throw OAuthFailure.from(error)
+        func send() async throws(OAuthFailure) -> HTTPResponse {
+            var request = all
+            if let credential { request.merge(credential.headers(method: "POST", url: url)) { _, new in new } }
+            do {
+                return try await transport.send(HTTPRequest(method: "POST", url: url, headers: request,
+                                                            body: Data(message.serialized().utf8), timeout: timeout))
+            } catch {
+                throw OAuthFailure.from(error)
+            }
         }
+        let first = try await send()
+        // A server that wants a DPoP nonce says so in a 401 once (RFC 9449 §9).
+        guard let credential, credential.retryWithNonce(after: first, url: url) else {
+            credential?.observe(first, url: url)
+            return first
+        }
+        return try await send()
     }
 
     /// The session a reply opened, when it can be sent back: the spec's visible ASCII only, anything
@@ -118,19 +128,19 @@ public enum MCPProbe {
     }
 
     /// Ends `session` (DELETE), briefly and ignoring the answer: the probe is done with it.
-    static func close(_ session: String, url: URL, bearer: String?, headers: [String: String],
+    static func close(_ session: String, url: URL, credential: Credential?, headers: [String: String],
                       transport: any HTTPTransport, timeout: Double) async {
         var close = headers
         close["Mcp-Session-Id"] = session
         close["MCP-Protocol-Version"] = protocolVersion
-        if let bearer { close["Authorization"] = "Bearer \(bearer)" }
+        if let credential { close.merge(credential.headers(method: "DELETE", url: url)) { _, new in new } }
         _ = try? await transport.send(HTTPRequest(method: "DELETE", url: url, headers: close, timeout: min(timeout, 5)))
     }
 
     /// The Bearer challenge of a reply; a malformed header is logged and ignored.
     static func challenge(in response: HTTPResponse, url: URL) -> AuthChallenge? {
         guard let raw = response.header("www-authenticate") else { return nil }
-        do { return try WWWAuthenticate.bearer(raw) } catch {
+        do { return try WWWAuthenticate.challenge(raw) } catch {
             HermesLog.config.warning("\(url.absoluteString): ignoring a malformed WWW-Authenticate header: \(error)")
             return nil
         }

@@ -18,13 +18,17 @@ public actor OAuthProvider {
 
     /// Current tokens, shared with the manager's hot path and the file watcher.
     public nonisolated let cell = TokenCell()
+    /// The DPoP key bound tokens are presented with (`OAuthProvider+DPoP`).
+    nonisolated let dpopCache = DPoPCache()
     private nonisolated let executor: QueueExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-    private var metadataCache: AuthorizationServerMetadata?
+    var metadataCache: AuthorizationServerMetadata?
     /// Why the stored tokens may not go to `server.url` (the entry's URL changed since the login).
     private var bindingProblem: String?
     private var refreshTask: Task<OAuthTokens, any Error>?
     private var loginTask: Task<OAuthTokens, any Error>?
+    /// The token request of a grant without a person in flight (`OAuthProvider+MachineGrant`).
+    var obtainTask: Task<OAuthTokens, any Error>?
 
     public init(server: OAuthServer, home: HermesHome, transport: any HTTPTransport = CurlTransport.shared,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
@@ -75,6 +79,7 @@ public actor OAuthProvider {
     /// A valid access token, refreshed first when expired or about to expire. Never interactive:
     /// without usable tokens it fails with `.needsLogin`.
     public func accessToken() async throws(OAuthFailure) -> String {
+        if server.settings.grant.isMachine { return try await machineAccessToken() }
         guard let current = tokens() else { throw missingTokens("no tokens are stored") }
         let now = clock()
         if !current.needsRefresh(now: now) { return current.accessToken }
@@ -99,6 +104,7 @@ public actor OAuthProvider {
     /// After the server answered 401 to `failedToken`: a token worth retrying with (someone else's
     /// newer token, or a refreshed one), or `.needsLogin`. Never opens a browser.
     public func recover(failedToken: String?) async throws(OAuthFailure) -> String {
+        if server.settings.grant.isMachine { return try await obtained(replacing: failedToken, force: true).accessToken }
         cell.markStale()
         guard let current = tokens() else { throw missingTokens("no tokens are stored") }
         if let failedToken, current.accessToken != failedToken, !current.isExpired(now: clock()) {
@@ -136,7 +142,7 @@ public actor OAuthProvider {
         record(.tokenRejected, "the MCP server refused a freshly obtained access token", about: current)
     }
 
-    private func forgetVerdict() {
+    func forgetVerdict() {
         do { try store.removeVerdict() } catch {
             HermesLog.storage.warning("could not remove the recorded refusal of '\(server.name)': \(error)")
         }
@@ -184,9 +190,19 @@ public actor OAuthProvider {
         guard let choice = try registrar.existing(metadata: metadata, redirectURI: nil, now: now) else {
             throw .needsLogin(server: server.name, reason: "no client registration is stored for \(ServerText.clean(metadata.issuer))")
         }
+        // A bound refresh token is spent with a proof by the key it is bound to (RFC 9449 §5).
+        let dpop: DPoPProver?
+        if base.isDPoPBound {
+            guard let bound = try prover(create: false) else {
+                throw .needsLogin(server: server.name, reason: "the tokens are bound to a DPoP key that is no longer in \(store.dpopKeyPath)")
+            }
+            dpop = bound
+        } else {
+            dpop = try dpopForTokenRequest(metadata)
+        }
         let fresh: OAuthTokens
         do {
-            fresh = try await TokenEndpoint(transport: transport, timeout: tokenTimeout).refresh(base, client: choice.registration, metadata: metadata,
+            fresh = try await TokenEndpoint(transport: transport, timeout: tokenTimeout, dpop: dpop).refresh(base, client: choice.registration, metadata: metadata,
                                                                           resource: resource(metadata), now: now)
         } catch let failure {
             if failure.isInvalidClient {
@@ -237,7 +253,7 @@ public actor OAuthProvider {
         guard let known else {
             throw .needsLogin(server: server.name, reason: "no record says which authorization server issued the stored tokens, so they are not sent to the one the server names now")
         }
-        let answer = try await MCPProbe.initialize(url: server.url, bearer: nil, headers: server.headers,
+        let answer = try await MCPProbe.initialize(url: server.url, credential: nil, headers: server.headers,
                                                    transport: transport, timeout: server.connectTimeout, sse: server.legacySSE)
         let discovery = try await Discoverer(transport: transport).discover(serverURL: server.url, challenge: answer.challenge,
                                                                             preferredIssuer: known)
@@ -254,7 +270,7 @@ public actor OAuthProvider {
     /// The metadata with what the login was for recorded beside it (`hermes_server_url`,
     /// `hermes_resource`), so a refresh after a restart sends the same `resource` without discovery
     /// and nothing is ever sent to a URL the entry names later.
-    private func remember(_ discovery: DiscoveryResult) -> AuthorizationServerMetadata {
+    func remember(_ discovery: DiscoveryResult) -> AuthorizationServerMetadata {
         var metadata = discovery.authorizationServer
         TokenBinding.record(&metadata, server: server, resource: discovery.resource)
         metadataCache = metadata
@@ -273,7 +289,7 @@ public actor OAuthProvider {
         return "the authorization server \(ServerText.clean(metadata.issuer.prefix(200))) does not offer the refresh_token grant, so the access token cannot be refreshed"
     }
 
-    private func resource(_ metadata: AuthorizationServerMetadata) -> String {
+    func resource(_ metadata: AuthorizationServerMetadata) -> String {
         metadata.fields[TokenBinding.resourceKey]?.string ?? server.canonicalResource
     }
 
@@ -295,6 +311,7 @@ public actor OAuthProvider {
     /// the call rather than another server, so the provider and its tokens stay the manager's one.
     public func login(interaction: LoginInteraction, scope: String? = nil, newClient: Bool = false,
                       timeout: Double? = nil) async throws(OAuthFailure) -> LoginReport {
+        if server.settings.grant.isMachine { return try await machineLogin(interaction: interaction) }
         var tokens = try await authorize(interaction: interaction, scope: scope, newClient: newClient, timeout: timeout)
         var stepUps = 0
         while true {
@@ -302,10 +319,11 @@ public actor OAuthProvider {
             // GET for HTTP+SSE): a request past it may be the one a server counts or acts on (the
             // conformance suite's migration server switches authorization servers after the first
             // verified one). A later 403 on another request is stepped up where it comes (`stepUp`).
+            let presented = try credential(for: tokens)
             let answer = server.legacySSE
-                ? try await MCPProbe.initialize(url: server.url, bearer: tokens.accessToken, headers: server.headers,
+                ? try await MCPProbe.initialize(url: server.url, credential: presented, headers: server.headers,
                                                 transport: transport, timeout: server.connectTimeout, sse: true)
-                : try await MCPProbe.accepts(url: server.url, bearer: tokens.accessToken, headers: server.headers,
+                : try await MCPProbe.accepts(url: server.url, credential: presented, headers: server.headers,
                                              transport: transport, timeout: server.connectTimeout)
             // Not when the token already carries what the server names: it would refuse the next one too.
             if answer.status == 403, let challenge = answer.challenge, challenge.error == "insufficient_scope", stepUps < Self.stepUpLimit,
@@ -365,7 +383,7 @@ public actor OAuthProvider {
         let scope = withPendingDemand(Self.chooseScope(requested: requested ?? server.settings.scope, challenge: challenge?.scope,
                                                        protectedResource: discovery.protectedResource, metadata: metadata))
         let registrar = Registrar(transport: transport, store: store, settings: server.settings)
-        let endpoint = TokenEndpoint(transport: transport, timeout: tokenTimeout)
+        let endpoint = TokenEndpoint(transport: transport, timeout: tokenTimeout, dpop: try dpopForTokenRequest(metadata))
         var forceNewClient = newClient
 
         for round in 0..<2 {
@@ -515,7 +533,7 @@ public actor OAuthProvider {
 
     // MARK: helpers
 
-    private func fileLock(_ path: String) throws(OAuthFailure) -> FileLock {
+    func fileLock(_ path: String) throws(OAuthFailure) -> FileLock {
         do {
             try store.prepareDirectory()
             return try FileLock(path: path)
@@ -524,7 +542,7 @@ public actor OAuthProvider {
         }
     }
 
-    private static func value(of task: Task<OAuthTokens, any Error>) async throws(OAuthFailure) -> OAuthTokens {
+    static func value(of task: Task<OAuthTokens, any Error>) async throws(OAuthFailure) -> OAuthTokens {
         do { return try await task.value } catch { throw OAuthFailure.from(error) }
     }
 

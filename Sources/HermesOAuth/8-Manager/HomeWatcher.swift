@@ -192,8 +192,9 @@ final class HomeWatcher: @unchecked Sendable {
         case .tokens:
             let gone = event.has(Inotify.delete) || event.has(Inotify.movedFrom)
             onChange(.tokens(stem: stem, gone ? .removed : .updated))
-        case .verdict, .clientBackup:
-            // A server's refusal, or the registration replaced last: the tokens did not change.
+        case .verdict, .clientBackup, .dpopKey:
+            // A server's refusal, the registration replaced last, or a DPoP key (read at each use,
+            // by file identity): the tokens did not change.
             return
         }
     }

@@ -158,6 +158,16 @@ public final class OAuthManager: Sendable {
         return try await provider.accessToken()
     }
 
+    /// The access token as requests present it: Bearer, or DPoP with the key it is bound to (a
+    /// fresh proof per request from `Credential.headers`).
+    public func credential(for name: String) async throws(OAuthFailure) -> Credential {
+        let token = try await accessToken(for: name)
+        var found = cachedProvider(named: name)
+        if found == nil { found = try provider(named: name) }
+        guard let provider = found else { return Credential(token: token) }
+        return try provider.credential(forToken: token)
+    }
+
     /// After the server answered 401 to `failedToken`. Concurrent callers with the same failed
     /// token share one recovery; a caller whose token was already replaced is told to retry at
     /// once. Recovery adopts a newer token from disk, else refreshes, else answers "needs login".

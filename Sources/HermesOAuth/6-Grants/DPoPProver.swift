@@ -1,0 +1,73 @@
+import Foundation
+
+/// RFC 9449 proofs of possession made with one server's key: a new JWT for every request (its own
+/// `jti`, the request's method and URL, the time, the access token's hash when one goes with it),
+/// carrying the latest nonce the receiving server asked for.
+public final class DPoPProver: Sendable {
+    public let key: SigningKey
+    /// Per request URL without query (a token endpoint, an MCP endpoint): servers keep their own.
+    private let nonces = Locked<[String: String]>([:])
+
+    public init(key: SigningKey) { self.key = key }
+
+    /// `htu`: the URL without query and fragment (RFC 9449 §4.2), scheme and host lower-cased.
+    public static func htu(_ url: URL) -> String {
+        guard var parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return url.absoluteString }
+        parts.query = nil
+        parts.fragment = nil
+        parts.scheme = parts.scheme?.lowercased()
+        parts.host = parts.host?.lowercased()
+        if parts.path.isEmpty { parts.path = "/" }
+        return parts.string ?? url.absoluteString
+    }
+
+    /// The `DPoP` header value for one request. `accessToken` is the token the request presents
+    /// (none at the token endpoint).
+    public func proof(method: String, url: URL, accessToken: String? = nil) throws(SigningKey.Problem) -> String {
+        let target = Self.htu(url)
+        var claims: [String: JSONValue] = [
+            "htm": .string(method.uppercased()), "htu": .string(target),
+            "iat": .int(Int64(Date().timeIntervalSince1970)),
+        ]
+        do { claims["jti"] = .string(Base64URL.encode(try Crypto.randomBytes(16))) } catch {
+            throw SigningKey.Problem(description: "\(error)")
+        }
+        if let accessToken { claims["ath"] = .string(Base64URL.encode(Crypto.sha256(accessToken))) }
+        if let nonce = nonces.withLock({ $0[target] }) { claims["nonce"] = .string(nonce) }
+        let header: [String: JSONValue] = ["typ": .string("dpop+jwt"), "jwk": .object(key.publicJWK)]
+        return try JWS.sign(header: header, claims: claims, key: key)
+    }
+
+    /// Keeps the nonce a response to a request for `url` gave (any response may carry a new one,
+    /// RFC 9449 §8.2). Returns true when it is new: a request refused for want of it is worth
+    /// sending once more.
+    @discardableResult
+    public func remember(_ response: HTTPResponse, for url: URL) -> Bool {
+        guard let nonce = response.header("dpop-nonce").flatMap(DPoPNonce.parse) else { return false }
+        let target = Self.htu(url)
+        return nonces.withLock { all in
+            if all[target] == nonce { return false }
+            if all.count >= 64, all[target] == nil { all.removeAll() }
+            all[target] = nonce
+            return true
+        }
+    }
+
+    /// The nonce held for `url`, if any.
+    public func nonce(for url: URL) -> String? { nonces.withLock { $0[Self.htu(url)] } }
+
+    public var thumbprint: String { key.thumbprint }
+}
+
+/// A `DPoP-Nonce` header: RFC 9449 §8.1 allows 1*NQCHAR (visible ASCII but `"` and `\`); a server
+/// sending anything else, or a value longer than hermes will echo, gets no echo at all.
+public enum DPoPNonce {
+    public static let maxLength = 512
+
+    public static func parse(_ header: String) -> String? {
+        let value = header.trimmingCharacters(in: .whitespaces)
+        guard !value.isEmpty, value.utf8.count <= maxLength,
+              value.utf8.allSatisfy({ $0 == 0x21 || (0x23...0x5B).contains($0) || (0x5D...0x7E).contains($0) }) else { return nil }
+        return value
+    }
+}

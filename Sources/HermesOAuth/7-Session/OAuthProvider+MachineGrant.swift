@@ -1,0 +1,100 @@
+import Foundation
+
+/// The grants without a person (`oauth.grant: client_credentials`, `jwt_bearer`,
+/// `identity_assertion`): a token is obtained whenever none is held, the one held is about to
+/// expire, or the MCP server refused it. Such a server never needs a login; only a refusal of its
+/// credentials is reported as one, with the server's words, and recorded for `status`.
+extension OAuthProvider {
+    func machineAccessToken() async throws(OAuthFailure) -> String {
+        let current = tokens()
+        if let current, !current.needsRefresh(now: clock()) { return current.accessToken }
+        do {
+            return try await obtained(replacing: nil, force: false).accessToken
+        } catch {
+            // A token obtained early for a passing reason leaves the current one usable.
+            if let current, !current.isExpired(now: clock()), error.isTransient { return current.accessToken }
+            throw error
+        }
+    }
+
+    /// One token request in flight per server in this process; `force` after a 401 with
+    /// `failedToken`.
+    func obtained(replacing failedToken: String?, force: Bool) async throws(OAuthFailure) -> OAuthTokens {
+        if let running = obtainTask { return try await Self.value(of: running) }
+        let task = Task(executorPreference: QueueExecutor.bridge) { try await self.performObtain(replacing: failedToken, force: force) }
+        obtainTask = task
+        defer { obtainTask = nil }
+        return try await Self.value(of: task)
+    }
+
+    /// Under the server's refresh lock, so that processes sharing the home make one request: a
+    /// token another process obtained meanwhile is adopted instead.
+    private func performObtain(replacing failedToken: String?, force: Bool) async throws(OAuthFailure) -> OAuthTokens {
+        let lock = try fileLock(store.lockPath)
+        do {
+            try await lock.lock(timeout: Self.refreshLockTimeout)
+        } catch {
+            throw .timeout("another process has held the token lock of '\(server.name)' for \(Int(Self.refreshLockTimeout)) s")
+        }
+        defer { lock.unlock() }
+        let now = clock()
+        if let disk = store.tokens(), TokenBinding.problem(metadata: store.metadata(), server: server) == nil,
+           failedToken == nil || disk.accessToken != failedToken,
+           !(force && failedToken == nil), !(force ? disk.isExpired(now: now) : disk.needsRefresh(now: now)) {
+            cell.set(disk)
+            return disk
+        }
+        let metadata = try await machineMetadata()
+        let grant = MachineGrant(serverName: server.name, settings: server.settings, transport: transport, timeout: tokenTimeout, dpop: try dpopForTokenRequest(metadata),
+                                 environment: { ProcessInfo.processInfo.environment })
+        let fresh: OAuthTokens
+        do {
+            fresh = try await grant.obtain(metadata: metadata, resource: resource(metadata), now: now)
+        } catch {
+            if case .needsLogin(_, let reason) = error { record(.clientRejected, reason, about: store.tokens()) }
+            throw error
+        }
+        do {
+            try store.save(metadata: metadata)
+            try store.save(tokens: fresh, now: now)
+        } catch {
+            HermesLog.storage.error("could not store the new tokens of '\(server.name)': \(error)")
+        }
+        cell.set(fresh, written: FileIdentity.of(store.tokensPath))
+        forgetVerdict()
+        return fresh
+    }
+
+    /// The authorization server's metadata: as recorded (when it belongs to this server's URL),
+    /// else discovered from the MCP server, checked for the grant and the token endpoint methods.
+    private func machineMetadata() async throws(OAuthFailure) -> AuthorizationServerMetadata {
+        let grant = server.settings.grant
+        if let known = metadataCache ?? store.metadata(), TokenBinding.problem(metadata: known, server: server) == nil {
+            try Discoverer.validate(known, grant: grant)
+            metadataCache = known
+            return known
+        }
+        let challenge = try await ChallengeProbe.firstChallenge(url: server.url, headers: server.headers, transport: transport,
+                                                                timeout: server.connectTimeout, sse: server.legacySSE)
+        let discovery = try await Discoverer(transport: transport, grant: grant).discover(serverURL: server.url, challenge: challenge,
+                                                                                          preferredIssuer: server.settings.issuer)
+        return remember(discovery)
+    }
+
+    /// `hermes mcp login` for such a server: a new token now (no browser), checked against the
+    /// MCP server as a login's is.
+    func machineLogin(interaction: LoginInteraction) async throws(OAuthFailure) -> LoginReport {
+        cell.markStale()
+        metadataCache = nil
+        interaction.say("  Obtaining a token with the \(server.settings.grant.rawValue) grant (no browser).")
+        let tokens = try await obtained(replacing: tokens()?.accessToken, force: true)
+        let presented = try credential(for: tokens)
+        let answer = server.legacySSE
+            ? try await MCPProbe.initialize(url: server.url, credential: presented, headers: server.headers,
+                                            transport: transport, timeout: server.connectTimeout, sse: true)
+            : try await MCPProbe.accepts(url: server.url, credential: presented, headers: server.headers,
+                                         transport: transport, timeout: server.connectTimeout)
+        guard (200..<300).contains(answer.status) else { throw answer.failureAfterLogin }
+        return LoginReport(tokens: tokens, issuer: metadataCache?.issuer ?? store.metadata()?.issuer ?? "", registration: .preRegistered, stepUps: 0)
+    }
+}
