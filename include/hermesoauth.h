@@ -101,6 +101,24 @@ hermes_status hermes_oauth_access_token(hermes_oauth *h, const char *server, cha
  * the tokens too: they are never handed out for another server. `*url` is the caller's: hermes_free() it. */
 hermes_status hermes_oauth_server_url(hermes_oauth *h, const char *server, char **url);
 
+/* The authorization headers of one request to `url` (`method` GET, POST, ...), as "Name: value\r\n"
+ * lines ready for an HTTP library (libcurl: one curl_slist_append per line, without the CR LF):
+ * "Authorization: Bearer <token>" for a Bearer token; for a token bound to a DPoP key (RFC 9449),
+ * "Authorization: DPoP <token>" and "DPoP: <proof>", a proof for this method and URL alone: get
+ * new headers for every request, a retry included. The token is refreshed first when needed, as
+ * hermes_oauth_access_token does, with the same statuses. `url` must be on the origin of the
+ * server's URL (hermes_oauth_server_url), else HERMES_EINVAL: the credentials go nowhere else.
+ * `*headers` is the caller's: hermes_free() it. */
+hermes_status hermes_oauth_request_headers(hermes_oauth *h, const char *server, const char *method, const char *url,
+                                           char **headers);
+
+/* The MCP server at `url` answered with a `DPoP-Nonce: <nonce>` header (RFC 9449 §9; on a 401 with
+ * `WWW-Authenticate: DPoP error="use_dpop_nonce"` it wants the request again with it): proofs for
+ * `url` carry it from now on. `*fresh` (may be NULL) is 1 when the nonce is new, so a refused
+ * request is worth one more try with new headers. HERMES_EINVAL for a value RFC 9449 does not
+ * allow (it is never echoed) or a URL on another origin. Nothing to do for a Bearer token. */
+hermes_status hermes_oauth_dpop_nonce(hermes_oauth *h, const char *server, const char *url, const char *nonce, int *fresh);
+
 /* The MCP server answered 401 to `failed_token` (may be NULL when unknown). Decides whether a
  * retry is worthwhile: a newer token on disk is adopted, else the refresh token is used; concurrent
  * calls for the same failed token share one recovery. On HERMES_OK, `*retry` is 1: call

@@ -17,7 +17,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(callback www-authenticate metadata-json token-file dotenv config-yaml)
+[ ${#targets[@]} -gt 0 ] || targets=(callback www-authenticate metadata-json token-file dotenv config-yaml jwt token-exchange dpop-nonce)
 scripts/setup.sh
 swift build --product hermes-fuzz --scratch-path .build-fuzz \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -DHERMES_LIBFUZZER 2>&1 | grep -E "error|warning: unre" || true

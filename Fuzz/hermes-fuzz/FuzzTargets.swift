@@ -10,6 +10,9 @@ enum FuzzTarget: String, CaseIterable {
     case tokenFile = "token-file"         // the on-disk reader, through a real file
     case dotenv                           // .env and ${VAR} interpolation
     case configYAML = "config-yaml"
+    case jwt                              // workload and identity tokens read without verification; JWS hermes signs
+    case tokenExchange = "token-exchange" // an identity provider's RFC 8693 answer carrying an ID-JAG
+    case dpopNonce = "dpop-nonce"         // a DPoP-Nonce header a server sends, echoed in the next proof
 
     func run(_ data: Data) {
         switch self {
@@ -53,6 +56,37 @@ enum FuzzTarget: String, CaseIterable {
                 environment[entry.key] = entry.value
             }
             _ = Interpolation.expand(text, environment: environment)
+        case .jwt:
+            let text = String(decoding: data, as: UTF8.self)
+            guard let token = try? UnverifiedJWT(text) else { return }
+            check(text.utf8.count <= UnverifiedJWT.maxLength + 64 || text.trimmingCharacters(in: .whitespacesAndNewlines).utf8.count <= UnverifiedJWT.maxLength,
+                  "a token over the bound was read")
+            if let exp = token.expiresAt { check(exp.isFinite, "a non-finite exp was read") }
+            // What hermes signs it reads back the same: the claims survive a JWS round trip.
+            if let signed = try? JWS.sign(header: [:], claims: token.claims, key: Self.key), let again = try? UnverifiedJWT(signed) {
+                check(again.claims == token.claims, "claims changed through sign and read")
+                check(again.header["alg"] == .string("ES256"), "the signed header lost its alg")
+            } else {
+                check(false, "hermes could not sign or read back claims it had read")
+            }
+        case .tokenExchange:
+            guard let answer = try? TokenExchangeResponse(body: data) else { return }
+            check(answer.idJAG.utf8.allSatisfy { $0 == 0x2E || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F },
+                  "an ID-JAG outside base64url was accepted")
+            check((try? UnverifiedJWT(answer.idJAG)) != nil, "an ID-JAG that is not a JWT was accepted")
+        case .dpopNonce:
+            let text = String(decoding: data, as: UTF8.self)
+            guard let nonce = DPoPNonce.parse(text) else { return }
+            check(nonce.utf8.count <= DPoPNonce.maxLength && nonce.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C },
+                  "a nonce RFC 9449 forbids was accepted")
+            // Echoed exactly, and only into the proof for the URL that sent it.
+            let prover = DPoPProver(key: Self.key)
+            let url = URL(string: "https://mcp.example/mcp?x=1")!
+            prover.remember(nonce: text, for: url)
+            let proof = try? UnverifiedJWT(try prover.proof(method: "POST", url: URL(string: "https://mcp.example/mcp")!, accessToken: "t"))
+            check(proof?.claims["nonce"] == .string(nonce), "the nonce was not echoed as given")
+            let other = try? UnverifiedJWT(try prover.proof(method: "POST", url: URL(string: "https://as.example/token")!))
+            check(other?.claims["nonce"] == nil, "a nonce went to another URL")
         case .configYAML:
             guard let file = try? ConfigFile(path: "/fuzz/config.yaml", text: String(decoding: data, as: UTF8.self)) else { return }
             _ = file.servers(environment: ["X": "y"])
@@ -70,6 +104,9 @@ enum FuzzTarget: String, CaseIterable {
             }
         }
     }
+
+    /// One P-256 key for the whole run: generating one per input would be most of the work.
+    static let key = try! SigningKey.generateP256()
 
     /// What an entry means, without how it was spelled: a tag the serialiser drops (`!!foo x`
     /// becomes `x`) or an empty scalar written as null changes nothing hermes or hermes-agent reads.

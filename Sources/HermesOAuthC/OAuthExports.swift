@@ -87,6 +87,72 @@ public func hermes_oauth_close(_ h: UnsafeMutablePointer<hermes_oauth>?) -> Int3
     }
 }
 
+/// The credential of `name` for a request to `url`, which must be on the origin of the server's
+/// bound URL: a C program is never handed a way to send the token elsewhere.
+private func credential(_ manager: OAuthManager, _ name: String, _ url: String) -> Result<(Credential, URL), OAuthFailure> {
+    BlockingBridge.wait {
+        do {
+            guard let target = URL(string: url), target.scheme != nil, target.host != nil else {
+                return .failure(.configuration("the URL is not an absolute http(s) URL"))
+            }
+            guard let provider = try manager.provider(named: name) else { return .failure(.unknownServer(name)) }
+            let bound = try await provider.boundURL()
+            guard URLPolicy.origin(target) == URLPolicy.origin(bound) else {
+                return .failure(.configuration("\(ServerText.clean(url.prefix(200))) is not on the origin of '\(name)' (\(URLPolicy.origin(bound))): its credentials go nowhere else"))
+            }
+            return .success((try await manager.credential(for: name), target))
+        } catch {
+            return .failure(OAuthFailure.from(error))
+        }
+    }
+}
+
+@c public func hermes_oauth_request_headers(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?,
+                                            _ method: UnsafePointer<CChar>?, _ url: UnsafePointer<CChar>?,
+                                            _ headers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    headers?.pointee = nil
+    guard let headers else { return LastError.fail(.invalidArgument, "hermes_oauth_request_headers: headers must not be NULL") }
+    guard let method = text(method), !method.isEmpty, method.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
+        return LastError.fail(.invalidArgument, "hermes_oauth_request_headers: the method must be an HTTP method name (GET, POST, ...)")
+    }
+    guard let url = text(url) else { return LastError.fail(.invalidArgument, "hermes_oauth_request_headers: url must not be NULL") }
+    return withServer(h, server, "hermes_oauth_request_headers") { handle, name in
+        switch credential(handle.manager, name, url) {
+        case .success(let (presented, target)):
+            let lines = presented.headers(method: method, url: target).sorted { $0.key < $1.key }
+            headers.pointee = strdup(lines.map { "\($0.key): \($0.value)\r\n" }.joined())
+            return HermesStatus.ok.rawValue
+        case .failure(.configuration(let reason)):
+            return LastError.fail(.invalidArgument, "hermes_oauth_request_headers: \(reason)")
+        case .failure(let failure):
+            return fail(failure)
+        }
+    }
+}
+
+@c public func hermes_oauth_dpop_nonce(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?,
+                                       _ url: UnsafePointer<CChar>?, _ nonce: UnsafePointer<CChar>?,
+                                       _ fresh: UnsafeMutablePointer<Int32>?) -> Int32 {
+    fresh?.pointee = 0
+    guard let url = text(url), let nonce = text(nonce) else {
+        return LastError.fail(.invalidArgument, "hermes_oauth_dpop_nonce: url and nonce must not be NULL")
+    }
+    guard DPoPNonce.parse(nonce) != nil else {
+        return LastError.fail(.invalidArgument, "hermes_oauth_dpop_nonce: not a nonce RFC 9449 allows (1 to \(DPoPNonce.maxLength) visible ASCII characters, no quote or backslash)")
+    }
+    return withServer(h, server, "hermes_oauth_dpop_nonce") { handle, name in
+        switch credential(handle.manager, name, url) {
+        case .success(let (presented, target)):
+            if presented.prover?.remember(nonce: nonce, for: target) == true { fresh?.pointee = 1 }
+            return HermesStatus.ok.rawValue
+        case .failure(.configuration(let reason)):
+            return LastError.fail(.invalidArgument, "hermes_oauth_dpop_nonce: \(reason)")
+        case .failure(let failure):
+            return fail(failure)
+        }
+    }
+}
+
 @c public func hermes_oauth_server_url(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: UnsafePointer<CChar>?,
                                        _ url: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     url?.pointee = nil

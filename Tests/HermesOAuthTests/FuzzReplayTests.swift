@@ -5,7 +5,7 @@ import Testing
 /// The fuzz seeds and every input a fuzzer ever crashed on (Fuzz/regressions), replayed through
 /// the same entry points on each test run: a parser bug found once stays fixed.
 @Suite struct FuzzReplayTests {
-    static let targets = ["callback", "www-authenticate", "metadata-json", "token-file", "dotenv", "config-yaml"]
+    static let targets = ["callback", "www-authenticate", "metadata-json", "token-file", "dotenv", "config-yaml", "jwt", "token-exchange", "dpop-nonce"]
 
     @Test(arguments: targets) func replaysSeedsAndRegressions(target: String) async throws {
         let root = Build.packageRoot + "/Fuzz"

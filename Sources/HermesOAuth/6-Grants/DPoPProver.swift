@@ -43,7 +43,15 @@ public final class DPoPProver: Sendable {
     /// sending once more.
     @discardableResult
     public func remember(_ response: HTTPResponse, for url: URL) -> Bool {
-        guard let nonce = response.header("dpop-nonce").flatMap(DPoPNonce.parse) else { return false }
+        guard let header = response.header("dpop-nonce") else { return false }
+        return remember(nonce: header, for: url)
+    }
+
+    /// The same for a `DPoP-Nonce` value a caller read itself (the C API). False also for a value
+    /// RFC 9449 does not allow, which is never echoed.
+    @discardableResult
+    public func remember(nonce header: String, for url: URL) -> Bool {
+        guard let nonce = DPoPNonce.parse(header) else { return false }
         let target = Self.htu(url)
         return nonces.withLock { all in
             if all[target] == nonce { return false }

@@ -4,9 +4,9 @@ import HermesOAuth
 /// The `.env` variable that `add --auth header` keeps a server's key in, as hermes-agent names
 /// it: `MCP_<NAME>_API_KEY`, every character that is not a letter or digit made `_`.
 enum HeaderKey {
-    static func envName(for server: String) -> String {
+    static func envName(for server: String, suffix: String = "API_KEY") -> String {
         "MCP_" + server.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
-            .trimmingCharacters(in: CharacterSet(charactersIn: "_")) + "_API_KEY"
+            .trimmingCharacters(in: CharacterSet(charactersIn: "_")) + "_" + suffix
     }
 
     /// A header value as scheme and credential: `Bearer abc` is ("Bearer", "abc"), a value of

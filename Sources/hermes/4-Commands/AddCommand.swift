@@ -40,7 +40,22 @@ struct AddCommand: AsyncParsableCommand {
     @Option(parsing: .singleValue, help: "KEY=VALUE for a stdio server's environment (repeatable).") var env: [String] = []
     @Option(parsing: .singleValue, help: "Name=Value HTTP header (repeatable).") var header: [String] = []
     @Option(help: "Pre-registered OAuth client id.") var clientId: String?
-    @Option(help: "Pre-registered OAuth client secret.") var clientSecret: String?
+    @Option(help: "Pre-registered OAuth client secret (kept in .env; config.yaml refers to it).") var clientSecret: String?
+    @Option(help: ArgumentHelp("How tokens are obtained: authorization-code (a browser, the default), client-credentials (a service account), jwt-bearer (a workload token), identity-assertion (the enterprise identity provider).",
+                               valueName: "grant")) var grant: String?
+    @Option(help: ArgumentHelp("The .env or environment variable holding the client secret.", valueName: "VAR")) var clientSecretEnv: String?
+    @Option(help: ArgumentHelp("A PEM private key (mode 0600) for private_key_jwt client authentication.", valueName: "FILE")) var privateKey: String?
+    @Option(help: ArgumentHelp("The private key's algorithm when its type does not say (ES256 or RS256).", valueName: "alg")) var privateKeyAlg: String?
+    @Option(help: ArgumentHelp("The key id (kid) the authorization server knows the private key by.", valueName: "kid")) var keyId: String?
+    @Option(help: ArgumentHelp("jwt-bearer: the file the workload token is read from at each use.", valueName: "FILE")) var assertionFile: String?
+    @Option(help: ArgumentHelp("jwt-bearer: the environment variable holding the workload token.", valueName: "VAR")) var assertionEnv: String?
+    @Option(help: ArgumentHelp("identity-assertion: the identity provider's token endpoint.", valueName: "URL")) var idpTokenEndpoint: String?
+    @Option(help: ArgumentHelp("identity-assertion: the identity provider's issuer (its metadata names the token endpoint).", valueName: "URL")) var idpIssuer: String?
+    @Option(help: ArgumentHelp("identity-assertion: hermes' client id at the identity provider.", valueName: "ID")) var idpClientId: String?
+    @Option(help: ArgumentHelp("identity-assertion: the variable holding hermes' client secret at the identity provider.", valueName: "VAR")) var idpClientSecretEnv: String?
+    @Option(help: ArgumentHelp("identity-assertion: the file holding the user's identity token.", valueName: "FILE")) var idTokenFile: String?
+    @Option(help: ArgumentHelp("identity-assertion: the variable holding the user's identity token.", valueName: "VAR")) var idTokenEnv: String?
+    @Option(help: ArgumentHelp("DPoP-bound tokens: auto (when the server offers them, the default), true (required) or false.", valueName: "auto|true|false")) var dpop: String?
     @Option(help: "OAuth scope to request.") var scope: String?
     @Option(parsing: .unconditional, help: "Fixed OAuth callback port.") var redirectPort: Int?
     // `.unconditional`: `--connect-timeout -3` is a (wrong) value, refused below, not a missing one.
@@ -151,8 +166,35 @@ struct AddCommand: AsyncParsableCommand {
             if url != nil, auth?.lowercased() == "oauth" {
                 entry.append(ConfigPair(key: "auth", value: .string("oauth")))
                 var oauth: [ConfigPair] = []
+                if let grant, let kind = GrantKind(config: grant), kind != .authorizationCode {
+                    oauth.append(ConfigPair(key: "grant", value: .string(kind.rawValue)))
+                }
                 if let clientId { oauth.append(ConfigPair(key: "client_id", value: .string(clientId))) }
-                if let clientSecret { oauth.append(ConfigPair(key: "client_secret", value: .string(clientSecret))) }
+                if let clientSecret {
+                    // Like a header key: the secret goes to .env, config.yaml names it.
+                    let key = HeaderKey.envName(for: name, suffix: "CLIENT_SECRET")
+                    let dotenv = (try? DotEnv.fileValues(path: context.home.envPath)) ?? [:]
+                    if dotenv[key] != clientSecret {
+                        try DotEnv.set(path: context.home.envPath, key: key, value: clientSecret)
+                        if let previous = dotenv[key] { replacedValue = previous } else { addedKey = key }
+                        terminal.success("Saved the client secret to \(context.home.display())/.env as \(key) (config.yaml refers to it)")
+                    }
+                    oauth.append(ConfigPair(key: "client_secret", value: .string("${\(key)}")))
+                } else if let clientSecretEnv {
+                    oauth.append(ConfigPair(key: "client_secret", value: .string("${\(clientSecretEnv)}")))
+                }
+                for (key, value) in [("private_key", privateKey.map(Self.absolute)), ("private_key_alg", privateKeyAlg?.uppercased()), ("key_id", keyId),
+                                     ("assertion_file", assertionFile.map(Self.absolute)), ("assertion_env", assertionEnv)] {
+                    if let value { oauth.append(ConfigPair(key: key, value: .string(value))) }
+                }
+                var idp: [ConfigPair] = []
+                for (key, value) in [("token_endpoint", idpTokenEndpoint), ("issuer", idpIssuer), ("client_id", idpClientId),
+                                     ("client_secret", idpClientSecretEnv.map { "${\($0)}" }),
+                                     ("id_token_file", idTokenFile.map(Self.absolute)), ("id_token_env", idTokenEnv)] {
+                    if let value { idp.append(ConfigPair(key: key, value: .string(value))) }
+                }
+                if !idp.isEmpty { oauth.append(ConfigPair(key: "idp", value: .map(idp))) }
+                if let dpop { oauth.append(ConfigPair(key: "dpop", value: .scalar(dpop.lowercased()))) }
                 if let scope { oauth.append(ConfigPair(key: "scope", value: .string(scope))) }
                 if let redirectPort { oauth.append(ConfigPair(key: "redirect_port", value: .scalar(String(redirectPort)))) }
                 if !oauth.isEmpty { entry.append(ConfigPair(key: "oauth", value: .map(oauth))) }
@@ -357,6 +399,78 @@ struct AddCommand: AsyncParsableCommand {
         if let redirectPort, !(1...65535).contains(redirectPort) {
             throw CLIFailure("--redirect-port must be a port from 1 to 65535 (leave it out to let hermes pick one), not \(redirectPort)")
         }
+        try validateGrant()
+    }
+
+    /// The options of `--grant` hold together, said before anything is written or sent.
+    func validateGrant() throws {
+        let grantOptions: [(String, Any?)] = [("--grant", grant), ("--client-secret-env", clientSecretEnv), ("--private-key", privateKey),
+                                              ("--private-key-alg", privateKeyAlg), ("--key-id", keyId), ("--assertion-file", assertionFile),
+                                              ("--assertion-env", assertionEnv), ("--idp-token-endpoint", idpTokenEndpoint), ("--idp-issuer", idpIssuer),
+                                              ("--idp-client-id", idpClientId), ("--idp-client-secret-env", idpClientSecretEnv),
+                                              ("--id-token-file", idTokenFile), ("--id-token-env", idTokenEnv), ("--dpop", dpop)]
+        let given = grantOptions.filter { $0.1 != nil }.map(\.0)
+        guard !given.isEmpty else { return }
+        if auth?.lowercased() != "oauth" || url == nil {
+            throw CLIFailure("\(given[0]) is for an OAuth server: give --url URL --auth oauth too")
+        }
+        let kind: GrantKind
+        if let grant {
+            guard let parsed = GrantKind(config: grant) else {
+                throw CLIFailure("--grant must be one of authorization-code, client-credentials, jwt-bearer, identity-assertion, not '\(grant)'")
+            }
+            kind = parsed
+        } else {
+            kind = .authorizationCode
+        }
+        if let dpop, !(dpop.lowercased() == "auto" || Boolish.parse(dpop) != nil) {
+            throw CLIFailure("--dpop must be auto, true or false, not '\(dpop)'")
+        }
+        if clientSecret != nil, clientSecretEnv != nil { throw CLIFailure("--client-secret and --client-secret-env exclude each other") }
+        if let privateKeyAlg, SigningKey.Algorithm(rawValue: privateKeyAlg.uppercased()) == nil {
+            throw CLIFailure("--private-key-alg must be ES256 or RS256, not '\(privateKeyAlg)'")
+        }
+        for (option, name) in [("--client-secret-env", clientSecretEnv), ("--assertion-env", assertionEnv),
+                               ("--idp-client-secret-env", idpClientSecretEnv), ("--id-token-env", idTokenEnv)] {
+            if let name, name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) || name.first!.isNumber {
+                throw CLIFailure("\(option) takes a variable name (letters, digits and _), not '\(name)'")
+            }
+        }
+        if let privateKey {
+            // Checked now as the grant will check it: a key others may read is refused.
+            do { _ = try SigningKey(pem: try CredentialFile.read(Self.absolute(privateKey), what: "--private-key", privateOnly: true), what: "--private-key \(privateKey)") } catch {
+                throw CLIFailure("\(error)")
+            }
+        }
+        switch kind {
+        case .authorizationCode:
+            let machineOnly = given.filter { !["--dpop", "--client-secret-env"].contains($0) }
+            if let first = machineOnly.first { throw CLIFailure("\(first) needs --grant client-credentials, jwt-bearer or identity-assertion") }
+        case .clientCredentials:
+            guard clientId != nil else { throw CLIFailure("--grant client-credentials needs --client-id") }
+            if clientSecret == nil, clientSecretEnv == nil, privateKey == nil {
+                throw CLIFailure("--grant client-credentials needs --client-secret-env VAR (the secret in .env) or --private-key FILE")
+            }
+            if clientSecret != nil || clientSecretEnv != nil, privateKey != nil {
+                throw CLIFailure("give either a client secret or --private-key, not both")
+            }
+        case .jwtBearer:
+            if (assertionFile == nil) == (assertionEnv == nil) {
+                throw CLIFailure("--grant jwt-bearer needs one of --assertion-file FILE or --assertion-env VAR")
+            }
+        case .identityAssertion:
+            guard clientId != nil else { throw CLIFailure("--grant identity-assertion needs --client-id (hermes' client at the MCP server's authorization server)") }
+            if idpTokenEndpoint == nil, idpIssuer == nil { throw CLIFailure("--grant identity-assertion needs --idp-token-endpoint URL or --idp-issuer URL") }
+            if (idTokenFile == nil) == (idTokenEnv == nil) {
+                throw CLIFailure("--grant identity-assertion needs one of --id-token-file FILE or --id-token-env VAR")
+            }
+        }
+    }
+
+    /// A path as config.yaml keeps it: absolute, so it means the same from any directory.
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") || path.hasPrefix("~") { return path }
+        return FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Whether a failed connect is answered with a login. A refusal is not: the person or the

@@ -81,6 +81,8 @@ struct StatusRow {
     let corrupt: String?
     let issuer: String?
     let registration: String
+    /// How tokens are obtained (`oauth.grant`): a person, or the grant itself when one is needed.
+    let grant: GrantKind
     /// Tokens held for another URL than the entry names now (they are never sent).
     let unbound: String?
     /// The servers' last refusal of these very tokens, from any process.
@@ -98,6 +100,7 @@ struct StatusRow {
         enabled = server.enabled
         notOAuth = Advice.notOAuth(server, home: home)
         loginAdvice = "hermes mcp login \(ShellWord.quote(server.name))"
+        grant = server.oauth.grant
         let stored = OAuthManager.shared(home: home).storedState(of: server.name)
         switch stored.tokens {
         case .value(let t): tokens = t; corrupt = nil
@@ -121,13 +124,19 @@ struct StatusRow {
         }
     }
 
-    /// Expired, and nothing to refresh it with.
+    /// Expired, and nothing to refresh it with (a grant without a person gets a new one).
     var isDead: Bool {
-        guard let tokens else { return false }
+        guard let tokens, !grant.isMachine else { return false }
         return tokens.refreshToken == nil && (tokens.expiresIn() ?? 1) <= 0
     }
 
-    var needsLogin: Bool { notOAuth == nil && (tokens == nil || unbound != nil || verdict != nil || isDead || pendingScope != nil) }
+    var needsLogin: Bool {
+        guard notOAuth == nil else { return false }
+        // Without a person, missing or expired tokens are obtained at the next call; only a
+        // refusal of the credentials needs someone.
+        if grant.isMachine { return verdict != nil || unbound != nil }
+        return tokens == nil || unbound != nil || verdict != nil || isDead || pendingScope != nil
+    }
 
     var json: JSONValue {
         var o: [String: JSONValue] = ["server": .string(name), "auth": .string(auth.rawValue), "enabled": .bool(enabled)]
@@ -138,8 +147,10 @@ struct StatusRow {
         }
         o["has_tokens"] = .bool(tokens != nil)
         o["registration"] = .string(registration)
+        o["grant"] = .string(grant.rawValue)
         o["issuer"] = issuer.map(JSONValue.string) ?? .null
         if let tokens {
+            o["dpop_bound"] = .bool(tokens.isDPoPBound)
             o["access_token"] = .string(Secret.mask(tokens.accessToken))
             o["refresh_token_held"] = .bool(tokens.refreshToken != nil)
             o["scope"] = tokens.scope.map(JSONValue.string) ?? .null
@@ -183,11 +194,18 @@ struct StatusRow {
             terminal.success("Tokens: \(Secret.mask(tokens.accessToken)) — \(TokenSummary.describe(tokens))")
         } else if let corrupt {
             terminal.warning("Tokens unusable (left as they are): \(corrupt)")
+        } else if grant.isMachine {
+            terminal.info("No tokens yet: the next call obtains them (\(grant.rawValue))")
         } else {
             terminal.warning("No tokens: run `\(loginAdvice)`")
         }
         terminal.info("Issuer: \(issuer.map { ServerText.clean($0) } ?? "not discovered yet")")
-        terminal.info("Registration: \(registration)")
+        if grant.isMachine {
+            terminal.info("Grant: \(grant.rawValue) (no person; a new token is obtained when one is needed)")
+        } else {
+            terminal.info("Registration: \(registration)")
+        }
+        if let tokens { terminal.info(tokens.isDPoPBound ? "DPoP-bound: yes (key \(ShellWord.quote(TokenStore(home: home, serverName: name).dpopKeyPath)))" : "DPoP-bound: no (Bearer)") }
         if !enabled { terminal.info("Disabled (enabled: false in config.yaml)") }
     }
 }
