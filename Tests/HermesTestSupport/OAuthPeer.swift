@@ -63,6 +63,16 @@ public final class OAuthPeer: @unchecked Sendable {
         public let json: [String: Any]
         public let bearer: String?
         public let basicAuth: Bool
+        public let status: Int
+        /// Token requests: the grant and how the client authenticated (`client_secret_basic`,
+        /// `client_secret_post`, `private_key_jwt`, `none`).
+        public let grantType: String?
+        public let clientAuth: String?
+        public let error: String?
+        /// MCP requests: `Bearer` or `DPoP`.
+        public let scheme: String?
+        /// The peer's verdict on a DPoP proof: present, valid (nil: not judged), reason, jti, nonce.
+        public let dpop: [String: Any]?
 
         init(_ e: [String: Any]) {
             method = e["method"] as? String ?? ""
@@ -73,10 +83,44 @@ public final class OAuthPeer: @unchecked Sendable {
             json = e["json"] as? [String: Any] ?? [:]
             bearer = e["bearer"] as? String
             basicAuth = e["basic"] as? Bool ?? false
+            status = e["status"] as? Int ?? 0
+            grantType = e["grant_type"] as? String
+            clientAuth = e["client_auth"] as? String
+            error = e["error"] as? String
+            scheme = e["scheme"] as? String
+            dpop = e["dpop"] as? [String: Any]
         }
+
+        public var dpopValid: Bool { dpop?["valid"] as? Bool == true }
 
         /// Query or form field.
         public subscript(_ name: String) -> String? { query[name] ?? form[name] }
+    }
+
+    /// The token requests to the authorization server (not the identity provider's).
+    public func tokenRequests() async throws -> [Request] {
+        try await log().filter { $0.method == "POST" && $0.path.hasSuffix("/token") && !$0.path.hasPrefix("/idp/") }
+    }
+
+    /// A JSON admin answer to GET `path` (with its query).
+    public func get(_ path: String) async throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: try await request("GET", path, body: nil)) as? [String: Any] ?? [:]
+    }
+
+    /// A new key pair from the peer: (private PEM, public PEM).
+    public func newKey(alg: String) async throws -> (privatePEM: String, publicPEM: String) {
+        let key = try await get("/new-key?alg=\(alg)")
+        return (key["private_key_pem"] as? String ?? "", key["public_key_pem"] as? String ?? "")
+    }
+
+    /// A workload JWT signed by the peer's own key (`ttl` seconds, negative: already expired).
+    public func mintWorkloadJWT(sub: String = "workload", ttl: Int = 300) async throws -> String {
+        try await get("/mint-workload-jwt?sub=\(sub)&ttl=\(ttl)")["jwt"] as? String ?? ""
+    }
+
+    /// An identity token of the peer's identity provider.
+    public func mintIDToken(sub: String = "user@example.com", ttl: Int = 300) async throws -> String {
+        try await get("/mint-id-token?sub=\(sub)&ttl=\(ttl)")["id_token"] as? String ?? ""
     }
 
     private func request(_ method: String, _ path: String, body: Data?) async throws -> Data {

@@ -11,7 +11,19 @@ faults on request of the admin API:
   POST /admin/config         merge JSON into the behaviour settings below
   POST /admin/revoke-access  forget every access token (server-side revocation)
   POST /admin/forget-clients forget every registered client (invalid_client from now on)
-  GET  /admin/state          clients, live tokens, refresh tokens
+  GET  /admin/state          clients, live tokens, refresh tokens, DPoP bindings
+  GET  /admin/mint-id-token  ?sub=&ttl=&aud=&email=: an id token signed by the IdP below
+  GET  /admin/mint-workload-jwt ?sub=&ttl=&aud=&iss=: a workload JWT signed by the peer's own key
+  GET  /admin/new-key        ?alg=ES256|RS256: a fresh key pair (PEMs and public JWK) for a test
+
+Off by default, each switched on by its setting (below): the client credentials grant
+(client_secret_basic, client_secret_post, private_key_jwt), the JWT bearer grant for a workload
+identity token (SEP-1933), enterprise-managed authorization (SEP-990: an IdP under /idp doing the
+RFC 8693 token exchange for an ID-JAG, and the AS redeeming the ID-JAG), and DPoP (RFC 9449) at the
+token endpoint and the MCP gate. The SDK knows none of these but the ID-JAG grant, and its
+ClientAuthenticator wants client_id in the body and one fixed method per client, so the front door
+answers these grants itself (grant_checks.py, dpop_check.py) and issues into the SDK's token store,
+where the gate finds them like any other token.
 
 With --sse the MCP endpoint is the SDK's legacy HTTP+SSE app instead (GET on --mcp-path opens the
 stream, POSTs go to /messages/), both behind the same bearer gate.
@@ -29,8 +41,10 @@ import socket
 import sys
 import threading
 import time
+import uuid
 from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
+import jwt
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -48,7 +62,12 @@ from mcp.server.mcpserver import MCPServer
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dpop_check  # noqa: E402
 import peer_tools  # noqa: E402
+from grant_checks import (  # noqa: E402
+    CLIENT_CREDENTIALS, ID_JAG_PROFILE, ID_JAG_TYP, ID_JAG_TYPE, JWT_BEARER, SECRET_METHODS, TOKEN_EXCHANGE,
+    GrantError, Presented, check_client_assertion, check_id_jag, check_secret, check_token_exchange,
+    check_workload_assertion, key_alg, load_public_key, mint, new_key, private_pem, public_jwk, public_pem)
 
 SCOPES = ["read", "write", "admin"]
 
@@ -94,6 +113,36 @@ settings = {
     # Accept a registration whatever grant_types it asks for (the SDK insists on authorization_code
     # and refresh_token): the log keeps what the client sent, the SDK sees both.
     "register_any_grants": False,
+    # Machine grants, all off by default (an empty dict or None). The client credentials grant
+    # (RFC 6749 section 4.4): {client_id: {"secret": "..."}} (client_secret_basic or _post) or
+    # {client_id: {"public_key_pem": "...", "kid": "..."?}} (private_key_jwt, ES256 for a P-256 key,
+    # RS256 for RSA), each optionally with "scopes": [...] (what it may ask for; granted when it
+    # asks for none; default every scope).
+    "client_credentials": {},
+    "cc_expires_in": 3600,
+    # The client authentication methods the token endpoint accepts (for every grant) and its
+    # metadata lists; None: the default list (plus private_key_jwt when a client has a key).
+    "auth_methods": None,
+    # The JWT bearer grant with a workload identity token (SEP-1933), no client authentication:
+    # {"public_key_pem": "..."? (default: the peer's own key, see /admin/mint-workload-jwt),
+    #  "issuer": "..."? (iss checked when given), "audience": "..."? (default: the AS issuer,
+    #  with or without one trailing slash), "scopes": [...]?}
+    "workload": None,
+    "jwt_bearer_expires_in": 3600,   # tokens from the JWT bearer grant (workload and ID-JAG)
+    # Enterprise-managed authorization (SEP-990): AS clients that may redeem an ID-JAG with the
+    # JWT bearer grant, {client_id: secret}; and the IdP under /idp (served when either is set):
+    # {"id_tokens": {token: sub or {"sub": ..., "email": ...}} (accepted as they are, besides
+    #  id tokens the IdP signed), "client_id": the client at the IdP (default "hermes-idp-client",
+    #  the aud of its id tokens), "client_secret": "..."? (then required at the IdP),
+    #  "as_client_id": the client_id claim of its ID-JAGs (default: the first idjag_clients key)}
+    "idjag_clients": {},
+    "idp": None,
+    # DPoP (RFC 9449): "off" (the DPoP header is ignored), "allowed" (a proof binds the token),
+    # "required" (no proof, no token; the MCP gate challenges with the DPoP scheme and refuses
+    # Bearer). The nonces the AS and the MCP server demand in every proof (None: none).
+    "dpop": "off",
+    "dpop_nonce_as": None,
+    "dpop_nonce_rs": None,
 }
 
 SSE = False
@@ -107,6 +156,13 @@ refresh_tokens = {}
 families = {}           # token (access or refresh) -> the grant it descends from
 spent_refresh = {}      # rotated-away refresh token -> its family
 family_revocations = []
+dpop_bindings = {}      # DPoP-bound token (access, or a public client's refresh) -> RFC 7638 jkt
+dpop_jtis = {}          # every DPoP proof jti whose signature verified, AS and MCP server alike
+assertion_jtis = {}     # (client_id, jti) of private_key_jwt client assertions
+# The IdP's signing key (id tokens, ID-JAGs) and the peer's own workload identity key, fresh per run.
+IDP_KEY = new_key("ES256")
+IDP_KID = "idp-" + secrets.token_hex(4)
+WORKLOAD_KEY = new_key("ES256")
 
 
 def now():
@@ -239,6 +295,181 @@ async def respond(send, status, body, content_type="application/json", headers=(
     await send({"type": "http.response.body", "body": data})
 
 
+NO_STORE = [("cache-control", "no-store"), ("pragma", "no-cache")]  # RFC 6749 section 5.1
+
+
+def recording_status(send, entry):
+    """The log says what each request was answered."""
+    async def wrapped(message):
+        if message["type"] == "http.response.start":
+            entry["status"] = message["status"]
+        await send(message)
+    return wrapped
+
+
+def dpop_headers(scope):
+    return [v.decode(errors="replace") for k, v in scope["headers"] if k.lower() == b"dpop"]
+
+
+def header_safe(text):
+    """A description inside a quoted-string of WWW-Authenticate: printable ASCII, no quote."""
+    return "".join("'" if c == '"' else c if 32 <= ord(c) < 127 and c != "\\" else "?" for c in str(text))
+
+
+async def token_refusal(send, entry, presented, status, error, description, extra=()):
+    """An RFC 6749 section 5.2 error answer; a 401 to a client that sent Basic credentials
+    carries the Basic challenge the section asks for."""
+    entry["error"], entry["error_description"] = error, description
+    headers = NO_STORE + list(extra)
+    if status == 401 and presented.method == "client_secret_basic":
+        headers.append(("www-authenticate", f'Basic realm="{ISSUER}"'))
+    return await respond(send, status, {"error": error, "error_description": description}, headers=headers)
+
+
+async def dpop_refusal(send, error, description, extra=()):
+    """RFC 9449 section 7.1: the MCP endpoint refusing a DPoP-related request."""
+    parts = [f'error="{error}"', f'error_description="{header_safe(description)}"', f'algs="{" ".join(dpop_check.ALGS)}"']
+    if settings["prm_in_header"]:
+        parts.append(f'resource_metadata="{MCP_ORIGIN}{PRM_PATHS[settings["prm_location"]]}"')
+    return await respond(send, 401, {"error": error, "error_description": description},
+                         headers=[("www-authenticate", "DPoP " + ", ".join(parts))] + list(extra))
+
+
+def sdk_token_reply(send, entry, jkt, form):
+    """The SDK's /token answer, logged; with a valid DPoP proof (`jkt`), the access token is bound
+    to that key and said to be DPoP, and so is a public client's refresh token (RFC 9449 section 5).
+    Without one the answer goes out untouched."""
+    start = None
+    chunks = []
+
+    async def wrapped(message):
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+            return
+        if message["type"] != "http.response.body" or start is None:
+            return await send(message)
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict) and start["status"] != 200:
+            entry["error"], entry["error_description"] = answer.get("error"), answer.get("error_description")
+        if jkt and start["status"] == 200 and isinstance(answer, dict) and answer.get("access_token"):
+            dpop_bindings[answer["access_token"]] = jkt
+            answer["token_type"] = "DPoP"
+            if answer.get("refresh_token") and public_client(form.get("client_id")):
+                dpop_bindings[answer["refresh_token"]] = jkt
+            body = json.dumps(answer).encode()
+            start = dict(start, headers=[(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+                         + [(b"content-length", str(len(body)).encode())])
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+    return wrapped
+
+
+def public_client(client_id):
+    known = clients.get(client_id)
+    if known is None and client_id in settings["static_clients"]:
+        known = OAuthClientInformationFull(client_id=client_id, **settings["static_clients"][client_id])
+    return known is not None and not known.client_secret
+
+
+async def issue(send, client_id, scopes, resource, ttl, jkt):
+    """A machine grant's access token, into the same store as the SDK's (the gate finds it there);
+    no refresh token (RFC 6749 section 4.4.3)."""
+    access = "at_" + secrets.token_urlsafe(24)
+    access_tokens[access] = AccessToken(token=access, client_id=client_id, scopes=scopes,
+                                        expires_at=int(now() + ttl), resource=resource)
+    answer = {"access_token": access, "token_type": "DPoP" if jkt else "Bearer", "expires_in": ttl}
+    if jkt:
+        dpop_bindings[access] = jkt
+    if scopes:
+        answer["scope"] = " ".join(scopes)
+    return await respond(send, 200, answer, headers=NO_STORE)
+
+
+def check_single(form_lists):
+    repeated = [k for k, v in form_lists.items() if len(v) > 1 and k != "resource"]
+    if repeated:
+        raise GrantError("invalid_request", f"parameter(s) {', '.join(repeated)} given more than once (RFC 6749 section 3.2)")
+
+
+async def refuse_other_client(client_id, presented, grant):
+    """A client this AS knows for another grant: unauthorized_client once it authenticated
+    (RFC 6749 section 5.2); returns for a client nobody knows (invalid_client then)."""
+    if client_id in settings["idjag_clients"]:
+        check_secret(presented, client_id, settings["idjag_clients"][client_id], accepted_auth_methods())
+    elif client_id in settings["client_credentials"]:
+        client = settings["client_credentials"][client_id]
+        if client.get("public_key_pem"):
+            check_client_assertion(presented, client_id, load_public_key(client["public_key_pem"]), client.get("kid"),
+                                   ISSUER, assertion_jtis, now())
+        else:
+            check_secret(presented, client_id, client["secret"], accepted_auth_methods())
+    elif not await Provider().get_client(client_id):
+        return
+    raise GrantError("unauthorized_client", f"client {client_id!r} may not use the {grant} grant")
+
+
+def accepted_auth_methods():
+    return settings["auth_methods"] or ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+
+
+def granted_scopes(requested, allowed):
+    """RFC 6749 section 3.3: what was asked for, if allowed; everything allowed when nothing was."""
+    if requested is None:
+        return list(allowed)
+    unknown = [s for s in requested.split() if s not in allowed]
+    if unknown:
+        raise GrantError("invalid_scope", f"scope(s) {' '.join(unknown)} not allowed here (allowed: {' '.join(allowed)})")
+    return requested.split()
+
+
+def id_jag_scopes(requested, in_jag):
+    """The intersection of the requested scopes and the ID-JAG's (SEP-990); either alone when the
+    other is absent."""
+    asked = requested.split() if requested is not None else None
+    held = in_jag.split() if isinstance(in_jag, str) else None
+    unknown = [s for s in asked or [] if s not in SCOPES]
+    if unknown:
+        raise GrantError("invalid_scope", f"scope(s) {' '.join(unknown)} unknown here (known: {' '.join(SCOPES)})")
+    if asked is None:
+        return [s for s in held or [] if s in SCOPES]
+    if held is None:
+        return asked
+    granted = [s for s in asked if s in held]
+    if asked and not granted:
+        raise GrantError("invalid_scope", f"none of the requested scopes ({' '.join(asked)}) is in the ID-JAG's scope ({' '.join(held)})")
+    return granted
+
+
+def mcp_resource():
+    return settings["prm_resource"] or MCP_URL
+
+
+def checked_resource(form_lists):
+    """RFC 8707: every resource indicator sent must be this MCP server's (exactly)."""
+    values = form_lists.get("resource", [])
+    for value in values:
+        if value != mcp_resource():
+            raise GrantError("invalid_target", f"resource {value!r} is not this MCP server's {mcp_resource()!r}")
+    return values[0] if values else None
+
+
+def idp_enabled():
+    return settings["idp"] is not None or bool(settings["idjag_clients"])
+
+
+def machine_grants_enabled():
+    return bool(settings["client_credentials"]) or settings["workload"] is not None or bool(settings["idjag_clients"])
+
+
 class FrontDoor:
     """Routes one origin: discovery documents, admin, the MCP endpoint behind a bearer gate, and
     (when this origin is the authorization server) the SDK's OAuth endpoints."""
@@ -268,15 +499,18 @@ class FrontDoor:
             entry["basic"] = True
         if not path.startswith("/admin/"):
             log.append(entry)
+            send = recording_status(send, entry)
 
         if path.startswith("/admin/"):
-            return await self.admin(path, body, send)
+            return await self.admin(path, body, send, entry["query"])
         if self.mcp_app and settings["prm_location"] != "none" and path == PRM_PATHS[settings["prm_location"]]:
             return await respond(send, 200, prm_document())
         if self.as_app and path == ASM_PATHS[settings["asm_location"]]:
             if settings["asm_raw"] is not None:
                 return await respond(send, 200, settings["asm_raw"])
             return await respond(send, 200, asm_document())
+        if self.as_app and idp_enabled() and (path.startswith("/idp/") or path in IDP_METADATA_PATHS):
+            return await self.idp(path, method, body, send, entry, headers)
         if self.as_app and path.startswith(ISSUER_PATH + "/") and path[len(ISSUER_PATH):] in ("/authorize", "/token", "/register", "/revoke"):
             if path.endswith("/token"):
                 fault = settings["token_fault"]
@@ -289,13 +523,26 @@ class FrontDoor:
             if path.endswith("/register") and settings["register_any_grants"] and "json" in entry:
                 body = json.dumps(dict(entry["json"], grant_types=["authorization_code", "refresh_token"])).encode()
             scope = dict(scope, path=path[len(ISSUER_PATH):], root_path="")
+            if path.endswith("/token") and method == "POST":
+                return await self.token(scope, body, send, entry, headers)
             return await self.as_app(scope, replay_body(body), send)
         if self.mcp_app and (path.rstrip("/") == MCP_PATH or (SSE and path.rstrip("/") == SSE_MESSAGES)):
             return await self.gate(scope, body, send, entry, receive)
         return await respond(send, 404, {"error": "not_found"})
 
     async def gate(self, scope, body, send, entry, receive):
-        token = access_tokens.get(entry["bearer"] or "")
+        authorization = {k.decode().lower(): v.decode() for k, v in scope["headers"]}.get("authorization", "")
+        scheme, _, credential = authorization.partition(" ")
+        if scheme:
+            entry["scheme"] = {"dpop": "DPoP", "bearer": "Bearer"}.get(scheme.lower(), scheme)
+        # With DPoP off, a DPoP-scheme token is no token at all (a Bearer challenge), as before
+        # DPoP existed here; a token bound while DPoP was on stays bound.
+        dpop_scheme = scheme.lower() == "dpop" and (settings["dpop"] != "off" or credential.strip() in dpop_bindings)
+        presented = entry["bearer"]
+        if dpop_scheme:
+            presented = credential.strip()
+        entry["token"] = presented
+        token = access_tokens.get(presented or "")
 
         def replay(body):
             return replay_body(body, receive if SSE else None)
@@ -310,16 +557,31 @@ class FrontDoor:
             # The MCP endpoint answers without any token (the authorization server still works).
             return await self.mcp_app(scope, replay(body), send)
         if not token or settings["refuse_tokens"] or (token.expires_at and token.expires_at < now()):
+            if settings["dpop"] == "required" or dpop_scheme:
+                # The conformance suite's DPoP server: no token, a bare challenge naming the PRM;
+                # a token it does not know, invalid_token (RFC 9449 section 7.1).
+                if presented:
+                    return await dpop_refusal(send, "invalid_token", "the access token is unknown, expired or revoked")
+                parts = [f'scope="{settings["challenge_scope"]}"'] if settings["challenge_scope"] else []
+                if settings["prm_in_header"]:
+                    parts.append(f'resource_metadata="{MCP_ORIGIN}{PRM_PATHS[settings["prm_location"]]}"')
+                challenge = "DPoP " + (", ".join(parts) or f'algs="{" ".join(dpop_check.ALGS)}"')
+                return await respond(send, 401, {"error": "invalid_token"}, headers=[("www-authenticate", challenge)])
             parts = ['error="invalid_token"', 'error_description="Authentication required"']
             if settings["challenge_scope"]:
                 parts.append(f'scope="{settings["challenge_scope"]}"')
             if settings["prm_in_header"]:
                 parts.append(f'resource_metadata="{MCP_ORIGIN}{PRM_PATHS[settings["prm_location"]]}"')
             return await respond(send, 401, {"error": "invalid_token"}, headers=[("www-authenticate", "Bearer " + ", ".join(parts))])
+        jkt = dpop_bindings.get(presented)
+        if jkt or dpop_scheme or settings["dpop"] == "required":
+            refusal = self.judge_dpop_use(scope, entry, presented, jkt, dpop_scheme)
+            if refusal:
+                return await dpop_refusal(send, *refusal)
         need = (settings["method_scopes"].get(method) or settings["required_scope"]
                 or ("admin" if settings["always_insufficient"] else None))
         if need and (need not in token.scopes or settings["always_insufficient"]):
-            challenge = (f'Bearer error="insufficient_scope", scope="{need}", '
+            challenge = (f'{"DPoP" if dpop_scheme else "Bearer"} error="insufficient_scope", scope="{need}", '
                          f'resource_metadata="{MCP_ORIGIN}{PRM_PATHS[settings["prm_location"]]}"')
             return await respond(send, 403, {"error": "insufficient_scope"}, headers=[("www-authenticate", challenge)])
         fault = settings.get("mcp_fault")
@@ -327,7 +589,218 @@ class FrontDoor:
             return await respond(send, fault.get("status", 400), fault.get("body", ""), fault.get("content_type", "application/json"))
         return await self.mcp_app(scope, replay(body), send)
 
-    async def admin(self, path, body, send):
+    def judge_dpop_use(self, scope, entry, presented, jkt, dpop_scheme):
+        """How a token is presented to the MCP endpoint, RFC 9449 section 7: a bound token only as
+        `DPoP` with a valid proof by its key (plus the nonce when one is set); the DPoP scheme
+        only for a bound token; with DPoP required, no Bearer at all. None, or the refusal's
+        (error, description[, headers])."""
+        proofs = dpop_headers(scope)
+        if not dpop_scheme:
+            entry["dpop"] = {"present": bool(proofs), "valid": None, "reason": "not judged: Bearer scheme"}
+            if jkt:
+                return ("invalid_token", "this access token is DPoP-bound: present it as Authorization: DPoP "
+                                         "with a DPoP proof, not as Bearer (RFC 9449 section 7.2)")
+            return ("invalid_token", "this resource requires DPoP: a Bearer token is not accepted")
+        if not jkt:
+            entry["dpop"] = {"present": bool(proofs), "valid": None, "reason": "not judged: the token is not DPoP-bound"}
+            return ("invalid_token", "this access token is not DPoP-bound: present it as Bearer")
+        verdict = dpop_check.check(proofs, method=scope["method"], url=MCP_ORIGIN + scope["path"], now=now(),
+                                   seen_jtis=dpop_jtis, access_token=presented, bound_jkt=jkt)
+        entry["dpop"] = verdict
+        if not verdict["valid"]:
+            return ("invalid_dpop_proof", verdict["reason"])
+        nonce = settings["dpop_nonce_rs"]
+        if nonce and verdict["nonce"] != nonce:
+            verdict.update(valid=False, reason=f"nonce {verdict['nonce']!r} is not the resource server's current DPoP-Nonce")
+            return ("use_dpop_nonce", "Resource server requires nonce in DPoP proof", [("dpop-nonce", nonce)])
+        return None
+
+    async def token(self, scope, body, send, entry, headers):
+        """POST /token: client authentication and DPoP as the log records them, then the machine
+        grants answered here, the rest (authorization_code, refresh_token) by the SDK."""
+        form_lists = {}
+        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            form_lists = parse_qs(body.decode(errors="replace"), keep_blank_values=True)
+        form = {k: v[0] for k, v in form_lists.items()}
+        grant = form.get("grant_type")
+        presented = Presented(headers.get("authorization", ""), form)
+        entry.update(grant_type=grant, client_auth=presented.method, client_id=presented.client_id)
+
+        def refuse(status, error, description, extra=()):
+            return token_refusal(send, entry, presented, status, error, description, extra)
+
+        # DPoP first: a nonce challenge must not spend the authorization code or refresh token.
+        mode = settings["dpop"]
+        proofs = dpop_headers(scope)
+        bound_refresh = dpop_bindings.get(form.get("refresh_token")) if grant == "refresh_token" else None
+        jkt = None
+        if mode != "off" or bound_refresh:
+            if proofs:
+                verdict = dpop_check.check(proofs, method="POST", url=ISSUER + "/token", now=now(), seen_jtis=dpop_jtis)
+                entry["dpop"] = verdict
+                if not verdict["valid"]:
+                    return await refuse(400, "invalid_dpop_proof", verdict["reason"])
+                nonce = settings["dpop_nonce_as"]
+                if nonce and verdict["nonce"] != nonce:
+                    verdict.update(valid=False, reason=f"nonce {verdict['nonce']!r} is not the authorization server's current DPoP-Nonce")
+                    return await refuse(400, "use_dpop_nonce", "Authorization server requires nonce in DPoP proof",
+                                        [("dpop-nonce", nonce)])
+                jkt = verdict["jkt"]
+            else:
+                entry["dpop"] = {"present": False, "valid": None, "reason": "no DPoP header"}
+                if bound_refresh:
+                    entry["dpop"]["valid"] = False
+                    return await refuse(400, "invalid_dpop_proof", "the refresh token is DPoP-bound (a public client's): "
+                                                                   "refreshing it needs a DPoP proof by the same key")
+                if mode == "required":
+                    entry["dpop"]["valid"] = False
+                    return await refuse(400, "invalid_dpop_proof", "this authorization server requires DPoP: "
+                                                                   "the token request has no DPoP proof")
+            if bound_refresh and jkt != bound_refresh:
+                return await refuse(400, "invalid_grant", f"the refresh token is bound to DPoP key {bound_refresh}; "
+                                                          f"this proof is by key {jkt}")
+        elif proofs:
+            entry["dpop"] = {"present": True, "valid": None, "reason": "not judged: DPoP is off"}
+
+        if grant == CLIENT_CREDENTIALS and settings["client_credentials"]:
+            return await self.client_credentials(send, entry, form, form_lists, presented, jkt, refuse)
+        if grant == JWT_BEARER and (settings["workload"] is not None or settings["idjag_clients"]):
+            return await self.jwt_bearer(send, entry, form, form_lists, presented, jkt, refuse)
+        if machine_grants_enabled() and grant not in ("authorization_code", "refresh_token"):
+            if not grant:
+                return await refuse(400, "invalid_request", "grant_type is missing (the token request is a form: "
+                                                            "application/x-www-form-urlencoded)")
+            return await refuse(400, "unsupported_grant_type", f"grant_type {grant!r} is not supported here "
+                                                               f"(grant_types_supported: {asm_document()['grant_types_supported']})")
+        if settings["auth_methods"] is not None and presented.method not in settings["auth_methods"]:
+            return await refuse(401, "invalid_client", f"{presented.method} is not accepted here "
+                                                       f"(token_endpoint_auth_methods_supported: {settings['auth_methods']})")
+        return await self.as_app(scope, replay_body(body), sdk_token_reply(send, entry, jkt, form))
+
+    async def client_credentials(self, send, entry, form, form_lists, presented, jkt, refuse):
+        try:
+            presented.check_well_formed()
+            check_single(form_lists)
+            client_id = presented.client_id
+            if presented.method == "none" or not client_id:
+                raise GrantError("invalid_client", "the client_credentials grant needs client authentication "
+                                                   "(client_secret_basic, client_secret_post or private_key_jwt); none came", 401)
+            client = settings["client_credentials"].get(client_id)
+            if client is None:
+                await refuse_other_client(client_id, presented, "client_credentials")
+                raise GrantError("invalid_client", f"unknown client {client_id!r}", 401)
+            allowed = accepted_auth_methods()
+            if client.get("public_key_pem"):
+                if presented.method != "private_key_jwt":
+                    raise GrantError("invalid_client", f"client {client_id!r} authenticates with private_key_jwt; "
+                                                       f"the request used {presented.method}", 401)
+                if "private_key_jwt" not in allowed:
+                    raise GrantError("invalid_client", f"private_key_jwt is not accepted here "
+                                                       f"(token_endpoint_auth_methods_supported: {allowed})", 401)
+                check_client_assertion(presented, client_id, load_public_key(client["public_key_pem"]), client.get("kid"),
+                                       ISSUER, assertion_jtis, now())
+            else:
+                check_secret(presented, client_id, client["secret"], allowed)
+            scopes = granted_scopes(form.get("scope"), client.get("scopes", SCOPES))
+            resource = checked_resource(form_lists)
+        except GrantError as e:
+            return await refuse(e.status, e.error, e.description)
+        return await issue(send, client_id, scopes, resource, settings["cc_expires_in"], jkt)
+
+    async def jwt_bearer(self, send, entry, form, form_lists, presented, jkt, refuse):
+        """RFC 7523 section 2.1, for an ID-JAG (SEP-990) or a workload identity token (SEP-1933).
+        Both configured: an ID-JAG by its typ, or any request that authenticates a client."""
+        assertion = form.get("assertion")
+        try:
+            typ = jwt.get_unverified_header(assertion).get("typ") if assertion else None
+        except jwt.PyJWTError:
+            typ = None
+        workload = settings["workload"]
+        as_id_jag = bool(settings["idjag_clients"]) and (workload is None or presented.method != "none" or typ == ID_JAG_TYP)
+        entry["assertion_kind"] = "id-jag" if as_id_jag else "workload"
+        try:
+            presented.check_well_formed()
+            check_single(form_lists)
+            if as_id_jag:
+                client_id = presented.client_id
+                if presented.method == "none" or not client_id:
+                    raise GrantError("invalid_client", "redeeming an ID-JAG needs client authentication "
+                                                       "(client_secret_basic or client_secret_post); none came", 401)
+                secret = settings["idjag_clients"].get(client_id)
+                if secret is None:
+                    await refuse_other_client(client_id, presented, JWT_BEARER)
+                    raise GrantError("invalid_client", f"unknown client {client_id!r}", 401)
+                check_secret(presented, client_id, secret, accepted_auth_methods())
+                if not assertion:
+                    raise GrantError("invalid_request", "assertion (the ID-JAG) is missing")
+                claims = check_id_jag(assertion, IDP_KEY.public_key(), IDP_ISSUER, ISSUER, client_id, mcp_resource(), now())
+                resource = checked_resource(form_lists)
+                scopes = id_jag_scopes(form.get("scope"), claims.get("scope"))
+            else:
+                if not assertion:
+                    raise GrantError("invalid_request", "assertion (the workload identity JWT) is missing")
+                key = load_public_key(workload["public_key_pem"]) if workload.get("public_key_pem") else WORKLOAD_KEY.public_key()
+                audiences = [workload["audience"]] if workload.get("audience") else [ISSUER, ISSUER + "/"]
+                claims = check_workload_assertion(assertion, key, audiences, workload.get("issuer"), now())
+                scopes = granted_scopes(form.get("scope"), workload.get("scopes", SCOPES))
+                resource = checked_resource(form_lists)
+                client_id = form.get("client_id") or claims["sub"]
+        except GrantError as e:
+            return await refuse(e.status, e.error, e.description)
+        entry["subject"] = claims.get("sub")
+        return await issue(send, client_id, scopes, resource, settings["jwt_bearer_expires_in"], jkt)
+
+    async def idp(self, path, method, body, send, entry, headers):
+        """The enterprise identity provider (SEP-990 leg 1): OIDC/RFC 8414 metadata, its JWKS, and
+        an RFC 8693 token endpoint exchanging an id token for an ID-JAG."""
+        if path in IDP_METADATA_PATHS:
+            return await respond(send, 200, idp_metadata())
+        if path == "/idp/jwks":
+            return await respond(send, 200, {"keys": [public_jwk(IDP_KEY, IDP_KID)]})
+        if path != "/idp/token":
+            return await respond(send, 404, {"error": "not_found"})
+        if method != "POST":
+            return await respond(send, 405, {"error": "invalid_request", "error_description": "POST only"})
+        form_lists = {}
+        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            form_lists = parse_qs(body.decode(errors="replace"), keep_blank_values=True)
+        form = {k: v[0] for k, v in form_lists.items()}
+        presented = Presented(headers.get("authorization", ""), form)
+        entry.update(grant_type=form.get("grant_type"), client_auth=presented.method, client_id=presented.client_id)
+        idp = settings["idp"] or {}
+        idp_client = idp.get("client_id", "hermes-idp-client")
+        try:
+            if form.get("grant_type") != TOKEN_EXCHANGE:
+                raise GrantError("unsupported_grant_type", f"grant_type {form.get('grant_type')!r}: this IdP's token "
+                                                           f"endpoint does only {TOKEN_EXCHANGE}")
+            presented.check_well_formed()
+            if presented.client_id is not None and presented.client_id != idp_client:
+                raise GrantError("invalid_client", f"client_id {presented.client_id!r} is not this IdP's client {idp_client!r}", 401)
+            if idp.get("client_secret"):
+                check_secret(presented, idp_client, idp["client_secret"], SECRET_METHODS)
+            subject, audience, resource, scope = check_token_exchange(
+                form_lists, IDP_KEY.public_key(), IDP_ISSUER, idp_client, idp.get("id_tokens") or {}, now())
+            if not subject.get("sub"):
+                raise GrantError("invalid_grant", "the subject token names no subject (sub)")
+        except GrantError as e:
+            return await token_refusal(send, entry, presented, e.status, e.error, e.description)
+        issued = int(now())
+        claims = {"iss": IDP_ISSUER, "sub": subject["sub"], "aud": audience, "resource": resource,
+                  "client_id": idp.get("as_client_id") or next(iter(settings["idjag_clients"]), "hermes"),
+                  "jti": str(uuid.uuid4()), "iat": issued, "exp": issued + 300}
+        if scope:
+            claims["scope"] = scope
+        if subject.get("email"):
+            claims["email"] = subject["email"]
+        entry["subject"] = subject["sub"]
+        answer = {"access_token": mint(IDP_KEY, claims, typ=ID_JAG_TYP, kid=IDP_KID), "issued_token_type": ID_JAG_TYPE,
+                  "token_type": "N_A", "expires_in": 300}
+        if scope:
+            answer["scope"] = scope
+        return await respond(send, 200, answer, headers=NO_STORE)
+
+    async def admin(self, path, body, send, query=None):
+        query = query or {}
         if path == "/admin/log":
             return await respond(send, 200, log)
         if path == "/admin/config":
@@ -356,7 +829,31 @@ class FrontDoor:
             return await respond(send, 200, {"clients": list(clients), "access": len(access_tokens),
                                              "refresh": list(refresh_tokens),
                                              "family_revocations": len(family_revocations),
-                                             "refreshes": len(spent_refresh)})
+                                             "refreshes": len(spent_refresh),
+                                             "dpop_bindings": dpop_bindings})
+        if path == "/admin/mint-id-token":
+            # An id token from the IdP, for the token exchange's subject_token (ttl < 0: expired).
+            issued = int(now())
+            sub = query.get("sub", "user@example.com")
+            claims = {"iss": query.get("iss", IDP_ISSUER), "sub": sub,
+                      "aud": query.get("aud", (settings["idp"] or {}).get("client_id", "hermes-idp-client")),
+                      "iat": issued, "exp": issued + int(query.get("ttl", 3600)), "jti": str(uuid.uuid4())}
+            if query.get("email", sub if "@" in sub else None):
+                claims["email"] = query.get("email", sub)
+            return await respond(send, 200, {"id_token": mint(IDP_KEY, claims, kid=IDP_KID), "claims": claims})
+        if path == "/admin/mint-workload-jwt":
+            # A workload identity JWT signed by the peer's own key (what "workload" trusts when it
+            # names no public_key_pem): header alg ES256 only, as the conformance suite's.
+            issued = int(now())
+            claims = {"iss": query.get("iss", "https://workload-idp.hermes.test"),
+                      "sub": query.get("sub", "spiffe://hermes.test/workload"), "aud": query.get("aud", ISSUER),
+                      "iat": issued, "exp": issued + int(query.get("ttl", 300)), "jti": str(uuid.uuid4())}
+            return await respond(send, 200, {"jwt": mint(WORKLOAD_KEY, claims), "claims": claims})
+        if path == "/admin/new-key":
+            alg = query.get("alg", "ES256")
+            key = new_key(alg)
+            return await respond(send, 200, {"alg": alg, "private_key_pem": private_pem(key),
+                                             "public_key_pem": public_pem(key), "jwk": public_jwk(key)})
         return await respond(send, 404, {"error": "no such admin route"})
 
 
@@ -373,6 +870,23 @@ def asm_document():
                           RevocationOptions(enabled=True)).model_dump(mode="json", exclude_none=True)
     meta["issuer"] = ISSUER
     meta["token_endpoint_auth_methods_supported"] = ["client_secret_post", "client_secret_basic", "none"]
+    # Each machine grant and DPoP appear only once switched on: today's metadata otherwise.
+    if settings["client_credentials"]:
+        meta["grant_types_supported"].append(CLIENT_CREDENTIALS)
+    if settings["workload"] is not None or settings["idjag_clients"]:
+        meta["grant_types_supported"].append(JWT_BEARER)
+    if settings["idjag_clients"]:
+        meta["authorization_grant_profiles_supported"] = [ID_JAG_PROFILE]
+    key_algs = sorted({key_alg(load_public_key(c["public_key_pem"]))
+                       for c in (settings["client_credentials"] or {}).values() if c.get("public_key_pem")})
+    if key_algs:
+        meta["token_endpoint_auth_methods_supported"].append("private_key_jwt")
+    if settings["auth_methods"] is not None:
+        meta["token_endpoint_auth_methods_supported"] = list(settings["auth_methods"])
+    if "private_key_jwt" in meta["token_endpoint_auth_methods_supported"]:
+        meta["token_endpoint_auth_signing_alg_values_supported"] = key_algs or ["ES256", "RS256"]
+    if settings["dpop"] != "off":
+        meta["dpop_signing_alg_values_supported"] = list(dpop_check.ALGS)
     if settings["advertise_iss"]:
         meta["authorization_response_iss_parameter_supported"] = True
     for k, v in settings["asm_overrides"].items():
@@ -381,6 +895,17 @@ def asm_document():
         else:
             meta[k] = v
     return meta
+
+
+def idp_metadata():
+    """The IdP's OIDC discovery document (also served at the RFC 8414 path-inserted URLs). Only
+    the token endpoint and the JWKS are real, as in the conformance suite's IdP."""
+    return {"issuer": IDP_ISSUER, "authorization_endpoint": IDP_ISSUER + "/authorize",
+            "token_endpoint": IDP_ISSUER + "/token", "jwks_uri": IDP_ISSUER + "/jwks",
+            "grant_types_supported": [TOKEN_EXCHANGE], "response_types_supported": ["code"],
+            "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["ES256"],
+            "token_endpoint_auth_methods_supported":
+                list(SECRET_METHODS) if (settings["idp"] or {}).get("client_secret") else ["none"]}
 
 
 def bind(host):
@@ -428,6 +953,10 @@ def main():
     ISSUER = as_origin + ISSUER_PATH
     from pydantic import AnyHttpUrl
     ISSUER_URL_OBJ = AnyHttpUrl(ISSUER)
+    global IDP_ISSUER, IDP_METADATA_PATHS
+    IDP_ISSUER = as_origin + "/idp"
+    IDP_METADATA_PATHS = ("/idp/.well-known/openid-configuration", "/.well-known/oauth-authorization-server/idp",
+                          "/.well-known/openid-configuration/idp")
     PRM_PATHS = {"path": "/.well-known/oauth-protected-resource" + MCP_PATH,
                  "root": "/.well-known/oauth-protected-resource",
                  "custom": "/custom/resource-metadata",
@@ -474,7 +1003,8 @@ def main():
         await asyncio.sleep(0.2)
         print("READY " + json.dumps({"mcp_url": MCP_URL, "issuer": ISSUER, "mcp_origin": MCP_ORIGIN,
                                      "as_origin": as_origin, "admin": MCP_ORIGIN + "/admin",
-                                     "as_admin": as_origin + "/admin"}), flush=True)
+                                     "as_admin": as_origin + "/admin", "idp_issuer": IDP_ISSUER,
+                                     "token_endpoint": ISSUER + "/token"}), flush=True)
         await asyncio.gather(*tasks)
 
     asyncio.run(serve())

@@ -41,9 +41,11 @@ public struct TokenVerdict: Sendable, Equatable {
         Crypto.hex(Crypto.sha256(accessToken).prefix(6))
     }
 
-    /// Whether the verdict is about `tokens` (the ones on disk now).
+    /// Whether the verdict is about `tokens` (the ones on disk now). One about no tokens (the
+    /// credentials of a grant without a person, refused before any token was held) applies to
+    /// none, and to whatever came after it, until a success removes it.
     public func applies(to tokens: OAuthTokens?) -> Bool {
-        guard let tokens else { return false }
+        guard let tokens else { return token == nil }
         return token == nil || token == Self.fingerprint(tokens.accessToken)
     }
 
