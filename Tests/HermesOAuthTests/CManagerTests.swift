@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import HermesOAuth
 import HermesTestSupport
+import HermesOAuthC
 
 /// The manager's C API and the libcurl + jansson example, compiled by a C compiler against the
 /// built libhermesoauth.so and run against the real OAuth MCP server, with tokens changed on disk by
@@ -120,5 +121,73 @@ import HermesTestSupport
         #expect(result.stdout.components(separatedBy: "tools: echo add").count == 3)
         #expect(try await f.refreshRequests() == 1)
         #expect(try await f.requests("GET", "/authorize").count == 1)
+    }
+
+    /// A C program gets DPoP headers for each request from hermes_oauth_request_headers and calls a
+    /// server that wants DPoP-bound tokens (client credentials, nonces at both servers) through
+    /// libcurl: every MCP request carries a valid proof of its own, the nonce challenge is answered.
+    @Test func theExampleCallsADPoPServerWithTheHeadersHermesGives() async throws {
+        let peer = try await OAuthPeer(settings: ["client_credentials": ["bot": ["secret": "s"]], "dpop": "required",
+                                                  "dpop_nonce_as": "as-n", "dpop_nonce_rs": "rs-n"])
+        defer { peer.stop() }
+        let dir = TemporaryDirectory("hermes-c-dpop")
+        try dir.write("config.yaml", "mcp_servers:\n  bot:\n    url: \(peer.mcpURL)\n    auth: oauth\n    oauth:\n      grant: client_credentials\n      client_id: bot\n      client_secret: s\n")
+        let exe = dir.file("mcp_tools")
+        let cc = try await CCompiler.compile(source: Build.packageRoot + "/examples/c/mcp_tools.c", output: exe,
+                                             flags: ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", include],
+                                             libraries: ["-lcurl", "-ljansson"], libraryDirectory: lib)
+        #expect(cc.status == 0, "cc failed: \(cc.stderr)")
+        var env = ProcessInfo.processInfo.environment
+        env["HERMES_HOME"] = dir.path
+        let result = await (try Interactive(exe, ["bot"], environment: env)).finish(timeout: 60)
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("tools: echo add"), "\(result.stdout)")
+        let mcp = try await peer.log().filter { $0.path == "/mcp" && $0.scheme != nil }
+        #expect(!mcp.isEmpty && mcp.allSatisfy { $0.scheme == "DPoP" }, "\(mcp.map { $0.scheme ?? "-" })")
+        // One nonce challenge (401), answered with new headers; every other request proven and accepted.
+        #expect(mcp.filter { $0.status == 401 }.count == 1, "\(mcp.map(\.status))")
+        #expect(mcp.filter { $0.status != 401 }.allSatisfy { $0.dpopValid }, "\(mcp.map { $0.dpop ?? [:] })")
+        let jtis = mcp.compactMap { $0.dpop?["jti"] as? String }
+        #expect(Set(jtis).count == mcp.count)
+        // The DELETE that ends the session is proven too (htm DELETE).
+        #expect(mcp.contains { $0.method == "DELETE" && $0.dpopValid })
+    }
+
+    @Test func requestHeadersAreRefusedForAnotherOrigin() async throws {
+        let peer = try await OAuthPeer(settings: ["client_credentials": ["bot": ["secret": "s"]]])
+        defer { peer.stop() }
+        let dir = TemporaryDirectory("hermes-c-origin")
+        try dir.write("config.yaml", "mcp_servers:\n  bot:\n    url: \(peer.mcpURL)\n    auth: oauth\n    oauth:\n      grant: client_credentials\n      client_id: bot\n      client_secret: s\n")
+        let program = """
+        #include <hermesoauth.h>
+        #include <stdio.h>
+        #include <string.h>
+        int main(int argc, char **argv) {
+            hermes_oauth *h = NULL;
+            if (hermes_oauth_open(NULL, &h) != HERMES_OK) return 2;
+            char *lines = NULL;
+            hermes_status st = hermes_oauth_request_headers(h, "bot", "POST", argv[1], &lines);
+            printf("same %d %s\\n", st, lines && strncmp(lines, "Authorization: Bearer ", 22) == 0 ? "bearer" : "-");
+            hermes_free(lines);
+            lines = NULL;
+            st = hermes_oauth_request_headers(h, "bot", "POST", "http://127.0.0.2:1/mcp", &lines);
+            printf("other %d %s %s\\n", st, lines ? "leaked" : "none", hermes_last_error());
+            st = hermes_oauth_request_headers(h, "bot", "PO ST", argv[1], &lines);
+            printf("method %d\\n", st);
+            hermes_oauth_close(h);
+            return 0;
+        }
+        """
+        try dir.write("headers.c", program)
+        let exe = dir.file("headers")
+        let cc = try await CCompiler.compile(source: dir.file("headers.c"), output: exe, flags: ["-std=c11", "-Wall", "-Werror", "-I", include],
+                                             libraries: [], libraryDirectory: lib)
+        #expect(cc.status == 0, "cc failed: \(cc.stderr)")
+        var env = ProcessInfo.processInfo.environment
+        env["HERMES_HOME"] = dir.path
+        let result = try await run(exe, [peer.mcpURL], environment: env)
+        #expect(result.stdout.contains("same 0 bearer"), "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("other \(HermesStatus.invalidArgument.rawValue) none") && result.stdout.contains("is not on the origin of 'bot'"), "\(result.stdout)")
+        #expect(result.stdout.contains("method \(HermesStatus.invalidArgument.rawValue)"), "\(result.stdout)")
     }
 }
