@@ -22,6 +22,11 @@ if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "mcp-calls" {
     try await MCPCalls.run(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
+// `hermes-bench grants URL COUNT ID SECRET`: client-credentials acquisition and DPoP proofs (Grants.swift).
+if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "grants" {
+    try await Grants.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 // `hermes-bench scale [N...]`: how cost grows with the number of servers (each size in a child
 // process, `hermes-bench scale-one N`).
 if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "scale-one", let n = Int(CommandLine.arguments[2]) {

@@ -16,9 +16,13 @@ public final class SigningKey: @unchecked Sendable {
     private let key: OpaquePointer
     public let algorithm: Algorithm
 
+    /// Read from OpenSSL once: every DPoP proof carries it.
+    public let publicJWK: [String: JSONValue]
+
     private init(key: OpaquePointer, algorithm: Algorithm) {
         self.key = key
         self.algorithm = algorithm
+        publicJWK = Self.jwk(key, algorithm)
     }
 
     deinit { hermes_shim_key_free(key) }
@@ -60,12 +64,14 @@ public final class SigningKey: @unchecked Sendable {
         return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    private var ecPublic: (x: [UInt8], y: [UInt8])? {
+    private static func ecPublic(_ key: OpaquePointer) -> (x: [UInt8], y: [UInt8])? {
         var x = [UInt8](repeating: 0, count: 32), y = [UInt8](repeating: 0, count: 32)
         return hermes_shim_key_ec_public(key, &x, &y) == 0 ? (x, y) : nil
     }
 
-    private var rsaPublic: (n: [UInt8], e: [UInt8])? {
+    private var rsaPublic: (n: [UInt8], e: [UInt8])? { Self.rsaPublic(key) }
+
+    private static func rsaPublic(_ key: OpaquePointer) -> (n: [UInt8], e: [UInt8])? {
         var n = [UInt8](repeating: 0, count: 1024), e = [UInt8](repeating: 0, count: 16)
         var nl = 0, el = 0
         guard hermes_shim_key_rsa_public(key, &n, n.count, &nl, &e, e.count, &el) == 0 else { return nil }
@@ -74,13 +80,13 @@ public final class SigningKey: @unchecked Sendable {
 
     /// The public key as a JWK with only its required members (RFC 7638 §3.2), so that it is
     /// also what the thumbprint hashes.
-    public var publicJWK: [String: JSONValue] {
+    private static func jwk(_ key: OpaquePointer, _ algorithm: Algorithm) -> [String: JSONValue] {
         switch algorithm {
         case .es256:
-            let p = ecPublic ?? ([], [])
+            let p = ecPublic(key) ?? ([], [])
             return ["kty": .string("EC"), "crv": .string("P-256"), "x": .string(Base64URL.encode(p.x)), "y": .string(Base64URL.encode(p.y))]
         case .rs256:
-            let p = rsaPublic ?? ([], [])
+            let p = rsaPublic(key) ?? ([], [])
             return ["kty": .string("RSA"), "n": .string(Base64URL.encode(p.n)), "e": .string(Base64URL.encode(p.e))]
         }
     }
