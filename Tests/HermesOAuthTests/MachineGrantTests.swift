@@ -200,4 +200,32 @@ import Testing
         #expect(credential.scheme == "Bearer")
         #expect(try await peer.tokenRequests().allSatisfy { $0.dpop?["present"] as? Bool != true })
     }
+
+    /// A person's login with DPoP (a public client, dynamically registered): the code exchange is
+    /// proven, the refresh token is bound too, and the refresh after a 401 is proven by the same key.
+    @Test func aLoginBindsTheRefreshTokenAndTheRefreshUsesTheSameKey() async throws {
+        let f = try await Fixture(settings: ["dpop": "allowed", "dpop_nonce_as": "as-nonce"])
+        defer { f.peer.stop() }
+        let provider = f.provider()
+        _ = try await provider.login(interaction: f.interaction())
+        let tokens = try #require(f.store.tokens())
+        #expect(tokens.isDPoPBound && tokens.refreshToken != nil)
+        let key = try #require(try provider.prover(create: false))
+        try await f.peer.call("/revoke-access")
+        let refreshed = try await provider.recover(failedToken: tokens.accessToken)
+        #expect(refreshed != tokens.accessToken)
+        let refreshes = try await f.peer.tokenRequests().filter { $0.grantType == "refresh_token" }
+        #expect(refreshes.last?.status == 200 && refreshes.last?.dpopValid == true, "\(refreshes.map { ($0.status, $0.dpop ?? [:]) })")
+        #expect(refreshes.allSatisfy { $0.dpop?["jkt"] as? String == key.thumbprint })
+        #expect(f.store.tokens()?.isDPoPBound == true)
+        // Without its key the bound refresh token is useless: a login is needed, and said so.
+        unlink(f.store.dpopKeyPath)
+        try await f.peer.call("/revoke-access")
+        do {
+            _ = try await provider.recover(failedToken: refreshed)
+            Issue.record("a bound refresh token was spent without its key")
+        } catch {
+            #expect("\(error)".contains("bound to a DPoP key that is no longer in"), "\(error)")
+        }
+    }
 }
