@@ -7,12 +7,33 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* An encrypted PEM must never make OpenSSL prompt on the terminal of the agent or a C host. */
 static int no_passphrase(char *buf, int size, int rwflag, void *user) {
     (void)buf; (void)size; (void)rwflag; (void)user;
     return -1;
+}
+
+/* The key and a digest-sign context initialised once with it: each signature starts from a copy
+ * (EVP_DigestSignInit fetches the algorithms again every time, a fifth of a P-256 signature). */
+struct hermes_shim_key {
+    EVP_PKEY *pkey;
+    EVP_MD_CTX *tmpl;
+};
+
+static hermes_shim_key *wrap(EVP_PKEY *pkey) {
+    hermes_shim_key *key = calloc(1, sizeof *key);
+    if (!key) { EVP_PKEY_free(pkey); return NULL; }
+    key->pkey = pkey;
+    key->tmpl = EVP_MD_CTX_new();
+    if (!key->tmpl || EVP_DigestSignInit(key->tmpl, NULL, EVP_sha256(), NULL, pkey) != 1) {
+        EVP_MD_CTX_free(key->tmpl);
+        key->tmpl = NULL;
+    }
+    ERR_clear_error();
+    return key;
 }
 
 static int kind_of(EVP_PKEY *key) {
@@ -36,23 +57,23 @@ int hermes_shim_key_from_pem(const char *pem, size_t len, hermes_shim_key **out,
     ERR_clear_error();
     if (!key) return -1;
     *kind = kind_of(key);
-    *out = (hermes_shim_key *)key;
-    return 0;
+    *out = wrap(key);
+    return *out ? 0 : -1;
 }
 
 int hermes_shim_key_generate_p256(hermes_shim_key **out) {
     EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     ERR_clear_error();
     if (!key) return -1;
-    *out = (hermes_shim_key *)key;
-    return 0;
+    *out = wrap(key);
+    return *out ? 0 : -1;
 }
 
 int hermes_shim_key_to_pem(hermes_shim_key *key, char *buf, size_t cap, size_t *len) {
     BIO *bio = BIO_new(BIO_s_mem());
     if (!bio) return -1;
     int rc = -1;
-    if (PEM_write_bio_PrivateKey(bio, (EVP_PKEY *)key, NULL, NULL, 0, NULL, NULL) == 1) {
+    if (PEM_write_bio_PrivateKey(bio, key->pkey, NULL, NULL, 0, NULL, NULL) == 1) {
         char *data = NULL;
         long n = BIO_get_mem_data(bio, &data);
         if (n > 0 && (size_t)n <= cap) {
@@ -82,29 +103,29 @@ static int bn_param(EVP_PKEY *key, const char *name, uint8_t *out, size_t cap, s
 
 int hermes_shim_key_ec_public(hermes_shim_key *key, uint8_t x[32], uint8_t y[32]) {
     size_t n = 0;
-    if (bn_param((EVP_PKEY *)key, OSSL_PKEY_PARAM_EC_PUB_X, x, 32, 32, &n) != 0) return -1;
-    if (bn_param((EVP_PKEY *)key, OSSL_PKEY_PARAM_EC_PUB_Y, y, 32, 32, &n) != 0) return -1;
+    if (bn_param(key->pkey, OSSL_PKEY_PARAM_EC_PUB_X, x, 32, 32, &n) != 0) return -1;
+    if (bn_param(key->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, y, 32, 32, &n) != 0) return -1;
     return 0;
 }
 
 int hermes_shim_key_rsa_public(hermes_shim_key *key, uint8_t *n, size_t ncap, size_t *nlen, uint8_t *e, size_t ecap, size_t *elen) {
-    if (bn_param((EVP_PKEY *)key, OSSL_PKEY_PARAM_RSA_N, n, ncap, 0, nlen) != 0) return -1;
-    if (bn_param((EVP_PKEY *)key, OSSL_PKEY_PARAM_RSA_E, e, ecap, 0, elen) != 0) return -1;
+    if (bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_N, n, ncap, 0, nlen) != 0) return -1;
+    if (bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_E, e, ecap, 0, elen) != 0) return -1;
     return 0;
 }
 
 int hermes_shim_key_sign_sha256(hermes_shim_key *key, const void *data, size_t len, uint8_t *sig, size_t cap, size_t *siglen) {
-    EVP_PKEY *pkey = (EVP_PKEY *)key;
+    EVP_PKEY *pkey = key->pkey;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (!ctx) return -1;
     int rc = -1;
+    int ready = key->tmpl ? EVP_MD_CTX_copy_ex(ctx, key->tmpl) == 1 : EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pkey) == 1;
     uint8_t der[1024];
     size_t derlen = sizeof der;
     uint8_t *target = EVP_PKEY_is_a(pkey, "EC") ? der : sig;
     size_t *target_len = EVP_PKEY_is_a(pkey, "EC") ? &derlen : siglen;
     if (target == sig) *siglen = cap;
-    if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pkey) == 1 &&
-        EVP_DigestSign(ctx, target, target_len, data, len) == 1) {
+    if (ready && EVP_DigestSign(ctx, target, target_len, data, len) == 1) {
         if (target == sig) {
             rc = 0;
         } else if (cap >= 64) {
@@ -128,7 +149,7 @@ int hermes_shim_key_sign_sha256(hermes_shim_key *key, const void *data, size_t l
 }
 
 int hermes_shim_key_verify_sha256(hermes_shim_key *key, const void *data, size_t len, const uint8_t *sig, size_t siglen) {
-    EVP_PKEY *pkey = (EVP_PKEY *)key;
+    EVP_PKEY *pkey = key->pkey;
     uint8_t der[160];
     const uint8_t *checked = sig;
     size_t checked_len = siglen;
@@ -158,5 +179,8 @@ int hermes_shim_key_verify_sha256(hermes_shim_key *key, const void *data, size_t
 }
 
 void hermes_shim_key_free(hermes_shim_key *key) {
-    EVP_PKEY_free((EVP_PKEY *)key);
+    if (!key) return;
+    EVP_MD_CTX_free(key->tmpl);
+    EVP_PKEY_free(key->pkey);
+    free(key);
 }

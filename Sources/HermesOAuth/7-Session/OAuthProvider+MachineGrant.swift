@@ -44,7 +44,7 @@ extension OAuthProvider {
             cell.set(disk)
             return disk
         }
-        let metadata = try await machineMetadata()
+        let (metadata, discovered) = try await machineMetadata()
         let grant = MachineGrant(serverName: server.name, settings: server.settings, transport: transport, timeout: tokenTimeout, dpop: try dpopForTokenRequest(metadata),
                                  environment: { ProcessInfo.processInfo.environment })
         let fresh: OAuthTokens
@@ -55,7 +55,8 @@ extension OAuthProvider {
             throw error
         }
         do {
-            try store.save(metadata: metadata)
+            // The metadata file is written when discovery made it, not again with every token.
+            if discovered { try store.save(metadata: metadata) }
             try store.save(tokens: fresh, now: now)
         } catch {
             HermesLog.storage.error("could not store the new tokens of '\(server.name)': \(error)")
@@ -67,18 +68,18 @@ extension OAuthProvider {
 
     /// The authorization server's metadata: as recorded (when it belongs to this server's URL),
     /// else discovered from the MCP server, checked for the grant and the token endpoint methods.
-    private func machineMetadata() async throws(OAuthFailure) -> AuthorizationServerMetadata {
+    private func machineMetadata() async throws(OAuthFailure) -> (AuthorizationServerMetadata, discovered: Bool) {
         let grant = server.settings.grant
         if let known = metadataCache ?? store.metadata(), TokenBinding.problem(metadata: known, server: server) == nil {
             try Discoverer.validate(known, grant: grant)
             metadataCache = known
-            return known
+            return (known, false)
         }
         let challenge = try await ChallengeProbe.firstChallenge(url: server.url, headers: server.headers, transport: transport,
                                                                 timeout: server.connectTimeout, sse: server.legacySSE)
         let discovery = try await Discoverer(transport: transport, grant: grant).discover(serverURL: server.url, challenge: challenge,
                                                                                           preferredIssuer: server.settings.issuer)
-        return remember(discovery)
+        return (remember(discovery), true)
     }
 
     /// `hermes mcp login` for such a server: a new token now (no browser), checked against the
