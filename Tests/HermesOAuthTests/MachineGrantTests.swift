@@ -228,4 +228,47 @@ import Testing
             #expect("\(error)".contains("bound to a DPoP key that is no longer in"), "\(error)")
         }
     }
+
+    /// Without an identity token file, `hermes mcp login` logs the person in at the identity
+    /// provider (OpenID Connect, PKCE, the loopback listener); the identity token it gives is then
+    /// exchanged, and refreshed at the provider when it is about to expire, with nobody involved.
+    @Test func aLoginAtTheIdentityProviderGivesTheIdentityTokenAndItsRefreshKeepsItGoing() async throws {
+        let peer = try await OAuthPeer(settings: ["idjag_clients": ["crm-client": "crm-secret"],
+                                                  "idp": ["client_id": "hermes-idp", "id_token_ttl": 20]])
+        defer { peer.stop() }
+        let idp = URLPolicy.origin(URL(string: peer.issuer)!) + "/idp"
+        try configure(peer, """
+              grant: identity_assertion
+              client_id: crm-client
+              client_secret: crm-secret
+              idp:
+                issuer: \(idp)
+                client_id: hermes-idp
+
+        """)
+        let manager = OAuthManager(home: home)
+        let before = await failure { _ = try await manager.accessToken(for: "svc") }
+        #expect(before.contains("no login at the identity provider is held"), "\(before)")
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in Peers.browser() { env[k] = v }
+        let said = Transcript()
+        let interaction = LoginInteraction(browser: BrowserLauncher(environment: env), pasteFromTerminal: false) { said.add($0) }
+        _ = try await manager.login("svc", interaction: interaction)
+        let identity = try #require(TokenStore(home: home, serverName: "svc").identityTokens())
+        #expect(identity.refreshToken != nil)
+        let idpRequests = try await peer.log().filter { $0.path.hasPrefix("/idp/") }
+        #expect(idpRequests.contains { $0.path == "/idp/authorize" && $0["code_challenge_method"] == "S256" && ($0["scope"] ?? "").contains("openid") })
+        #expect(idpRequests.contains { $0.path == "/idp/token" && $0.grantType == "authorization_code" && $0.status == 200 })
+        #expect(idpRequests.contains { $0.path == "/idp/token" && $0.grantType == GrantTypes.tokenExchange && $0.status == 200 })
+        let token = try await manager.accessToken(for: "svc")
+        #expect(try await accepted(peer, Credential(token: token)))
+        // The identity token is within 30 s of its end (20 s tokens): the next exchange refreshes it
+        // at the provider first, with no browser.
+        try await peer.call("/revoke-access")
+        let answer = await manager.handle401(server: "svc", failedToken: token)
+        #expect(answer.retry, "\(String(describing: answer.failure))")
+        #expect(try await peer.log().contains { $0.path == "/idp/token" && $0.grantType == "refresh_token" && $0.status == 200 })
+        #expect(TokenStore(home: home, serverName: "svc").identityTokens()?.idToken != identity.idToken)
+        #expect(try await peer.log().filter { $0.path == "/idp/authorize" }.count == 1)
+    }
 }

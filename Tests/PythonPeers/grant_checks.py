@@ -5,6 +5,8 @@
   - the workload identity JWT bearer grant (SEP-1933, RFC 7523 section 2.1)
   - enterprise-managed authorization (SEP-990): the IdP's RFC 8693 token exchange of an id token
     for an ID-JAG, and the ID-JAG itself when a client redeems it at the AS
+  - the IdP's OpenID Connect login of a person: the authorization request (a native client on a
+    loopback redirect, RFC 8252 section 7.3, with PKCE S256, RFC 7636) and the code verifier
 
 Every check either returns what it established or raises GrantError carrying the RFC 6749
 section 5.2 error code, the HTTP status and a description that says exactly what was wrong (the
@@ -13,9 +15,11 @@ Nothing here keeps state; the server hands in its settings, keys, clock and repl
 """
 import base64
 import binascii
+import hashlib
 import hmac
 import json
-from urllib.parse import unquote_plus
+import re
+from urllib.parse import unquote_plus, urlparse
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -317,3 +321,107 @@ def check_id_jag(assertion, idp_key, idp_issuer, as_issuer, client_id, resource,
     if claims["resource"] != resource:
         raise GrantError("invalid_grant", f"{what}'s resource {claims['resource']!r} is not this MCP server's {resource!r}")
     return claims
+
+
+# MARK: the IdP's OpenID Connect login (authorization code with PKCE, a native client)
+
+OIDC_SCOPES = ("openid", "email", "profile", "offline_access")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+PKCE_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")   # RFC 7636 section 4.1
+S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")        # base64url of 32 bytes, no padding
+
+
+class LoginRefusal(Exception):
+    """An authorization request refused: back to the client's redirect_uri when both the client and
+    its redirect_uri were acceptable (RFC 6749 section 4.1.2.1), otherwise on a page of the
+    authorization server (redirect_uri None), never redirecting to a URI it cannot trust."""
+
+    def __init__(self, error, description, redirect_uri=None, state=None):
+        super().__init__(description)
+        self.error, self.description, self.redirect_uri, self.state = error, description, redirect_uri, state
+
+
+def loopback_problem(uri):
+    """None for a native client's loopback redirect (RFC 8252 section 7.3): http, the host
+    127.0.0.1, localhost or [::1], an explicit port (any), no userinfo, no fragment; otherwise
+    what is wrong with it."""
+    if not uri:
+        return "redirect_uri is missing"
+    try:
+        parsed = urlparse(uri)
+        port = parsed.port
+    except ValueError as e:
+        return f"redirect_uri {uri!r} is not a valid URL ({e})"
+    if parsed.scheme != "http":
+        return f"redirect_uri {uri!r} is not an http loopback URL (RFC 8252 section 7.3: http://127.0.0.1:PORT/...)"
+    if parsed.hostname not in LOOPBACK_HOSTS:
+        return (f"redirect_uri {uri!r} is not on the loopback interface (127.0.0.1, localhost or [::1]); "
+                "this client is a native app")
+    if port is None:
+        return f"redirect_uri {uri!r} names no port (a native app's loopback listener has one, any)"
+    if parsed.username is not None or parsed.password is not None:
+        return f"redirect_uri {uri!r} carries user information"
+    if parsed.fragment or "#" in uri:
+        return f"redirect_uri {uri!r} has a fragment (RFC 6749 section 3.1.2)"
+    return None
+
+
+def check_login_request(params_lists, idp_client_id):
+    """GET (or POST) /authorize at the IdP: OpenID Connect Core section 3.1.2.1 with PKCE S256
+    required. Returns {client_id, redirect_uri, state, scopes, code_challenge, nonce}, or raises
+    LoginRefusal. Scopes this IdP does not know are ignored (section 3.1.2.1); openid is needed."""
+    params = {k: v[0] for k, v in params_lists.items()}
+    for name in ("client_id", "redirect_uri"):
+        if len(params_lists.get(name, [])) > 1:
+            raise LoginRefusal("invalid_request", f"{name} is given {len(params_lists[name])} times")
+    client_id = params.get("client_id")
+    if not client_id:
+        raise LoginRefusal("invalid_request", "client_id is missing")
+    if client_id != idp_client_id:
+        raise LoginRefusal("invalid_client", f"client_id {client_id!r} is not a client of this identity provider "
+                                             f"(its client is {idp_client_id!r})")
+    problem = loopback_problem(params.get("redirect_uri"))
+    if problem:
+        raise LoginRefusal("invalid_redirect_uri", problem)
+    redirect_uri, state = params["redirect_uri"], params.get("state")
+
+    def back(error, description):
+        raise LoginRefusal(error, description, redirect_uri, state)
+
+    repeated = sorted(k for k, v in params_lists.items() if len(v) > 1)
+    if repeated:
+        back("invalid_request", f"parameter(s) {', '.join(repeated)} given more than once (RFC 6749 section 3.1)")
+    if not params.get("response_type"):
+        back("invalid_request", "response_type is missing")
+    if params["response_type"] != "code":
+        back("unsupported_response_type", f"response_type {params['response_type']!r}: this identity provider does only code")
+    if params.get("response_mode") not in (None, "query"):
+        back("invalid_request", f"response_mode {params['response_mode']!r}: this identity provider answers in the query only")
+    if not state:
+        back("invalid_request", "state is missing (the client's protection against a forged callback)")
+    asked = (params.get("scope") or "").split()
+    if "openid" not in asked:
+        back("invalid_scope", f"scope {params.get('scope')!r} does not contain openid (an OpenID Connect login needs it)")
+    challenge, challenge_method = params.get("code_challenge"), params.get("code_challenge_method")
+    if not challenge:
+        back("invalid_request", "code_challenge is missing (PKCE is required here)")
+    if challenge_method != "S256":
+        back("invalid_request", f"code_challenge_method {challenge_method!r}: only S256 is supported (and required)")
+    if not S256_CHALLENGE.fullmatch(challenge):
+        back("invalid_request", f"code_challenge {challenge!r} is not an S256 challenge (43 base64url characters)")
+    scopes = [s for s in dict.fromkeys(asked) if s in OIDC_SCOPES]
+    return {"client_id": client_id, "redirect_uri": redirect_uri, "state": state, "scopes": scopes,
+            "code_challenge": challenge, "nonce": params.get("nonce") or None}
+
+
+def s256(verifier):
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+def check_code_verifier(verifier, challenge):
+    """RFC 7636 section 4.6: the verifier against the S256 challenge of the authorization request."""
+    if not PKCE_VERIFIER.fullmatch(verifier or ""):
+        raise GrantError("invalid_grant", "code_verifier is not 43 to 128 characters of [A-Za-z0-9-._~] (RFC 7636 section 4.1)")
+    if not hmac.compare_digest(s256(verifier), challenge):
+        raise GrantError("invalid_grant", "code_verifier does not match the code_challenge of the authorization request "
+                                          "(BASE64URL(SHA256(code_verifier)), S256)")

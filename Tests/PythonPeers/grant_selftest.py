@@ -1,6 +1,6 @@
-"""Self-test of oauth_server.py's machine grants and DPoP: starts the peer, plays each grant as a
-client would (httpx2, PyJWT, cryptography), and checks the answers, the MCP endpoint's tools/list
-with every token issued, and the log. Run: .peers/venv/bin/python Tests/PythonPeers/grant_selftest.py
+"""Self-test of oauth_server.py's machine grants, DPoP and its IdP's OpenID Connect login: starts the
+peer, plays each grant as a client would (httpx2, PyJWT, cryptography), and checks the answers, the
+MCP endpoint's tools/list with every token issued, and the log. Run: .peers/venv/bin/python Tests/PythonPeers/grant_selftest.py
 Prints one line per check and exits non-zero on the first failure.
 """
 import base64
@@ -369,6 +369,198 @@ def id_jag(peer):
        "ID-JAG client_id claim is not the authenticated client: invalid_grant", r.text)
 
 
+def idp_login(peer):
+    """A person's login at the IdP (authorization code + PKCE on a loopback redirect, RFC 8252), as
+    hermes does it: the callback URL is read from the Location header (no listener needed)."""
+    peer.config(idp={}, idjag_clients={"xaa": "xaa-secret"})
+    peer.http.post(peer.info["admin"] + "/clear-log")
+    idp = peer.http.get(peer.info["as_origin"] + "/idp/.well-known/openid-configuration").json()
+    ok(idp == peer.http.get(peer.info["as_origin"] + "/.well-known/oauth-authorization-server/idp").json()
+       and idp["authorization_endpoint"] == peer.info["idp_issuer"] + "/authorize"
+       and idp["response_types_supported"] == ["code"] and idp["code_challenge_methods_supported"] == ["S256"]
+       and {"authorization_code", "refresh_token", TOKEN_EXCHANGE} <= set(idp["grant_types_supported"])
+       and "openid" in idp["scopes_supported"] and idp["id_token_signing_alg_values_supported"] == ["ES256"]
+       and "none" in idp["token_endpoint_auth_methods_supported"]
+       and idp["authorization_response_iss_parameter_supported"] is True, "IdP metadata: an OpenID Connect provider", idp)
+    client, redirect = "hermes-idp-client", "http://127.0.0.1:53682/callback"
+
+    def authorize(redirect_uri=redirect, **over):
+        verifier = secrets.token_urlsafe(48)
+        params = {"response_type": "code", "client_id": client, "redirect_uri": redirect_uri, "scope": "openid email",
+                  "state": secrets.token_urlsafe(8), "nonce": secrets.token_urlsafe(8),
+                  "code_challenge": b64url(hashlib.sha256(verifier.encode()).digest()), "code_challenge_method": "S256"}
+        params = {k: v for k, v in dict(params, **over).items() if v is not None}
+        return peer.http.get(idp["authorization_endpoint"], params=params), params, verifier
+
+    def callback(r):
+        return parse_qs(urlparse(r.headers.get("location", "")).query)
+
+    def redeem(code, verifier, redirect_uri=redirect, auth=None, **over):
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+                "code_verifier": verifier, "client_id": client}
+        form = {k: v for k, v in dict(form, **over).items() if v is not None}
+        return peer.http.post(idp["token_endpoint"], data=form, auth=auth)
+
+    def refresh(token, **over):
+        form = {k: v for k, v in dict({"grant_type": "refresh_token", "refresh_token": token, "client_id": client},
+                                      **over).items() if v is not None}
+        return peer.http.post(idp["token_endpoint"], data=form)
+
+    jwks = peer.http.get(idp["jwks_uri"]).json()["keys"]
+
+    def verified(id_token, aud=client):
+        header = jwt.get_unverified_header(id_token)
+        jwk = next(k for k in jwks if k["kid"] == header["kid"])
+        claims = jwt.decode(id_token, jwt.PyJWK(jwk).key, algorithms=["ES256"], audience=aud, issuer=idp["issuer"])
+        return header, claims
+
+    def exchange(id_token):
+        return peer.http.post(idp["token_endpoint"], data={
+            "grant_type": TOKEN_EXCHANGE, "requested_token_type": ID_JAG_TYPE, "subject_token": id_token,
+            "subject_token_type": ID_TOKEN_TYPE, "audience": peer.issuer, "resource": peer.mcp, "client_id": client})
+
+    # The login.
+    r, params, verifier = authorize()
+    cb = callback(r)
+    ok(r.status_code == 302 and r.headers["location"].startswith(redirect + "?") and cb.get("state") == [params["state"]]
+       and cb.get("iss") == [idp["issuer"]] and len(cb.get("code", [])) == 1,
+       "authorize: 302 to the loopback redirect_uri with code, state and iss", r.headers)
+    code = cb["code"][0]
+    r = redeem(code, verifier)
+    answer = r.json()
+    ok(r.status_code == 200 and answer["token_type"] == "Bearer" and answer["expires_in"] == 300
+       and answer["scope"] == "openid email" and answer["access_token"] and answer["refresh_token"] and answer["id_token"]
+       and r.headers.get("cache-control") == "no-store", "token: authorization_code with the verifier (public client)", r.text)
+    try:
+        header, claims = verified(answer["id_token"])
+    except (jwt.PyJWTError, StopIteration) as e:
+        header, claims = None, str(e)
+    ok(header is not None and header["alg"] == "ES256" and header["kid"] == jwks[0]["kid"],
+       "id_token: ES256 with the kid of /idp/jwks, its signature verifies there", claims)
+    ok(claims["iss"] == idp["issuer"] and claims["sub"] == "user@example.com" and claims["aud"] == client
+       and claims["exp"] - claims["iat"] == 300 and abs(claims["iat"] - time.time()) < 5
+       and claims["nonce"] == params["nonce"] and claims["email"] == "user@example.com",
+       "id_token claims: iss, sub (idp.login_sub), aud, iat, exp (idp.id_token_ttl), nonce, email", claims)
+
+    # The id token in the token exchange, and the ID-JAG it gives at the AS.
+    r = exchange(answer["id_token"])
+    ok(r.status_code == 200 and r.json()["issued_token_type"] == ID_JAG_TYPE
+       and jwt.decode(r.json()["access_token"], options={"verify_signature": False})["sub"] == "user@example.com",
+       "token exchange accepts the login's id token", r.text)
+    r = peer.token({"grant_type": JWT_BEARER, "assertion": r.json()["access_token"]}, auth=("xaa", "xaa-secret"))
+    ok(r.status_code == 200, "the ID-JAG from the login's id token: an access token at the AS", r.text)
+    tools_ok(peer, r.json()["access_token"], "login -> exchange -> ID-JAG")
+    r = exchange(peer.admin("/mint-id-token", sub="dave@example.com")["id_token"])
+    ok(r.status_code == 200, "token exchange still accepts a minted id token (same key and kid)", r.text)
+
+    # Refresh: a new id token and a rotated refresh token.
+    r = refresh(answer["refresh_token"])
+    fresh = r.json()
+    ok(r.status_code == 200 and fresh["id_token"] != answer["id_token"] and fresh["refresh_token"] != answer["refresh_token"]
+       and fresh["token_type"] == "Bearer", "refresh_token: a new id token and a rotated refresh token", r.text)
+    _, claims2 = verified(fresh["id_token"])
+    ok(claims2["sub"] == claims["sub"] and claims2["auth_time"] == claims["auth_time"] and "nonce" not in claims2
+       and claims2["jti"] != claims["jti"], "refreshed id token: same sub and auth_time, no nonce", claims2)
+    ok(exchange(fresh["id_token"]).status_code == 200, "token exchange accepts the refreshed id token")
+    r = refresh(answer["refresh_token"])
+    ok(r.status_code == 400 and error_of(r) == "invalid_grant", "a rotated-away refresh token: invalid_grant", r.text)
+    r = refresh(fresh["refresh_token"])
+    ok(r.status_code == 400 and error_of(r) == "invalid_grant", "... and its reuse revoked the successor", r.text)
+    r = redeem(code, verifier)
+    ok(r.status_code == 400 and error_of(r) == "invalid_grant" and "already used" in r.json()["error_description"],
+       "a reused authorization code: invalid_grant", r.text)
+    r, _, verifier = authorize()
+    r = refresh(redeem(callback(r)["code"][0], verifier).json()["refresh_token"], scope="openid profile")
+    ok(r.status_code == 400 and error_of(r) == "invalid_scope", "refresh asking beyond the login's scope: invalid_scope", r.text)
+    r = refresh("idp_rt_nonsense")
+    ok(error_of(r) == "invalid_grant", "an unknown refresh token: invalid_grant", r.text)
+
+    # The code's checks.
+    r, _, verifier = authorize()
+    code = callback(r)["code"][0]
+    r = redeem(code, secrets.token_urlsafe(48))
+    ok(r.status_code == 400 and error_of(r) == "invalid_grant" and "code_verifier" in r.json()["error_description"],
+       "a wrong code_verifier: invalid_grant", r.text)
+    r = redeem(code, verifier)
+    ok(r.status_code == 400 and error_of(r) == "invalid_grant", "... and the code is spent by that attempt", r.text)
+    for what, over, status, error in [("another redirect_uri", {"redirect_uri": "http://127.0.0.1:53683/callback"}, 400, "invalid_grant"),
+                                      ("no code_verifier", {"code_verifier": None}, 400, "invalid_request"),
+                                      ("no client_id", {"client_id": None}, 400, "invalid_request"),
+                                      ("another client", {"client_id": "someone-else"}, 401, "invalid_client")]:
+        r, _, verifier = authorize()
+        r = redeem(callback(r)["code"][0], verifier, **over)
+        ok(r.status_code == status and error_of(r) == error, f"redeeming with {what}: {status} {error}", r.text)
+    r = redeem("nonsense", secrets.token_urlsafe(48))
+    ok(error_of(r) == "invalid_grant", "an unknown code: invalid_grant", r.text)
+
+    # The authorization request's checks.
+    for what, uri in [("https elsewhere", "https://evil.example/callback"), ("http elsewhere", "http://evil.example:8080/cb"),
+                      ("loopback without a port", "http://127.0.0.1/callback"),
+                      ("a fragment", "http://127.0.0.1:53682/cb#x"), ("none", None)]:
+        r, _, _ = authorize(redirect_uri=uri)
+        ok(r.status_code == 400 and "location" not in r.headers and r.headers["content-type"].startswith("text/html"),
+           f"redirect_uri {what}: a 400 page, no redirect", (r.status_code, r.headers))
+    r, _, _ = authorize(client_id="someone-else")
+    ok(r.status_code == 400 and "location" not in r.headers, "an unknown client: a 400 page, no redirect", r.headers)
+    for uri in ("http://localhost:61000/cb", "http://[::1]:61001/", "http://127.0.0.1:1/a/b?keep=1"):
+        r, params, verifier = authorize(redirect_uri=uri)
+        cb = callback(r)
+        ok(r.status_code == 302 and r.headers["location"].startswith(uri) and redeem(cb["code"][0], verifier, redirect_uri=uri).status_code == 200
+           and ("keep" not in uri or cb.get("keep") == ["1"]), f"loopback redirect_uri {uri}: a login", r.headers)
+    for what, over, error in [("no openid scope", {"scope": "email profile"}, "invalid_scope"),
+                              ("no scope", {"scope": None}, "invalid_scope"),
+                              ("no code_challenge", {"code_challenge": None}, "invalid_request"),
+                              ("code_challenge_method plain", {"code_challenge_method": "plain"}, "invalid_request"),
+                              ("no code_challenge_method", {"code_challenge_method": None}, "invalid_request"),
+                              ("no state", {"state": None}, "invalid_request"),
+                              ("response_type token", {"response_type": "token"}, "unsupported_response_type")]:
+        r, params, _ = authorize(**over)
+        cb = callback(r)
+        ok(r.status_code == 302 and r.headers["location"].startswith(redirect) and cb.get("error") == [error]
+           and "code" not in cb and cb.get("iss") == [idp["issuer"]] and cb.get("state") == ([params["state"]] if "state" in params else None),
+           f"authorize, {what}: redirect with error={error}, state and iss", r.headers)
+
+    # Settings: login_sub, login_email, id_token_ttl, a client with a secret.
+    peer.config(idp={"client_id": "idp-conf", "client_secret": "idp-secret", "login_sub": "carol",
+                     "login_email": "carol@corp.example", "id_token_ttl": 60})
+    client = "idp-conf"
+    meta = peer.http.get(idp["issuer"] + "/.well-known/openid-configuration").json()
+    ok(set(meta["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post"},
+       "IdP metadata with a client secret: the secret methods", meta)
+    r, params, verifier = authorize()
+    code = callback(r)["code"][0]
+    r = redeem(code, verifier)
+    ok(r.status_code == 401 and error_of(r) == "invalid_client", "a client with a secret sending none: 401 invalid_client", r.text)
+    r = redeem(code, verifier, auth=(client, "idp-secret"), client_id=None)
+    ok(r.status_code == 200, "client_secret_basic: tokens (the code survived the unauthenticated try)", r.text)
+    _, claims = verified(r.json()["id_token"], aud=client)
+    ok(claims["sub"] == "carol" and claims["email"] == "carol@corp.example" and claims["exp"] - claims["iat"] == 60
+       and r.json()["expires_in"] == 60, "idp.login_sub, idp.login_email, idp.id_token_ttl", claims)
+    r, params, verifier = authorize()
+    r = redeem(callback(r)["code"][0], verifier, client_secret="idp-secret")
+    ok(r.status_code == 200, "client_secret_post: tokens", r.text)
+    r = peer.http.post(idp["token_endpoint"], data={"grant_type": "refresh_token", "refresh_token": r.json()["refresh_token"],
+                                                    "client_id": client, "client_secret": "idp-secret"})
+    ok(r.status_code == 200 and verified(r.json()["id_token"], aud=client)[1]["sub"] == "carol", "refresh with the secret", r.text)
+
+    entries = [e for e in peer.log() if e["path"].startswith("/idp/")]
+    authorizes = [e for e in entries if e["path"] == "/idp/authorize"]
+    tokens = [e for e in entries if e["path"] == "/idp/token"]
+    ok({e.get("status") for e in authorizes} == {302, 400} and any(e.get("error") == "invalid_redirect_uri" for e in authorizes)
+       and any(e.get("error") == "invalid_scope" for e in authorizes)
+       and any(e.get("subject") == "user@example.com" and e.get("client_id") == "hermes-idp-client" for e in authorizes),
+       "log: /idp/authorize entries with status, error, client_id and subject",
+       [(e.get("status"), e.get("error"), e.get("client_id"), e.get("subject")) for e in authorizes])
+    kinds = {(e.get("grant_type"), e.get("client_auth")) for e in tokens}
+    ok({("authorization_code", "none"), ("refresh_token", "none"), (TOKEN_EXCHANGE, "none"),
+        ("authorization_code", "client_secret_basic"), ("authorization_code", "client_secret_post")} <= kinds
+       and all("status" in e for e in tokens) and any(e.get("error") == "invalid_grant" for e in tokens),
+       "log: /idp/token entries with grant_type, client_auth, status and error", kinds)
+    peer.config(idp=None, idjag_clients={})
+    r, _, _ = authorize()
+    ok(r.status_code == 404, "IdP off again: /idp/authorize is not there", r.status_code)
+
+
 def dpop(peer):
     key, other = DPoPKey(), DPoPKey()
     peer.config(dpop="allowed")
@@ -517,9 +709,13 @@ def main():
     peer = Peer()
     try:
         ok(peer.asm().get("dpop_signing_alg_values_supported") is None, "no settings: no DPoP in the metadata")
+        ok(peer.http.get(peer.info["as_origin"] + "/idp/authorize").status_code == 404
+           and peer.http.get(peer.info["as_origin"] + "/idp/.well-known/openid-configuration").status_code == 404,
+           "no settings: no IdP (no /idp/authorize, no IdP metadata)")
         client_credentials(peer)
         workload(peer)
         id_jag(peer)
+        idp_login(peer)
         dpop(peer)
         logged_once(peer)
     finally:

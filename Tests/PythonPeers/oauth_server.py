@@ -20,7 +20,10 @@ Off by default, each switched on by its setting (below): the client credentials 
 (client_secret_basic, client_secret_post, private_key_jwt), the JWT bearer grant for a workload
 identity token (SEP-1933), enterprise-managed authorization (SEP-990: an IdP under /idp doing the
 RFC 8693 token exchange for an ID-JAG, and the AS redeeming the ID-JAG), and DPoP (RFC 9449) at the
-token endpoint and the MCP gate. The SDK knows none of these but the ID-JAG grant, and its
+token endpoint and the MCP gate. The IdP is also an OpenID Connect provider for a person's login by
+a native app: /idp/authorize (code + PKCE S256, a loopback redirect_uri on any port, RFC 8252; the
+person approves at once) and the authorization_code and refresh_token grants at /idp/token,
+answering with an id token signed by the IdP's key (the one its token exchange trusts). The SDK knows none of these but the ID-JAG grant, and its
 ClientAuthenticator wants client_id in the body and one fixed method per client, so the front door
 answers these grants itself (grant_checks.py, dpop_check.py) and issues into the SDK's token store,
 where the gate finds them like any other token.
@@ -33,6 +36,7 @@ when its stdin closes, so a test that dies never leaves it behind.
 """
 import argparse
 import asyncio
+import html
 import json
 import logging
 import os
@@ -66,8 +70,9 @@ import dpop_check  # noqa: E402
 import peer_tools  # noqa: E402
 from grant_checks import (  # noqa: E402
     CLIENT_CREDENTIALS, ID_JAG_PROFILE, ID_JAG_TYP, ID_JAG_TYPE, JWT_BEARER, SECRET_METHODS, TOKEN_EXCHANGE,
-    GrantError, Presented, check_client_assertion, check_id_jag, check_secret, check_token_exchange,
-    check_workload_assertion, key_alg, load_public_key, mint, new_key, private_pem, public_jwk, public_pem)
+    OIDC_SCOPES, GrantError, LoginRefusal, Presented, check_client_assertion, check_code_verifier, check_id_jag,
+    check_login_request, check_secret, check_token_exchange, check_workload_assertion, key_alg, load_public_key, mint,
+    new_key, private_pem, public_jwk, public_pem)
 
 SCOPES = ["read", "write", "admin"]
 
@@ -133,8 +138,12 @@ settings = {
     # JWT bearer grant, {client_id: secret}; and the IdP under /idp (served when either is set):
     # {"id_tokens": {token: sub or {"sub": ..., "email": ...}} (accepted as they are, besides
     #  id tokens the IdP signed), "client_id": the client at the IdP (default "hermes-idp-client",
-    #  the aud of its id tokens), "client_secret": "..."? (then required at the IdP),
-    #  "as_client_id": the client_id claim of its ID-JAGs (default: the first idjag_clients key)}
+    #  the aud of its id tokens), "client_secret": "..."? (then required at the IdP's token
+    #  endpoint, for every grant), "as_client_id": the client_id claim of its ID-JAGs (default: the
+    #  first idjag_clients key); for a person's login at /idp/authorize: "login_sub": the person
+    #  who approves (default "user@example.com"), "login_email": their email claim (default:
+    #  login_sub when it holds an @, else none), "id_token_ttl": seconds an id token from the login
+    #  or a refresh lives, also the expires_in of its access token (default 300)}
     "idjag_clients": {},
     "idp": None,
     # DPoP (RFC 9449): "off" (the DPoP header is ignored), "allowed" (a proof binds the token),
@@ -159,6 +168,10 @@ family_revocations = []
 dpop_bindings = {}      # DPoP-bound token (access, or a public client's refresh) -> RFC 7638 jkt
 dpop_jtis = {}          # every DPoP proof jti whose signature verified, AS and MCP server alike
 assertion_jtis = {}     # (client_id, jti) of private_key_jwt client assertions
+idp_codes = {}          # the IdP login's authorization codes -> the approved request (60 s, single-use)
+idp_spent_codes = {}    # a code once redeemed (or tried) -> the family of the tokens it gave (None: none)
+idp_refresh = {}        # the IdP's refresh tokens -> the login they continue
+idp_spent_refresh = {}  # a rotated-away IdP refresh token -> its family
 # The IdP's signing key (id tokens, ID-JAGs) and the peer's own workload identity key, fresh per run.
 IDP_KEY = new_key("ES256")
 IDP_KID = "idp-" + secrets.token_hex(4)
@@ -510,7 +523,7 @@ class FrontDoor:
                 return await respond(send, 200, settings["asm_raw"])
             return await respond(send, 200, asm_document())
         if self.as_app and idp_enabled() and (path.startswith("/idp/") or path in IDP_METADATA_PATHS):
-            return await self.idp(path, method, body, send, entry, headers)
+            return await self.idp(path, method, body, send, entry, headers, scope.get("query_string", b"").decode(errors="replace"))
         if self.as_app and path.startswith(ISSUER_PATH + "/") and path[len(ISSUER_PATH):] in ("/authorize", "/token", "/register", "/revoke"):
             if path.endswith("/token"):
                 fault = settings["token_fault"]
@@ -750,13 +763,16 @@ class FrontDoor:
         entry["subject"] = claims.get("sub")
         return await issue(send, client_id, scopes, resource, settings["jwt_bearer_expires_in"], jkt)
 
-    async def idp(self, path, method, body, send, entry, headers):
-        """The enterprise identity provider (SEP-990 leg 1): OIDC/RFC 8414 metadata, its JWKS, and
-        an RFC 8693 token endpoint exchanging an id token for an ID-JAG."""
+    async def idp(self, path, method, body, send, entry, headers, query_string=""):
+        """The enterprise identity provider: OIDC/RFC 8414 metadata, its JWKS, a person's login at
+        /authorize, and a token endpoint doing the RFC 8693 exchange of an id token for an ID-JAG
+        (SEP-990 leg 1) and the login's authorization_code and refresh_token grants."""
         if path in IDP_METADATA_PATHS:
             return await respond(send, 200, idp_metadata())
         if path == "/idp/jwks":
             return await respond(send, 200, {"keys": [public_jwk(IDP_KEY, IDP_KID)]})
+        if path == "/idp/authorize":
+            return await self.idp_authorize(method, body, send, entry, headers, query_string)
         if path != "/idp/token":
             return await respond(send, 404, {"error": "not_found"})
         if method != "POST":
@@ -766,18 +782,27 @@ class FrontDoor:
             form_lists = parse_qs(body.decode(errors="replace"), keep_blank_values=True)
         form = {k: v[0] for k, v in form_lists.items()}
         presented = Presented(headers.get("authorization", ""), form)
-        entry.update(grant_type=form.get("grant_type"), client_auth=presented.method, client_id=presented.client_id)
+        grant = form.get("grant_type")
+        entry.update(grant_type=grant, client_auth=presented.method, client_id=presented.client_id)
         idp = settings["idp"] or {}
-        idp_client = idp.get("client_id", "hermes-idp-client")
+        conf = idp_config()
+        idp_client = conf["client_id"]
         try:
-            if form.get("grant_type") != TOKEN_EXCHANGE:
-                raise GrantError("unsupported_grant_type", f"grant_type {form.get('grant_type')!r}: this IdP's token "
-                                                           f"endpoint does only {TOKEN_EXCHANGE}")
+            if grant not in IDP_GRANTS:
+                if not grant:
+                    raise GrantError("invalid_request", "grant_type is missing (the token request is a form: "
+                                                        "application/x-www-form-urlencoded)")
+                raise GrantError("unsupported_grant_type", f"grant_type {grant!r}: this IdP's token endpoint does "
+                                                           f"{', '.join(IDP_GRANTS)}")
             presented.check_well_formed()
             if presented.client_id is not None and presented.client_id != idp_client:
                 raise GrantError("invalid_client", f"client_id {presented.client_id!r} is not this IdP's client {idp_client!r}", 401)
-            if idp.get("client_secret"):
-                check_secret(presented, idp_client, idp["client_secret"], SECRET_METHODS)
+            if conf["client_secret"]:
+                check_secret(presented, idp_client, conf["client_secret"], SECRET_METHODS)
+            if grant == "authorization_code":
+                return await respond(send, 200, self.idp_code_grant(form, form_lists, presented, entry), headers=NO_STORE)
+            if grant == "refresh_token":
+                return await respond(send, 200, self.idp_refresh_grant(form, form_lists, presented, entry), headers=NO_STORE)
             subject, audience, resource, scope = check_token_exchange(
                 form_lists, IDP_KEY.public_key(), IDP_ISSUER, idp_client, idp.get("id_tokens") or {}, now())
             if not subject.get("sub"):
@@ -798,6 +823,101 @@ class FrontDoor:
         if scope:
             answer["scope"] = scope
         return await respond(send, 200, answer, headers=NO_STORE)
+
+    async def idp_authorize(self, method, body, send, entry, headers, query_string):
+        """A person's login (OpenID Connect Core section 3.1.2): the person approves at once, as
+        `idp.login_sub`. A bad client or redirect_uri gets a 400 page, never a redirect; any other
+        problem goes back to the redirect_uri as error= with state and iss (RFC 9207)."""
+        if method not in ("GET", "POST"):
+            return await respond(send, 405, {"error": "invalid_request", "error_description": "GET or POST only"})
+        params_lists = parse_qs(query_string, keep_blank_values=True)
+        if method == "POST":  # OpenID Connect Core section 3.1.2.1: the parameters as a form
+            params_lists = parse_qs(body.decode(errors="replace"), keep_blank_values=True) \
+                if headers.get("content-type", "").startswith("application/x-www-form-urlencoded") else {}
+        conf = idp_config()
+        entry["client_id"] = (params_lists.get("client_id") or [None])[0]
+        try:
+            request = check_login_request(params_lists, conf["client_id"])
+        except LoginRefusal as e:
+            entry["error"], entry["error_description"] = e.error, e.description
+            if e.redirect_uri is None:
+                page = (f"<!doctype html><title>Login refused</title><h1>Login refused: {html.escape(e.error)}</h1>"
+                        f"<p>{html.escape(e.description)}</p>")
+                return await respond(send, 400, page, "text/html; charset=utf-8", headers=NO_STORE)
+            location = construct(e.redirect_uri, error=e.error, error_description=e.description, state=e.state, iss=IDP_ISSUER)
+            return await respond(send, 302, b"", "text/plain", headers=NO_STORE + [("location", location)])
+        code = secrets.token_urlsafe(32)
+        idp_codes[code] = dict(request, sub=conf["login_sub"], email=conf["login_email"], auth_time=int(now()),
+                               expires_at=now() + 60)
+        entry["subject"] = conf["login_sub"]
+        location = construct(request["redirect_uri"], code=code, state=request["state"], iss=IDP_ISSUER)
+        return await respond(send, 302, b"", "text/plain", headers=NO_STORE + [("location", location)])
+
+    def idp_code_grant(self, form, form_lists, presented, entry):
+        """RFC 6749 section 4.1.3 with RFC 7636 section 4.6: the code once, by the client it was
+        issued to, with the same redirect_uri and the verifier of its challenge. A code is spent
+        by any redemption that names it; one redeemed again revokes what it gave (section 4.1.2)."""
+        check_single(form_lists)
+        missing = [n for n in ("code", "redirect_uri", "code_verifier") if not form.get(n)]
+        if presented.client_id is None:
+            missing.insert(0, "client_id")
+        if missing:
+            raise GrantError("invalid_request", f"{', '.join(missing)} missing (a public client names itself with "
+                                                "client_id, RFC 6749 section 4.1.3)")
+        code = form["code"]
+        record = idp_codes.pop(code, None)
+        if record is None:
+            if code in idp_spent_codes:
+                family = idp_spent_codes[code]
+                revoked = revoke_idp_family(family)
+                raise GrantError("invalid_grant", "the authorization code was already used (codes are single-use)"
+                                                  + (f"; the {revoked} refresh token(s) it gave are revoked" if revoked else ""))
+            raise GrantError("invalid_grant", "unknown authorization code")
+        idp_spent_codes[code] = None
+        if record["client_id"] != presented.client_id:
+            raise GrantError("invalid_grant", f"the code was issued to {record['client_id']!r}, not {presented.client_id!r}")
+        if record["expires_at"] < now():
+            raise GrantError("invalid_grant", f"the authorization code expired {now() - record['expires_at']:.0f} s ago "
+                                              "(codes live 60 s)")
+        if form["redirect_uri"] != record["redirect_uri"]:
+            raise GrantError("invalid_grant", f"redirect_uri {form['redirect_uri']!r} is not the authorization "
+                                              f"request's {record['redirect_uri']!r}")
+        check_code_verifier(form["code_verifier"], record["code_challenge"])
+        family = secrets.token_hex(8)
+        idp_spent_codes[code] = family
+        entry["subject"] = record["sub"]
+        return idp_tokens(record, record["scopes"], family, record.get("nonce"))
+
+    def idp_refresh_grant(self, form, form_lists, presented, entry):
+        """RFC 6749 section 6: a new id token (OpenID Connect Core section 12.2: same iss, sub, aud
+        and auth_time, no nonce) and a rotated refresh token; a rotated-away one presented again
+        revokes its family."""
+        check_single(form_lists)
+        missing = [n for n in ("client_id",) if presented.client_id is None] + \
+                  [n for n in ("refresh_token",) if not form.get(n)]
+        if missing:
+            raise GrantError("invalid_request", f"{', '.join(missing)} missing")
+        token = form["refresh_token"]
+        record = idp_refresh.get(token)
+        if record is None:
+            if token in idp_spent_refresh:
+                revoked = revoke_idp_family(idp_spent_refresh[token])
+                raise GrantError("invalid_grant", "the refresh token was already used (rotated away)"
+                                                  + (f"; its {revoked} successor(s) are revoked" if revoked else ""))
+            raise GrantError("invalid_grant", "unknown or revoked refresh token")
+        if record["client_id"] != presented.client_id:
+            raise GrantError("invalid_grant", f"the refresh token was issued to {record['client_id']!r}, not {presented.client_id!r}")
+        scopes = record["scopes"]
+        if form.get("scope") is not None:
+            asked = form["scope"].split()
+            beyond = [s for s in asked if s not in scopes]
+            if beyond:
+                raise GrantError("invalid_scope", f"scope(s) {' '.join(beyond)} beyond the login's ({' '.join(scopes)})")
+            scopes = asked
+        idp_refresh.pop(token)
+        idp_spent_refresh[token] = record["family"]
+        entry["subject"] = record["sub"]
+        return idp_tokens(record, scopes, record["family"], None)
 
     async def admin(self, path, body, send, query=None):
         query = query or {}
@@ -897,15 +1017,61 @@ def asm_document():
     return meta
 
 
+IDP_GRANTS = ("authorization_code", "refresh_token", TOKEN_EXCHANGE)
+
+
+def idp_config():
+    """The `idp` setting with its defaults."""
+    idp = settings["idp"] or {}
+    sub = idp.get("login_sub", "user@example.com")
+    return {"client_id": idp.get("client_id", "hermes-idp-client"), "client_secret": idp.get("client_secret"),
+            "login_sub": sub, "login_email": idp.get("login_email", sub if "@" in sub else None),
+            "id_token_ttl": int(idp.get("id_token_ttl", 300))}
+
+
+def idp_tokens(record, scopes, family, nonce):
+    """The IdP token endpoint's answer to a login (or its refresh): an id token signed by the IdP's
+    key (ES256, its kid; the token exchange takes it as subject_token), an opaque access token and
+    a new refresh token."""
+    ttl = idp_config()["id_token_ttl"]
+    issued = int(now())
+    answer = {"access_token": "idp_at_" + secrets.token_urlsafe(24), "token_type": "Bearer", "expires_in": ttl,
+              "scope": " ".join(scopes)}
+    if "openid" in scopes:
+        claims = {"iss": IDP_ISSUER, "sub": record["sub"], "aud": record["client_id"], "iat": issued, "exp": issued + ttl,
+                  "auth_time": record["auth_time"], "jti": str(uuid.uuid4())}
+        if nonce:
+            claims["nonce"] = nonce
+        if record.get("email"):
+            claims["email"] = record["email"]
+        answer["id_token"] = mint(IDP_KEY, claims, typ="JWT", kid=IDP_KID)
+    refresh = "idp_rt_" + secrets.token_urlsafe(24)
+    idp_refresh[refresh] = {"client_id": record["client_id"], "sub": record["sub"], "email": record.get("email"),
+                            "auth_time": record["auth_time"], "scopes": list(record["scopes"]), "family": family}
+    answer["refresh_token"] = refresh
+    return answer
+
+
+def revoke_idp_family(family):
+    """Every live IdP refresh token descended from one login; how many there were."""
+    doomed = [t for t, r in idp_refresh.items() if family is not None and r["family"] == family]
+    for t in doomed:
+        idp_refresh.pop(t)
+    return len(doomed)
+
+
 def idp_metadata():
-    """The IdP's OIDC discovery document (also served at the RFC 8414 path-inserted URLs). Only
-    the token endpoint and the JWKS are real, as in the conformance suite's IdP."""
+    """The IdP's OIDC discovery document (also served at the RFC 8414 path-inserted URLs)."""
+    secret = idp_config()["client_secret"]
     return {"issuer": IDP_ISSUER, "authorization_endpoint": IDP_ISSUER + "/authorize",
             "token_endpoint": IDP_ISSUER + "/token", "jwks_uri": IDP_ISSUER + "/jwks",
-            "grant_types_supported": [TOKEN_EXCHANGE], "response_types_supported": ["code"],
+            "grant_types_supported": list(IDP_GRANTS), "response_types_supported": ["code"],
+            "response_modes_supported": ["query"], "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": list(OIDC_SCOPES), "claims_supported": ["iss", "sub", "aud", "iat", "exp", "auth_time",
+                                                                        "nonce", "email"],
             "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["ES256"],
-            "token_endpoint_auth_methods_supported":
-                list(SECRET_METHODS) if (settings["idp"] or {}).get("client_secret") else ["none"]}
+            "authorization_response_iss_parameter_supported": True,
+            "token_endpoint_auth_methods_supported": list(SECRET_METHODS) if secret else ["none"]}
 
 
 def bind(host):

@@ -42,6 +42,7 @@ public struct TokenStore: Sendable {
     public var clientBackupFileName: String { FileKind.clientBackup.fileName(stem: stem) }
     public var verdictFileName: String { FileKind.verdict.fileName(stem: stem) }
     public var dpopKeyFileName: String { FileKind.dpopKey.fileName(stem: stem) }
+    public var identityFileName: String { FileKind.identity.fileName(stem: stem) }
     /// Hidden, so nothing that lists token files mistakes it for one.
     public var lockFileName: String { "." + stem + ".lock" }
     /// Held for the whole of a login, so two processes logging in to one server take turns.
@@ -54,12 +55,14 @@ public struct TokenStore: Sendable {
     public var verdictPath: String { directory + "/" + verdictFileName }
     /// The private key DPoP-bound tokens are bound to (RFC 9449): PKCS#8 PEM, 0600, never logged.
     public var dpopKeyPath: String { directory + "/" + dpopKeyFileName }
+    /// The identity token (and refresh token) of a login at an enterprise identity provider.
+    public var identityPath: String { directory + "/" + identityFileName }
     public var lockPath: String { directory + "/" + lockFileName }
     public var loginLockPath: String { directory + "/" + loginLockFileName }
 
     /// What a file in `mcp-tokens/` is, told from its name alone (the watcher sees names only).
     public enum FileKind: Sendable, CaseIterable {
-        case tokens, client, metadata, clientBackup, verdict, dpopKey
+        case tokens, client, metadata, clientBackup, verdict, dpopKey, identity
 
         var suffix: String {
             switch self {
@@ -69,6 +72,7 @@ public struct TokenStore: Sendable {
             case .clientBackup: ".client.json.bak"
             case .verdict: ".verdict.json"
             case .dpopKey: ".dpop.pem"
+            case .identity: ".idp.json"
             }
         }
 
@@ -204,7 +208,7 @@ public struct TokenStore: Sendable {
     /// the paths that existed and were removed.
     @discardableResult
     public func removeAll(includingBackup: Bool = false) throws(StorageError) -> [String] {
-        var paths = [tokensPath, clientPath, metadataPath, verdictPath, dpopKeyPath]
+        var paths = [tokensPath, clientPath, metadataPath, verdictPath, dpopKeyPath, identityPath]
         if includingBackup { paths.append(clientBackupPath) }
         var removed: [String] = []
         for path in paths {
@@ -223,7 +227,7 @@ public struct TokenStore: Sendable {
         try removeVerdict()
         var removed: [String] = []
         // The DPoP key goes with the tokens bound to it: the next login binds new ones to a new key.
-        for path in [tokensPath, dpopKeyPath] {
+        for path in [tokensPath, dpopKeyPath, identityPath] {
             if unlink(path) == 0 {
                 removed.append(path)
             } else if errno != ENOENT {
@@ -231,6 +235,16 @@ public struct TokenStore: Sendable {
             }
         }
         return removed
+    }
+
+    // MARK: identity provider login
+
+    public func identityTokens() -> IdentityTokens? {
+        warnIfCorrupt(read(identityPath) { object, _ throws(IdentityTokens.Invalid) in try IdentityTokens(json: object) })
+    }
+
+    public func save(identityTokens: IdentityTokens) throws(StorageError) {
+        try write(JSONObject.encode(identityTokens.json), name: identityFileName)
     }
 
     // MARK: DPoP key

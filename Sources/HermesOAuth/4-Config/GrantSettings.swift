@@ -76,6 +76,15 @@ public struct IdentityProviderSettings: Sendable, Equatable {
     public var idTokenFile: String? { text("id_token_file").map(MCPServerConfig.expandingTilde) }
     public var idTokenEnv: String? { text("id_token_env") }
     public var scope: String? { text("scope") }
+    /// Without a file or a variable, the identity token comes from an OpenID Connect login at the
+    /// identity provider (`hermes mcp login`), with the loopback listener of any login.
+    public var usesLogin: Bool { idTokenFile == nil && idTokenEnv == nil }
+    /// The callback port registered with the identity provider for hermes' client, when fixed.
+    public var redirectPort: Int? { raw["redirect_port"]?.int.flatMap { $0 > 0 && $0 < 65536 ? $0 : nil } }
+    /// Scopes of that login beside `openid`.
+    public var loginScope: String {
+        (["openid"] + (text("login_scope")?.split(separator: " ").map(String.init) ?? []).filter { $0 != "openid" }).joined(separator: " ")
+    }
 }
 
 extension OAuthSettings {

@@ -187,8 +187,12 @@ public enum ServerEntryCheck {
             if node("token_endpoint", in: idpPairs) == nil, node("issuer", in: idpPairs) == nil {
                 return problem("oauth.idp.token_endpoint", idp, "the identity provider's token_endpoint or issuer (both \(missing))")
             }
+            // Without a file or a variable, the token comes from a login at the identity provider,
+            // which needs its issuer (for its authorization endpoint) and hermes' client there.
             if node("id_token_file", in: idpPairs) == nil, node("id_token_env", in: idpPairs) == nil {
-                return problem("oauth.idp.id_token_file", idp, "id_token_file: FILE or id_token_env: VAR, where the user's identity token is (both \(missing))")
+                if node("issuer", in: idpPairs) == nil || node("client_id", in: idpPairs) == nil {
+                    return problem("oauth.idp.issuer", idp, "issuer and client_id, for hermes to log in at the identity provider (or id_token_file: FILE or id_token_env: VAR, where the user's identity token is)")
+                }
             }
         }
         return nil

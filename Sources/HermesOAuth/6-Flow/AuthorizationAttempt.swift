@@ -14,7 +14,8 @@ struct AuthorizationAttempt {
     let metadata: AuthorizationServerMetadata
     let client: ClientRegistration
     let redirectURI: String
-    let resource: String
+    /// RFC 8707's `resource`; none for a login at an identity provider, which names no resource.
+    let resource: String?
     let scope: String?
     let extraParameters: [String: String]
     let listener: CallbackListener
@@ -108,8 +109,8 @@ struct AuthorizationAttempt {
         var parameters: [(String, String)] = [
             ("response_type", "code"), ("client_id", client.clientID), ("redirect_uri", redirectURI),
             ("state", state), ("code_challenge", pkce.challenge), ("code_challenge_method", PKCEPair.method),
-            ("resource", resource),
         ]
+        if let resource { parameters.append(("resource", resource)) }
         if let scope, !scope.isEmpty { parameters.append(("scope", scope)) }
         for (name, value) in extraParameters.sorted(by: { $0.key < $1.key }) where !Self.reserved.contains(name) {
             parameters.append((name, value))

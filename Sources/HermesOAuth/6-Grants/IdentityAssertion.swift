@@ -8,13 +8,10 @@ struct IdentityAssertion: Sendable {
     let settings: IdentityProviderSettings
     let transport: any HTTPTransport
     let timeout: Double
-    let environment: @Sendable () -> [String: String]
 
-    /// The ID-JAG for the authorization server `audience` (its issuer) and `resource`.
-    func idJAG(audience: String, resource: String, scope: String?, now: Double) async throws(OAuthFailure) -> String {
-        let idToken = try MachineGrant.jwt(file: settings.idTokenFile, env: settings.idTokenEnv,
-                                           what: ("oauth.idp.id_token_file", "oauth.idp.id_token_env"), server: serverName,
-                                           environment: environment(), now: now)
+    /// The ID-JAG for the authorization server `audience` (its issuer) and `resource`, in exchange
+    /// for the user's `idToken`.
+    func idJAG(idToken: String, audience: String, resource: String, scope: String?) async throws(OAuthFailure) -> String {
         let endpoint = try await tokenEndpoint()
         var fields: [(String, String)] = [
             ("grant_type", GrantTypes.tokenExchange),

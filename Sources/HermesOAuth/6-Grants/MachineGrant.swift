@@ -14,6 +14,9 @@ struct MachineGrant: Sendable {
     let dpop: DPoPProver?
     /// Read at each use: `assertion_env` and `id_token_env` name variables a platform may update.
     let environment: @Sendable () -> [String: String]
+    /// The user's identity token when it comes from a login at the identity provider (the
+    /// provider keeps and refreshes it); nil when it is read from a file or a variable.
+    var loggedInIdentity: (@Sendable () async throws -> String)? = nil
 
     var grant: GrantKind { settings.grant }
 
@@ -29,9 +32,16 @@ struct MachineGrant: Sendable {
         case .jwtBearer:
             fields.append(("assertion", try workloadToken(now: now)))
         case .identityAssertion:
-            let exchange = IdentityAssertion(serverName: serverName, settings: settings.identityProvider, transport: transport,
-                                             timeout: timeout, environment: environment)
-            fields.append(("assertion", try await exchange.idJAG(audience: metadata.issuer, resource: resource, scope: settings.scope, now: now)))
+            let idp = settings.identityProvider
+            let idToken: String
+            if let loggedInIdentity {
+                do { idToken = try await loggedInIdentity() } catch { throw OAuthFailure.from(error) }
+            } else {
+                idToken = try Self.jwt(file: idp.idTokenFile, env: idp.idTokenEnv, what: ("oauth.idp.id_token_file", "oauth.idp.id_token_env"),
+                                       server: serverName, environment: environment(), now: now)
+            }
+            let exchange = IdentityAssertion(serverName: serverName, settings: idp, transport: transport, timeout: timeout)
+            fields.append(("assertion", try await exchange.idJAG(idToken: idToken, audience: metadata.issuer, resource: resource, scope: settings.scope)))
         }
         if let scope = settings.scope { fields.append(("scope", scope)) }
         fields.append(("resource", resource))

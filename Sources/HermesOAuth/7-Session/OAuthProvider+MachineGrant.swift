@@ -45,8 +45,11 @@ extension OAuthProvider {
             return disk
         }
         let (metadata, discovered) = try await machineMetadata()
-        let grant = MachineGrant(serverName: server.name, settings: server.settings, transport: transport, timeout: tokenTimeout, dpop: try dpopForTokenRequest(metadata),
+        var grant = MachineGrant(serverName: server.name, settings: server.settings, transport: transport, timeout: tokenTimeout, dpop: try dpopForTokenRequest(metadata),
                                  environment: { ProcessInfo.processInfo.environment })
+        if server.settings.grant == .identityAssertion, server.settings.identityProvider.usesLogin {
+            grant.loggedInIdentity = { try await self.identityToken() }
+        }
         let fresh: OAuthTokens
         do {
             fresh = try await grant.obtain(metadata: metadata, resource: resource(metadata), now: now)
@@ -82,12 +85,38 @@ extension OAuthProvider {
         return (remember(discovery), true)
     }
 
-    /// `hermes mcp login` for such a server: a new token now (no browser), checked against the
-    /// MCP server as a login's is.
+    private var identityProviderLogin: IdentityProviderLogin {
+        IdentityProviderLogin(serverName: server.name, settings: server.settings.identityProvider, transport: transport, timeout: tokenTimeout)
+    }
+
+    /// The user's identity token from the last login at the identity provider, refreshed there
+    /// when it is about to expire; without one, a person must log in (`hermes mcp login`).
+    func identityToken() async throws(OAuthFailure) -> String {
+        let held = store.identityTokens()
+        if let held, held.usable(now: Date().timeIntervalSince1970) { return held.idToken }
+        guard let held, held.refreshToken != nil else {
+            throw .needsLogin(server: server.name, reason: held == nil
+                ? "no login at the identity provider is held"
+                : "the identity provider's login has expired and gave no refresh token")
+        }
+        let fresh = try await identityProviderLogin.refresh(held)
+        do { try store.save(identityTokens: fresh) } catch {
+            HermesLog.storage.error("could not store the identity token of '\(server.name)': \(error)")
+        }
+        return fresh.idToken
+    }
+
+    /// `hermes mcp login` for such a server: a new token now, checked against the MCP server as a
+    /// login's is. No browser, except for the login at the identity provider that
+    /// `grant: identity_assertion` without an identity token file or variable needs.
     func machineLogin(interaction: LoginInteraction) async throws(OAuthFailure) -> LoginReport {
         cell.markStale()
         metadataCache = nil
-        interaction.say("  Obtaining a token with the \(server.settings.grant.rawValue) grant (no browser).")
+        if server.settings.grant == .identityAssertion, server.settings.identityProvider.usesLogin {
+            let identity = try await identityProviderLogin.login(interaction: interaction, loginTimeout: server.settings.timeout)
+            do { try store.save(identityTokens: identity) } catch { throw .storage("the login worked but its result could not be stored: \(error)") }
+        }
+        interaction.say("  Obtaining a token with the \(server.settings.grant.rawValue) grant\(server.settings.grant == .identityAssertion ? "" : " (no browser)").")
         let tokens = try await obtained(replacing: tokens()?.accessToken, force: true)
         let presented = try credential(for: tokens)
         let answer = server.legacySSE

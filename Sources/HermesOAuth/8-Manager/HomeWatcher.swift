@@ -192,7 +192,7 @@ final class HomeWatcher: @unchecked Sendable {
         case .tokens:
             let gone = event.has(Inotify.delete) || event.has(Inotify.movedFrom)
             onChange(.tokens(stem: stem, gone ? .removed : .updated))
-        case .verdict, .clientBackup, .dpopKey:
+        case .verdict, .clientBackup, .dpopKey, .identity:
             // A server's refusal, the registration replaced last, or a DPoP key (read at each use,
             // by file identity): the tokens did not change.
             return

@@ -461,8 +461,9 @@ struct AddCommand: AsyncParsableCommand {
         case .identityAssertion:
             guard clientId != nil else { throw CLIFailure("--grant identity-assertion needs --client-id (hermes' client at the MCP server's authorization server)") }
             if idpTokenEndpoint == nil, idpIssuer == nil { throw CLIFailure("--grant identity-assertion needs --idp-token-endpoint URL or --idp-issuer URL") }
-            if (idTokenFile == nil) == (idTokenEnv == nil) {
-                throw CLIFailure("--grant identity-assertion needs one of --id-token-file FILE or --id-token-env VAR")
+            if idTokenFile != nil, idTokenEnv != nil { throw CLIFailure("--id-token-file and --id-token-env exclude each other") }
+            if idTokenFile == nil, idTokenEnv == nil, idpIssuer == nil || idpClientId == nil {
+                throw CLIFailure("--grant identity-assertion needs --id-token-file FILE or --id-token-env VAR, or --idp-issuer URL and --idp-client-id ID for hermes to log in at the identity provider")
             }
         }
     }
