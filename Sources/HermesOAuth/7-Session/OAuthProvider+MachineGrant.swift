@@ -30,12 +30,7 @@ extension OAuthProvider {
     /// Under the server's refresh lock, so that processes sharing the home make one request: a
     /// token another process obtained meanwhile is adopted instead.
     private func performObtain(replacing failedToken: String?, force: Bool) async throws(OAuthFailure) -> OAuthTokens {
-        let lock = try fileLock(store.lockPath)
-        do {
-            try await lock.lock(timeout: Self.refreshLockTimeout)
-        } catch {
-            throw .timeout("another process has held the token lock of '\(server.name)' for \(Int(Self.refreshLockTimeout)) s")
-        }
+        let lock = try await refreshLock()
         defer { lock.unlock() }
         let now = clock()
         if let disk = store.tokens(), TokenBinding.problem(metadata: store.metadata(), server: server) == nil,

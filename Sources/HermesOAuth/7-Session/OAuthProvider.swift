@@ -161,12 +161,7 @@ public actor OAuthProvider {
     /// Under the server's refresh lock: adopt a token another process already refreshed, or spend
     /// the refresh token. A rotated refresh token is written before the lock is released.
     private func performRefresh(replacing current: OAuthTokens, force: Bool) async throws(OAuthFailure) -> OAuthTokens {
-        let lock = try fileLock(store.lockPath)
-        do {
-            try await lock.lock(timeout: Self.refreshLockTimeout)
-        } catch {
-            throw .timeout("another process has held the refresh lock of '\(server.name)' for \(Int(Self.refreshLockTimeout)) s")
-        }
+        let lock = try await refreshLock()
         defer { lock.unlock() }
 
         let now = clock()
@@ -532,6 +527,18 @@ public actor OAuthProvider {
     }
 
     // MARK: helpers
+
+    /// The server's refresh lock, held: every token request of every process sharing the home
+    /// goes through it (a refresh, a grant without a person), so each is made once.
+    func refreshLock() async throws(OAuthFailure) -> FileLock {
+        let lock = try fileLock(store.lockPath)
+        do {
+            try await lock.lock(timeout: Self.refreshLockTimeout)
+        } catch {
+            throw .timeout("another process has held the refresh lock of '\(server.name)' for \(Int(Self.refreshLockTimeout)) s")
+        }
+        return lock
+    }
 
     func fileLock(_ path: String) throws(OAuthFailure) -> FileLock {
         do {
