@@ -92,8 +92,13 @@ public func hermes_oauth_close(_ h: UnsafeMutablePointer<hermes_oauth>?) -> Int3
 private func credential(_ manager: OAuthManager, _ name: String, _ url: String) -> Result<(Credential, URL), OAuthFailure> {
     BlockingBridge.wait {
         do {
-            guard let target = URL(string: url), target.scheme != nil, target.host != nil else {
-                return .failure(.configuration("the URL is not an absolute http(s) URL"))
+            // Only a plain absolute URL: no user info (it would end up in a DPoP proof, and
+            // parsers disagree about where such a host ends), no backslash, nothing a parser had
+            // to re-encode (a CR LF, a space).
+            guard let target = URL(string: url), let scheme = target.scheme?.lowercased(), scheme == "https" || scheme == "http",
+                  target.host != nil, target.user == nil, target.password == nil, !url.contains("\\"), !url.contains("@"),
+                  target.absoluteString == url else {
+                return .failure(.configuration("\(ServerText.clean(url.prefix(200))) is not a plain absolute http(s) URL (no user info, no backslash, nothing to re-encode)"))
             }
             guard let provider = try manager.provider(named: name) else { return .failure(.unknownServer(name)) }
             let bound = try await provider.boundURL()

@@ -174,6 +174,10 @@ import HermesOAuthC
             printf("other %d %s %s\\n", st, lines ? "leaked" : "none", hermes_last_error());
             st = hermes_oauth_request_headers(h, "bot", "PO ST", argv[1], &lines);
             printf("method %d\\n", st);
+            char tricky[512];
+            snprintf(tricky, sizeof tricky, "http://user:pw@%s", argv[1] + 7);
+            st = hermes_oauth_request_headers(h, "bot", "POST", tricky, &lines);
+            printf("userinfo %d %s\\n", st, lines ? "leaked" : "none");
             hermes_oauth_close(h);
             return 0;
         }
@@ -189,5 +193,6 @@ import HermesOAuthC
         #expect(result.stdout.contains("same 0 bearer"), "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("other \(HermesStatus.invalidArgument.rawValue) none") && result.stdout.contains("is not on the origin of 'bot'"), "\(result.stdout)")
         #expect(result.stdout.contains("method \(HermesStatus.invalidArgument.rawValue)"), "\(result.stdout)")
+        #expect(result.stdout.contains("userinfo \(HermesStatus.invalidArgument.rawValue) none"), "\(result.stdout)")
     }
 }

@@ -122,7 +122,7 @@ import Testing
         try await peer.call("/revoke-access")
         let answer = await manager.handle401(server: "svc", failedToken: first)
         #expect(!answer.retry)
-        #expect("\(answer.failure.map { "\($0)" } ?? "")".contains("the token in oauth.assertion_file \(file) expired at"), "\(String(describing: answer.failure))")
+        #expect("\(answer.failure.map { "\($0)" } ?? "")".contains("the token in oauth.assertion_file \(file) for 'svc' expired at"), "\(String(describing: answer.failure))")
         #expect(try await peer.tokenRequests().count == 1, "an expired workload token was sent")
         try await peer.mintWorkloadJWT(sub: "ci-job-2").write(toFile: file, atomically: true, encoding: .utf8)
         #expect(await manager.handle401(server: "svc", failedToken: first).retry)
@@ -270,5 +270,24 @@ import Testing
         #expect(try await peer.log().contains { $0.path == "/idp/token" && $0.grantType == "refresh_token" && $0.status == 200 })
         #expect(TokenStore(home: home, serverName: "svc").identityTokens()?.idToken != identity.idToken)
         #expect(try await peer.log().filter { $0.path == "/idp/authorize" }.count == 1)
+    }
+
+    /// The configured secret belongs to the authorization server it was first used with: an edited
+    /// URL whose server names another never receives it, nor an unset `${VAR}` in its place.
+    @Test func theSecretNeverGoesToAnotherAuthorizationServerOrAsAnUnsetVariable() async throws {
+        let first = try await OAuthPeer(settings: ["client_credentials": ["bot": ["secret": "s1"]]])
+        let second = try await OAuthPeer(settings: ["client_credentials": ["bot": ["secret": "s1"]]])
+        defer { first.stop(); second.stop() }
+        try configure(first, "      grant: client_credentials\n      client_id: bot\n      client_secret: s1\n")
+        _ = try await OAuthManager(home: home).accessToken(for: "svc")
+        try configure(second, "      grant: client_credentials\n      client_id: bot\n      client_secret: s1\n")
+        let said = await failure { _ = try await OAuthManager(home: home).accessToken(for: "svc") }
+        #expect(said.contains("belong to the authorization server \(first.issuer), but the server now names \(second.issuer)"), "\(said)")
+        #expect(try await second.tokenRequests().isEmpty)
+        try configure(first, "      grant: client_credentials\n      client_id: bot\n      client_secret: ${HERMES_TEST_UNSET_\(getpid())}\n")
+        _ = try TokenStore(home: home, serverName: "svc").removeTokensOnly()
+        let unset = await failure { _ = try await OAuthManager(home: home).accessToken(for: "svc") }
+        #expect(unset.contains("refers to ${HERMES_TEST_UNSET_\(getpid())}, which is set neither in .env nor in the environment"), "\(unset)")
+        #expect(try await first.tokenRequests().count == 1)
     }
 }

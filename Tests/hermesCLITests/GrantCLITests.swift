@@ -87,3 +87,24 @@ import Testing
         #expect((result.stdout + result.stderr).contains("assertion_file: FILE or assertion_env: VAR"), "\(result.stdout)\n\(result.stderr)")
     }
 }
+
+extension GrantCLITests {
+    /// Two names that map to one `.env` variable keep two secrets; `remove` takes its own with it.
+    @Test func secretsOfLookAlikeNamesStayApartAndGoWithTheirServer() async throws {
+        for (name, secret) in [("a.b", "first-secret-1234"), ("a_b", "other-secret-5678")] {
+            let add = try await hermes(["mcp", "add", name, "--url", "https://127.0.0.1:1/mcp", "--auth", "oauth", "--grant", "client-credentials",
+                                        "--client-id", "bot", "--client-secret", secret, "--yes"])
+            #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
+        }
+        let env = try String(contentsOfFile: dir.file(".env"), encoding: .utf8)
+        #expect(env.contains("first-secret-1234") && env.contains("other-secret-5678"), "\(env)")
+        let values = try DotEnv.fileValues(path: dir.file(".env"))
+        let catalogue = try ConfigFile(path: dir.file("config.yaml"), text: try config()).servers(environment: values)
+        #expect(catalogue.first { $0.name == "a.b" }?.oauth.clientSecret == "first-secret-1234")
+        #expect(catalogue.first { $0.name == "a_b" }?.oauth.clientSecret == "other-secret-5678")
+        let remove = try await hermes(["mcp", "remove", "a_b", "--yes"])
+        #expect(remove.status == 0, "\(remove.stderr)")
+        let after = try String(contentsOfFile: dir.file(".env"), encoding: .utf8)
+        #expect(!after.contains("other-secret-5678") && after.contains("first-secret-1234"), "\(after)")
+    }
+}

@@ -51,6 +51,9 @@ public enum MCPErrors {
         case let timeout as TimedOut: return timeout.detail != nil
         // Not the server's fault, but as final: the same command fails the same way every time.
         case let spawn as StdioProcess.SpawnError: return spawn.permanent
+        // A setting that cannot work (a missing key file, a grant the server does not offer) or an
+        // authorization server's unusable answer fails the same way at the next try.
+        case OAuthFailure.configuration, OAuthFailure.protocolViolation: return true
         default: return false
         }
     }

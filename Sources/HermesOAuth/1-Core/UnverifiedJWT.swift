@@ -20,8 +20,9 @@ public struct UnverifiedJWT: Sendable {
         let text = token.trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.utf8.count <= Self.maxLength else { throw Malformed(description: "longer than \(Self.maxLength >> 10) KiB") }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw Malformed(description: "not a JWT (three base64url parts separated by dots)")
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
+              text.utf8.allSatisfy({ $0 == 0x2E || Base64URL.alphabet.contains($0) }) else {
+            throw Malformed(description: "not a JWT (three base64url parts separated by dots, and nothing else)")
         }
         header = try Self.object(parts[0], "header")
         claims = try Self.object(parts[1], "claims")

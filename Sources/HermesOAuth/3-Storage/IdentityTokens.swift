@@ -6,6 +6,8 @@ import Foundation
 public struct IdentityTokens: Sendable, Equatable, CustomStringConvertible {
     public var idToken: String
     public var refreshToken: String?
+    /// The identity provider that issued them (its metadata's issuer): they go back to it alone.
+    public var issuer: String
     /// The identity token's `exp`, when it has one.
     public var expiresAt: Double?
 
@@ -14,7 +16,8 @@ public struct IdentityTokens: Sendable, Equatable, CustomStringConvertible {
         public var description: String { reason }
     }
 
-    public init(idToken: String, refreshToken: String?, expiresAt: Double?) {
+    public init(idToken: String, refreshToken: String?, expiresAt: Double?, issuer: String) {
+        self.issuer = issuer
         self.idToken = idToken
         self.refreshToken = refreshToken
         self.expiresAt = expiresAt
@@ -23,13 +26,15 @@ public struct IdentityTokens: Sendable, Equatable, CustomStringConvertible {
     public init(json object: [String: JSONValue]) throws(Invalid) {
         guard let id = object["id_token"]?.string, !id.isEmpty else { throw Invalid(reason: "no id_token") }
         guard let jwt = try? UnverifiedJWT(id) else { throw Invalid(reason: "the id_token is not a JWT") }
+        guard let issuer = object["issuer"]?.string, !issuer.isEmpty else { throw Invalid(reason: "no issuer") }
+        self.issuer = issuer
         idToken = id
         refreshToken = object["refresh_token"]?.string.flatMap { $0.isEmpty ? nil : $0 }
         expiresAt = jwt.expiresAt
     }
 
     public var json: [String: JSONValue] {
-        var o: [String: JSONValue] = ["id_token": .string(idToken)]
+        var o: [String: JSONValue] = ["id_token": .string(idToken), "issuer": .string(issuer)]
         if let refreshToken { o["refresh_token"] = .string(refreshToken) }
         if let expiresAt { o["expires_at"] = .double(expiresAt) }
         return o

@@ -35,11 +35,14 @@ public struct TokenEndpoint: Sendable {
     /// Token requests carry a DPoP proof made with this key (RFC 9449 §5), and the tokens come back
     /// bound to it.
     public var dpop: DPoPProver?
+    /// `oauth.dpop: true`: a token the server did not bind (`token_type: Bearer`) is refused.
+    public var dpopRequired = false
 
-    public init(transport: any HTTPTransport, timeout: Double = 30, dpop: DPoPProver? = nil) {
+    public init(transport: any HTTPTransport, timeout: Double = 30, dpop: DPoPProver? = nil, dpopRequired: Bool = false) {
         self.transport = transport
         self.timeout = timeout
         self.dpop = dpop
+        self.dpopRequired = dpopRequired
     }
 
     public func exchange(code: String, verifier: String, redirectURI: String, client: ClientRegistration,
@@ -71,17 +74,22 @@ public struct TokenEndpoint: Sendable {
 
     /// RFC 7009 revocation of one token.
     public func revoke(_ token: String, hint: String, client: ClientRegistration, endpoint: String) async throws(TokenRequestFailure) {
+        try await revoke(token, hint: hint, auth: ClientAuthentication(registration: client), audience: client.issuer ?? "", endpoint: endpoint)
+    }
+
+    /// The same with the client authentication of a grant without a person (`audience`: the issuer,
+    /// for a client assertion).
+    public func revoke(_ token: String, hint: String, auth: ClientAuthentication, audience: String, endpoint: String) async throws(TokenRequestFailure) {
         guard let url = URL(string: endpoint) else { throw .malformed("the revocation endpoint is not a URL") }
         var fields = [("token", token), ("token_type_hint", hint)]
-        let auth = ClientAuthentication(registration: client)
-        let response = try await post(url, &fields, auth: auth, audience: client.issuer ?? "")
+        let response = try await post(url, &fields, auth: auth, audience: audience)
         if (200..<300).contains(response.status) { return }
         // mcp 2.3.0's /revoke insists on a client_secret field even for a public client; an empty
         // one satisfies it without claiming a secret.
-        if response.status == 400, client.clientSecret == nil,
+        if response.status == 400, auth.method == "none",
            String(decoding: response.body.prefix(2000), as: UTF8.self).contains("client_secret") {
             var retry = [("token", token), ("token_type_hint", hint), ("client_secret", "")]
-            let second = try await post(url, &retry, auth: auth, audience: client.issuer ?? "")
+            let second = try await post(url, &retry, auth: auth, audience: audience)
             if (200..<300).contains(second.status) { return }
             throw Self.failure(second)
         }
@@ -111,6 +119,9 @@ public struct TokenEndpoint: Sendable {
             tokens = try OAuthTokens(json: object, issuedAt: now)
         } catch {
             throw .malformed("the token endpoint's response is unusable: \(error)")
+        }
+        if dpopRequired, dpop != nil, !tokens.isDPoPBound {
+            throw .malformed("the token endpoint's response is unusable: oauth.dpop is true, and the token came back unbound (token_type \(ServerText.clean(tokens.tokenType.prefix(40))))")
         }
         if tokens.isDPoPBound, dpop == nil {
             throw .malformed("the token endpoint's response is unusable: token_type DPoP answers a request that carried no DPoP proof, so the token is bound to no key hermes holds")

@@ -96,6 +96,10 @@ struct IdentityProviderLogin: Sendable {
         guard audience.contains(client.clientID) else {
             throw .protocolViolation("the identity provider's id_token is not for hermes' client \(ServerText.clean(client.clientID.prefix(100)))")
         }
-        return IdentityTokens(idToken: idToken, refreshToken: answer.refreshToken ?? previous?.refreshToken, expiresAt: jwt.expiresAt)
+        if let exp = jwt.expiresAt, exp <= now {
+            throw .protocolViolation("the identity provider of '\(serverName)' answered with an id_token that has already expired")
+        }
+        return IdentityTokens(idToken: idToken, refreshToken: answer.refreshToken ?? previous?.refreshToken, expiresAt: jwt.expiresAt,
+                              issuer: metadata.issuer)
     }
 }

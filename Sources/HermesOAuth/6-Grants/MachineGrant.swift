@@ -46,7 +46,7 @@ struct MachineGrant: Sendable {
         if let scope = settings.scope { fields.append(("scope", scope)) }
         fields.append(("resource", resource))
         do {
-            return try await TokenEndpoint(transport: transport, timeout: timeout, dpop: dpop).obtain(fields, auth: auth, metadata: metadata, now: now)
+            return try await TokenEndpoint(transport: transport, timeout: timeout, dpop: dpop, dpopRequired: settings.dpop == .required).obtain(fields, auth: auth, metadata: metadata, now: now)
         } catch {
             throw failure(error, auth: auth)
         }
@@ -58,13 +58,26 @@ struct MachineGrant: Sendable {
     func failure(_ error: TokenRequestFailure, auth: ClientAuthentication) -> OAuthFailure {
         switch error {
         case .rejected(let status, let code, let description):
-            let detail = code + (description.map { ": " + $0.prefix(160) } ?? "")
+            // A server that quotes the secret back must not get it printed, stored or handed on.
+            let detail = masked(code + (description.map { ": " + $0.prefix(160) } ?? ""))
+            if ["use_dpop_nonce", "invalid_dpop_proof"].contains(code) {
+                return .protocolViolation("the authorization server of '\(serverName)' refused hermes' DPoP proof (HTTP \(status) \(detail))")
+            }
             return .needsLogin(server: serverName, reason: "the authorization server refused the \(grant.rawValue) grant (HTTP \(status) \(detail)); check \(credentialsSetting(auth))")
         case .unavailable(let reason):
             return .temporarilyUnavailable("obtaining a token for '\(serverName)' failed; nothing was changed: \(reason)")
         case .malformed(let reason):
             return .protocolViolation("obtaining a token for '\(serverName)' failed: \(reason)")
         }
+    }
+
+    /// `text` with the configured secrets (client and identity provider) replaced by `***`.
+    func masked(_ text: String) -> String {
+        var out = text
+        for secret in [settings.clientSecret, settings.identityProvider.clientSecret].compactMap({ $0 }) where secret.count >= 4 {
+            out = out.replacingOccurrences(of: secret, with: "***")
+        }
+        return out
     }
 
     private func credentialsSetting(_ auth: ClientAuthentication) -> String {
@@ -104,6 +117,9 @@ struct MachineGrant: Sendable {
         }
         guard let clientID = settings.clientID else { return .none(clientID: nil) }
         guard let secret = settings.clientSecret else { return .none(clientID: clientID) }
+        if let name = Self.unexpanded(secret) {
+            throw .configuration("server '\(serverName)': oauth.client_secret refers to ${\(name)}, which is set neither in .env nor in the environment")
+        }
         let candidates = forced.map { [$0] } ?? ["client_secret_basic", "client_secret_post"]
         guard let method = candidates.first(where: { offered?.contains($0) ?? true }) else {
             throw refuse(forced ?? "a client secret (client_secret_basic or client_secret_post)")
@@ -128,6 +144,12 @@ struct MachineGrant: Sendable {
             throw .configuration("server '\(serverName)': oauth.private_key_alg is \(wanted) but oauth.private_key \(path) is a key for \(key.algorithm.rawValue)")
         }
         return key
+    }
+
+    /// The variable a `${VAR}` left in a value names, when interpolation found none.
+    static func unexpanded(_ value: String) -> String? {
+        guard let start = value.range(of: "${"), let end = value[start.upperBound...].firstIndex(of: "}") else { return nil }
+        return String(value[start.upperBound..<end])
     }
 
     // MARK: workload token
@@ -164,7 +186,7 @@ struct MachineGrant: Sendable {
         }
         if let exp = jwt.expiresAt, exp <= now {
             let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: exp))
-            throw .needsLogin(server: server, reason: "the token in \(source) expired at \(when); it is read again at the next request")
+            throw .temporarilyUnavailable("the token in \(source) for '\(server)' expired at \(when); it was not sent, and is read again at the next request (the platform that writes it must renew it)")
         }
         return token
     }

@@ -73,10 +73,17 @@ extension OAuthProvider {
             metadataCache = known
             return (known, false)
         }
+        // The configured credentials belong to one authorization server: the one `oauth.issuer`
+        // names, else the one they were first used with (recorded even when the URL changed).
+        let bound = server.settings.issuer ?? store.metadata()?.issuer
         let challenge = try await ChallengeProbe.firstChallenge(url: server.url, headers: server.headers, transport: transport,
                                                                 timeout: server.connectTimeout, sse: server.legacySSE)
         let discovery = try await Discoverer(transport: transport, grant: grant).discover(serverURL: server.url, challenge: challenge,
-                                                                                          preferredIssuer: server.settings.issuer)
+                                                                                          preferredIssuer: bound)
+        if let bound, bound != discovery.authorizationServer.issuer {
+            let named = ServerText.clean(discovery.authorizationServer.issuer.prefix(200))
+            throw .configuration("the credentials configured for '\(server.name)' belong to the authorization server \(ServerText.clean(bound.prefix(200))), but the server now names \(named); hermes will not present them there. If that authorization server is right, set oauth.issuer: \(named) for '\(server.name)' in config.yaml")
+        }
         return (remember(discovery), true)
     }
 
@@ -87,7 +94,12 @@ extension OAuthProvider {
     /// The user's identity token from the last login at the identity provider, refreshed there
     /// when it is about to expire; without one, a person must log in (`hermes mcp login`).
     func identityToken() async throws(OAuthFailure) -> String {
-        let held = store.identityTokens()
+        var held = store.identityTokens()
+        // Tokens of another identity provider than the one configured now are no one's to send.
+        if let issued = held?.issuer, issued != server.settings.identityProvider.issuer {
+            HermesLog.storage.warning("'\(server.name)': the held identity token was issued by \(ServerText.clean(issued.prefix(200))), not by oauth.idp.issuer; it is not used")
+            held = nil
+        }
         if let held, held.usable(now: Date().timeIntervalSince1970) { return held.idToken }
         guard let held, held.refreshToken != nil else {
             throw .needsLogin(server: server.name, reason: held == nil

@@ -197,7 +197,7 @@ public actor OAuthProvider {
         }
         let fresh: OAuthTokens
         do {
-            fresh = try await TokenEndpoint(transport: transport, timeout: tokenTimeout, dpop: dpop).refresh(base, client: choice.registration, metadata: metadata,
+            fresh = try await TokenEndpoint(transport: transport, timeout: tokenTimeout, dpop: dpop, dpopRequired: server.settings.dpop == .required).refresh(base, client: choice.registration, metadata: metadata,
                                                                           resource: resource(metadata), now: now)
         } catch let failure {
             if failure.isInvalidClient {
@@ -378,7 +378,8 @@ public actor OAuthProvider {
         let scope = withPendingDemand(Self.chooseScope(requested: requested ?? server.settings.scope, challenge: challenge?.scope,
                                                        protectedResource: discovery.protectedResource, metadata: metadata))
         let registrar = Registrar(transport: transport, store: store, settings: server.settings)
-        let endpoint = TokenEndpoint(transport: transport, timeout: tokenTimeout, dpop: try dpopForTokenRequest(metadata))
+        let endpoint = TokenEndpoint(transport: transport, timeout: tokenTimeout, dpop: try dpopForTokenRequest(metadata),
+                                     dpopRequired: server.settings.dpop == .required)
         var forceNewClient = newClient
 
         for round in 0..<2 {
@@ -492,12 +493,17 @@ public actor OAuthProvider {
             do {
                 let metadata = try await grantMetadata()
                 let registrar = Registrar(transport: transport, store: store, settings: server.settings)
-                if let endpoint = metadata.revocationEndpoint, let choice = try registrar.existing(metadata: metadata, redirectURI: nil, now: clock()) {
+                // A grant without a person revokes as it obtained: with its own client authentication.
+                let auth: ClientAuthentication? = server.settings.grant.isMachine
+                    ? try MachineGrant(serverName: server.name, settings: server.settings, transport: transport, timeout: tokenTimeout,
+                                       dpop: nil, environment: { ProcessInfo.processInfo.environment }).clientAuthentication(metadata)
+                    : try registrar.existing(metadata: metadata, redirectURI: nil, now: clock()).map { ClientAuthentication(registration: $0.registration) }
+                if let endpoint = metadata.revocationEndpoint, let auth {
                     let revoker = TokenEndpoint(transport: transport, timeout: tokenTimeout)
                     for (token, hint) in [(tokens.refreshToken, "refresh_token"), (tokens.accessToken, "access_token")] {
                         guard let token else { continue }
                         do {
-                            try await revoker.revoke(token, hint: hint, client: choice.registration, endpoint: endpoint)
+                            try await revoker.revoke(token, hint: hint, auth: auth, audience: metadata.issuer, endpoint: endpoint)
                             report.revoked.append(hint)
                         } catch {
                             report.problems.append("revoking the \(hint.replacingOccurrences(of: "_", with: " ")) failed: \(error)")

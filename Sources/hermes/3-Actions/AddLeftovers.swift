@@ -10,13 +10,17 @@ struct AddLeftovers: Sendable {
     let name: String
     /// The `.env` key this add wrote; nil when it found the key already there.
     var addedKey: String?
-    /// The value `MCP_<NAME>_API_KEY` had before this add replaced it with a `--header` key.
+    /// The value the `.env` key had before this add replaced it (a `--header` key, a client secret).
     var replacedValue: String?
+    /// That key's name, when it is not `MCP_<NAME>_API_KEY`.
+    var addedKeyName: String?
     /// Whether this add made `.env` to write the key: emptied again, the file goes too.
     var createdEnvFile: Bool
     private let oauthFilesBefore: Set<String>
 
-    init(home: HermesHome, name: String, addedKey: String?, replacedValue: String? = nil, createdEnvFile: Bool = false) {
+    init(home: HermesHome, name: String, addedKey: String?, replacedValue: String? = nil, createdEnvFile: Bool = false,
+         addedKeyName: String? = nil) {
+        self.addedKeyName = addedKeyName
         self.home = home
         self.name = name
         self.addedKey = addedKey
@@ -27,7 +31,7 @@ struct AddLeftovers: Sendable {
 
     private static func oauthFiles(home: HermesHome, name: String) -> [String] {
         let store = TokenStore(home: home, serverName: name)
-        return [store.tokensPath, store.clientPath, store.metadataPath]
+        return [store.tokensPath, store.clientPath, store.metadataPath, store.verdictPath, store.dpopKeyPath, store.identityPath]
     }
 
     /// Removes what this add wrote, saying what went.
@@ -41,8 +45,7 @@ struct AddLeftovers: Sendable {
                 terminal.warning("Could not remove \(addedKey) from \(home.display())/.env: \(error)")
             }
         }
-        if let replacedValue {
-            let key = HeaderKey.envName(for: name)
+        if let replacedValue, let key = addedKeyName ?? Optional(HeaderKey.envName(for: name)) {
             do {
                 try DotEnv.set(path: home.envPath, key: key, value: replacedValue)
                 terminal.info("Put the previous \(key) back in \(home.display())/.env (the server was not saved).")
@@ -56,7 +59,7 @@ struct AddLeftovers: Sendable {
         }
         let created = Self.oauthFiles(home: home, name: name)
             .filter { !oauthFilesBefore.contains($0) && FileManager.default.fileExists(atPath: $0) }
-        guard created.contains(TokenStore(home: home, serverName: name).tokensPath) else { return }
+        guard !created.isEmpty else { return }
         var failed = false
         for path in created {
             do { try FileManager.default.removeItem(atPath: path) } catch { failed = true }

@@ -124,6 +124,7 @@ struct AddCommand: AsyncParsableCommand {
 
             var headers: [ConfigPair] = []
             var addedKey: String?
+            var secretKeyName: String?
             var replacedValue: String?
             let envExisted = FileManager.default.fileExists(atPath: context.home.envPath)
             for item in header {
@@ -171,9 +172,16 @@ struct AddCommand: AsyncParsableCommand {
                 }
                 if let clientId { oauth.append(ConfigPair(key: "client_id", value: .string(clientId))) }
                 if let clientSecret {
-                    // Like a header key: the secret goes to .env, config.yaml names it.
-                    let key = HeaderKey.envName(for: name, suffix: "CLIENT_SECRET")
+                    // Like a header key: the secret goes to .env, config.yaml names it. Names that
+                    // differ only in punctuation map to one variable: another entry's is never taken.
+                    var key = HeaderKey.envName(for: name, suffix: "CLIENT_SECRET")
                     let dotenv = (try? DotEnv.fileValues(path: context.home.envPath)) ?? [:]
+                    let this = self.name
+                    let others = existing.serverNames.filter { $0 != this }.compactMap { existing.rawServer(named: $0) }
+                    if dotenv[key] != nil, dotenv[key] != clientSecret, others.contains(where: { HeaderKey.mentions(key, in: $0) }) {
+                        key += "_" + Crypto.sha256(this).prefix(4).map { String(format: "%02X", $0) }.joined()
+                    }
+                    secretKeyName = key
                     if dotenv[key] != clientSecret {
                         try DotEnv.set(path: context.home.envPath, key: key, value: clientSecret)
                         if let previous = dotenv[key] { replacedValue = previous } else { addedKey = key }
@@ -203,7 +211,7 @@ struct AddCommand: AsyncParsableCommand {
 
             // Until the entry is saved, what this add wrote is taken back however it ends.
             let leftovers = AddLeftovers(home: context.home, name: name, addedKey: addedKey, replacedValue: replacedValue,
-                                          createdEnvFile: !envExisted)
+                                          createdEnvFile: !envExisted, addedKeyName: secretKeyName)
             var didSave = false
             defer { if !didSave { leftovers.clean(terminal: terminal) } }
             let name = self.name

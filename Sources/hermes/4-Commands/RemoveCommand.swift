@@ -50,8 +50,15 @@ struct RemoveCommand: AsyncParsableCommand {
                     throw CLIFailure("not removing '\(name)': there is no terminal to confirm on; pass --yes to remove it")
                 }
             }
-            let key = HeaderKey.envName(for: name)
-            let usedKey = config.rawServer(named: name).map { HeaderKey.mentions(key, in: $0) } ?? false
+            // The header key and the client secret `add` keeps in .env for this server.
+            let secretKey = HeaderKey.envName(for: name, suffix: "CLIENT_SECRET")
+            var keys = [HeaderKey.envName(for: name), secretKey]
+            // `add` gives a look-alike name's secret a suffixed variable (`..._CLIENT_SECRET_1A2B3C4D`).
+            if case .string(let value)? = config.rawServer(named: name)?["oauth"]?["client_secret"], value.hasPrefix("${" + secretKey),
+               value.hasSuffix("}") {
+                keys.append(String(value.dropFirst(2).dropLast()))
+            }
+            let usedKeys = keys.filter { key in config.rawServer(named: name).map { HeaderKey.mentions(key, in: $0) } ?? false }
             // Tokens first, while the entry still says where to revoke them; through the manager, so a
             // provider cached in this process goes too.
             var cleanup: Result<[String], OAuthFailure>
@@ -60,15 +67,17 @@ struct RemoveCommand: AsyncParsableCommand {
             } catch {
                 cleanup = .failure(OAuthFailure.from(error))
             }
-            let (removed, keyStillUsed) = try ConfigFile.update(home: context.home) { file in
-                (try file.removeServer(named: name), try file.serialized().contains(key))
+            let (removed, stillUsed) = try ConfigFile.update(home: context.home) { file in
+                let removed = try file.removeServer(named: name)
+                let text = try file.serialized()
+                return (removed, Set(usedKeys.filter { text.contains($0) }))
             }
             if removed { terminal.success("Removed '\(name)' from config") }
             switch cleanup {
             case .success(let files): if !files.isEmpty { terminal.success("Cleaned up OAuth tokens") }
             case .failure(let error): terminal.warning("Could not remove the OAuth tokens: \(error)")
             }
-            if removed, usedKey, !keyStillUsed { removeKey(key, context: context) }
+            if removed { for key in usedKeys where !stillUsed.contains(key) { removeKey(key, context: context) } }
         }
     }
 

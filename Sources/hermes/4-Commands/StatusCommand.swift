@@ -83,6 +83,8 @@ struct StatusRow {
     let registration: String
     /// How tokens are obtained (`oauth.grant`): a person, or the grant itself when one is needed.
     let grant: GrantKind
+    /// `identity_assertion` whose identity token comes from a login at the identity provider.
+    let identityLogin: Bool
     /// Tokens held for another URL than the entry names now (they are never sent).
     let unbound: String?
     /// The servers' last refusal of these very tokens, from any process.
@@ -101,6 +103,7 @@ struct StatusRow {
         notOAuth = Advice.notOAuth(server, home: home)
         loginAdvice = "hermes mcp login \(ShellWord.quote(server.name))"
         grant = server.oauth.grant
+        identityLogin = server.oauth.identityProvider.usesLogin
         let stored = OAuthManager.shared(home: home).storedState(of: server.name)
         switch stored.tokens {
         case .value(let t): tokens = t; corrupt = nil
@@ -194,13 +197,18 @@ struct StatusRow {
             terminal.success("Tokens: \(Secret.mask(tokens.accessToken)) — \(TokenSummary.describe(tokens))")
         } else if let corrupt {
             terminal.warning("Tokens unusable (left as they are): \(corrupt)")
+        } else if let verdict {
+            // A refusal recorded before any token was held (credentials a grant without a person presented).
+            terminal.error(Advice.rejected(verdict, server: name, home: home))
         } else if grant.isMachine {
             terminal.info("No tokens yet: the next call obtains them (\(grant.rawValue))")
         } else {
             terminal.warning("No tokens: run `\(loginAdvice)`")
         }
         terminal.info("Issuer: \(issuer.map { ServerText.clean($0) } ?? "not discovered yet")")
-        if grant.isMachine {
+        if grant == .identityAssertion, identityLogin {
+            terminal.info("Grant: identity_assertion (a login at the identity provider, then a new token whenever one is needed)")
+        } else if grant.isMachine {
             terminal.info("Grant: \(grant.rawValue) (no person; a new token is obtained when one is needed)")
         } else {
             terminal.info("Registration: \(registration)")

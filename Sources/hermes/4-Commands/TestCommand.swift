@@ -37,7 +37,8 @@ struct TestCommand: AsyncParsableCommand {
             case .stdio(let command, _): transportText = "stdio → \(command)"
             case .none: transportText = "none"
             }
-            let auth = server.usesOAuth ? "OAuth 2.1 PKCE" : (server.headers.isEmpty ? "none" : "headers")
+            let grant = server.oauth.grant
+            let auth = server.usesOAuth ? (grant.isMachine ? "OAuth 2.1 (\(grant.rawValue))" : "OAuth 2.1 PKCE") : (server.headers.isEmpty ? "none" : "headers")
             if !json {
                 terminal.line()
                 terminal.line("  Testing '\(name)'...", .cyan)
