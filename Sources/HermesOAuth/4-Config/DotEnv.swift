@@ -112,7 +112,10 @@ public enum DotEnv {
         let existing = try readText(path: path) ?? ""
         let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
-        let line = "\(key)=\"\(escaped)\""
+        // A value with `$` is written in single quotes, taken literally: double-quoted, `${...}` in
+        // a secret would be expanded when read back (python-dotenv has no escape for it).
+        let literal = value.contains("$") && !value.contains("'") && !value.contains("\n")
+        let line = literal ? "\(key)='\(value)'" : "\(key)=\"\(escaped)\""
         var lines = existing.isEmpty ? [] : existing.components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
         var replaced = false

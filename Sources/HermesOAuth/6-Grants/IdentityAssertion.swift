@@ -23,8 +23,13 @@ struct IdentityAssertion: Sendable {
         ]
         if let scope = settings.scope ?? scope { fields.append(("scope", scope)) }
         var headers: [String: String] = [:]
+        // With a secret: HTTP Basic, which every authorization server must accept (RFC 6749
+        // §2.3.1), unless the provider's metadata lists only client_secret_post.
         let auth: ClientAuthentication = settings.clientID.map { id in
-            settings.clientSecret.map { .secretPost(clientID: id, secret: $0) } ?? .none(clientID: id)
+            settings.clientSecret.map { secret in
+                endpoint.methods.map { !$0.contains("client_secret_basic") && $0.contains("client_secret_post") } == true
+                    ? .secretPost(clientID: id, secret: secret) : .secretBasic(clientID: id, secret: secret)
+            } ?? .none(clientID: id)
         } ?? .none(clientID: nil)
         do { try auth.apply(to: &fields, headers: &headers, audience: endpoint.issuer, now: Date().timeIntervalSince1970) } catch {
             throw .configuration("\(error)")
@@ -48,10 +53,10 @@ struct IdentityAssertion: Sendable {
 
     /// `idp.token_endpoint`, else the one the identity provider's metadata names (RFC 8414 or
     /// OpenID Connect discovery at `idp.issuer`), which must pass the same URL policy.
-    private func tokenEndpoint() async throws(OAuthFailure) -> (url: URL, issuer: String) {
+    private func tokenEndpoint() async throws(OAuthFailure) -> (url: URL, issuer: String, methods: [String]?) {
         if let configured = settings.tokenEndpoint {
             let url = try URLPolicy.check(configured, what: "oauth.idp.token_endpoint")
-            return (url, settings.issuer ?? URLPolicy.origin(url))
+            return (url, settings.issuer ?? URLPolicy.origin(url), nil)
         }
         guard let issuer = settings.issuer else { throw .configuration("server '\(serverName)': oauth.idp needs token_endpoint or issuer") }
         let discoverer = Discoverer(transport: transport)
@@ -63,7 +68,8 @@ struct IdentityAssertion: Sendable {
             if let grants = json["grant_types_supported"]?.stringArray, !grants.contains(GrantTypes.tokenExchange) {
                 throw .protocolViolation("the identity provider \(ServerText.clean(issuer)) does not offer token exchange (it offers: \(ServerText.clean(grants.joined(separator: ", ").prefix(200))))")
             }
-            return (try URLPolicy.check(endpoint, what: "the identity provider's token_endpoint"), issuer)
+            return (try URLPolicy.check(endpoint, what: "the identity provider's token_endpoint"), issuer,
+                    json["token_endpoint_auth_methods_supported"]?.stringArray)
         }
         throw .protocolViolation("no metadata for the identity provider \(ServerText.clean(issuer)) (tried its RFC 8414 and OpenID Connect well-known URLs)")
     }
