@@ -53,7 +53,9 @@ import Testing
     }
 
     @Test(arguments: [
-        (["--grant", "client-credentials", "--client-id", "x"], "--grant client-credentials needs --client-secret-env VAR"),
+        (["--grant", "client-credentials", "--client-id", "x"], "--grant client-credentials needs --client-secret SECRET (kept in .env), --client-secret-env VAR"),
+        (["--grant", "authorization-code", "--assertion-file", "f"], "--assertion-file needs --grant client-credentials, jwt-bearer or identity-assertion"),
+        (["--grant", "jwt-bearer", "--assertion-file", "f", "--assertion-env", "V"], "--assertion-file and --assertion-env exclude each other"),
         (["--grant", "client-credentials", "--client-secret-env", "S"], "--grant client-credentials needs --client-id"),
         (["--grant", "jwt-bearer"], "--grant jwt-bearer needs one of --assertion-file FILE or --assertion-env VAR"),
         (["--grant", "identity-assertion", "--client-id", "c", "--id-token-env", "T"], "needs --idp-token-endpoint URL or --idp-issuer URL"),

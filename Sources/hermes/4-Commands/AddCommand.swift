@@ -452,18 +452,21 @@ struct AddCommand: AsyncParsableCommand {
         }
         switch kind {
         case .authorizationCode:
-            let machineOnly = given.filter { !["--dpop", "--client-secret-env"].contains($0) }
+            let machineOnly = given.filter { !["--grant", "--dpop", "--client-secret-env"].contains($0) }
             if let first = machineOnly.first { throw CLIFailure("\(first) needs --grant client-credentials, jwt-bearer or identity-assertion") }
         case .clientCredentials:
             guard clientId != nil else { throw CLIFailure("--grant client-credentials needs --client-id") }
+            let foreign = given.filter { $0.hasPrefix("--assertion") || $0.hasPrefix("--id") }
+            if let first = foreign.first { throw CLIFailure("\(first) is not for --grant client-credentials") }
             if clientSecret == nil, clientSecretEnv == nil, privateKey == nil {
-                throw CLIFailure("--grant client-credentials needs --client-secret-env VAR (the secret in .env) or --private-key FILE")
+                throw CLIFailure("--grant client-credentials needs --client-secret SECRET (kept in .env), --client-secret-env VAR (the secret in .env) or --private-key FILE")
             }
             if clientSecret != nil || clientSecretEnv != nil, privateKey != nil {
                 throw CLIFailure("give either a client secret or --private-key, not both")
             }
         case .jwtBearer:
-            if (assertionFile == nil) == (assertionEnv == nil) {
+            if assertionFile != nil, assertionEnv != nil { throw CLIFailure("--assertion-file and --assertion-env exclude each other") }
+            if assertionFile == nil, assertionEnv == nil {
                 throw CLIFailure("--grant jwt-bearer needs one of --assertion-file FILE or --assertion-env VAR")
             }
         case .identityAssertion:
