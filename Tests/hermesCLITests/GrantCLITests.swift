@@ -95,7 +95,7 @@ extension GrantCLITests {
     @Test func secretsOfLookAlikeNamesStayApartAndGoWithTheirServer() async throws {
         for (name, secret) in [("a.b", "first-secret-1234"), ("a_b", "other-secret-5678")] {
             let add = try await hermes(["mcp", "add", name, "--url", "https://127.0.0.1:1/mcp", "--auth", "oauth", "--grant", "client-credentials",
-                                        "--client-id", "bot", "--client-secret", secret, "--yes"])
+                                        "--client-id", "bot", "--client-secret", secret, "--connect-timeout", "0.5", "--yes"])
             #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
         }
         let env = try String(contentsOfFile: dir.file(".env"), encoding: .utf8)
