@@ -92,7 +92,9 @@ hermes_status hermes_oauth_close(hermes_oauth *h);
  * about to expire. Never interactive: without usable tokens it returns HERMES_ENEEDS_LOGIN (a
  * person must run `hermes mcp login SERVER`). HERMES_ENOTFOUND: no such OAuth server in
  * config.yaml. HERMES_ENETWORK / HERMES_ETIMEOUT: the refresh could not be done now; nothing was
- * lost. A cached token costs no system call. `*token` is the caller's: hermes_free() it. */
+ * lost. A cached token costs no system call. `*token` is the caller's: hermes_free() it. A token
+ * bound to a DPoP key (`hermes mcp status` says so) is refused without a proof made with that key:
+ * for those, hermes_oauth_request_headers() gives everything a request needs. */
 hermes_status hermes_oauth_access_token(hermes_oauth *h, const char *server, char **token);
 
 /* The URL of `server`'s MCP endpoint, the only place its tokens may be sent: the one in
