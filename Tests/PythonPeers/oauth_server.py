@@ -533,6 +533,16 @@ class FrontDoor:
                                          fault.get("content_type", "text/plain"))
                 if settings["token_delay"]:
                     await asyncio.sleep(settings["token_delay"])
+                    # A client that gave up meanwhile never sees this request committed: a slow server
+                    # that finished later would spend a refresh token nobody received (README, Notes),
+                    # and its reuse detection would then revoke the family the next refresh started.
+                    try:
+                        message = await asyncio.wait_for(receive(), 0.05)
+                        if message.get("type") == "http.disconnect":
+                            entry["abandoned"] = True
+                            return
+                    except asyncio.TimeoutError:
+                        pass
             if path.endswith("/register") and settings["register_any_grants"] and "json" in entry:
                 body = json.dumps(dict(entry["json"], grant_types=["authorization_code", "refresh_token"])).encode()
             scope = dict(scope, path=path[len(ISSUER_PATH):], root_path="")
