@@ -52,15 +52,8 @@ extension OAuthProvider {
             if case .needsLogin(_, let reason) = error { record(.clientRejected, reason, about: store.tokens()) }
             throw error
         }
-        do {
-            // The metadata file is written when discovery made it, not again with every token.
-            if discovered { try store.save(metadata: metadata) }
-            try store.save(tokens: fresh, now: now)
-        } catch {
-            HermesLog.storage.error("could not store the new tokens of '\(server.name)': \(error)")
-        }
-        cell.set(fresh, written: FileIdentity.of(store.tokensPath))
-        forgetVerdict()
+        // The metadata file is written when discovery made it, not again with every token.
+        keep(fresh, now: now, metadata: discovered ? metadata : nil)
         return fresh
     }
 

@@ -217,15 +217,22 @@ public actor OAuthProvider {
                 throw .protocolViolation("refreshing the tokens of '\(server.name)' failed: \(reason)")
             }
         }
+        keep(fresh, now: now)
+        return fresh
+    }
+
+    /// Tokens a token request just gave (with the metadata discovery just made, when it did):
+    /// written, held, and the recorded refusal forgotten. A failed write is logged and the tokens
+    /// used anyway: the grant that gave them (a rotated refresh token) may be spent already.
+    func keep(_ fresh: OAuthTokens, now: Double, metadata: AuthorizationServerMetadata? = nil) {
         do {
+            if let metadata { try store.save(metadata: metadata) }
             try store.save(tokens: fresh, now: now)
         } catch {
-            // Keep going with the new tokens: the old refresh token may already be spent.
-            HermesLog.storage.error("could not store the refreshed tokens of '\(server.name)': \(error)")
+            HermesLog.storage.error("could not store the new tokens of '\(server.name)': \(error)")
         }
         cell.set(fresh, written: FileIdentity.of(store.tokensPath))
         forgetVerdict()
-        return fresh
     }
 
     // MARK: metadata
