@@ -25,10 +25,12 @@ fuzzer=.build-fuzz/debug/hermes-fuzz
 [ -x "$fuzzer" ] || { echo "fuzz: build failed" >&2; exit 1; }
 echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); $seconds s per target"
 printf '| target | runs | exec/s | coverage | corpus | new crashes |\n| --- | --- | --- | --- | --- | --- |\n'
-failed=0
-for target in "${targets[@]}"; do
+# One target per core at a time (each is one single-threaded libFuzzer process); rows are printed
+# in the order given once every target is done.
+play() {
+  local target="$1" row="$2"
   mkdir -p ".fuzz/$target" "Fuzz/regressions/$target"
-  log=".fuzz/$target.log"
+  local log=".fuzz/$target.log" known status
   known=$(ls "Fuzz/regressions/$target" | wc -l)
   set +e
   # Swift's own crash reporter would exit before libFuzzer writes the crashing input: off.
@@ -38,16 +40,33 @@ for target in "${targets[@]}"; do
   status=$?
   set -e
   # (A run that stops at once prints no coverage line: nothing here may fail the script.)
+  local runs rate cov corpus crashes
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1 || true)
   cov=$( (grep -oE 'cov: [0-9]+' "$log" || true) | tail -1 | cut -d' ' -f2)
   corpus=$(ls ".fuzz/$target" | wc -l)
   crashes=$(( $(ls "Fuzz/regressions/$target" | wc -l) - known ))
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$target" "${runs:-?}" "${rate:-?}" "${cov:-?}" "$corpus" "$crashes"
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$target" "${runs:-?}" "${rate:-?}" "${cov:-?}" "$corpus" "$crashes" > "$row"
   if [ "$status" -ne 0 ]; then
-    failed=1
     echo "fuzz: $target failed (exit $status); see $log" >&2
     grep -E "ERROR|SUMMARY|violated|Fatal error" "$log" | head -5 >&2 || true
+    echo failed >> "$row.status"
   fi
+}
+rows=$(mktemp -d)
+trap 'rm -rf "$rows"' EXIT
+width=$(nproc)
+i=0
+for target in "${targets[@]}"; do
+  play "$target" "$rows/$i" &
+  i=$((i + 1))
+  # At most `width` at once.
+  while [ "$(jobs -rp | wc -l)" -ge "$width" ]; do wait -n || true; done
+done
+wait
+failed=0
+for ((j = 0; j < i; j++)); do
+  cat "$rows/$j"
+  if [ -f "$rows/$j.status" ]; then failed=1; fi
 done
 exit $failed
