@@ -96,6 +96,12 @@ struct IdentityProviderLogin: Sendable {
         guard audience.contains(client.clientID) else {
             throw .protocolViolation("the identity provider's id_token is not for hermes' client \(ServerText.clean(client.clientID.prefix(100)))")
         }
+        // OpenID Connect Core §3.1.3.7: a token for several audiences names the party it was
+        // issued to (`azp`), which must be hermes' client.
+        let azp = jwt.claims["azp"]?.string
+        if (audience.count > 1 && azp == nil) || (azp.map { $0 != client.clientID } ?? false) {
+            throw .protocolViolation("the identity provider's id_token was issued to another party (azp \(ServerText.clean((azp ?? "absent").prefix(100))))")
+        }
         if let exp = jwt.expiresAt, exp <= now {
             throw .protocolViolation("the identity provider of '\(serverName)' answered with an id_token that has already expired")
         }

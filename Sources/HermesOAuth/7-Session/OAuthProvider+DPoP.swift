@@ -34,7 +34,7 @@ extension OAuthProvider {
         if let identity, let cached = dpopCache.get(identity) { return cached }
         let key: SigningKey?
         do { key = try store.dpopKey(create: create) } catch {
-            throw .storage("the DPoP key of '\(server.name)': \(error)")
+            throw .storage("the DPoP key of '\(server.name)': \(error); tokens bound to it cannot be used: `hermes mcp logout \(ShellWord.quote(server.name))` removes both, and the next login makes a new key")
         }
         guard let key else { return nil }
         let prover = DPoPProver(key: key)
