@@ -23,6 +23,15 @@ public enum Interpolation {
         return out + rest
     }
 
+    /// The variable an expanded value still refers to: `expand` leaves an unset one's `${VAR}` in
+    /// place, so one left after it is a variable set nowhere. nil when there is none.
+    public static func unexpandedName(in value: String) -> String? {
+        guard let start = value.range(of: "${"), let end = value[start.upperBound...].firstIndex(of: "}"),
+              end > start.upperBound else { return nil }
+        let name = value[start.upperBound..<end]
+        return String(name.hasPrefix("env:") ? name.dropFirst(4) : name)
+    }
+
     /// Every string in a config value tree, recursively through maps and lists.
     public static func expand(_ value: ConfigValue, environment: [String: String]) -> ConfigValue {
         switch value {

@@ -98,8 +98,8 @@ public enum DPoPNonce {
 
     public static func parse(_ header: String) -> String? {
         let value = header.trimmingCharacters(in: .whitespaces)
-        guard !value.isEmpty, value.utf8.count <= maxLength,
-              value.utf8.allSatisfy({ $0 == 0x21 || (0x23...0x5B).contains($0) || (0x5D...0x7E).contains($0) }) else { return nil }
+        guard !value.isEmpty, value.utf8.count <= maxLength, HeaderSyntax.isVisibleASCII(value), !value.contains(" "),
+              !value.contains("\""), !value.contains("\\") else { return nil }
         return value
     }
 }

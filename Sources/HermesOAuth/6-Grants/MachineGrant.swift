@@ -117,7 +117,7 @@ struct MachineGrant: Sendable {
         }
         guard let clientID = settings.clientID else { return .none(clientID: nil) }
         guard let secret = settings.clientSecret else { return .none(clientID: clientID) }
-        if let name = Self.unexpanded(secret) {
+        if let name = Interpolation.unexpandedName(in: secret) {
             throw .configuration("server '\(serverName)': oauth.client_secret refers to ${\(name)}, which is set neither in .env nor in the environment")
         }
         let candidates = forced.map { [$0] } ?? ["client_secret_basic", "client_secret_post"]
@@ -144,12 +144,6 @@ struct MachineGrant: Sendable {
             throw .configuration("server '\(serverName)': oauth.private_key_alg is \(wanted) but oauth.private_key \(path) is a key for \(key.algorithm.rawValue)")
         }
         return key
-    }
-
-    /// The variable a `${VAR}` left in a value names, when interpolation found none.
-    static func unexpanded(_ value: String) -> String? {
-        guard let start = value.range(of: "${"), let end = value[start.upperBound...].firstIndex(of: "}") else { return nil }
-        return String(value[start.upperBound..<end])
     }
 
     // MARK: workload token

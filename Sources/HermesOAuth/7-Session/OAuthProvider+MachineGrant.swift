@@ -118,12 +118,7 @@ extension OAuthProvider {
         }
         interaction.say("  Obtaining a token with the \(server.settings.grant.rawValue) grant\(server.settings.grant == .identityAssertion ? "" : " (no browser)").")
         let tokens = try await obtained(replacing: tokens()?.accessToken, force: true)
-        let presented = try credential(for: tokens)
-        let answer = server.legacySSE
-            ? try await MCPProbe.initialize(url: server.url, credential: presented, headers: server.headers,
-                                            transport: transport, timeout: server.connectTimeout, sse: true)
-            : try await MCPProbe.accepts(url: server.url, credential: presented, headers: server.headers,
-                                         transport: transport, timeout: server.connectTimeout)
+        let answer = try await serverAccepts(tokens)
         guard (200..<300).contains(answer.status) else { throw answer.failureAfterLogin }
         return LoginReport(tokens: tokens, issuer: metadataCache?.issuer ?? store.metadata()?.issuer ?? "", registration: .preRegistered, stepUps: 0)
     }

@@ -321,12 +321,7 @@ public actor OAuthProvider {
             // GET for HTTP+SSE): a request past it may be the one a server counts or acts on (the
             // conformance suite's migration server switches authorization servers after the first
             // verified one). A later 403 on another request is stepped up where it comes (`stepUp`).
-            let presented = try credential(for: tokens)
-            let answer = server.legacySSE
-                ? try await MCPProbe.initialize(url: server.url, credential: presented, headers: server.headers,
-                                                transport: transport, timeout: server.connectTimeout, sse: true)
-                : try await MCPProbe.accepts(url: server.url, credential: presented, headers: server.headers,
-                                             transport: transport, timeout: server.connectTimeout)
+            let answer = try await serverAccepts(tokens)
             // Not when the token already carries what the server names: it would refuse the next one too.
             if answer.status == 403, let challenge = answer.challenge, challenge.error == "insufficient_scope", stepUps < Self.stepUpLimit,
                !Self.alreadyCarries(tokens.scope, challenge) {
@@ -343,6 +338,17 @@ public actor OAuthProvider {
             }
             throw answer.failureAfterLogin
         }
+    }
+
+    /// The MCP server's answer to one request of its lifecycle with `tokens` (the HTTP+SSE stream's
+    /// GET for `transport: sse`), presented as they must be (Bearer or DPoP).
+    func serverAccepts(_ tokens: OAuthTokens) async throws(OAuthFailure) -> MCPProbe.Answer {
+        let presented = try credential(for: tokens)
+        return server.legacySSE
+            ? try await MCPProbe.initialize(url: server.url, credential: presented, headers: server.headers,
+                                            transport: transport, timeout: server.connectTimeout, sse: true)
+            : try await MCPProbe.accepts(url: server.url, credential: presented, headers: server.headers,
+                                         transport: transport, timeout: server.connectTimeout)
     }
 
     private var lastRegistrationKind: RegistrationKind = .dynamic
