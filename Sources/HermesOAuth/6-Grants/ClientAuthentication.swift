@@ -3,7 +3,7 @@ import Foundation
 /// How the client proves itself at the token endpoint: not at all (a public client), with a
 /// secret (RFC 6749 §2.3.1, in the Authorization header or in the form), or with a JWT signed by
 /// its private key (`private_key_jwt`, RFC 7523 §2.2).
-public enum ClientAuthentication: Sendable {
+public enum ClientAuthentication: Sendable, CustomStringConvertible {
     case none(clientID: String?)
     case secretBasic(clientID: String, secret: String)
     case secretPost(clientID: String, secret: String)
@@ -18,6 +18,9 @@ public enum ClientAuthentication: Sendable {
         default: self = .none(clientID: client.clientID)
         }
     }
+
+    /// The method and the client, never the secret.
+    public var description: String { "ClientAuthentication(\(method), client \(clientID ?? "-"))" }
 
     public var method: String {
         switch self {

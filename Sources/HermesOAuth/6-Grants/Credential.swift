@@ -2,7 +2,7 @@ import Foundation
 
 /// An access token as requests present it: `Authorization: Bearer`, or, for a token bound to a
 /// DPoP key, `Authorization: DPoP` with a fresh proof in a `DPoP` header on every request.
-public struct Credential: Sendable {
+public struct Credential: Sendable, CustomStringConvertible {
     public let token: String
     public let prover: DPoPProver?
 
@@ -12,6 +12,9 @@ public struct Credential: Sendable {
     }
 
     public var scheme: String { prover == nil ? "Bearer" : "DPoP" }
+
+    /// Never the token itself, in case a credential is ever interpolated into a message or a log.
+    public var description: String { "Credential(\(scheme) \(Secret.mask(token)))" }
 
     /// The headers of one request. A proof that cannot be made (OpenSSL's random generator
     /// failing) leaves the DPoP header out: the server refuses, nothing is sent unproven as Bearer.
