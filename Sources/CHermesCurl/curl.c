@@ -169,8 +169,9 @@ static CURLcode transfer(CURLM *multi, CURL *curl, const stream *s) {
 
 static int perform(hermes_curl_connections *connections, const char *method, const char *url,
                    const char *const *headers, size_t header_count, const void *body, size_t body_len,
-                   long timeout_ms, size_t max_body, const hermes_curl_tls *tls, const volatile int *cancel,
-                   hermes_curl_sink sink, void *context, long linger_ms, hermes_curl_response *out) {
+                   long timeout_ms, long total_ms, size_t max_body, const hermes_curl_tls *tls,
+                   const volatile int *cancel, hermes_curl_sink sink, void *context, long linger_ms,
+                   hermes_curl_response *out) {
     memset(out, 0, sizeof *out);
     pthread_once(&init_once, global_init);
     CURLM *multi = connections ? (CURLM *)connections : curl_multi_init();
@@ -205,8 +206,12 @@ static int perform(hermes_curl_connections *connections, const char *method, con
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, total_ms);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    /* A stream with no overall limit learns of a peer that vanished without a word from TCP. */
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, 30L);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, 15L);
     if (sink) {
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_stream);
         curl_easy_setopt(curl, CURLOPT_WRITEDATA, &streamed);
@@ -255,16 +260,17 @@ int hermes_curl_perform(hermes_curl_connections *connections, const char *method
                         const char *const *headers, size_t header_count, const void *body, size_t body_len,
                         long timeout_ms, size_t max_body, const hermes_curl_tls *tls, const volatile int *cancel,
                         hermes_curl_response *out) {
-    return perform(connections, method, url, headers, header_count, body, body_len, timeout_ms, max_body, tls, cancel,
-                   NULL, NULL, 0, out);
+    return perform(connections, method, url, headers, header_count, body, body_len, timeout_ms, timeout_ms, max_body, tls,
+                   cancel, NULL, NULL, 0, out);
 }
 
 int hermes_curl_perform_stream(hermes_curl_connections *connections, const char *method, const char *url,
                                const char *const *headers, size_t header_count, const void *body, size_t body_len,
-                               long timeout_ms, size_t max_body, const hermes_curl_tls *tls, const volatile int *cancel,
-                               hermes_curl_sink sink, void *context, long linger_ms, hermes_curl_response *out) {
-    return perform(connections, method, url, headers, header_count, body, body_len, timeout_ms, max_body, tls, cancel,
-                   sink, context, linger_ms, out);
+                               long timeout_ms, long total_ms, size_t max_body, const hermes_curl_tls *tls,
+                               const volatile int *cancel, hermes_curl_sink sink, void *context, long linger_ms,
+                               hermes_curl_response *out) {
+    return perform(connections, method, url, headers, header_count, body, body_len, timeout_ms, total_ms, max_body, tls,
+                   cancel, sink, context, linger_ms, out);
 }
 
 void hermes_curl_response_free(hermes_curl_response *r) {

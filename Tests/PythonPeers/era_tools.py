@@ -2,6 +2,7 @@
 SDK picks the wire form (a standalone server-to-client request before 2026-07-28, `input_required`
 from it on), so a test sees the same tool answer whichever era its client negotiated."""
 import secrets
+import sys
 from typing import Annotated
 
 import anyio
@@ -69,7 +70,12 @@ def register(mcp):
     @mcp.tool()
     async def hang() -> str:
         """Never return (until the call is cancelled or the peer exits)."""
-        await anyio.Event().wait()
+        try:
+            await anyio.Event().wait()
+        except anyio.get_cancelled_exc_class():
+            # On stderr, which a stdio server's client keeps: a test reads that the call was called off.
+            print("era_tools: hang was cancelled", file=sys.stderr, flush=True)
+            raise
         return "unreachable"
 
     @mcp.tool()

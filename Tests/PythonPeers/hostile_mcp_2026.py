@@ -37,6 +37,16 @@ of `echo` echoes `text`. Attacks:
                          headers are recorded
   listen-flood           subscriptions/listen: the acknowledgement, 2,000 tools/list_changed, then silence
   listen-end             subscriptions/listen: answered complete at once, every time
+  listen-cancel          subscriptions/listen: the acknowledgement, then the server ends the
+                         subscription (stdio: notifications/cancelled naming the listen request)
+  listen-foreign         subscriptions/listen: the acknowledgement, then tools/list_changed naming
+                         another subscription (a stale one) every 0.2 s
+  call-hold              tools/call: never answered (a client that gives up should say so)
+  call-break             tools/call: the first one's event stream breaks (the connection is closed
+                         with bytes still owed), later ones are answered
+  server-request         tools/call: first a request of the server's own (elicitation/create, which
+                         2026-07-28 has no place for), then the answer; a client's responses are
+                         recorded as "(response)"
 
 Endless replies stop after LIMIT seconds or when the client goes away, so the peer always ends.
 `GET /stats` answers {"requests": {method: count}, "headers": [{"rpc": method, "headers": {...}}],
@@ -195,9 +205,25 @@ class Attack:
                 return ("sse", [ack] + [changed] * 2000, False)
             if a == "listen-end":
                 return ok(stamped({}))
+            if a == "listen-cancel":
+                ended = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": rid}}
+                return ("sse", [ack, ended], False)
+            if a == "listen-foreign":
+                stale = {"jsonrpc": "2.0", "method": "notifications/tools/list_changed",
+                         "params": {"_meta": {"io.modelcontextprotocol/subscriptionId": "stale-%s" % rid}}}
+                return ("sse", [ack] + [stale] * 25, False, 0.2)
             return ("sse", [ack], False)
         if method != "tools/call" or not modern:
             return ok(proper(a, method, params, modern))
+        if a == "call-hold":
+            return ("hold",)
+        if a == "call-break" and stats["requests"].get("tools/call", 0) == 1:
+            return ("break",)
+        if a == "server-request":
+            asked = {"jsonrpc": "2.0", "id": "srv-1", "method": "elicitation/create",
+                     "params": {"mode": "form", "message": "Who are you?", "requestedSchema": {"type": "object", "properties": {}}}}
+            done = {"jsonrpc": "2.0", "id": rid, "result": stamped({"content": [{"type": "text", "text": "asked"}]})}
+            return ("sse", [asked, done], True, 0.3)
         retry = "inputResponses" in params or "requestState" in params
         if a == "ir-endless":
             n = int(params.get("requestState") or "0") + 1
@@ -282,7 +308,7 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         message = json.loads(self.rfile.read(length) or b"{}")
         method, rid = message.get("method"), message.get("id")
-        record(method, {k.lower(): v for k, v in self.headers.items()})
+        record(method or "(response)", {k.lower(): v for k, v in self.headers.items()})
         if rid is None or method is None:
             return self.send(202, "text/plain", b"")
         params = message.get("params") or {}
@@ -302,6 +328,15 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, "application/json", action[1].encode())
         elif kind == "hold":
             self.wait_for_client()
+        elif kind == "break":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b": the answer is on its way\n\n")
+            self.wfile.flush()
+            time.sleep(0.2)
+            self.connection.shutdown(socket.SHUT_RDWR)
         elif kind == "sse":
             events, ends = action[1], action[2]
             pause = action[3] if len(action) > 3 else 0
@@ -343,8 +378,9 @@ def serve_stdio(attack, log):
 
     def write(text):
         try:
-            out.write(text + "\n")
-            out.flush()
+            with lock:
+                out.write(text + "\n")
+                out.flush()
         except BrokenPipeError:
             sys.exit(0)
 
@@ -356,7 +392,7 @@ def serve_stdio(attack, log):
         method, rid = message.get("method"), message.get("id")
         if log:
             with open(log, "a") as f:
-                f.write("%s\n" % method)
+                f.write("%s\n" % (method or "(response)"))
         if rid is None or method is None:
             continue
         params = message.get("params") or {}
@@ -369,7 +405,16 @@ def serve_stdio(attack, log):
             write(action[1])
         elif kind == "sse":
             texts = [e if isinstance(e, str) else json.dumps(e) for e in action[1]]
-            write("\n".join(texts))
+            pause = action[3] if len(action) > 3 else 0
+            if pause:
+                # Paced in the background, so the loop goes on reading the client meanwhile.
+                def paced(texts=texts):
+                    for text in texts:
+                        write(text)
+                        time.sleep(pause)
+                threading.Thread(target=paced, daemon=True).start()
+            else:
+                write("\n".join(texts))
         # "hold": no answer at all.
 
 

@@ -61,15 +61,17 @@ typedef int (*hermes_curl_sink)(void *context, long status, const char *content_
                                 const unsigned char *data, size_t len);
 
 /* hermes_curl_perform, with the body handed to `sink` instead of collected in `out->body` (still at
- * most `max_body` bytes in all), so a reply that never ends (an event stream) is read while it
- * comes and left as soon as what was wanted is in. A sink that ends the transfer makes it a
+ * most `max_body` bytes in all; 0: no limit), so a reply that never ends (an event stream) is read
+ * while it comes and left as soon as what was wanted is in. `timeout_ms` bounds connecting,
+ * `total_ms` the whole exchange (0: no limit). A sink that ends the transfer makes it a
  * success: 0, with `out->stopped` set. The rest of the reply is then read and dropped for at most
  * `linger_ms` (and 256 KiB), so a reply that ends at once leaves its connection reusable; 0 leaves
  * at once (the connection is closed). */
 int hermes_curl_perform_stream(hermes_curl_connections *connections, const char *method, const char *url,
                                const char *const *headers, size_t header_count, const void *body, size_t body_len,
-                               long timeout_ms, size_t max_body, const hermes_curl_tls *tls, const volatile int *cancel,
-                               hermes_curl_sink sink, void *context, long linger_ms, hermes_curl_response *out);
+                               long timeout_ms, long total_ms, size_t max_body, const hermes_curl_tls *tls,
+                               const volatile int *cancel, hermes_curl_sink sink, void *context, long linger_ms,
+                               hermes_curl_response *out);
 
 void hermes_curl_response_free(hermes_curl_response *r);
 

@@ -12,6 +12,9 @@ public enum MCPTransportError: Error, CustomStringConvertible, Sendable {
     case http(status: Int, detail: String)
     case unreachable(String)
     case closed(String)
+    /// A reply stream that broke after the server had accepted the request (2026-07-28): the
+    /// request is lost, not refused, and is asked again with a new id.
+    case streamBroken(String)
     /// The server answered, but with something hermes cannot use (a reply that is not the
     /// JSON-RPC response MCP defines, a line or reply past hermes' size limit, an event stream that
     /// never answers): the reason, in a sentence. Not retried: asking again gets the same garbage.
@@ -25,6 +28,7 @@ public enum MCPTransportError: Error, CustomStringConvertible, Sendable {
         case .http(let status, let detail): "the MCP server answered HTTP \(status)" + (detail.isEmpty ? "" : ": \(ServerText.clean(detail))")
         case .unreachable(let reason): reason
         case .closed(let reason): reason
+        case .streamBroken(let reason): reason
         case .malformed(let reason): reason
         }
     }

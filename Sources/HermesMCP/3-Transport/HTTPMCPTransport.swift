@@ -78,7 +78,9 @@ public actor HTTPMCPTransport: Transport {
         if let presented { h.merge(presented.headers(method: "GET", url: url)) { _, new in new } }
         let continuation = self.continuation
         let reply = HTTPReply(request: nil, lineLimit: Self.maxLine) { message, _ in continuation.yield(message) }
-        let response = try await run(HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout), into: reply)
+        var request = HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout)
+        request.longLived = true
+        let response = try await run(request, into: reply)
         switch response.status {
         case 200..<300: try reply.finish(status: response.status, contentType: response.header("content-type"))
         case 401: throw MCPTransportError.unauthorized(token: presented?.token, challenge: response.header("www-authenticate").flatMap { try? WWWAuthenticate.challenge($0) })
@@ -131,12 +133,21 @@ public actor HTTPMCPTransport: Transport {
         do {
             // Abandoning the request (a timeout, a cancelled call) ends its exchange: on
             // 2026-07-28 closing the stream is how a client cancels.
-            response = try await run(HTTPRequest(method: "POST", url: url, headers: h, body: data, timeout: timeout), into: reply)
+            var request = HTTPRequest(method: "POST", url: url, headers: h, body: data, timeout: timeout)
+            // A 2026-07-28 subscription's reply is the change stream itself: it lasts for days.
+            request.longLived = sent?.method == "subscriptions/listen"
+            response = try await run(request, into: reply)
         } catch {
             // A stream that broke after its events had ids is taken up where it broke.
             if !(error is CancellationError), !Task.isCancelled, routing.isEmpty, let from = reply.resumption, let sent {
                 held.release { continuation.yield($0) }
                 return try await resume(sent, from: from, headers: h)
+            }
+            // 2026-07-28: a response stream the network broke loses its request, which the
+            // client must ask again with a new id (the runtime does, once, as after a lost session).
+            if reply.accepted, !routing.isEmpty, let request = reply.request, case HTTPFailure.unreachable(_, let reason) = error,
+               !reason.hasPrefix("the response exceeded") {
+                throw MCPTransportError.streamBroken("the connection broke while '\(request.method)' was being answered: \(reason)")
             }
             // Once the server has accepted the request, a reply cut short (too large, never
             // finished in time) is the server's doing, not the network's.

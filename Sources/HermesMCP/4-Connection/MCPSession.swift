@@ -27,6 +27,13 @@ public actor MCPSession {
     /// session lives), and when the last one started or ended: what idle means for recycling a server.
     private var working: Set<Int> = []
     private var lastActivity = ContinuousClock.now
+    /// How each waiting request is called off if hermes stops waiting (`Abandon`).
+    private var abandon: [Int: Abandon] = [:]
+    /// Open `subscriptions/listen` requests: the ids a stdio server's change notifications and its
+    /// end of a subscription name.
+    private var listens: Set<Int> = []
+    /// Whether the latest request spoke 2026-07-28, which has no requests from the server.
+    private var stateless = false
 
     public init(transport: any Transport, server: String, elicit: ElicitationHandler? = nil) {
         self.transport = transport
@@ -82,6 +89,9 @@ public actor MCPSession {
             working.insert(id)
             lastActivity = .now
         }
+        stateless = meta[EnvelopeKey.protocolVersion] != nil
+        abandon[id] = Abandon(method: method, stateless: stateless, transport: transport)
+        if method == "subscriptions/listen" { listens.insert(id) }
         var meta = meta
         if let onProgress {
             meta["progressToken"] = .int(id)
@@ -104,8 +114,20 @@ public actor MCPSession {
                 }
             }
         } onCancel: {
-            Task { await self.fail(id, CancellationError()) }
+            Task { await self.giveUp(id) }
         }
+    }
+
+    /// hermes stops waiting for request `id` (the caller's timeout, or it went away): the wait ends
+    /// at once, and the server is told, where the revision and transport say how.
+    private func giveUp(_ id: Int) async {
+        let how = abandon[id]
+        let wasWaiting = waiting[id] != nil
+        fail(id, CancellationError())
+        guard wasWaiting, ended == nil, let how, how.notifies else { return }
+        try? await notify("notifications/cancelled", params: [
+            "requestId": .int(id), "reason": .string("hermes stopped waiting for the answer"),
+        ])
     }
 
     /// A notification (no answer).
@@ -119,6 +141,7 @@ public actor MCPSession {
 
     private func fail(_ id: Int, _ error: any Error) {
         progress[id] = nil
+        settled(id)
         if working.remove(id) != nil { lastActivity = .now }
         if let task = sending.removeValue(forKey: id), error is CancellationError { task.cancel() }
         waiting.removeValue(forKey: id)?.resume(throwing: error)
@@ -130,6 +153,8 @@ public actor MCPSession {
         waiting = [:]
         progress = [:]
         working = []
+        abandon = [:]
+        listens = []
         for continuation in all.values { continuation.resume(throwing: error) }
     }
 
@@ -154,6 +179,12 @@ public actor MCPSession {
         guard let envelope = try? JSONDecoder().decode(Envelope.self, from: message) else { return }
         if let method = envelope.method {
             if let id = envelope.id {
+                // 2026-07-28 servers ask through `input_required` results only, and a client there
+                // sends no JSON-RPC responses at all: a request from one is not answered.
+                guard !stateless else {
+                    MCPLogging.runtime.debug("'\(server)' sent a \(ServerText.clipped(method)) request, which MCP 2026-07-28 has no place for; not answered")
+                    return
+                }
                 let params = envelope.params?.value
                 Task { await self.answer(id: id, method: method, params: params) }
             } else {
@@ -163,6 +194,7 @@ public actor MCPSession {
         }
         guard case .number(let number)? = envelope.id, let continuation = waiting.removeValue(forKey: number) else { return }
         progress[number] = nil
+        settled(number)
         if working.remove(number) != nil { lastActivity = .now }
         if let error = envelope.error {
             continuation.resume(throwing: RPCError(code: error.code, message: error.message, data: error.data?.value))
@@ -171,7 +203,31 @@ public actor MCPSession {
         }
     }
 
+    /// Request `id` is over, answered or not: nothing more to call off, and a transport that
+    /// matches replies to waiting requests (stdio, HTTP+SSE) stops waiting for this one, or its
+    /// list would grow by each request given up for as long as the host lives.
+    private func settled(_ id: Int) {
+        abandon[id] = nil
+        listens.remove(id)
+        (transport as? any MatchesReplies)?.replies.forget(.number(id))
+    }
+
     private func notified(_ method: String, _ params: Value?) {
+        // On stdio a server ends a subscription by naming its `subscriptions/listen` request in a
+        // cancellation (and may use it for nothing else): the feed then opens a new one.
+        if method == "notifications/cancelled" {
+            if case .object(let fields)? = params, case .int(let id)? = fields["requestId"], listens.contains(id) {
+                fail(id, MCPTransportError.streamBroken("'\(server)' ended its change subscription"))
+            }
+            return
+        }
+        // Change notifications name the subscription they belong to; one for a subscription that
+        // is over (or never was) is stale. Without a name they are taken (HTTP streams carry
+        // their own, and a list fetched again needlessly costs little).
+        if case .object(let fields)? = params, case .object(let meta)? = fields["_meta"],
+           let named = meta[EnvelopeKey.subscriptionID] {
+            guard case .int(let id) = named, listens.contains(id) else { return }
+        }
         if method == "notifications/progress", case .object(let fields)? = params,
            let token = fields["progressToken"], case .int(let id) = token, let sink = progress[id] {
             let progressValue = Self.number(fields["progress"]) ?? 0
@@ -192,6 +248,19 @@ public actor MCPSession {
                      "error": .object(["code": .int(error.code), "message": .string(error.message)])]
         }
         if let data = try? Self.encode(reply) { try? await transport.send(data) }
+    }
+
+    /// How a request is called off: on 2026-07-28 over HTTP, ending its exchange is the whole of
+    /// it (the transport does that when the sending task is cancelled); everywhere else the server
+    /// is sent `notifications/cancelled` naming it, as stdio requires and the `initialize`
+    /// revisions ask of HTTP too (a dropped connection is no cancellation there). `initialize` is
+    /// never cancelled.
+    struct Abandon {
+        let notifies: Bool
+
+        init(method: String, stateless: Bool, transport: any Transport) {
+            notifies = method != "initialize" && !(stateless && transport is HTTPMCPTransport)
+        }
     }
 
     // MARK: JSON

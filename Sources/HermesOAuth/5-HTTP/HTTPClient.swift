@@ -6,8 +6,12 @@ public struct HTTPRequest: Sendable {
     public var url: URL
     public var headers: [String: String]
     public var body: Data?
-    /// Seconds for the whole exchange, connect included.
+    /// Seconds for the whole exchange, connect included; for a `longLived` one, for connecting only.
     public var timeout: Double
+    /// A stream that lasts as long as the server keeps it (a change feed): no limit on its total
+    /// time or size, which would cut it for nothing every few minutes; the reader bounds each event,
+    /// and TCP keepalive notices a server that vanished. Only for `stream`.
+    public var longLived = false
     /// The CAs an https URL is verified against; nil: `SSL_CERT_FILE` / `SSL_CERT_DIR`, else the
     /// system's. Set per server by `HTTPTransport.trusting(_:)`.
     public var trust: TLSTrust?
@@ -154,6 +158,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         let cStrings = lines.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         let timeoutMS = max(1, Int(request.timeout * 1000))
+        let (totalMS, bodyLimit) = request.longLived && sink != nil ? (0, 0) : (timeoutMS, maxBody)
         let trust = (request.trust ?? TLSTrust()).resolved()
         let caFile = trust.caFile.flatMap { strdup($0) }, caPath = trust.caDirectory.flatMap { strdup($0) }
         defer { free(caFile); free(caPath) }
@@ -167,7 +172,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                 }
                 return withExtendedLifetime(sink) {
                     hermes_curl_perform_stream(connections, request.method, url, headerPointers.baseAddress, headerPointers.count,
-                                               body, length, timeoutMS, maxBody, &tls, cancel, Sink.callback,
+                                               body, length, timeoutMS, totalMS, bodyLimit, &tls, cancel, Sink.callback,
                                                Unmanaged.passUnretained(sink).toOpaque(), lingerMS, &out)
                 }
             }
