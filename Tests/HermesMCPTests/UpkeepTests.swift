@@ -60,6 +60,25 @@ import Testing
         await task.shutdown()
     }
 
+    /// 2026-07-28 has no ping: a stdio server of that revision is asked `server/discover` instead
+    /// (a process that hangs is noticed before a call waits on it), and that is not use.
+    @Test func aStdioServerOf2026IsKeptAliveWithDiscover() async throws {
+        let dir = TemporaryDirectory()
+        let log = dir.path + "/methods"
+        let entry = "command: \(try Peers.python)\n"
+            + "args: [\(Peers.script("hostile_mcp_2026.py")), --stdio, --attack, call-hold, --log, \(log)]\n"
+            + "keepalive_interval: 0.3\nidle_timeout_seconds: 60"
+        let (task, _) = try Self.task(entry)
+        let connection = try await task.connection()
+        #expect(connection.protocolVersion == "2026-07-28")
+        func methods() -> [Substring] { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n") }
+        #expect(try await waitUntil(timeout: 10) { methods().filter { $0 == "server/discover" }.count >= 4 }, "\(methods())")
+        #expect(!methods().contains("ping"))
+        let idle = try #require(await connection.session.idleSince)
+        #expect(ContinuousClock.now - idle > .milliseconds(900), "the keepalive counted as use")
+        await task.shutdown()
+    }
+
     @Test func anIdleStdioServerIsStoppedAndStartedAgainWhenNeeded() async throws {
         let (task, _) = try Self.task(try Self.plain("lifecycle:\n  idle_timeout_seconds: 0.5"))
         let first = try await Self.pid(task)

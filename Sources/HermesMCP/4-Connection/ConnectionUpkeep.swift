@@ -2,11 +2,13 @@ import Foundation
 import HermesOAuth
 
 /// What keeps one server usable in a host that lives for days (the agent, a C host): a keepalive
-/// ping on the revisions that have sessions, a stdio server stopped when idle or replaced when
+/// ping on the revisions that have sessions (on a 2026-07-28 stdio server, which has no ping, a
+/// `server/discover`: a process that hangs is noticed before a call waits on it; over HTTP
+/// 2026-07-28 keeps nothing open to check), a stdio server stopped when idle or replaced when
 /// old, and a connection that died between calls brought back with a growing pause. Each server
 /// has its own, so one that is down never delays another.
 struct ConnectionUpkeep: Sendable {
-    /// Seconds between pings; nil when the revision has no ping (2026-07-28) or config turned them off.
+    /// Seconds between keepalives; nil for 2026-07-28 over HTTP, or when config turned them off.
     let keepalive: Double?
     /// Seconds of idleness before a stdio server is stopped (`idle_timeout_seconds`).
     let idle: Double?
@@ -21,7 +23,7 @@ struct ConnectionUpkeep: Sendable {
 
     init(config: MCPServerConfig, connection: MCPConnection, keepaliveFloor: Double) {
         let stdio = connection.transport is StdioMCPTransport
-        keepalive = connection.requests.isStateless ? nil : config.keepaliveInterval.map { max($0, keepaliveFloor) }
+        keepalive = connection.requests.isStateless && !stdio ? nil : config.keepaliveInterval.map { max($0, keepaliveFloor) }
         idle = stdio ? config.idleTimeout : nil
         lifetime = stdio ? config.maxLifetime : nil
     }

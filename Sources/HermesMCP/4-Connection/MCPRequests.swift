@@ -27,8 +27,9 @@ public struct MCPRequests: Sendable {
 
     // MARK: the operations
 
-    func discover() async throws -> MCPResults.Discover {
-        try await send("server/discover", [:], as: MCPResults.Discover.self)
+    /// `upkeep`: asked by hermes itself (a liveness check), which does not end the server's idleness.
+    func discover(upkeep: Bool = false) async throws -> MCPResults.Discover {
+        try await send("server/discover", [:], as: MCPResults.Discover.self, upkeep: upkeep)
     }
 
     public func listTools(cursor: String?) async throws -> ([Tool], String?) {
@@ -84,15 +85,15 @@ public struct MCPRequests: Sendable {
         ]
     }
 
-    func send<R: Decodable>(_ method: String, _ params: [String: Value], as type: R.Type,
+    func send<R: Decodable>(_ method: String, _ params: [String: Value], as type: R.Type, upkeep: Bool = false,
                             onProgress: (@Sendable (ProgressUpdate) -> Void)? = nil) async throws -> R {
         guard isStateless else {
-            let reply = try await session.request(method, params: params, onProgress: onProgress)
+            let reply = try await session.request(method, params: params, upkeep: upkeep, onProgress: onProgress)
             return try ResultDecoding.decode(R.self, from: reply, method: method)
         }
         var loop = InputRequiredLoop(method: method, params: params, server: session.server)
         while true {
-            let reply = try await session.request(method, params: loop.params, meta: envelope, onProgress: onProgress)
+            let reply = try await session.request(method, params: loop.params, meta: envelope, upkeep: upkeep, onProgress: onProgress)
             let kind = try ResultDecoding.decode(MCPResults.Kind.self, from: reply, method: method).resultType ?? "complete"
             switch kind {
             case "complete":

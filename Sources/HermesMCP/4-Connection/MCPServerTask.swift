@@ -262,13 +262,18 @@ public actor MCPServerTask {
         }
     }
 
-    /// `ping`, or for a server that has none (-32601) the tool list, as hermes-agent does; hermes'
-    /// own requests, so they do not count as use.
+    /// `ping`, or for a server that has none (-32601) the tool list, as hermes-agent does; on
+    /// 2026-07-28 (no ping) `server/discover`. hermes' own requests, so they do not count as use.
     private func keepalive(_ connection: MCPConnection, toolsInstead: inout Bool) async throws {
         let session = connection.session, method = toolsInstead ? "tools/list" : "ping"
+        let requests = connection.requests
         do {
             _ = try await withTimeout(min(ConnectionUpkeep.pingTimeout, config.timeout), what: "the keepalive of '\(name)'") {
-                try await session.request(method, params: [:], upkeep: true)
+                if requests.isStateless {
+                    _ = try await requests.discover(upkeep: true)
+                } else {
+                    _ = try await session.request(method, params: [:], upkeep: true)
+                }
             }
         } catch let refused as RPCError where refused.code == RPCError.methodNotFound && !toolsInstead {
             toolsInstead = true
