@@ -70,3 +70,36 @@ import Testing
         await task.shutdown()
     }
 }
+
+/// What a stdio connection leaves behind per call, and a request made on one that already ended.
+@Suite(.timeLimit(.minutes(2))) struct StdioConnectionLifetimeTests {
+    /// Every call waits on its connection's "closed" signal; a wait that outlived its call kept the
+    /// call's tasks alive (about 12 KB a call) until the server exited.
+    @Test func callsLeaveNoWaitersOnTheConnection() async throws {
+        let (task, _) = try CancellationTests.task("command: \(try Peers.python)\nargs: [\(Peers.script("plain_stdio_server.py"))]", timeout: 20)
+        let ops = MCPOperations(task: task)
+        for i in 0..<100 {
+            #expect(await ops.callTool("echo", arguments: ["text": .string("\(i)")]) == #"{"result": "\#(i)"}"#)
+        }
+        let transport = try #require(try await task.connection().transport as? StdioMCPTransport)
+        // The connection's own watch (the upkeep's) may wait; no call's does.
+        let left = try await waitUntil(timeout: 5, poll: 0.05) { transport.closed.waiting <= 1 }
+        #expect(left, "\(transport.closed.waiting) waiters after 100 calls")
+        await task.shutdown()
+    }
+
+    /// The reason a connection ended belongs to the request that saw it (here a 64 MiB line); a
+    /// later request is told the connection is gone, which the runtime answers by connecting again
+    /// (it was told the first request's fault, and gave up).
+    @Test func aRequestOnAnEndedSessionFindsItLost() async throws {
+        let (task, _) = try CancellationTests.task("command: \(try Peers.python)\nargs: [\(Peers.script("hostile_mcp_stdio.py")), endless-line, ping]", timeout: 20)
+        let session = try await task.connection().session
+        await #expect {
+            _ = try await session.request("ping", params: [:])
+        } throws: { "\($0)".contains("so hermes stopped it") }
+        await #expect {
+            _ = try await session.request("tools/list", params: [:])
+        } throws: { MCPErrors.isSessionLost($0) && !MCPErrors.isServerFault($0) }
+        await task.shutdown()
+    }
+}

@@ -155,6 +155,7 @@ import Testing
         ("empty/tools/list", "the body was empty"),
         ("sse-flood/tools/list", "exceeded"),
         ("bad-session/initialize", "sent an Mcp-Session-Id that cannot be sent back"),
+        ("redirect/initialize", "which hermes does not follow"),
     ])
     func anUndecodableHTTPReplyFailsAtOnceWithTheReason(path: String, expected: String) async throws {
         let peer = try await PeerProcess(script: "hostile_mcp_http.py")

@@ -23,6 +23,7 @@ Every method other than <method> is answered properly (one tool, `echo`). Attack
     sse-silent      an event stream of pings (comments) that never ends and never answers
     sse-after       an event stream that answers, then never ends
     sse-flood       an event stream of large notifications, as fast as it can, never answering
+    redirect        307 to another origin (a client that followed would take its token along)
 
 Endless replies stop after LIMIT seconds (or when the client goes away), so the peer always ends.
 `GET /stats` answers {"requests": {method: count}, "open_streams": n}.
@@ -125,6 +126,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+        elif attack == "redirect":
+            self.send_response(307)
+            self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif attack == "fresh-cursor":
             items = [tool("t" + uuid.uuid4().hex[:8])] if key == "tools" else []
             self.json({"jsonrpc": "2.0", "id": rid, "result": {key: items, "nextCursor": uuid.uuid4().hex}})

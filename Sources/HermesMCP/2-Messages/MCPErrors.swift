@@ -58,7 +58,9 @@ public enum MCPErrors {
         }
     }
 
-    private static func isFinal(_ status: Int) -> Bool { (400..<500).contains(status) && status != 408 && status != 429 }
+    /// 3xx too: hermes follows no redirect (a bearer token must not follow one to another
+    /// host), so asking again gets the same redirect.
+    private static func isFinal(_ status: Int) -> Bool { (300..<500).contains(status) && status != 408 && status != 429 }
 
     /// A reply `ReplyCheck` rejected, back as what it is.
     static func normalized(_ error: any Error) -> any Error {

@@ -204,6 +204,9 @@ public actor HTTPMCPTransport: Transport {
                 throw refusal
             }
             throw MCPTransportError.http(status: response.status, detail: Redaction.redact(ServerErrorText.summary(reply.errorBody) ?? ""))
+        case 300..<400:
+            let target = response.header("location").map { " to \(ServerText.clipped($0))" } ?? ""
+            throw MCPTransportError.http(status: response.status, detail: "a redirect\(target), which hermes does not follow: set url: to where the server really is")
         default:
             // The server's own words (a JSON-RPC error's message, say), not its raw body.
             let detail = ServerErrorText.summary(reply.errorBody) ?? ""

@@ -94,34 +94,50 @@ public actor StdioMCPTransport: Transport {
 }
 
 /// A one-shot signal that any number of tasks can wait for, with the reason hermes cut the
-/// connection (nil when the server just went away).
+/// connection (nil when the server just went away). A wait that is cancelled ends at once and
+/// leaves nothing behind: every call waits on its connection's signal, and a waiter kept after its
+/// call ended would hold that call's tasks for as long as the server lives.
 public final class ClosedSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var fired = false
     private var reason: String?
-    private var waiters: [CheckedContinuation<String?, Never>] = []
+    private var waiters: [Int: CheckedContinuation<String?, Never>] = [:]
+    private var nextWaiter = 0
 
     public func fire(reason: String? = nil) {
         let (toResume, reason) = lock.withLock { () -> ([CheckedContinuation<String?, Never>], String?) in
             if !fired { self.reason = reason }
             fired = true
-            defer { waiters = [] }
-            return (waiters, self.reason)
+            defer { waiters = [:] }
+            return (Array(waiters.values), self.reason)
         }
         toResume.forEach { $0.resume(returning: reason) }
     }
 
+    /// The reason, once fired; nil at once when the waiting task is cancelled first.
     @discardableResult
     public func wait() async -> String? {
-        await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
-            let now = lock.withLock { () -> (Bool, String?) in
-                if fired { return (true, reason) }
-                waiters.append(c)
-                return (false, nil)
+        let key = lock.withLock { () -> Int in
+            nextWaiter += 1
+            return nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
+                let now = lock.withLock { () -> (Bool, String?) in
+                    if fired { return (true, reason) }
+                    if Task.isCancelled { return (true, nil) }
+                    waiters[key] = c
+                    return (false, nil)
+                }
+                if now.0 { c.resume(returning: now.1) }
             }
-            if now.0 { c.resume(returning: now.1) }
+        } onCancel: {
+            lock.withLock { waiters.removeValue(forKey: key) }?.resume(returning: nil)
         }
     }
+
+    /// Waiters not yet resumed (for tests: a cancelled wait must leave none).
+    var waiting: Int { lock.withLock { waiters.count } }
 }
 
 /// The requests sent to a stdio server and not answered yet, and what the server wrote that was of

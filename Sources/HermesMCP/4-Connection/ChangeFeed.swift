@@ -32,34 +32,69 @@ enum ChangeFeed {
     static let maxPause = 30.0
     /// A stream that lasted this long was healthy: the next pause starts short again.
     static let healthy: Duration = .seconds(30)
+    /// A try still under way after this found the server and opened its stream (a refused or
+    /// failed connection fails sooner): what the host is told of what it may have missed waits
+    /// for that, so a server that stays down is not reported changed at every try.
+    static let openAfter: Duration = .milliseconds(500)
 
     static func run(_ requests: MCPRequests, transport: any Transport, report: @escaping @Sendable ([MCPChange]) -> Void) async {
         var pause = 1.0
-        var opened = 0
+        // A stream ended, so changes may have gone unheard: said once the next one is open.
+        let owed = Owed()
         while !Task.isCancelled {
             do {
-                if opened > 0 { report([.tools, .prompts, .resources]) }
-                opened += 1
                 let start = ContinuousClock.now
                 defer { if ContinuousClock.now - start >= healthy { pause = 1 } }
-                if requests.isStateless {
-                    _ = try await requests.session.request("subscriptions/listen", params: [
-                        "notifications": .object(["toolsListChanged": .bool(true), "promptsListChanged": .bool(true),
-                                                  "resourcesListChanged": .bool(true)]),
-                    ], meta: requests.envelope, upkeep: true)
-                } else if let http = transport as? HTTPMCPTransport {
-                    try await http.listen()
-                } else {
+                let opened = try await whenOpen(after: openAfter, { if owed.settle() { report([.tools, .prompts, .resources]) } }) {
+                    if requests.isStateless {
+                        _ = try await requests.session.request("subscriptions/listen", params: [
+                            "notifications": .object(["toolsListChanged": .bool(true), "promptsListChanged": .bool(true),
+                                                      "resourcesListChanged": .bool(true)]),
+                        ], meta: requests.envelope, upkeep: true)
+                        return true
+                    } else if let http = transport as? HTTPMCPTransport {
+                        try await http.listen()
+                        return true
+                    }
                     // stdio before 2026-07-28: notifications come on the process' output anyway.
-                    return
+                    return false
                 }
+                guard opened else { return }
+                owed.set()
             } catch {
                 if Task.isCancelled || Self.isRefusal(error) { return }
+                if !Self.isUnreachable(error) { owed.set() }
                 MCPLogging.runtime.debug("the change stream of '\(requests.session.server)' ended: \(error)")
             }
             try? await Task.sleep(nanoseconds: UInt64(pause * 1e9))
             pause = min(pause * 2, maxPause)
         }
+    }
+
+    /// Runs `body`, and `onOpen` once `body` has run for `delay` without ending.
+    private static func whenOpen<T: Sendable>(after delay: Duration, _ onOpen: @escaping @Sendable () -> Void,
+                                              _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: delay)
+                onOpen()
+                return nil
+            }
+            while let next = try await group.next() {
+                if let result = next {
+                    group.cancelAll()
+                    return result
+                }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// No stream was opened at all: nothing was missed that was not already owed.
+    static func isUnreachable(_ error: any Error) -> Bool {
+        if case MCPTransportError.unreachable = error { return true }
+        return false
     }
 
     /// The server offers no such stream: asking again would get the same.
@@ -70,5 +105,14 @@ enum ChangeFeed {
         case MCPTransportError.closed: return true
         default: return MCPErrors.isAuthFailure(error)
         }
+    }
+
+    /// Whether a report of every list is owed (a flag the opening check and the loop share).
+    final class Owed: @unchecked Sendable {
+        private let lock = NSLock()
+        private var owed = false
+        func set() { lock.withLock { owed = true } }
+        /// True once for each time it was set.
+        func settle() -> Bool { lock.withLock { defer { owed = false }; return owed } }
     }
 }

@@ -82,7 +82,9 @@ public actor MCPSession {
     /// server busy or end its idleness.
     public func request(_ method: String, params: [String: Value], meta: [String: Value] = [:], upkeep: Bool = false,
                         onProgress: (@Sendable (ProgressUpdate) -> Void)? = nil) async throws -> Data {
-        if let ended { throw ended }
+        // The reason the connection ended belongs to the request that saw it; a request made
+        // afterwards finds a lost connection, which the runtime replaces and asks again.
+        if let ended { throw MCPTransportError.closed("the connection to '\(server)' had already ended (\(ended))") }
         let id = nextID
         nextID += 1
         if !upkeep {

@@ -30,12 +30,14 @@ final class InterruptGuard: @unchecked Sendable {
     }
 
     /// With no guard in place, Ctrl-C does what it does by default. (The source itself stays: a
-    /// SIGINT source cancelled and then made again did not fire in testing on Linux.)
+    /// SIGINT source cancelled and then made again did not fire in testing on Linux.) The signal
+    /// goes to the process, not with `raise` to this thread: this is a dispatch worker, which
+    /// blocks signals, so a raised SIGINT stayed pending and Ctrl-C at a question did nothing.
     private static func interrupted() {
         let pending = lock.withLock { handlers }
         guard !pending.isEmpty else {
             signal(SIGINT, SIG_DFL)
-            raise(SIGINT)
+            kill(getpid(), SIGINT)
             return
         }
         for handler in pending.reversed() { handler.run() }
