@@ -43,6 +43,7 @@ from mcp.shared.message import SessionMessage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import era_tools  # noqa: E402
+import header_tools  # noqa: E402
 from event_store import MemoryEventStore  # noqa: E402
 import peer_tools  # noqa: E402
 
@@ -77,6 +78,7 @@ def build_server(pages):
     mcp = PagedServer(name="hermes-era-peer", version="0.0.1", instructions="era test peer")
     peer_tools.register(mcp, "hello from the era peer")
     era_tools.register(mcp)
+    header_tools.register(mcp)
     era_tools.register_pages(mcp, pages, PAGE_SIZE)
     mcp.paged = pages > 0
     # add_tool announces list changes in every era, so the handshake eras advertise it too (the

@@ -35,6 +35,9 @@ of `echo` echoes `text`. Attacks:
   header-tools           tools/list names tools whose names and x-mcp-header marks would inject
                          headers (CR LF, non-ASCII, 10 kB, Authorization, Host); every request's
                          headers are recorded
+  mark-places            tools/list names tools with x-mcp-header marks in every place of the
+                         schema (MARK_PLACES): nested in properties (valid), under items, anyOf,
+                         $defs, additionalProperties, on the root or an object (invalid)
   listen-flood           subscriptions/listen: the acknowledgement, 2,000 tools/list_changed, then silence
   listen-end             subscriptions/listen: answered complete at once, every time
 
@@ -68,6 +71,25 @@ HEADER_TOOLS = [
     ("bad-mark-long", "X" * 10240),
     ("bad-mark-twice", ["Region", "region"]),
 ]
+# Tool name -> inputSchema; only "nested" and "in-default" (a mark-like value in a default is data,
+# not a mark) are valid.
+MARK_PLACES = {
+    "nested": {"type": "object", "properties": {
+        "text": {"type": "string"},
+        "place": {"type": "object", "properties": {"zone": {"type": "string", "x-mcp-header": "Zone"}}}}},
+    "in-default": {"type": "object", "properties": {"text": {"type": "string", "default": {"x-mcp-header": "Text"}}}},
+    "under-items": {"type": "object", "properties": {
+        "tags": {"type": "array", "items": {"type": "string", "x-mcp-header": "Tag"}}}},
+    "under-anyof": {"type": "object", "properties": {"v": {"anyOf": [{"type": "string", "x-mcp-header": "V"}]}}},
+    "under-defs": {"type": "object", "$defs": {"z": {"type": "string", "x-mcp-header": "Z"}},
+                   "properties": {"z": {"$ref": "#/$defs/z"}}},
+    "under-additional": {"type": "object", "additionalProperties": {"type": "string", "x-mcp-header": "A"}},
+    "at-root": {"type": "object", "x-mcp-header": "Root", "properties": {}},
+    "on-object": {"type": "object", "properties": {"place": {"type": "object", "x-mcp-header": "Place", "properties": {}}}},
+    "nested-twice": {"type": "object", "properties": {
+        "zone": {"type": "string", "x-mcp-header": "zone"},
+        "place": {"type": "object", "properties": {"zone": {"type": "string", "x-mcp-header": "Zone"}}}}},
+}
 
 started = time.monotonic()
 lock = threading.Lock()
@@ -112,6 +134,8 @@ def proper(attack, method, params, modern):
         return discover_result([MODERN])
     if method == "tools/list":
         tools = [tool(name, mark) for name, mark in HEADER_TOOLS] if attack == "header-tools" else [tool("echo"), tool("ask")]
+        if attack == "mark-places":
+            tools = [{"name": name, "inputSchema": schema} for name, schema in MARK_PLACES.items()]
         result = {"tools": tools}
     elif method == "tools/call":
         arguments = params.get("arguments") or {}

@@ -453,12 +453,13 @@ extension MCPServerTask {
     static func mirroring(_ tools: [Tool], of server: String, on transport: any Transport) async -> [Tool] {
         var kept: [Tool] = [], map: [String: [String: String]] = [:]
         for tool in tools {
-            guard let mirrored = RoutingHeaders.paramHeaders(of: tool) else {
-                MCPLogging.runtime.warning("'\(server)': tool '\(ServerText.clipped(tool.name))' is left out: its x-mcp-header marks are invalid")
-                continue
+            do {
+                let mirrored = try RoutingHeaders.marks(of: tool)
+                if !mirrored.isEmpty { map[tool.name] = mirrored }
+                kept.append(tool)
+            } catch {
+                MCPLogging.runtime.warning("'\(server)': tool '\(ServerText.clipped(tool.name))' is left out: its x-mcp-header marks are invalid (\(ServerText.clean(error.reason)))")
             }
-            if !mirrored.isEmpty { map[tool.name] = mirrored }
-            kept.append(tool)
         }
         await (transport as? HTTPMCPTransport)?.setMirroredArguments(map)
         return kept

@@ -24,6 +24,11 @@ public struct MCPOperations: Sendable {
     /// `onProgress` gets the server's progress notifications while the tool runs.
     public func call(tool: String, arguments: [String: Value], onProgress: (@Sendable (ProgressUpdate) -> Void)? = nil) async -> MCPAnswer {
         await perform("tools/call \(tool)") { connection in
+            // 2026-07-28 over HTTP: an argument its header cannot carry is refused here, not by the server.
+            if connection.requests.isStateless, connection.transport is HTTPMCPTransport,
+               let listed = connection.tools.first(where: { $0.name == tool }) {
+                try RoutingHeaders.checkMirrorable(arguments, of: listed)
+            }
             let (content, isError): ([Tool.Content], Bool)
             do {
                 (content, isError) = try await connection.requests.callTool(tool, arguments: arguments, onProgress: onProgress)
