@@ -24,7 +24,7 @@ public struct Negotiated: Sendable, Equatable {
 /// silence past the probe's time) means an older server: `initialize`. What is not an answer (the
 /// server unreachable, a refused token) is no verdict on the revision and is thrown as it is.
 /// A pinned revision (`protocol_version:` in config) skips the guessing; a remembered one skips the
-/// probe when it was an `initialize` revision.
+/// probe when it was an `initialize` revision, unless the server refuses it with -32022.
 enum LifecycleNegotiator {
     /// The probe's own time limit: a server that sits on an unknown method is an old one (the
     /// Python SDK waits 10 s too). At most half of what the connection has left, so `initialize`
@@ -48,7 +48,12 @@ enum LifecycleNegotiator {
         }
         if let remembered, !ProtocolRevision.isStateless(remembered) {
             waiting("initialize")
-            return try await initialize(session, offering: remembered, exactly: false, onInitialized: onInitialized)
+            do {
+                return try await initialize(session, offering: remembered, exactly: false, onInitialized: onInitialized)
+            } catch let refusal as RPCError where refusal.code == RPCError.unsupportedVersion && discovers {
+                // Redeployed in another era since it was remembered ("if the cached assumption
+                // later fails"): asked afresh, as a server never met.
+            }
         }
         guard discovers else {
             waiting("initialize")

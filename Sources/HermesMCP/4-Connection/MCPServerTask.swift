@@ -174,6 +174,14 @@ public actor MCPServerTask {
         return try await establish(retries: Self.initialRetries, seconds: min(config.connectTimeout, deadline?.remaining ?? .infinity))
     }
 
+    /// A session newer than generation `failed`, negotiated afresh: the server refused the revision
+    /// it was spoken to in (`EraChange`), so what was remembered of it no longer holds.
+    public func renegotiate(after failed: Int, within deadline: Deadline? = nil) async throws -> MCPConnection {
+        if let current, current.generation > failed { return current }
+        remembered = nil
+        return try await reconnect(after: failed, within: deadline)
+    }
+
     /// How many connections were attempted so far (each try of each retry counts).
     public var connectionAttempts: Int { generation }
 

@@ -185,7 +185,27 @@ public struct MCPOperations: Sendable {
                 return MCPErrors.isAuthFailure(error) ? reauthAnswer() : Self.failure(error)
             }
         }
+        if let connection, EraChange.suspected(error) {
+            return await renegotiating(after: error, operation: operation, connection: connection, retry: body, deadline: deadline)
+        }
         return Self.failure(error)
+    }
+
+    /// The server refused the revision it was spoken to in (`EraChange`): what was remembered of it
+    /// is forgotten, the connection negotiated again and the request sent once more. A pinned
+    /// revision is the user's: one clear failure instead.
+    private func renegotiating(after refusal: any Error, operation: String, connection: MCPConnection,
+                               retry body: @escaping @Sendable (MCPConnection) async throws -> MCPAnswer, deadline: Deadline) async -> MCPAnswer {
+        if connection.pinned {
+            return Self.failure(EraChange.PinnedRefused(server: task.name, pinned: connection.protocolVersion, refusal: refusal))
+        }
+        MCPLogging.runtime.info("'\(task.name)' refused protocol revision \(connection.protocolVersion) (\(ServerText.clipped(ServerText.clean("\(refusal)")))): negotiating again")
+        do {
+            let fresh = try await task.renegotiate(after: connection.generation, within: deadline)
+            return try await withTimeout(deadline, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) }
+        } catch {
+            return MCPErrors.isAuthFailure(error) ? reauthAnswer() : Self.failure(error)
+        }
     }
 
     /// 403 `insufficient_scope`: the manager's step-up, then the request once more on a new session,
