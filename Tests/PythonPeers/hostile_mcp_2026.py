@@ -11,6 +11,9 @@ Everything the attack does not touch is answered properly: discover names 2026-0
 of `echo` echoes `text`. Attacks:
 
   discover-unknown       discover names only versions nobody speaks (2099-01-01, 1999-01-01)
+  discover-future-and-old  discover names 2027-01-01 and 2025-06-18 (a server of both eras)
+  discover-mismatch      discover refused with -32020 (header mismatch), its message full of escapes
+  discover-capability    discover refused with -32021 naming the sampling capability
   discover-huge          discover names 200,000 made-up versions, then 2026-07-28 last
   discover-pingpong      every request: -32022 naming every version the client speaks but the
                          one it asked for
@@ -202,6 +205,13 @@ class Attack:
         if method == "server/discover":
             if a == "discover-unknown":
                 return ok(discover_result(["2099-01-01", "1999-01-01"]))
+            if a == "discover-future-and-old":
+                return ok(discover_result(["2027-01-01", "2025-06-18"]))
+            if a == "discover-mismatch":
+                return error(-32020, "Mcp-Method header does not match: " + ESCAPES)
+            if a == "discover-capability":
+                return error(-32021, "Missing required client capability",
+                             {"requiredCapabilities": {"sampling": {}, ESCAPES: {}}})
             if a == "discover-huge":
                 return ok(discover_result(["1900-01-%06d" % i for i in range(200000)] + [MODERN]))
             if a == "discover-legacy-shape":
