@@ -44,6 +44,14 @@ public final class EraPeer: @unchecked Sendable {
         }
     }
 
+    /// The server speaks as `mode` (dual, modern, stateful) from now on, as if redeployed.
+    public func become(_ mode: String) async throws {
+        var request = URLRequest(url: URL(string: admin + "/mode/" + mode)!)
+        request.httpMethod = "POST"
+        let (_, response) = try await URLSession.shared.data(for: request)
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw URLError(.badServerResponse) }
+    }
+
     /// The command line of the same server over stdio, for a config's `command:`/`args:`.
     public static func stdio(mode: String) throws -> (command: String, args: [String]) {
         (try Peers.python, [Peers.script("era_server.py"), "--transport", "stdio", "--mode", mode])

@@ -86,7 +86,7 @@ import Testing
 
     // MARK: server/discover
 
-    @Test(arguments: [("discover-unknown", "2025-11-25"), ("discover-legacy-shape", "2025-11-25")])
+    @Test(arguments: [("discover-legacy-shape", "2025-11-25")])
     func aDiscoverResultWithNothingUsableFallsBackToInitialize(attack: String, expected: String) async throws {
         let peer = try await Self.peer(attack)
         defer { peer.stop() }

@@ -12,6 +12,8 @@ exits when its stdin closes. Admin API (over TLS, served in plain HTTP on a port
   GET  /admin/log    every request: HTTP method, path, JSON-RPC method, the MCP headers, the
                      first 8 characters of Authorization, the client's (host, port)
   POST /admin/reset  clear the log
+  POST /admin/mode/M the server speaks as mode M from now on (dual, modern, stateful): a server
+                     redeployed in another era, sessions of the old one still open behind
 stdio modes: dual, modern (refuses `initialize` with -32022), legacy (a pre-2026 server: -32601
 to server/discover; the 2026 `_meta` keys are ignored, so an enveloped request before `initialize`
 gets the SDK's pre-handshake -32602). MCP on stdin/stdout, logs on stderr.
@@ -43,6 +45,7 @@ from mcp.shared.message import SessionMessage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import era_tools  # noqa: E402
+import header_tools  # noqa: E402
 from event_store import MemoryEventStore  # noqa: E402
 import peer_tools  # noqa: E402
 
@@ -77,6 +80,7 @@ def build_server(pages):
     mcp = PagedServer(name="hermes-era-peer", version="0.0.1", instructions="era test peer")
     peer_tools.register(mcp, "hello from the era peer")
     era_tools.register(mcp)
+    header_tools.register(mcp)
     era_tools.register_pages(mcp, pages, PAGE_SIZE)
     mcp.paged = pages > 0
     # add_tool announces list changes in every era, so the handshake eras advertise it too (the
@@ -191,6 +195,9 @@ class FrontDoor:
         if path == "/admin/reset":
             log.clear()
             return await respond(send, 200, {"ok": True})
+        if path.startswith("/admin/mode/") and path.rsplit("/", 1)[1] in ("dual", "modern", "stateful"):
+            self.mode = path.rsplit("/", 1)[1]
+            return await respond(send, 200, {"mode": self.mode})
         return await respond(send, 404, {"error": "no such admin route"})
 
 

@@ -11,6 +11,9 @@ Everything the attack does not touch is answered properly: discover names 2026-0
 of `echo` echoes `text`. Attacks:
 
   discover-unknown       discover names only versions nobody speaks (2099-01-01, 1999-01-01)
+  discover-future-and-old  discover names 2027-01-01 and 2025-06-18 (a server of both eras)
+  discover-mismatch      discover refused with -32020 (header mismatch), its message full of escapes
+  discover-capability    discover refused with -32021 naming the sampling capability
   discover-huge          discover names 200,000 made-up versions, then 2026-07-28 last
   discover-pingpong      every request: -32022 naming every version the client speaks but the
                          one it asked for
@@ -35,6 +38,9 @@ of `echo` echoes `text`. Attacks:
   header-tools           tools/list names tools whose names and x-mcp-header marks would inject
                          headers (CR LF, non-ASCII, 10 kB, Authorization, Host); every request's
                          headers are recorded
+  mark-places            tools/list names tools with x-mcp-header marks in every place of the
+                         schema (MARK_PLACES): nested in properties (valid), under items, anyOf,
+                         $defs, additionalProperties, on the root or an object (invalid)
   listen-flood           subscriptions/listen: the acknowledgement, 2,000 tools/list_changed, then silence
   listen-end             subscriptions/listen: answered complete at once, every time
   listen-cancel          subscriptions/listen: the acknowledgement, then the server ends the
@@ -78,6 +84,25 @@ HEADER_TOOLS = [
     ("bad-mark-long", "X" * 10240),
     ("bad-mark-twice", ["Region", "region"]),
 ]
+# Tool name -> inputSchema; only "nested" and "in-default" (a mark-like value in a default is data,
+# not a mark) are valid.
+MARK_PLACES = {
+    "nested": {"type": "object", "properties": {
+        "text": {"type": "string"},
+        "place": {"type": "object", "properties": {"zone": {"type": "string", "x-mcp-header": "Zone"}}}}},
+    "in-default": {"type": "object", "properties": {"text": {"type": "string", "default": {"x-mcp-header": "Text"}}}},
+    "under-items": {"type": "object", "properties": {
+        "tags": {"type": "array", "items": {"type": "string", "x-mcp-header": "Tag"}}}},
+    "under-anyof": {"type": "object", "properties": {"v": {"anyOf": [{"type": "string", "x-mcp-header": "V"}]}}},
+    "under-defs": {"type": "object", "$defs": {"z": {"type": "string", "x-mcp-header": "Z"}},
+                   "properties": {"z": {"$ref": "#/$defs/z"}}},
+    "under-additional": {"type": "object", "additionalProperties": {"type": "string", "x-mcp-header": "A"}},
+    "at-root": {"type": "object", "x-mcp-header": "Root", "properties": {}},
+    "on-object": {"type": "object", "properties": {"place": {"type": "object", "x-mcp-header": "Place", "properties": {}}}},
+    "nested-twice": {"type": "object", "properties": {
+        "zone": {"type": "string", "x-mcp-header": "zone"},
+        "place": {"type": "object", "properties": {"zone": {"type": "string", "x-mcp-header": "Zone"}}}}},
+}
 
 started = time.monotonic()
 lock = threading.Lock()
@@ -122,6 +147,8 @@ def proper(attack, method, params, modern):
         return discover_result([MODERN])
     if method == "tools/list":
         tools = [tool(name, mark) for name, mark in HEADER_TOOLS] if attack == "header-tools" else [tool("echo"), tool("ask")]
+        if attack == "mark-places":
+            tools = [{"name": name, "inputSchema": schema} for name, schema in MARK_PLACES.items()]
         result = {"tools": tools}
     elif method == "tools/call":
         arguments = params.get("arguments") or {}
@@ -188,6 +215,13 @@ class Attack:
         if method == "server/discover":
             if a == "discover-unknown":
                 return ok(discover_result(["2099-01-01", "1999-01-01"]))
+            if a == "discover-future-and-old":
+                return ok(discover_result(["2027-01-01", "2025-06-18"]))
+            if a == "discover-mismatch":
+                return error(-32020, "Mcp-Method header does not match: " + ESCAPES)
+            if a == "discover-capability":
+                return error(-32021, "Missing required client capability",
+                             {"requiredCapabilities": {"sampling": {}, ESCAPES: {}}})
             if a == "discover-huge":
                 return ok(discover_result(["1900-01-%06d" % i for i in range(200000)] + [MODERN]))
             if a == "discover-legacy-shape":

@@ -25,7 +25,8 @@ enum RoutingHeaders {
     }
 
     /// The headers of `message`; empty when it is no 2026-07-28 request (no envelope).
-    /// `parameters` maps each tool to its arguments that travel as headers too (`paramHeaders`).
+    /// `parameters` maps each tool to its arguments that travel as headers too, each named by its
+    /// `HeaderMark.pointer`, with its header's name (`marks(of:)`).
     static func of(_ message: Data, parameters: [String: [String: String]] = [:]) -> [String: String] {
         guard let request = try? JSONDecoder().decode(Request.self, from: message),
               let method = request.method, let version = request.params?._meta?.version else { return [:] }
@@ -37,14 +38,11 @@ enum RoutingHeaders {
         }
         if let name { headers["Mcp-Name"] = encoded(name) }
         if method == "tools/call", let name, let mirrored = parameters[name], !mirrored.isEmpty,
-           let arguments = try? JSONDecoder().decode(Arguments.self, from: message).params.arguments {
-            for (argument, header) in mirrored {
+           let arguments = try? JSONDecoder().decode(Arguments.self, from: message).params.arguments?.value {
+            for (pointer, header) in mirrored {
                 // Absent or null: no header, as the spec says.
-                switch arguments[argument]?.value {
-                case .string(let text)?: headers["Mcp-Param-" + header] = encoded(text)
-                case .int(let number)?: headers["Mcp-Param-" + header] = String(number)
-                case .bool(let flag)?: headers["Mcp-Param-" + header] = flag ? "true" : "false"
-                default: break
+                if let text = headerValue(of: value(at: HeaderMark.path(ofPointer: pointer), in: arguments)) {
+                    headers["Mcp-Param-" + header] = text
                 }
             }
         }
@@ -52,25 +50,68 @@ enum RoutingHeaders {
     }
 
     private struct Arguments: Decodable {
-        struct Params: Decodable { let arguments: [String: PlainValue]? }
+        struct Params: Decodable { let arguments: PlainValue? }
         let params: Params
     }
 
-    /// The arguments of `tool` its schema marks `"x-mcp-header": "Name"`, each with its header's
-    /// name; nil when a mark is invalid (not a header token, on a property that is not a string,
-    /// integer or boolean, or the same name twice), and such a tool must not be used at all.
-    static func paramHeaders(of tool: Tool) -> [String: String]? {
-        guard case .object(let schema) = tool.inputSchema, case .object(let properties)? = schema["properties"] else { return [:] }
-        var mirrored: [String: String] = [:]
-        var taken: Set<String> = []
-        for (argument, property) in properties {
-            guard case .object(let fields) = property, let mark = fields["x-mcp-header"] else { continue }
-            guard case .string(let header) = mark, header.utf8.count <= 64, HeaderSyntax.isFieldName(header),
-                  case .string(let type)? = fields["type"], ["string", "integer", "boolean"].contains(type),
-                  taken.insert(header.lowercased()).inserted else { return nil }
-            mirrored[argument] = header
+    /// What is at `path` in `arguments`: nil when a step is missing or not an object.
+    static func value(at path: [String], in arguments: Value) -> Value? {
+        var node = arguments
+        for key in path {
+            guard case .object(let fields) = node, let next = fields[key] else { return nil }
+            node = next
         }
+        return node
+    }
+
+    /// The largest integer a mirrored argument may hold (2^53 − 1, JavaScript's safe range: the
+    /// spec's bound, so every server and intermediary reads the same number).
+    static let safeInteger: Int64 = 9_007_199_254_740_991
+
+    /// An argument as its header carries it (string as is, encoded when it must be; integer in
+    /// decimal, an integral double such as 42.0 too; boolean in lower case); nil when it has no
+    /// header form (absent, null, out of the safe range, not a string, integer or boolean).
+    static func headerValue(of value: Value?) -> String? {
+        switch value {
+        case .string(let text)?: return encoded(text)
+        case .int(let number)? where Int64(number).magnitude <= safeInteger.magnitude: return String(number)
+        case .double(let number)? where number.rounded() == number && number.magnitude <= Double(safeInteger): return String(Int64(number))
+        case .bool(let flag)?: return flag ? "true" : "false"
+        default: return nil
+        }
+    }
+
+    /// The arguments of `tool` its schema marks `"x-mcp-header": "Name"` (`HeaderMarks`), each
+    /// named by its `HeaderMark.pointer`, with its header's name. Throws when a mark is invalid:
+    /// such a tool must not be used at all.
+    static func marks(of tool: Tool) throws(HeaderMarks.Invalid) -> [String: String] {
+        var mirrored: [String: String] = [:]
+        for mark in try HeaderMarks.of(tool.inputSchema) { mirrored[mark.pointer] = mark.header }
         return mirrored
+    }
+
+    /// A call whose marked argument no header can carry (an integer beyond ±(2^53 − 1), a
+    /// fraction, an array or object where a string, integer or boolean belongs): refused before
+    /// it is sent, since the spec allows no header for it and the server would refuse it without.
+    struct Unmirrorable: Error, CustomStringConvertible {
+        let tool: String
+        let argument: String
+        let header: String
+        var description: String {
+            "tool '\(ServerText.clipped(tool, limit: 80))': argument '\(ServerText.clipped(argument, limit: 80))' travels in the header Mcp-Param-\(ServerText.clipped(header, limit: 80)) too, which carries only a string, a boolean or an integer from -\(safeInteger) to \(safeInteger)"
+        }
+    }
+
+    /// Throws `Unmirrorable` when `arguments` hold, at a mark of `tool`'s schema, a value that is
+    /// present but has no header form.
+    static func checkMirrorable(_ arguments: [String: Value], of tool: Tool) throws {
+        guard let marks = try? HeaderMarks.of(tool.inputSchema) else { return }
+        for mark in marks {
+            let value = value(at: mark.path, in: .object(arguments))
+            if let value, value != .null, headerValue(of: value) == nil {
+                throw Unmirrorable(tool: tool.name, argument: mark.path.joined(separator: "."), header: mark.header)
+            }
+        }
     }
 
     static func encoded(_ value: String) -> String {

@@ -19,12 +19,15 @@ public struct Negotiated: Sendable, Equatable {
 
 /// Meets a server of unknown revision the way 2026-07-28 asks (`basic/versioning`,
 /// `transports`): `server/discover` first; a result naming a stateless revision hermes speaks, or an
-/// unsupported-version error naming one, means the stateless lifecycle. Anything else the server
-/// answers (an unknown method, a 4xx without a JSON-RPC body, a reply that is no discover result,
-/// silence past the probe's time) means an older server: `initialize`. What is not an answer (the
-/// server unreachable, a refused token) is no verdict on the revision and is thrown as it is.
+/// unsupported-version error naming one, means the stateless lifecycle; a result or error naming
+/// only `initialize` revisions hermes speaks, `initialize` with the newest of them; one naming none
+/// hermes speaks, and the other errors only a 2026-07-28 server answers with (-32020, -32021), are
+/// a modern server's final word, said in a sentence. Anything else the server answers (an unknown
+/// method, a 4xx without a JSON-RPC body, a reply that is no discover result, silence past the
+/// probe's time) means an older server: `initialize`. What is not an answer (the server
+/// unreachable, a refused token) is no verdict on the revision and is thrown as it is.
 /// A pinned revision (`protocol_version:` in config) skips the guessing; a remembered one skips the
-/// probe when it was an `initialize` revision.
+/// probe when it was an `initialize` revision, unless the server refuses it with -32022.
 enum LifecycleNegotiator {
     /// The probe's own time limit: a server that sits on an unknown method is an old one (the
     /// Python SDK waits 10 s too). At most half of what the connection has left, so `initialize`
@@ -48,19 +51,26 @@ enum LifecycleNegotiator {
         }
         if let remembered, !ProtocolRevision.isStateless(remembered) {
             waiting("initialize")
-            return try await initialize(session, offering: remembered, exactly: false, onInitialized: onInitialized)
+            do {
+                return try await initialize(session, offering: remembered, exactly: false, onInitialized: onInitialized)
+            } catch let refusal as RPCError where refusal.code == RPCError.unsupportedVersion && discovers {
+                // Redeployed in another era since it was remembered ("if the cached assumption
+                // later fails"): asked afresh, as a server never met.
+            }
         }
         guard discovers else {
             waiting("initialize")
             return try await initialize(session, offering: ProtocolRevision.handshake[0], exactly: false, onInitialized: onInitialized)
         }
         waiting("server/discover")
-        if let modern = try await discover(session, version: ProtocolRevision.stateless, deadline: deadline, probing: true) {
-            return modern
+        let offering: String
+        switch try await probe(session, version: ProtocolRevision.stateless, deadline: deadline, probing: true) {
+        case .modern(let agreed): return agreed
+        case .initialize(let version): offering = version
         }
         waiting("initialize")
         do {
-            return try await initialize(session, offering: ProtocolRevision.handshake[0], exactly: false, onInitialized: onInitialized)
+            return try await initialize(session, offering: offering, exactly: false, onInitialized: onInitialized)
         } catch let refusal as RPCError where refusal.code == RPCError.unsupportedVersion {
             // A stateless server that ignored the probe but names its revisions now.
             guard let version = ProtocolRevision.newestShared(refusal.supportedVersions.filter(ProtocolRevision.isStateless)) else { throw refusal }
@@ -71,31 +81,75 @@ enum LifecycleNegotiator {
     /// `server/discover` at `version`. Probing, nil means "an older server"; otherwise every
     /// failure is thrown.
     private static func discover(_ session: MCPSession, version: String, deadline: Deadline, probing: Bool) async throws -> Negotiated? {
+        switch try await probe(session, version: version, deadline: deadline, probing: probing) {
+        case .modern(let agreed): return agreed
+        case .initialize: return nil
+        }
+    }
+
+    /// What `server/discover` told of the server: the stateless lifecycle agreed, or `initialize`,
+    /// offering that revision.
+    private enum Verdict {
+        case modern(Negotiated)
+        case initialize(offering: String)
+    }
+
+    private static func probe(_ session: MCPSession, version: String, deadline: Deadline, probing: Bool) async throws -> Verdict {
         let requests = MCPRequests(session: session, version: version, capabilities: nil)
-        let probe = Deadline(seconds: probing ? min(probeSeconds, max(deadline.remaining / 2, 0.001)) : max(deadline.remaining, 0.001))
+        let limit = Deadline(seconds: probing ? min(probeSeconds, max(deadline.remaining / 2, 0.001)) : max(deadline.remaining, 0.001))
+        let older = Verdict.initialize(offering: ProtocolRevision.handshake[0])
+        let found: MCPResults.Discover
         do {
-            let found = try await withTimeout(probe, what: "server/discover") {
+            found = try await withTimeout(limit, what: "server/discover") {
                 try await requests.discover()
             }
-            if let shared = ProtocolRevision.newestShared(found.supportedVersions.filter(ProtocolRevision.isStateless)) {
-                if shared != version && probing { return try await discover(session, version: shared, deadline: deadline, probing: false) }
-                return Negotiated(protocolVersion: version, serverName: found._meta?.serverInfo?.name, capabilities: found.capabilities?.value)
-            }
-            guard probing else {
-                throw MCPTransportError.malformed("'\(session.server)' lists no protocol revision hermes speaks without initialize (it lists \(listed(found.supportedVersions)))")
-            }
-            return nil
         } catch let refusal as RPCError where refusal.code == RPCError.unsupportedVersion {
             let offered = refusal.supportedVersions
             if probing, let shared = ProtocolRevision.newestShared(offered.filter(ProtocolRevision.isStateless)), shared != version {
-                return try await discover(session, version: shared, deadline: deadline, probing: false)
+                return try await probe(session, version: shared, deadline: deadline, probing: false)
             }
-            if probing, offered.contains(where: { ProtocolRevision.handshake.contains($0) }) { return nil }
+            if probing, let shared = ProtocolRevision.newestShared(offered.filter { ProtocolRevision.handshake.contains($0) }) {
+                return .initialize(offering: shared)
+            }
             throw MCPTransportError.malformed("'\(session.server)' speaks none of the protocol revisions hermes speaks: it offers \(listed(offered)), hermes \(listed(ProtocolRevision.all))")
+        } catch let refusal as RPCError where refusal.code == RPCError.headerMismatch || refusal.code == RPCError.missingCapability {
+            // Errors only a 2026-07-28 server answers with (transports, "Backward Compatibility":
+            // correct the request "rather than falling back"): what it objected to is the answer.
+            throw objection(refusal, server: session.server)
         } catch {
             guard probing, isAnswer(error) else { throw error }
-            return nil
+            return older
         }
+        if let shared = ProtocolRevision.newestShared(found.supportedVersions.filter(ProtocolRevision.isStateless)) {
+            if shared != version && probing { return try await probe(session, version: shared, deadline: deadline, probing: false) }
+            return .modern(Negotiated(protocolVersion: version, serverName: found._meta?.serverInfo?.name, capabilities: found.capabilities?.value))
+        }
+        guard probing else {
+            throw MCPTransportError.malformed("'\(session.server)' lists no protocol revision hermes speaks without initialize (it lists \(listed(found.supportedVersions)))")
+        }
+        // A discover result is a modern server's answer: `initialize` only when it lists a
+        // revision of that lifecycle hermes speaks (a server of both eras), else nothing fits.
+        if let shared = ProtocolRevision.newestShared(found.supportedVersions.filter { ProtocolRevision.handshake.contains($0) }) {
+            return .initialize(offering: shared)
+        }
+        throw MCPTransportError.malformed(found.supportedVersions.isEmpty
+            ? "'\(session.server)' answered server/discover naming no protocol version; hermes speaks MCP \(listed(ProtocolRevision.all))"
+            : "'\(session.server)' speaks only MCP \(listed(found.supportedVersions)), hermes speaks MCP \(listed(ProtocolRevision.all))")
+    }
+
+    /// A -32020 or -32021 refusing the probe, as a sentence: the server's words cleaned and
+    /// clipped, and for -32021 the capabilities it wants (at most 8 named).
+    private static func objection(_ refusal: RPCError, server: String) -> MCPTransportError {
+        let words = ServerText.clipped(ServerText.clean(refusal.message), limit: 200)
+        if refusal.code == RPCError.headerMismatch {
+            return .malformed("'\(server)' speaks MCP 2026-07-28 but refused the HTTP headers of hermes' server/discover (-32020 header mismatch: \(words)); a proxy on the way may have changed them")
+        }
+        var wanted: [String] = []
+        if case .object(let data)? = refusal.data, case .object(let required)? = data["requiredCapabilities"] {
+            wanted = required.keys.sorted().prefix(8).map { ServerText.clipped(ServerText.clean($0), limit: 40) }
+        }
+        let named = wanted.isEmpty ? "" : " (\(wanted.joined(separator: ", ")))"
+        return .malformed("'\(server)' speaks MCP 2026-07-28 but requires client capabilities hermes does not offer it\(named): -32021 \(words)")
     }
 
     /// Whether `error` is the server answering (so: an older server), not a failure to reach it.

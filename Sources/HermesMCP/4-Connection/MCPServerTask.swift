@@ -174,6 +174,14 @@ public actor MCPServerTask {
         return try await establish(retries: Self.initialRetries, seconds: min(config.connectTimeout, deadline?.remaining ?? .infinity))
     }
 
+    /// A session newer than generation `failed`, negotiated afresh: the server refused the revision
+    /// it was spoken to in (`EraChange`), so what was remembered of it no longer holds.
+    public func renegotiate(after failed: Int, within deadline: Deadline? = nil) async throws -> MCPConnection {
+        if let current, current.generation > failed { return current }
+        remembered = nil
+        return try await reconnect(after: failed, within: deadline)
+    }
+
     /// How many connections were attempted so far (each try of each retry counts).
     public var connectionAttempts: Int { generation }
 
@@ -458,12 +466,13 @@ extension MCPServerTask {
     static func mirroring(_ tools: [Tool], of server: String, on transport: any Transport) async -> [Tool] {
         var kept: [Tool] = [], map: [String: [String: String]] = [:]
         for tool in tools {
-            guard let mirrored = RoutingHeaders.paramHeaders(of: tool) else {
-                MCPLogging.runtime.warning("'\(server)': tool '\(ServerText.clipped(tool.name))' is left out: its x-mcp-header marks are invalid")
-                continue
+            do {
+                let mirrored = try RoutingHeaders.marks(of: tool)
+                if !mirrored.isEmpty { map[tool.name] = mirrored }
+                kept.append(tool)
+            } catch {
+                MCPLogging.runtime.warning("'\(server)': tool '\(ServerText.clipped(tool.name))' is left out: its x-mcp-header marks are invalid (\(ServerText.clean(error.reason)))")
             }
-            if !mirrored.isEmpty { map[tool.name] = mirrored }
-            kept.append(tool)
         }
         await (transport as? HTTPMCPTransport)?.setMirroredArguments(map)
         return kept

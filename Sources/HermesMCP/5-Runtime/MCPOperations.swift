@@ -24,6 +24,11 @@ public struct MCPOperations: Sendable {
     /// `onProgress` gets the server's progress notifications while the tool runs.
     public func call(tool: String, arguments: [String: Value], onProgress: (@Sendable (ProgressUpdate) -> Void)? = nil) async -> MCPAnswer {
         await perform("tools/call \(tool)") { connection in
+            // 2026-07-28 over HTTP: an argument its header cannot carry is refused here, not by the server.
+            if connection.requests.isStateless, connection.transport is HTTPMCPTransport,
+               let listed = connection.tools.first(where: { $0.name == tool }) {
+                try RoutingHeaders.checkMirrorable(arguments, of: listed)
+            }
             let (content, isError): ([Tool.Content], Bool)
             do {
                 (content, isError) = try await connection.requests.callTool(tool, arguments: arguments, onProgress: onProgress)
@@ -180,7 +185,27 @@ public struct MCPOperations: Sendable {
                 return MCPErrors.isAuthFailure(error) ? reauthAnswer() : Self.failure(error)
             }
         }
+        if let connection, EraChange.suspected(error) {
+            return await renegotiating(after: error, operation: operation, connection: connection, retry: body, deadline: deadline)
+        }
         return Self.failure(error)
+    }
+
+    /// The server refused the revision it was spoken to in (`EraChange`): what was remembered of it
+    /// is forgotten, the connection negotiated again and the request sent once more. A pinned
+    /// revision is the user's: one clear failure instead.
+    private func renegotiating(after refusal: any Error, operation: String, connection: MCPConnection,
+                               retry body: @escaping @Sendable (MCPConnection) async throws -> MCPAnswer, deadline: Deadline) async -> MCPAnswer {
+        if connection.pinned {
+            return Self.failure(EraChange.PinnedRefused(server: task.name, pinned: connection.protocolVersion, refusal: refusal))
+        }
+        MCPLogging.runtime.info("'\(task.name)' refused protocol revision \(connection.protocolVersion) (\(ServerText.clipped(ServerText.clean("\(refusal)")))): negotiating again")
+        do {
+            let fresh = try await task.renegotiate(after: connection.generation, within: deadline)
+            return try await withTimeout(deadline, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) }
+        } catch {
+            return MCPErrors.isAuthFailure(error) ? reauthAnswer() : Self.failure(error)
+        }
     }
 
     /// 403 `insufficient_scope`: the manager's step-up, then the request once more on a new session,

@@ -1,0 +1,46 @@
+import Foundation
+import HermesOAuth
+import MCP
+
+/// A refusal that says the server no longer speaks the revision hermes agreed with it: it was
+/// redeployed in another era while hermes stayed connected. 2026-07-28 (basic/versioning): on an
+/// unsupported-version error "the client SHOULD select a mutually supported version from the
+/// supported list and retry", and a cached revision is asked about again "if the cached assumption
+/// later fails"; the transports' backward-compatibility rule reads a 400 the same way as the probe
+/// does.
+enum EraChange {
+    /// JSON-RPC errors a server that speaks the revision answers a well-formed request with: a
+    /// 400 carrying one of them is about the request, not the revision.
+    private static let aboutTheRequest: Set<Int> = [-32_700, -32_602, -32_601, -32_603, RPCError.headerMismatch, RPCError.missingCapability]
+
+    /// -32022 on any transport, or a 400 whose body is not one of those errors: a 2026-07-28
+    /// server's answer to an `initialize`-era request, or an older server's (its "Missing session
+    /// ID", its own version check) to an enveloped one. A 400 means the request was not processed,
+    /// so sending it again after negotiating is safe.
+    static func suspected(_ error: any Error) -> Bool {
+        switch error {
+        case let refusal as RPCError:
+            return refusal.code == RPCError.unsupportedVersion || (refusal.httpStatus == 400 && !aboutTheRequest.contains(refusal.code))
+        case MCPTransportError.http(let status, _):
+            return status == 400
+        default:
+            return false
+        }
+    }
+
+    /// What a pinned revision refused gets instead of a renegotiation: the pin is the user's to
+    /// change, so the message says what the server objected to and, when it said, what it speaks.
+    struct PinnedRefused: Error, CustomStringConvertible {
+        let server: String
+        let pinned: String
+        let refusal: any Error
+
+        var description: String {
+            let pin = "the pinned protocol_version \(ServerText.clipped(pinned, limit: 40))"
+            let supported = (refusal as? RPCError)?.supportedVersions ?? []
+            let why = ServerText.clipped(ServerText.clean(Redaction.redact("\(refusal)")), limit: 300)
+            let speaks = supported.isEmpty ? "" : "; it speaks " + supported.prefix(8).map { ServerText.clipped($0, limit: 40) }.joined(separator: ", ")
+            return "'\(server)' refused a request in \(pin) (\(why))\(speaks): change protocol_version to a revision it speaks, or remove it to let hermes negotiate"
+        }
+    }
+}
