@@ -16,6 +16,7 @@ from mcp.server.mcpserver.resolve import Elicit, Resolve
 MODERN = "2026-07-28"
 MAX_BIG_MEGABYTES = 64  # a bound, so a typo in a test cannot eat the machine's memory
 LINK_KEY = "open_link"
+VISIT_KEY = "visit"
 
 
 class Copies(BaseModel):
@@ -52,6 +53,20 @@ def register(mcp):
         # No resolver marker exists for URL mode: the tool body drives the round itself.
         return InputRequiredResult(input_requests={
             LINK_KEY: ElicitRequest(params=ElicitRequestURLParams(message=message, url=url))})
+
+    @mcp.tool()
+    async def visit(ctx: Context, url: str = "https://example.com/visit") -> str | InputRequiredResult:
+        """URL-mode elicitation of `url` answering what came back: the action, and whether a
+        `content` field came with it (MCP: omitted for URL mode)."""
+        message = "Please visit the page."
+        if not modern(ctx):
+            answer = await ctx.session.elicit_url(message, url, secrets.token_hex(8), related_request_id=ctx.request_id)
+        else:
+            answer = (ctx.input_responses or {}).get(VISIT_KEY)
+            if answer is None:
+                return InputRequiredResult(input_requests={
+                    VISIT_KEY: ElicitRequest(params=ElicitRequestURLParams(message=message, url=url))})
+        return f"visit {answer.action}, content {'absent' if answer.content is None else 'sent'}"
 
     @mcp.tool()
     async def progress(steps: int, delay_ms: int, ctx: Context) -> str:
