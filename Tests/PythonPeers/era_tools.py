@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.resolve import Elicit, Resolve
+from mcp.shared.exceptions import UrlElicitationRequiredError
 
 MODERN = "2026-07-28"
 MAX_BIG_MEGABYTES = 64  # a bound, so a typo in a test cannot eat the machine's memory
@@ -39,6 +40,8 @@ PROFILE_SCHEMA = {
     },
     "required": ["name", "email", "age", "color", "size", "tags"],
 }
+# Keys whose URL elicitation a `gated` call has already asked for: the call after that passes.
+gated_asked = set()
 
 
 class Copies(BaseModel):
@@ -102,6 +105,17 @@ def register(mcp):
                 return InputRequiredResult(input_requests={
                     PROFILE_KEY: ElicitRequest(params=ElicitRequestFormParams(message=message, requested_schema=PROFILE_SCHEMA))})
         return f"profile {answer.action} " + json.dumps(answer.content, sort_keys=True)
+
+    @mcp.tool()
+    def gated(key: str, pages: int = 1) -> str:
+        """2025-11-25's URLElicitationRequiredError (-32042): the first call with `key` asks for
+        `pages` URL elicitations by error; the next one passes."""
+        if key not in gated_asked:
+            gated_asked.add(key)
+            raise UrlElicitationRequiredError([
+                ElicitRequestURLParams(message=f"Connect page {n}.", url=f"https://example.com/connect/{n}",
+                                       elicitation_id=f"{key}-{n}") for n in range(1, pages + 1)])
+        return f"gated {key} open"
 
     @mcp.tool()
     async def progress(steps: int, delay_ms: int, ctx: Context) -> str:

@@ -4,7 +4,8 @@ import Testing
 
 /// The whole of MCP's form schema at the terminal (era_tools' `profile`: bounds, formats, titled
 /// and legacy enums, multi-select), the review before sending, and URL mode's answer and warning
-/// (`visit`), against the official SDK's server in both lifecycles.
+/// (`visit`), against the official SDK's server in both lifecycles; and a page a 2025-11-25 server
+/// asks for by error (`gated`).
 @Suite(.timeLimit(.minutes(3))) struct ElicitationFormCLITests {
     let dir = TemporaryDirectory("hermes-elicit-form")
 
@@ -78,5 +79,20 @@ import Testing
         ])
         #expect(result.stdout.contains("https://xn--exmple-4nf.com/login"), "\(result.stdout)")
         #expect(result.stdout.contains(#"{"result": "visit decline, content absent"}"#), "\(result.stdout)")
+    }
+
+    /// 2025-11-25's -32042: the page goes through the same question as a URL elicitation, then the call again.
+    @Test func aPageAskedByErrorIsOpenedAndTheCallRetried() async throws {
+        let peer = try await EraPeer(mode: "stateful")
+        defer { peer.stop() }
+        let opened = dir.path + "/opened"
+        try dir.write("browser.sh", "#!/bin/sh\necho \"$1\" >> '\(opened)'\n")
+        chmod(dir.path + "/browser.sh", 0o755)
+        let result = try await onTerminal(peer, #"e gated '{"key":"k"}'"#, [
+            expect("'e' asks: Connect page 1."), expect("Open it? [Y/n]: "), type(""), expect("Done on that page? [Y/n]: "), type(""),
+            expect("gated k open"),
+        ], extra: ["BROWSER": dir.path + "/browser.sh"])
+        #expect(result.stdout.contains(#"{"result": "gated k open"}"#), "\(result.stdout)")
+        #expect((try? String(contentsOfFile: opened, encoding: .utf8)) == "https://example.com/connect/1\n")
     }
 }
