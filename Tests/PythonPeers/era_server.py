@@ -19,7 +19,8 @@ to server/discover; the 2026 `_meta` keys are ignored, so an enveloped request b
 gets the SDK's pre-handshake -32602). MCP on stdin/stdout, logs on stderr.
 
 Tools: peer_tools' set plus era_tools' (reserve, open_link, progress, big, hang, regional,
-add_tool, interrupted, move_header). --resource-pages N lists the resources N pages of 3.
+add_tool, interrupted, move_header, visit, profile, gated). --resource-pages N lists the
+resources N pages of 3.
 --resumable gives the streamable HTTP modes an event store (event_store.py) and `retry: 100`.
 """
 import argparse

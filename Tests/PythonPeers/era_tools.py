@@ -1,22 +1,48 @@
 """The tools of era_server.py beyond peer_tools' set, written once for every protocol revision: the
 SDK picks the wire form (a standalone server-to-client request before 2026-07-28, `input_required`
 from it on), so a test sees the same tool answer whichever era its client negotiated."""
+import json
 import secrets
 import sys
 from typing import Annotated
 
 import anyio
-from mcp_types import ElicitRequest, ElicitRequestURLParams, InputRequiredResult
+from mcp_types import ElicitRequest, ElicitRequestFormParams, ElicitRequestURLParams, InputRequiredResult
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field
 
 from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.resolve import Elicit, Resolve
+from mcp.shared.exceptions import UrlElicitationRequiredError
 
 MODERN = "2026-07-28"
 MAX_BIG_MEGABYTES = 64  # a bound, so a typo in a test cannot eat the machine's memory
 LINK_KEY = "open_link"
+VISIT_KEY = "visit"
+PROFILE_KEY = "profile"
+# Every shape of field the 2025-11-25 and 2026-07-28 form schema allows, with its constraints.
+PROFILE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "title": "Name", "minLength": 2, "maxLength": 10},
+        "email": {"type": "string", "title": "Email", "format": "email"},
+        "site": {"type": "string", "title": "Site", "format": "uri"},
+        "born": {"type": "string", "title": "Born", "format": "date"},
+        "age": {"type": "integer", "title": "Age", "minimum": 18, "maximum": 130},
+        "color": {"type": "string", "title": "Color",
+                  "oneOf": [{"const": "#f00", "title": "Red"}, {"const": "#0f0", "title": "Green"},
+                            {"const": "#00f", "title": "Blue"}]},
+        "size": {"type": "string", "title": "Size", "enum": ["s", "m", "l"], "enumNames": ["Small", "Medium", "Large"]},
+        "tags": {"type": "array", "title": "Tags", "minItems": 1, "maxItems": 2,
+                 "items": {"type": "string", "enum": ["red", "green", "blue"]}},
+        "pets": {"type": "array", "title": "Pets",
+                 "items": {"anyOf": [{"const": "c", "title": "Cat"}, {"const": "d", "title": "Dog"}]}},
+    },
+    "required": ["name", "email", "age", "color", "size", "tags"],
+}
+# Keys whose URL elicitation a `gated` call has already asked for: the call after that passes.
+gated_asked = set()
 
 
 class Copies(BaseModel):
@@ -53,6 +79,44 @@ def register(mcp):
         # No resolver marker exists for URL mode: the tool body drives the round itself.
         return InputRequiredResult(input_requests={
             LINK_KEY: ElicitRequest(params=ElicitRequestURLParams(message=message, url=url))})
+
+    @mcp.tool()
+    async def visit(ctx: Context, url: str = "https://example.com/visit") -> str | InputRequiredResult:
+        """URL-mode elicitation of `url` answering what came back: the action, and whether a
+        `content` field came with it (MCP: omitted for URL mode)."""
+        message = "Please visit the page."
+        if not modern(ctx):
+            answer = await ctx.session.elicit_url(message, url, secrets.token_hex(8), related_request_id=ctx.request_id)
+        else:
+            answer = (ctx.input_responses or {}).get(VISIT_KEY)
+            if answer is None:
+                return InputRequiredResult(input_requests={
+                    VISIT_KEY: ElicitRequest(params=ElicitRequestURLParams(message=message, url=url))})
+        return f"visit {answer.action}, content {'absent' if answer.content is None else 'sent'}"
+
+    @mcp.tool()
+    async def profile(ctx: Context) -> str | InputRequiredResult:
+        """A form with every field shape (PROFILE_SCHEMA); answers the action and the content as JSON."""
+        message = "Tell us about yourself."
+        if not modern(ctx):
+            answer = await ctx.session.elicit_form(message, PROFILE_SCHEMA, related_request_id=ctx.request_id)
+        else:
+            answer = (ctx.input_responses or {}).get(PROFILE_KEY)
+            if answer is None:
+                return InputRequiredResult(input_requests={
+                    PROFILE_KEY: ElicitRequest(params=ElicitRequestFormParams(message=message, requested_schema=PROFILE_SCHEMA))})
+        return f"profile {answer.action} " + json.dumps(answer.content, sort_keys=True)
+
+    @mcp.tool()
+    def gated(key: str, pages: int = 1) -> str:
+        """2025-11-25's URLElicitationRequiredError (-32042): the first call with `key` asks for
+        `pages` URL elicitations by error; the next one passes."""
+        if key not in gated_asked:
+            gated_asked.add(key)
+            raise UrlElicitationRequiredError([
+                ElicitRequestURLParams(message=f"Connect page {n}.", url=f"https://example.com/connect/{n}",
+                                       elicitation_id=f"{key}-{n}") for n in range(1, pages + 1)])
+        return f"gated {key} open"
 
     @mcp.tool()
     async def progress(steps: int, delay_ms: int, ctx: Context) -> str:

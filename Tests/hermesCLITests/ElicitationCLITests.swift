@@ -26,7 +26,7 @@ import Testing
         try configure(peer)
         let script = """
             [{"expect": "'e' asks: How many copies?"}, {"expect": "Copies (integer, default 1): "}, {"send": "two\\r"},
-             {"expect": "Not a valid integer"}, {"send": "2\\r"}, {"expect": "Send these answers? [Y/n]: "}, {"send": "\\r"},
+             {"expect": "Not a valid integer"}, {"send": "2\\r"}, {"expect": "Send? [Y/n/e(dit)]: "}, {"send": "\\r"},
              {"expect": "Reserved 2 of 'Dune'."}]
             """
         let result = try await onTerminal("e reserve '{\"title\":\"Dune\"}'", script)
@@ -39,11 +39,11 @@ import Testing
         defer { peer.stop() }
         try configure(peer)
         let taken = try await onTerminal("e reserve '{\"title\":\"Dune\"}'", """
-            [{"expect": "(integer, default 1): "}, {"send": "\\r"}, {"expect": "[Y/n]: "}, {"send": "\\r"}, {"expect": "Reserved"}]
+            [{"expect": "(integer, default 1): "}, {"send": "\\r"}, {"expect": "Send? [Y/n/e(dit)]: "}, {"send": "\\r"}, {"expect": "Reserved"}]
             """)
         #expect(taken.stdout.contains("Reserved 1 of 'Dune'."), "\(taken.stdout)")
         let declined = try await onTerminal("e reserve '{\"title\":\"Dune\"}'", """
-            [{"expect": "(integer, default 1): "}, {"send": "3\\r"}, {"expect": "[Y/n]: "}, {"send": "n\\r"}, {"expect": "Nothing reserved"}]
+            [{"expect": "(integer, default 1): "}, {"send": "3\\r"}, {"expect": "Send? [Y/n/e(dit)]: "}, {"send": "n\\r"}, {"expect": "Nothing reserved"}]
             """)
         #expect(declined.stdout.contains("Nothing reserved (decline)."), "\(declined.stdout)")
     }

@@ -45,17 +45,19 @@ public struct ElicitationRequest: Sendable {
 
 /// What the person chose.
 public enum ElicitationAnswer: Sendable, Equatable {
-    /// With the form's values (empty for a URL).
+    /// With the form's values (ignored for a URL: nothing the person did there comes back).
     case accept([String: Value])
     case decline
     case cancel
 
-    /// The `ElicitResult` MCP sends back.
-    var result: Value {
-        switch self {
-        case .accept(let content): .object(["action": .string("accept"), "content": .object(content)])
-        case .decline: .object(["action": .string("decline")])
-        case .cancel: .object(["action": .string("cancel")])
+    /// The `ElicitResult` MCP sends back to a question in `mode`: a form's accept carries its
+    /// values; a URL's accept carries none, and MCP says `content` is then omitted, not empty.
+    func result(for mode: ElicitationRequest.Mode) -> Value {
+        switch (self, mode) {
+        case (.accept(let content), .form): .object(["action": .string("accept"), "content": .object(content)])
+        case (.accept, .url): .object(["action": .string("accept")])
+        case (.decline, _): .object(["action": .string("decline")])
+        case (.cancel, _): .object(["action": .string("cancel")])
         }
     }
 }

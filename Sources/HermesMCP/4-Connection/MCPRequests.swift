@@ -6,8 +6,8 @@ import MCP
 /// request carries the `_meta` envelope (version, client capabilities, client name), every result
 /// is read for its `resultType`, and an `input_required` result is answered and the request asked
 /// again (`InputRequiredLoop`). On the `initialize` revisions a request is a plain JSON-RPC request
-/// of the session. Results are decoded here, so one that is not what MCP defines fails with a
-/// sentence saying where.
+/// of the session, sent once more after the pages a -32042 asks for (`URLElicitationRequired`).
+/// Results are decoded here, so one that is not what MCP defines fails with a sentence saying where.
 public struct MCPRequests: Sendable {
     public let session: MCPSession
     public let version: String
@@ -88,7 +88,9 @@ public struct MCPRequests: Sendable {
     func send<R: Decodable>(_ method: String, _ params: [String: Value], as type: R.Type, upkeep: Bool = false,
                             onProgress: (@Sendable (ProgressUpdate) -> Void)? = nil) async throws -> R {
         guard isStateless else {
-            let reply = try await session.request(method, params: params, upkeep: upkeep, onProgress: onProgress)
+            let reply = try await URLElicitationRequired.retrying(method, session: session, version: version) {
+                try await session.request(method, params: params, upkeep: upkeep, onProgress: onProgress)
+            }
             return try ResultDecoding.decode(R.self, from: reply, method: method)
         }
         var loop = InputRequiredLoop(method: method, params: params, server: session.server)

@@ -18,8 +18,8 @@ enum ServerRequests {
                 return .failure(RPCError(code: -32_602, message: "elicitation/create needs a message, and a url in url mode"))
             }
             // Without a host to ask, the answer a person who is not there gives.
-            guard let elicit else { return .success(ElicitationAnswer.decline.result) }
-            return .success(await elicit(request).result)
+            guard let elicit else { return .success(ElicitationAnswer.decline.result(for: request.mode)) }
+            return .success(await elicit(request).result(for: request.mode))
         default:
             return .failure(RPCError(code: RPCError.methodNotFound, message: "hermes does not offer \(method)"))
         }

@@ -5,7 +5,8 @@ import HermesOAuth
 import MCP
 
 /// A server's question (MCP elicitation) put to the person at the terminal: a form is asked field
-/// by field with the schema's types, titles and defaults, then confirmed; a URL is opened the way
+/// by field with the schema's types, titles, defaults and constraints (`FormField`), then shown
+/// whole for the person to send, change or decline, as MCP asks of clients; a URL is opened the way
 /// the login URL is (`$BROWSER`, else the desktop's opener, always printed too). Without a terminal
 /// the answer is decline: nobody is there to answer, and a script must not hang on a question.
 /// Everything shown comes from the server, so it is cleaned first; prompts go to stderr, which
@@ -54,6 +55,10 @@ struct TerminalElicitation: Sendable {
         }
         say("  The page is on \(ServerText.clean(host)):")
         say("    " + ServerText.clean(url))
+        if Self.isInternationalized(host: host, url: url) {
+            // MCP's Safe URL Handling: an IDN's letters can imitate another site's name.
+            say("  Warning: that is an internationalized (IDN/punycode) name; its letters may imitate another site's. Check it before you open it.")
+        }
         guard confirm("Open it?", default: true) else { return .decline }
         switch BrowserLauncher(environment: environment).open(url) {
         case .opened: break
@@ -62,7 +67,20 @@ struct TerminalElicitation: Sendable {
         return confirm("Done on that page?", default: true) ? .accept([:]) : .decline
     }
 
+    /// A host with letters beyond ASCII, or a punycode label (`xn--`) in the address as sent
+    /// (Foundation shows a punycode host decoded, so both are looked at).
+    static func isInternationalized(host: String, url: String) -> Bool {
+        if host.unicodeScalars.contains(where: { !$0.isASCII }) { return true }
+        let afterScheme = url.range(of: "://").map { url[$0.upperBound...] } ?? Substring(url)
+        let authority = afterScheme.prefix { !"/?#".contains($0) }
+        let name = authority.split(separator: "@").last ?? ""
+        return (name.split(separator: ".") + host.split(separator: ".")).contains { $0.lowercased().hasPrefix("xn--") }
+    }
+
     // MARK: form
+
+    /// Review rounds of one form (send, edit, decline): a person edits a few times, not forever.
+    static let maxReviews = 16
 
     private func fill(_ schema: [String: Value]) -> ElicitationAnswer {
         guard case .object(let properties)? = schema["properties"], !properties.isEmpty else {
@@ -75,74 +93,98 @@ struct TerminalElicitation: Sendable {
         let required: Set<String> = if case .array(let names)? = schema["required"] {
             Set(names.compactMap { if case .string(let name) = $0 { name } else { nil } })
         } else { [] }
-        var content: [String: Value] = [:]
         // Required fields first, then by name: the schema's own order does not survive JSON objects.
         let names = properties.keys.sorted { (required.contains($0) ? 0 : 1, $0) < (required.contains($1) ? 0 : 1, $1) }
+        var fields: [FormField] = []
         for name in names {
-            guard case .object(let field)? = properties[name] else { continue }
-            switch askField(name, field, required: required.contains(name)) {
-            case .value(let value?): content[name] = value
-            case .value(nil): break
-            case .gaveUp: return .cancel
+            guard case .object(let property)? = properties[name] else { continue }
+            guard let field = FormField(name: name, schema: property, required: required.contains(name)) else {
+                guard !required.contains(name) else {
+                    say("  hermes cannot ask the field '\(ServerText.clipped(name, limit: 40))' (not a kind MCP forms have). Declined.")
+                    return .decline
+                }
+                continue
+            }
+            fields.append(field)
+        }
+        var content: [String: Value] = [:]
+        for field in fields {
+            guard case .value(let value) = askField(field) else { return .cancel }
+            content[field.name] = value
+        }
+        for _ in 0..<Self.maxReviews {
+            review(fields, content)
+            guard let line = read("Send? [Y/n/e(dit)]: ") else { return .decline }
+            switch line.lowercased() {
+            case "", "y", "yes": return .accept(content)
+            case "n", "no": return .decline
+            case "e", "edit":
+                guard let chosen = pickForEdit(fields.count) else { continue }
+                for index in chosen {
+                    guard case .value(let value) = askField(fields[index]) else { return .cancel }
+                    content[fields[index].name] = value
+                }
+            default: say("    y sends, n declines, e changes an answer.")
             }
         }
-        return confirm("Send these answers?", default: true) ? .accept(content) : .decline
+        return .decline
+    }
+
+    /// The answers as they will be sent, numbered for editing.
+    private func review(_ fields: [FormField], _ content: [String: Value]) {
+        say("  Your answers:")
+        for (index, field) in fields.enumerated() {
+            let shown = content[field.name].map(field.display) ?? "(none)"
+            say("    \(index + 1). \(ServerText.clipped(field.title, limit: 60)): \(shown)")
+        }
+    }
+
+    /// The fields to ask again: one by its number, or all.
+    private func pickForEdit(_ count: Int) -> [Int]? {
+        guard let line = read("Change which? (1-\(count), a for all): ") else { return nil }
+        if line.lowercased() == "a" || line.lowercased() == "all" { return Array(0..<count) }
+        guard let number = Int(line), (1...count).contains(number) else {
+            say("    Not a field number.")
+            return nil
+        }
+        return [number - 1]
     }
 
     private enum FieldAnswer { case value(Value?), gaveUp }
 
-    private func askField(_ name: String, _ field: [String: Value], required: Bool) -> FieldAnswer {
-        let title = text(field["title"]) ?? name
-        let kind = text(field["type"]) ?? "string"
-        let choices: [String] = if case .array(let list)? = field["enum"] { list.compactMap(text) } else { [] }
-        let fallback = field["default"]
-        if let description = text(field["description"]) { say("    " + ServerText.clipped(description)) }
-        var hint = choices.isEmpty ? kind : choices.prefix(12).map { ServerText.clipped($0) }.joined(separator: "/")
-        if let fallback { hint += ", default \(display(fallback))" }
-        if !required && fallback == nil { hint += ", optional" }
-        for _ in 0..<Self.attempts {
-            guard let line = read("\(ServerText.clipped(title)) (\(hint)): ") else { return .gaveUp }
+    /// Wrong answers count against `attempts`; letters that only narrow a long list of choices do
+    /// not, up to `attempts` more lines.
+    private func askField(_ field: FormField) -> FieldAnswer {
+        if let description = field.description { say("    " + ServerText.clipped(description)) }
+        if !field.choices.isEmpty { list(field.choices, Array(field.choices.indices.prefix(FormField.shownChoices)), of: field.choices.count) }
+        var wrong = 0
+        var narrowed = 0
+        while wrong < Self.attempts && narrowed <= Self.attempts {
+            guard let line = read("\(ServerText.clipped(field.title)) (\(field.hint)): ") else { return .gaveUp }
             if line.isEmpty {
-                if let fallback { return .value(fallback) }
-                if !required { return .value(nil) }
+                if let fallback = field.fallback { return .value(fallback) }
+                if !field.required { return .value(nil) }
                 say("    This one is required.")
+                wrong += 1
                 continue
             }
-            if let value = Self.parse(line, kind: kind, choices: choices) { return .value(value) }
-            say("    Not \(choices.isEmpty ? "a valid \(kind)" : "one of the choices").")
+            switch field.read(line) {
+            case .value(let value): return .value(value)
+            case .invalid(let why):
+                say("    " + why)
+                wrong += 1
+            case .matches(let indices):
+                list(field.choices, Array(indices.prefix(FormField.shownChoices)), of: indices.count)
+                narrowed += 1
+            }
         }
         return .gaveUp
     }
 
-    /// `line` as the schema's type: numbers and booleans as JSON values, an enum's choices only.
-    static func parse(_ line: String, kind: String, choices: [String]) -> Value? {
-        if !choices.isEmpty { return choices.contains(line) ? .string(line) : nil }
-        switch kind {
-        case "integer": return Int(line).map(Value.int)
-        case "number": return Double(line).flatMap { $0.isFinite ? Value.double($0) : nil }
-        case "boolean":
-            switch line.lowercased() {
-            case "y", "yes", "true": return .bool(true)
-            case "n", "no", "false": return .bool(false)
-            default: return nil
-            }
-        default: return .string(line)
-        }
-    }
-
-    private func text(_ value: Value?) -> String? {
-        if case .string(let text)? = value { return text }
-        return nil
-    }
-
-    private func display(_ value: Value) -> String {
-        switch value {
-        case .string(let text): ServerText.clipped(text)
-        case .int(let n): String(n)
-        case .double(let d): String(d)
-        case .bool(let b): b ? "yes" : "no"
-        default: "…"
-        }
+    /// Choices by number, at most `FormField.shownChoices`, saying how many more there are.
+    private func list(_ choices: [FormField.Choice], _ shown: [Int], of total: Int) {
+        for index in shown { say("      \(index + 1). " + ServerText.clipped(choices[index].title, limit: 80)) }
+        if total > shown.count { say("      … and \(total - shown.count) more: type a few letters of a name to see the matching ones.") }
     }
 
     // MARK: terminal
