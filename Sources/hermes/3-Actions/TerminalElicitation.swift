@@ -36,7 +36,7 @@ struct TerminalElicitation: Sendable {
         spinner?.stop()
         defer { spinner?.start() }
         say("")
-        say("  '\(ServerText.clean(request.server))' asks: " + ServerText.lines(request.message))
+        say("  '\(ServerText.clean(request.server))' asks: " + Self.quoted(request.message))
         switch request.mode {
         case .url(let url):
             return open(url)
@@ -47,13 +47,41 @@ struct TerminalElicitation: Sendable {
 
     // MARK: URL
 
+    /// The longest address hermes hands a browser: longer ones are no page a person checks.
+    static let maxURL = 4096
+    /// The most of a server's question shown: characters, and lines.
+    static let maxMessage = 2000, maxMessageLines = 20
+
+    /// The server's words, bounded, every line after the first indented under them, so nothing it
+    /// sends can pass for a line of hermes' own.
+    static func quoted(_ message: String) -> String {
+        let cut = message.count > maxMessage ? String(message.prefix(maxMessage)) + "…" : message
+        var lines = ServerText.lines(cut).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.count > maxMessageLines { lines = Array(lines.prefix(maxMessageLines)) + ["…"] }
+        return lines.joined(separator: "\n    | ")
+    }
+
+    /// The host as the address spells it (not decoded from punycode, which can pass for another
+    /// name), without user info or port.
+    static func spelledHost(of url: String) -> String? {
+        guard let start = url.range(of: "://")?.upperBound else { return nil }
+        var authority = url[start...].prefix { !"/?#".contains($0) }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        if authority.hasPrefix("[") { return authority.firstIndex(of: "]").map { String(authority[...$0]) } }
+        return String(authority.prefix { $0 != ":" })
+    }
+
     private func open(_ url: String) -> ElicitationAnswer {
+        guard url.utf8.count <= Self.maxURL else {
+            say("  hermes will not open an address of \(url.utf8.count) bytes (at most \(Self.maxURL)).")
+            return .decline
+        }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty else {
             say("  hermes will not open '\(ServerText.clipped(url))': only http and https pages are opened.")
             return .decline
         }
-        say("  The page is on \(ServerText.clean(host)):")
+        say("  The page is on \(ServerText.clean(Self.spelledHost(of: url) ?? host)):")
         say("    " + ServerText.clean(url))
         if Self.isInternationalized(host: host, url: url) {
             // MCP's Safe URL Handling: an IDN's letters can imitate another site's name.
