@@ -42,7 +42,7 @@ public enum MCPErrors {
     /// start: asking again would get the same, so a first connection is not retried.
     public static func isServerFault(_ error: any Error) -> Bool {
         switch error {
-        case MCPTransportError.malformed, is Pagination.LimitExceeded: return true
+        case MCPTransportError.malformed, is Pagination.LimitExceeded, is PinnedRevisionRefused: return true
         // A request the server refuses as such (400 for a missing header, 404, 410...) is refused
         // the same way when asked again; only 408 and 429 say "later".
         case MCPTransportError.http(let status, _): return isFinal(status)

@@ -45,9 +45,14 @@ enum LifecycleNegotiator {
         }
         if let pinned {
             waiting(ProtocolRevision.isStateless(pinned) ? "server/discover" : "initialize")
-            return ProtocolRevision.isStateless(pinned)
-                ? try await discover(session, version: pinned, deadline: deadline, probing: false)!
-                : try await initialize(session, offering: pinned, exactly: true, onInitialized: onInitialized)
+            do {
+                return ProtocolRevision.isStateless(pinned)
+                    ? try await discover(session, version: pinned, deadline: deadline, probing: false)!
+                    : try await initialize(session, offering: pinned, exactly: true, onInitialized: onInitialized)
+            } catch let refusal as RPCError {
+                // The server answered, and not in the pinned revision: every try would get the same.
+                throw PinnedRevisionRefused(server: session.server, pinned: pinned, refusal: refusal)
+            }
         }
         if let remembered, !ProtocolRevision.isStateless(remembered) {
             waiting("initialize")

@@ -197,7 +197,7 @@ public struct MCPOperations: Sendable {
     private func renegotiating(after refusal: any Error, operation: String, connection: MCPConnection,
                                retry body: @escaping @Sendable (MCPConnection) async throws -> MCPAnswer, deadline: Deadline) async -> MCPAnswer {
         if connection.pinned {
-            return Self.failure(EraChange.PinnedRefused(server: task.name, pinned: connection.protocolVersion, refusal: refusal))
+            return Self.failure(PinnedRevisionRefused(server: task.name, pinned: connection.protocolVersion, refusal: refusal))
         }
         MCPLogging.runtime.info("'\(task.name)' refused protocol revision \(connection.protocolVersion) (\(ServerText.clipped(ServerText.clean("\(refusal)")))): negotiating again")
         do {
