@@ -27,7 +27,6 @@ public final class StdioProcess: @unchecked Sendable {
     public static func spawn(command: String, args: [String], environment: [String: String],
                              stderrLog: String?) throws -> StdioProcess {
         ignoreBrokenPipes
-        ProcessReaper.adoptOrphans()
         guard let path = resolve(command, path: environment["PATH"]) else {
             throw SpawnError(description: "command not found: \(command)", permanent: true)
         }
@@ -152,7 +151,8 @@ public final class StdioProcess: @unchecked Sendable {
             }
         }
         // Descendants that left the group (setsid, double fork) or outlived the leader; those
-        // orphaned meanwhile were re-parented to hermes and carry this server's tag.
+        // orphaned meanwhile (re-parented to hermes when it adopts orphans, else to init) carry
+        // this server's tag.
         descendants.formUnion(ProcessTree.descendants(of: pid))
         descendants.formUnion(orphansCarryingTag())
         var killed = 0
@@ -168,11 +168,15 @@ public final class StdioProcess: @unchecked Sendable {
         return ShutdownReport(stage: stage, descendantsKilled: killed)
     }
 
-    /// Processes under hermes (re-parented orphans included, hermes being a child subreaper) whose
-    /// environment carries this server's tag.
+    /// Processes whose environment carries this server's tag: under hermes when it adopts orphans
+    /// (a child subreaper), else anywhere (an orphan went to init); only this user's are readable.
     private func orphansCarryingTag() -> [pid_t] {
         let needle = Array("\(Self.tagVariable)=\(tag)\u{0}".utf8)
-        return ProcessTree.descendants(of: getpid()).filter { candidate in
+        let me = getpid()
+        let candidates = ProcessReaper.isAdopting
+            ? ProcessTree.descendants(of: me)
+            : ((try? ProcessTree.parentTable()) ?? []).map(\.pid).filter { $0 != me }
+        return candidates.filter { candidate in
             guard let environ = FileManager.default.contents(atPath: "/proc/\(candidate)/environ") else { return false }
             let bytes = [UInt8](environ)
             guard bytes.count >= needle.count else { return false }
@@ -206,17 +210,28 @@ public final class StdioProcess: @unchecked Sendable {
     }
 }
 
-/// Orphaned descendants of hermes' servers are re-parented to hermes (a child subreaper) and
-/// reaped here, so none lingers as a zombie when the init process does not reap.
-enum ProcessReaper {
-    /// Set up by the first spawn, once per process (a static `let` is initialised once, whichever
-    /// thread gets there first), so no caller has to remember it before starting a server.
-    private static let enabled: Bool = hermes_shim_become_subreaper() == 0
+/// Who reaps the orphaned descendants of hermes' servers. A program that starts no children of
+/// its own (the `hermes` CLI) adopts them, as a child subreaper, and reaps them here, so none
+/// lingers as a zombie when the init process does not reap. A library must not: a subreaper host
+/// inherits the orphans of every child it starts itself (a shell tool's background job), which
+/// nothing would reap, so libhermesmcp and a Swift host embedding the runtime leave orphans to
+/// init, and a server's tagged descendants are found among all the user's processes instead.
+public enum ProcessReaper {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var adopting = false
 
-    static func adoptOrphans() { _ = enabled }
+    /// Makes this process a child subreaper, once: for a program whose only children are the
+    /// servers hermes starts.
+    public static func adoptOrphans() {
+        lock.withLock { if !adopting { adopting = hermes_shim_become_subreaper() == 0 } }
+    }
 
+    static var isAdopting: Bool { lock.withLock { adopting } }
+
+    /// Reaps those of `pids` (a server's descendants, just killed) that are this process' children:
+    /// orphans of its servers, re-parented here by this or any other subreaper setting (a host or
+    /// a test harness may be one), never a child the host started itself.
     static func reap(_ pids: [pid_t]) {
-        guard enabled else { return }
         let deadline = Date().addingTimeInterval(1)
         var pending = Set(pids)
         while !pending.isEmpty, Date() < deadline {

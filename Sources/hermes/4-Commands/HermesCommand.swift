@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HermesMCP
 import HermesOAuth
 
 @main
@@ -16,6 +17,9 @@ struct HermesCommand: AsyncParsableCommand {
 
     static func main() async {
         CLILogHandler.install()
+        // hermes' only children are the servers it starts: their orphans come back to it and are
+        // reaped, even under an init that reaps nothing.
+        ProcessReaper.adoptOrphans()
         do {
             if let shell = CompletionScript.requestedShell(Array(CommandLine.arguments.dropFirst())) {
                 print(CompletionScript.generate(for: shell))
