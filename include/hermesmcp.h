@@ -5,7 +5,7 @@
  * hermesoauth.h): a program links ONE of the two libraries, never both. The conventions of
  * hermesoauth.h hold for every function here (hermes_status results, hermes_last_error(),
  * library-allocated strings released with hermes_free(), any thread may call), with one addition
- * for the five operations: see "Answers" below.
+ * for the five operations and the tool list: see "Answers" below.
  *
  * Link with: cc prog.c $(pkg-config --cflags --libs hermesmcp)
  */
@@ -58,10 +58,10 @@ hermes_status hermes_mcp_servers(hermes_mcp *h, char **json);
  * The five operations answer hermes-agent's JSON text, ready to hand to a model as hermes-agent
  * does: {"result": "..."}, {"resources": [...]}, {"prompts": [...]}, {"messages": [...],
  * "description": "..."}, or {"error": "..."} (with "needs_reauth": true and "server" when only a
- * login helps). Unlike elsewhere in the API, `*answer` is set whenever the server was asked,
- * also when the status is a failure, so that the error text can be handed on; hermes_free() it
- * whatever the status. `*answer` is NULL only when the call was refused before that
- * (HERMES_EINVAL, HERMES_ENOTFOUND).
+ * login helps); hermes_mcp_list_tools answers {"tools": [...]} the same way. Unlike elsewhere
+ * in the API, `*answer` is set whenever the server was asked, also when the status is a failure,
+ * so that the error text can be handed on; hermes_free() it whatever the status. `*answer` is
+ * NULL only when the call was refused before that (HERMES_EINVAL, HERMES_ENOTFOUND).
  *
  *   HERMES_OK            the server answered; for a tool this includes a tool that reported an
  *                        error ({"error": "<the tool's text>"}), which is the tool's own answer
@@ -88,6 +88,16 @@ typedef void (*hermes_mcp_progress_fn)(double progress, double total, const char
  * (may be NULL) gets the server's progress notifications, with `user`. */
 hermes_status hermes_mcp_call_tool(hermes_mcp *h, const char *server, const char *tool, const char *arguments_json,
                                    hermes_mcp_progress_fn progress, void *user, char **answer);
+
+/* The server's tools (every page), for a host to offer a model: {"tools": [{"name": ...,
+ * "description": ..., "inputSchema": {...}, ...}]}, each tool as MCP defines it (also "title",
+ * "outputSchema", "annotations" when the server gave them; "description" is null when it gave
+ * none). The server is asked each time (tools/list, every page), so the list is current
+ * whether or not the host watches changes. It is every tool the server lists: config.yaml's
+ * tools.include/exclude is not applied by this library (nor by hermes_mcp_call_tool, which calls
+ * any tool); a host that honours it filters the list itself. On 2026-07-28 a tool whose
+ * x-mcp-header marks are invalid is left out, as the spec requires (it cannot be called right). */
+hermes_status hermes_mcp_list_tools(hermes_mcp *h, const char *server, char **answer);
 
 /* The server's resources (every page): {"resources": [{"uri": ..., "name": ..., ...}]}. */
 hermes_status hermes_mcp_list_resources(hermes_mcp *h, const char *server, char **answer);
@@ -138,9 +148,9 @@ hermes_status hermes_mcp_set_elicitation(hermes_mcp *h, hermes_mcp_elicit_fn fn,
 /* Called when a connected server says something changed: `what` is "tools", "prompts",
  * "resources" (a list changed: ask for it again) or "resource:<uri>" (that resource changed). The
  * calls of one handle never run concurrently and come in the order the changes came. When "tools"
- * is reported, the server's tool list has already been fetched again. When the stream that brings
- * a server's changes had to be opened again, every list is reported: what changed meanwhile is
- * not replayed. */
+ * is reported, hermes has already fetched the server's tool list again for its own use
+ * (hermes_mcp_list_tools() asks the server again). When the stream that brings a server's changes had to be
+ * opened again, every list is reported: what changed meanwhile is not replayed. */
 typedef void (*hermes_mcp_change_fn)(const char *server, const char *what, void *user);
 
 /* Registers `fn` with `user` on the handle until hermes_mcp_close(): from now on, the changes of

@@ -89,7 +89,7 @@ public func hermes_mcp_close(_ h: UnsafeMutablePointer<hermes_mcp>?) -> Int32 {
     }
 }
 
-/// One of the five operations: runs `body` on the server's operations and hands back the answer's
+/// One of the operations (the five, and the tool list): runs `body` on the server's operations and hands back the answer's
 /// JSON text. The answer is handed back with any status that came from the server or the
 /// connection (see the header), so a host can pass it on as hermes-agent would.
 private func operate(_ h: UnsafeMutablePointer<hermes_mcp>?, _ server: UnsafePointer<CChar>?,
@@ -120,7 +120,7 @@ private func operate(_ h: UnsafeMutablePointer<hermes_mcp>?, _ server: UnsafePoi
     }
 }
 
-/// One of the five operations, ready to run on a server's operations.
+/// One of the operations, ready to run on a server's operations.
 private typealias Operation = @Sendable (MCPOperations) async -> MCPAnswer
 
 /// Why the arguments of a call were refused before anything was asked.
@@ -155,6 +155,11 @@ private func toolCall(_ tool: String?, _ argumentsJSON: UnsafePointer<CChar>?, _
     return jsonObject(argumentsJSON, "arguments_json").map { arguments -> Operation in
         { operations in await operations.call(tool: tool, arguments: arguments, onProgress: onProgress) }
     }
+}
+
+@c public func hermes_mcp_list_tools(_ h: UnsafeMutablePointer<hermes_mcp>?, _ server: UnsafePointer<CChar>?,
+                                     _ answer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    operate(h, server, answer, "hermes_mcp_list_tools", .success({ await $0.tools() }))
 }
 
 @c public func hermes_mcp_list_resources(_ h: UnsafeMutablePointer<hermes_mcp>?, _ server: UnsafePointer<CChar>?,

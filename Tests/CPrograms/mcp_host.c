@@ -1,8 +1,8 @@
 /* A long-lived C host of MCP servers through libhermesmcp: bad arguments are errors (never
- * crashes); for each server named on the command line a tool call, resources and prompts listed
- * and read, a server's question answered from a C callback, a tool's progress recorded, and a
- * changed tool list heard; then the close stops every server process this program started. Run by
- * the test suite under valgrind (or a sanitizer).
+ * crashes); for each server named on the command line its tools listed, a tool call, resources
+ * and prompts listed and read, a server's question answered from a C callback, a tool's progress
+ * recorded, and a changed tool list heard (and listed); then the close stops every server process
+ * this program started. Run by the test suite under valgrind (or a sanitizer).
  *
  *   mcp_host SERVER...         (HERMES_HOME in the environment)
  *
@@ -118,8 +118,24 @@ static int child_processes(void) {
 
 /* ---- one server ---- */
 
+/* Whether hermes_mcp_list_tools answers HERMES_OK with a tool named `name`, with its input schema. */
+static int lists_tool(hermes_mcp *h, const char *server, const char *name) {
+    char *answer = NULL, wanted[160];
+    snprintf(wanted, sizeof wanted, "\"name\": \"%s\"", name);
+    hermes_status s = hermes_mcp_list_tools(h, server, &answer);
+    int found = s == HERMES_OK && answer && strncmp(answer, "{\"tools\": [", 11) == 0 && strstr(answer, wanted)
+                && strstr(answer, "\"inputSchema\": {");
+    hermes_free(answer);
+    return found;
+}
+
 static void exercise(hermes_mcp *h, const char *server) {
     char *answer = NULL;
+
+    /* The tools a host offers a model. */
+    int listed = lists_tool(h, server, "echo") && lists_tool(h, server, "reserve");
+    CHECK(listed, "%s tools", server);
+    printf("%s tools: %s\n", server, listed ? "echo and reserve listed" : "missing");
 
     CHECK(hermes_mcp_call_tool(h, server, "echo", "{\"text\":\"hello from C\"}", NULL, NULL, &answer) == HERMES_OK && answer,
           "%s echo", server);
@@ -180,15 +196,20 @@ static void exercise(hermes_mcp *h, const char *server) {
     /* The change stream opens in the background: a tool added before it is in place is announced
      * to no one, so tools are added until the change is heard (as ChangeFeedTests do). */
     int heard = 0;
+    char added[32] = "";
     for (int round = 0; round < 20 && !heard; round++) {
         char arguments[128];
-        snprintf(arguments, sizeof arguments, "{\"name\":\"fresh_%d\"}", round);
+        snprintf(added, sizeof added, "fresh_%d", round);
+        snprintf(arguments, sizeof arguments, "{\"name\":\"%s\"}", added);
         answer = NULL;
         CHECK(hermes_mcp_call_tool(h, server, "add_tool", arguments, NULL, NULL, &answer) == HERMES_OK, "%s add_tool", server);
         hermes_free(answer);
         heard = heard_tools_change(server, 1);
     }
     printf("%s change: %s\n", server, heard ? "tools" : "none heard");
+    int fresh = lists_tool(h, server, added);
+    CHECK(fresh, "%s: the added tool %s is not listed", server, added);
+    printf("%s tools after the change: %s\n", server, fresh ? "the added tool listed" : "not listed");
 }
 
 int main(int argc, char **argv) {
@@ -199,6 +220,7 @@ int main(int argc, char **argv) {
     CHECK(hermes_mcp_open(NULL, NULL) == HERMES_EINVAL, "open without out");
     CHECK(hermes_mcp_open("  ", &h) == HERMES_EINVAL && h == NULL, "open with a blank home");
     CHECK(hermes_mcp_call_tool(NULL, argv[1], "echo", NULL, NULL, NULL, &answer) == HERMES_EINVAL && answer == NULL, "NULL handle");
+    CHECK(hermes_mcp_list_tools(NULL, argv[1], &answer) == HERMES_EINVAL && answer == NULL, "list_tools: NULL handle");
     CHECK(hermes_mcp_close((hermes_mcp *)(uintptr_t)0xdeadbeef0) == HERMES_EINVAL, "a foreign handle");
     hermes_oauth *oauth = NULL;
     CHECK(hermes_oauth_open(NULL, &oauth) == HERMES_OK, "the OAuth API is in the same library");
@@ -221,6 +243,11 @@ int main(int argc, char **argv) {
     CHECK(hermes_mcp_list_prompts(h, "no-such-server", &answer) == HERMES_ENOTFOUND && answer == NULL, "unknown server");
     /* The servers started with that call: a callback set now could not be declared to them. */
     CHECK(hermes_mcp_set_elicitation(h, answer_question, NULL) == HERMES_EINVAL, "elicitation set too late");
+    CHECK(hermes_mcp_list_tools(h, NULL, &answer) == HERMES_EINVAL && answer == NULL, "list_tools: NULL server");
+    CHECK(hermes_mcp_list_tools(h, argv[1], NULL) == HERMES_EINVAL, "list_tools: NULL answer");
+    CHECK(hermes_mcp_list_tools(h, "no-such-server", &answer) == HERMES_ENOTFOUND && answer == NULL
+          && hermes_last_error() && strstr(hermes_last_error(), "hermes_mcp_list_tools: no enabled MCP server named 'no-such-server'"),
+          "list_tools: unknown server");
 
     for (int i = 1; i < argc; i++) exercise(h, argv[i]);
 
@@ -233,6 +260,7 @@ int main(int argc, char **argv) {
 
     answer = NULL;
     CHECK(hermes_mcp_call_tool(h, argv[1], "echo", NULL, NULL, NULL, &answer) == HERMES_EINVAL && answer == NULL, "closed handle");
+    CHECK(hermes_mcp_list_tools(h, argv[1], &answer) == HERMES_EINVAL && answer == NULL, "list_tools: closed handle");
     CHECK(hermes_mcp_close(h) == HERMES_EINVAL, "a second close");
     CHECK(hermes_mcp_close(NULL) == HERMES_OK, "close of NULL");
 

@@ -4,7 +4,7 @@ import Testing
 
 /// libhermesmcp.so as a long-lived C host meets it: Tests/CPrograms/mcp_host.c, compiled against
 /// the built library, drives the servers of a config.yaml (era_server.py over HTTP in both
-/// lifecycles, 2026-07-28 and the `initialize` revisions, and over stdio): a tool call, resources
+/// lifecycles, 2026-07-28 and the `initialize` revisions, and over stdio): its tools, a tool call, resources
 /// and prompts, a question answered by a C callback, progress, a changed tool list; then the close,
 /// after which no server process is left. Once plain, once under valgrind (or a sanitizer).
 @Suite(.timeLimit(.minutes(8))) struct CHostTests {
@@ -64,6 +64,8 @@ import Testing
         #expect(!result.stderr.contains("definitely lost"), "\(result.stderr)")
         #expect(out.contains(#"servers: ["legacy","local","modern"]"#), "\(out)")
         for server in servers {
+            #expect(out.contains("\(server) tools: echo and reserve listed"), "\(out)")
+            #expect(out.contains("\(server) tools after the change: the added tool listed"), "\(out)")
             #expect(out.contains(#"\#(server) echo: {"result": "hello from C"}"#), "\(out)")
             #expect(out.contains(#"\#(server) reserve: {"result": "Reserved 2 of 'Dune'."}"#), "\(out)")
             #expect(out.contains(#"question: \#(server) {"message":"How many copies?","mode":"form","requestedSchema":{"#), "\(out)")

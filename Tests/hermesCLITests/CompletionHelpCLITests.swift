@@ -44,7 +44,7 @@ import Testing
         try dir.write("hermes.bash", generated.stdout)
         let script = dir.file("hermes.bash")
 
-        for command in ["login", "logout", "test", "call", "status", "remove", "configure", "reauth", "enable", "disable", "rm", "config"] {
+        for command in ["login", "logout", "test", "call", "resources", "read", "prompts", "prompt", "status", "remove", "configure", "reauth", "enable", "disable", "rm", "config"] {
             #expect(try await complete(["mcp", command, ""], script: script) == ["linear", "time"], "after \(command)")
             #expect(try await complete(["mcp", command, "li"], script: script) == ["linear"], "after \(command) li")
         }
@@ -57,7 +57,7 @@ import Testing
     /// zsh dispatches like bash; fish renames an alias to its command while parsing.
     @Test func theZshAndFishScriptsKnowTheAliases() async throws {
         let zsh = try await run(Build.product("hermes"), ["--generate-completion-script", "zsh"], environment: Build.environment(home: home))
-        #expect(zsh.stdout.contains("add|list|remove|test|configure|call|status|login|logout|reauth|enable|disable|ls|rm|config)"))
+        #expect(zsh.stdout.contains("add|list|remove|test|configure|call|resources|read|prompts|prompt|status|login|logout|reauth|enable|disable|ls|rm|config)"))
         #expect(zsh.stdout.contains("_hermes_mcp_rm() { _hermes_mcp_remove \"$@\"; }"))
         let fish = try await run(Build.product("hermes"), ["--generate-completion-script", "fish"], environment: Build.environment(home: home))
         #expect(fish.stdout.contains("case 'remove' 'rm'\n                set unparsed_tokens[1] 'remove'\n"))

@@ -6,7 +6,7 @@ import HermesOAuth
 /// the text to tell an error from a result.
 public enum MCPAnswer: Sendable, Equatable {
     /// The payload the agent receives: `result`, `resources`, `prompts` or `messages` (with
-    /// `description`), in hermes-agent's keys.
+    /// `description`), in hermes-agent's keys; `tools` for a host's tool list.
     case success([String: JSONValue])
     /// The tool ran and reported failure (`isError`): its text, or a stock sentence when it gave none.
     case toolError(String)

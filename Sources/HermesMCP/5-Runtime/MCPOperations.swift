@@ -3,7 +3,7 @@ import HermesOAuth
 import MCP
 
 /// The five operations the agent exposes (call a tool, list and read resources, list and get
-/// prompts), each answering an `MCPAnswer`, and, for callers that hand text on (hermes-agent's
+/// prompts), and the tool list a host offers a model, each answering an `MCPAnswer`, and, for callers that hand text on (hermes-agent's
 /// handlers), the same answer as JSON text in hermes-agent's shapes. An authorization failure goes
 /// through the manager's `handle401`: when a retry is worthwhile the session is rebuilt with fresh
 /// credentials and the call is retried once; otherwise the answer is `needsReauth`. A 403
@@ -44,6 +44,17 @@ public struct MCPOperations: Sendable {
             }.joined(separator: "\n")
             if isError { return .toolError(text.isEmpty ? "MCP tool returned an error" : text) }
             return .success(["result": .string(text)])
+        }
+    }
+
+    /// The server's tools (every page), asked for afresh, so a host offering them to a model never
+    /// offers a stale list, also without following the server's changes; the connection's own list
+    /// (on 2026-07-28 with the headers that mirror arguments) is brought up to date with it. Every
+    /// tool the server lists: `tools.include`/`exclude` is not applied here, as `call` does not.
+    public func tools() async -> MCPAnswer {
+        await perform("tools/list") { connection in
+            let listed = try await task.relistTools(generation: connection.generation)
+            return .success(["tools": try Self.json(listed.tools)])
         }
     }
 
@@ -89,6 +100,8 @@ public struct MCPOperations: Sendable {
     public func callTool(_ tool: String, arguments: [String: Value]) async -> String {
         await call(tool: tool, arguments: arguments).json
     }
+
+    public func listTools() async -> String { await tools().json }
 
     public func listResources() async -> String { await resources().json }
 

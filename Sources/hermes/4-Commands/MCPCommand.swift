@@ -8,7 +8,8 @@ struct MCPCommand: ParsableCommand {
             Without a subcommand: the server table, then a summary of the commands.
             """,
         subcommands: [AddCommand.self, ListCommand.self, RemoveCommand.self, TestCommand.self, ConfigureCommand.self,
-                      CallCommand.self, StatusCommand.self, LoginCommand.self, LogoutCommand.self, ReauthCommand.self,
+                      CallCommand.self, ResourcesCommand.self, ReadCommand.self, PromptsCommand.self, PromptCommand.self,
+                      StatusCommand.self, LoginCommand.self, LogoutCommand.self, ReauthCommand.self,
                       EnableCommand.self, DisableCommand.self]
     )
 
@@ -30,6 +31,8 @@ struct MCPCommand: ParsableCommand {
                 ("hermes mcp configure <name>", "Toggle tools"),
                 ("hermes mcp enable <name>", "Enable a server (disable to turn it off)"),
                 ("hermes mcp call <name> <tool> [json]", "Call one tool"),
+                ("hermes mcp resources <name>", "List resources (read <name> <uri> reads one)"),
+                ("hermes mcp prompts <name>", "List prompts (prompt <name> <prompt> [json] gets one)"),
                 ("hermes mcp status [name]", "OAuth tokens, expiry, scopes (--watch)"),
                 ("hermes mcp login <name>", "Re-authenticate OAuth"),
                 ("hermes mcp logout <name>", "Delete (and revoke) stored tokens"),
