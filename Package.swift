@@ -67,7 +67,7 @@ let package = Package(
         // status codes and last-error, over HermesOAuth.
         .target(
             name: "HermesOAuthC",
-            dependencies: ["HermesOAuth", "CHermesOAuthABI"],
+            dependencies: ["HermesOAuth", "CHermesOAuthABI", .product(name: "Logging", package: "swift-log")],
             linkerSettings: exportOnlyCAPI
         ),
         // The handle type `hermes_oauth`, complete for Swift (see its header).

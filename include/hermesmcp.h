@@ -34,6 +34,21 @@ extern "C" {
  * of the library, never the caller's. They may call any function of this library, except
  * hermes_mcp_close() on the handle they were registered on. The strings they receive are valid
  * only during the call.
+ *
+ * What the library does to the process:
+ *   - SIGPIPE is ignored from the first stdio server on (writing to a server that just died is
+ *     then an error, not the end of the host); stdio servers get the default back.
+ *   - The host is NOT made a child subreaper: the orphans of its own children stay init's. A stdio
+ *     server's descendants carry a tag in their environment, and a server's stop (close, idle or
+ *     lifetime recycling, a crash) kills the tagged ones wherever they went, and reaps those that
+ *     are the host's children.
+ *   - Each stdio server dies with the host (a parent-death signal), also when the host crashes.
+ *   - Its own warnings (a server that went away, a reload refused, a refresh that failed) go to
+ *     stderr, one line each, "hermes: warning: ...", cleaned of control characters; with
+ *     HERMES_DEBUG=1 debug lines too. The first hermes_mcp_open or hermes_oauth_open installs
+ *     this as the process's swift-log handler.
+ *   - HTTP connections are kept per origin for the whole process (idle ones are closed after
+ *     118 s), also after hermes_mcp_close.
  */
 typedef struct hermes_mcp hermes_mcp;
 

@@ -34,6 +34,7 @@ private func withServer(_ h: UnsafeMutablePointer<hermes_mcp>?, _ server: Unsafe
 @c public func hermes_mcp_open(_ hermesHome: UnsafePointer<CChar>?,
                                _ out: UnsafeMutablePointer<UnsafeMutablePointer<hermes_mcp>?>?) -> Int32 {
     guard let out else { return LastError.fail(.invalidArgument, "hermes_mcp_open: out must not be NULL") }
+    HostLog.install()
     out.pointee = nil
     let home: HermesHome
     if let path = text(hermesHome) {

@@ -33,6 +33,7 @@ private func withServer(_ h: UnsafeMutablePointer<hermes_oauth>?, _ server: Unsa
 @c public func hermes_oauth_open(_ hermesHome: UnsafePointer<CChar>?,
                                  _ out: UnsafeMutablePointer<UnsafeMutablePointer<hermes_oauth>?>?) -> Int32 {
     guard let out else { return LastError.fail(.invalidArgument, "hermes_oauth_open: out must not be NULL") }
+    HostLog.install()
     out.pointee = nil
     let home: HermesHome
     if let path = text(hermesHome) {

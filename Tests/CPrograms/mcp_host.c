@@ -251,6 +251,15 @@ int main(int argc, char **argv) {
 
     for (int i = 1; i < argc; i++) exercise(h, argv[i]);
 
+    /* The library leaves orphans to init: the orphans of the host's own children (a shell tool's
+     * background job) must not come back to the host as zombies it never asked for. */
+    int before_job = child_processes();
+    CHECK(system("sh -c 'sleep 0.1 &'") == 0, "a shell job");
+    usleep(600000);
+    int adopted = child_processes() - before_job;
+    printf("orphans of the host's own children adopted: %d\n", adopted);
+    CHECK(adopted == 0, "the host was made a child subreaper: it adopted its own children's orphans");
+
     int before = child_processes();
     printf("server processes before close: %d\n", before);
     CHECK(hermes_mcp_close(h) == HERMES_OK, "close");

@@ -79,6 +79,7 @@ import Testing
         // The stdio server ran as this program's child until the close, and nothing of it is left.
         #expect(out.contains("server processes before close: \(servers.contains("local") ? 1 : 0)"), "\(out)")
         #expect(out.contains("server processes after close: 0"), "\(out)")
+        #expect(out.contains("orphans of the host's own children adopted: 0"), "\(out)")
         #expect(out.hasSuffix("ok\n"), "\(out)")
         try await Task.sleep(for: .milliseconds(300))
         let left = Self.survivors(mark)
