@@ -60,6 +60,26 @@ final class Reports: @unchecked Sendable {
         await runtime.shutdown()
     }
 
+    /// An edit that leaves config.yaml unusable changes nothing: the servers go on as they were,
+    /// and the report (and a warning) says why the edit was refused.
+    @Test func anUnusableEditKeepsTheServersAndSaysWhy() async throws {
+        let dir = TemporaryDirectory("hermes-reload")
+        let home = HermesHome(path: dir.path)
+        try dir.write("config.yaml", "mcp_servers:\n" + (try stdio("a")))
+        let runtime = MCPRuntime(home: home, manager: OAuthManager(home: home))
+        let reports = Reports()
+        await runtime.onReload { reports.add($0) }
+        try await runtime.start()
+        let a = try #require(await runtime.operations(for: "a"))
+        #expect(await a.callTool("echo", arguments: ["text": "a1"]) == #"{"result": "a1"}"#)
+        writeInPlace(dir.file("config.yaml"), "mcp_servers:\n  a: [unclosed\n")
+        #expect(await reports.wait(beyond: 0))
+        #expect(reports.last?.refused?.contains("config.yaml") == true, "\(String(describing: reports.last))")
+        #expect(await runtime.serverNames() == ["a"])
+        #expect(await a.callTool("echo", arguments: ["text": "a2"]) == #"{"result": "a2"}"#)
+        await runtime.shutdown()
+    }
+
     @Test func aReloadThatHangsIsAbandonedAndNothingWaitsForIt() async throws {
         let dir = TemporaryDirectory("hermes-reload-hang")
         let home = HermesHome(path: dir.path)

@@ -32,6 +32,8 @@ public actor MCPRuntime {
         public var failed: [String] = []
         /// True when the reload was abandoned after `reloadTimeout`.
         public var timedOut = false
+        /// Why config.yaml as edited could not be used (the servers kept their previous settings).
+        public var refused: String?
     }
 
     public init(home: HermesHome, manager: OAuthManager? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -103,7 +105,15 @@ public actor MCPRuntime {
     /// Applies config.yaml as it is now: new and changed servers get a fresh task (and connect),
     /// removed and changed ones are shut down. Bounded by `reloadTimeout`.
     public func reload() async -> ReloadReport {
-        guard !isShutDown, let configs = try? enabledServers() else { return ReloadReport() }
+        guard !isShutDown else { return ReloadReport() }
+        let configs: [MCPServerConfig]
+        do {
+            configs = try enabledServers()
+        } catch {
+            // The servers keep running as they were; the edit is refused, and said so once.
+            Self.log.warning("config.yaml was changed but cannot be used, so the MCP servers keep their previous settings: \(error)")
+            return ReloadReport(refused: "\(error)")
+        }
         let wanted = Dictionary(configs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var report = ReloadReport()
         for (name, task) in tasks where wanted[name] != task.config {
