@@ -282,3 +282,23 @@ import HermesTestSupport
         }
     }
 }
+
+/// `lifecycle:` keys: an unknown one is named as unknown; one also set at the top level with
+/// another value is refused (the top one would win without the writer knowing).
+@Suite struct LifecycleKeyTests {
+    func problem(_ entry: String) throws -> String? {
+        let file = try ConfigFile(path: "/h/config.yaml", text: "mcp_servers:\n  x:\n    command: echo\n" + entry)
+        return file.problem(forServer: "x").map { "\($0)" }
+    }
+
+    @Test func anUnknownKeyIsNamedAsSuch() throws {
+        let text = try #require(try problem("    lifecycle: {idle_timeout_secs: 5}\n"))
+        #expect(text.contains("one of the keys keepalive_interval, idle_timeout_seconds, max_lifetime_seconds"), "\(text)")
+    }
+
+    @Test func aKeySetTwiceDifferentlyIsRefused() throws {
+        let text = try #require(try problem("    idle_timeout_seconds: 5\n    lifecycle: {idle_timeout_seconds: 60}\n"))
+        #expect(text.contains("also under lifecycle:"), "\(text)")
+        #expect(try problem("    idle_timeout_seconds: 5\n    lifecycle: {idle_timeout_seconds: 5}\n") == nil)
+    }
+}

@@ -116,6 +116,11 @@ enum LifecycleNegotiator {
             if probing, let shared = ProtocolRevision.newestShared(offered.filter { ProtocolRevision.handshake.contains($0) }) {
                 return .initialize(offering: shared)
             }
+            let common = offered.filter(ProtocolRevision.all.contains)
+            guard common.isEmpty else {
+                // It names revisions both speak, and refuses the one hermes then asks for.
+                throw MCPTransportError.malformed("'\(session.server)' refused MCP \(ServerText.clipped(version, limit: 40)), one of the revisions it had named, and now names others (\(listed(common))): it refuses whatever hermes asks for")
+            }
             throw MCPTransportError.malformed("'\(session.server)' speaks none of the protocol revisions hermes speaks: it offers \(listed(offered)), hermes \(listed(ProtocolRevision.all))")
         } catch let refusal as RPCError where refusal.code == RPCError.headerMismatch || refusal.code == RPCError.missingCapability {
             // Errors only a 2026-07-28 server answers with (transports, "Backward Compatibility":

@@ -112,9 +112,14 @@ public enum ServerEntryCheck {
             guard case .mapping(let pairs) = lifecycle else { return problem("lifecycle", lifecycle, "a mapping of settings") }
             for pair in pairs {
                 guard let key = pair.key.string, MCPServerConfig.lifecycleKeys.contains(key) else {
-                    return problem("lifecycle", pair.key, "a mapping of " + MCPServerConfig.lifecycleKeys.joined(separator: ", "))
+                    return problem("lifecycle", pair.key, "one of the keys " + MCPServerConfig.lifecycleKeys.joined(separator: ", "))
                 }
                 if let bad = durationProblem("lifecycle.\(key)", pair.value, zeroAllowed: true) { return bad }
+                // Set twice, differently: the top-level one wins (as in hermes-agent), which the
+                // person who wrote both cannot know.
+                if let top = value(key), top.string != pair.value.string {
+                    return problem(key, top, "one setting: \(key) is also under lifecycle: with another value; keep one")
+                }
             }
         }
         for key in MCPServerConfig.lifecycleKeys {
