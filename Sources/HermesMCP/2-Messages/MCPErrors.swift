@@ -64,7 +64,8 @@ public enum MCPErrors {
 
     /// A reply `ReplyCheck` rejected, back as what it is.
     static func normalized(_ error: any Error) -> any Error {
-        if let rejected = error as? RPCError, rejected.code == ReplyCheck.rejectedCode {
+        if let rejected = error as? RPCError, rejected.code == ReplyCheck.rejectedCode,
+           case .object(let data)? = rejected.data, data[ReplyCheck.rejectedMark] == .bool(true) {
             return MCPTransportError.malformed(rejected.message)
         }
         return error

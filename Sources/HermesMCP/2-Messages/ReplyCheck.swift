@@ -89,6 +89,7 @@ enum ReplyCheck {
             struct Body: Encodable {
                 let code: Int
                 let message: String
+                let data = [ReplyCheck.rejectedMark: true]
             }
             let jsonrpc = "2.0"
             let id: ID
@@ -97,9 +98,10 @@ enum ReplyCheck {
         return (try? JSONEncoder().encode(Rejection(id: id, error: .init(code: rejectedCode, message: reason)))) ?? Data()
     }
 
-    /// In JSON-RPC's range for implementation-defined server errors; the SDK hands it on as
-    /// `MCPError.serverError`.
+    /// In JSON-RPC's range for implementation-defined server errors, where a server's own error
+    /// may carry the same code: `rejectedMark` in its data is what tells hermes' rejection apart.
     static let rejectedCode = -32_050
+    static let rejectedMark = "hermes_rejected_reply"
 
     /// The start of a message, printable, for an error text.
     static func excerpt(_ data: Data, limit: Int = 120) -> String {

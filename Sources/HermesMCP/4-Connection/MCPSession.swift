@@ -223,6 +223,19 @@ public actor MCPSession {
             }
             return
         }
+        // A server's own log lines: for whoever debugs it (HERMES_DEBUG), cleaned and cut short.
+        if method == "notifications/message" {
+            if case .object(let fields)? = params {
+                let level: String = if case .string(let text)? = fields["level"] { text } else { "info" }
+                let data: String = switch fields["data"] {
+                case .string(let text)?: text
+                case let other?: "\(other)"
+                case nil: ""
+                }
+                MCPLogging.runtime.debug("'\(server)' logs (\(ServerText.clipped(level, limit: 20))): \(ServerText.clipped(data, limit: 500))")
+            }
+            return
+        }
         // Change notifications name the subscription they belong to; one for a subscription that
         // is over (or never was) is stale. Without a name they are taken (HTTP streams carry
         // their own, and a list fetched again needlessly costs little).
