@@ -85,3 +85,26 @@ import Testing
         await task.shutdown()
     }
 }
+
+/// Tool lists a decoder could choke on: schemas nesting 250 objects deep (a reply of 160 kB that
+/// took minutes of CPU) are refused at once as too deep; 28 deep, within the bound, are read fast.
+@Suite(.timeLimit(.minutes(2))) struct DeepSchemaTests {
+    @Test func aToolListNestingTooDeepIsRefusedAtOnce() async throws {
+        let peer = try await Hostile2026Tests.peer("deep-tools")
+        defer { peer.stop() }
+        let home = try Hostile2026Tests.home(peer, connectTimeout: 10, timeout: 10)
+        let (result, kib, cpu) = try await Hostile2026Tests.measured(home, ["mcp", "test", "h", "--json"])
+        #expect(result.stdout.contains("nests deeper than 64 levels"), "\(result.stdout)")
+        #expect(cpu < 5, "\(cpu) CPU-s")
+        #expect(kib < 300_000)
+    }
+
+    @Test func aToolListWithinTheBoundIsReadQuickly() async throws {
+        let peer = try await Hostile2026Tests.peer("deep-tools-64")
+        defer { peer.stop() }
+        let home = try Hostile2026Tests.home(peer, connectTimeout: 10, timeout: 10)
+        let (result, _, cpu) = try await Hostile2026Tests.measured(home, ["mcp", "test", "h", "--json"])
+        #expect(result.stdout.contains("\"connected\" : true") || result.stdout.contains("\"connected\": true"), "\(result.stdout)")
+        #expect(cpu < 5, "\(cpu) CPU-s")
+    }
+}

@@ -242,15 +242,15 @@ import Testing
         if let peer { #expect(try await Self.requests(peer)["tools/call"] == 1) }
     }
 
-    /// A form schema nested 100,000 deep (past what the JSON parser takes) or 200 deep (within
-    /// it): a clear error or a safe answer, never a crash.
+    /// A form schema nested 100,000 deep (past what the JSON parser takes) or 200 deep (past what
+    /// hermes reads, `JSONDepth.limit`): a clear error, never a crash or minutes of decoding.
     @Test(arguments: ["ir-deep", "ir-nested"])
     func aDeeplyNestedFormEndsCleanly(attack: String) async throws {
         let peer = try await Self.peer(attack)
         defer { peer.stop() }
         let (result, seconds) = try await Self.call(try Self.home(peer), "ask")
         #expect(result.status == 0 || result.status == 1, "exit \(result.status): \(result.stderr.suffix(500))")
-        let expected = attack == "ir-nested" ? #"{"result": "action=decline"}"# : "held no response to it"
+        let expected = attack == "ir-nested" ? "nests deeper than \(JSONDepth.limit) levels" : "held no response to it"
         #expect(result.stdout.contains(expected), "\(result.stdout)")
         #expect(seconds < 30)
     }
@@ -425,7 +425,8 @@ import Testing
         // 1, 2, 4 s apart: four in ten seconds; a fixed second apart would be ten.
         #expect(times.count >= 3 && times.count <= 5, "\(times)")
         let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
-        #expect(zip(gaps.dropFirst(), gaps).allSatisfy { $0 > $1 * 1.5 }, "pauses \(gaps)")
+        // Growing overall (1, 2, 4 s); one pause stretched by a loaded machine must not fail it.
+        #expect(gaps.count >= 2 && gaps.last! > gaps.first! * 2.5, "pauses \(gaps)")
     }
 }
 

@@ -48,6 +48,9 @@ of `echo` echoes `text`. Attacks:
   listen-foreign         subscriptions/listen: the acknowledgement, then tools/list_changed naming
                          another subscription (a stale one) every 0.2 s
   call-hold              tools/call: never answered (a client that gives up should say so)
+  deep-tools             tools/list: 20 tools whose input schemas nest 250 objects deep (160 kB;
+                         a decoder whose cost grows with the depth squared spends minutes on it)
+  deep-tools-64          the same at 28 objects (62 JSON levels), within what hermes reads
   call-break             tools/call: the first one's event stream breaks (the connection is closed
                          with bytes still owed), later ones are answered
   server-request         tools/call: first a request of the server's own (elicitation/create, which
@@ -228,6 +231,14 @@ class Attack:
                 return ok(proper(a, "initialize", {"protocolVersion": "2025-11-25"}, False))
             if a == "discover-silent":
                 return ("hold",)
+        if method == "tools/list" and a.startswith("deep-tools"):
+            depth = 28 if a == "deep-tools-64" else 250
+            deep = '{"type":"string"}'
+            for _ in range(depth):
+                deep = '{"type":"object","properties":{"n":' + deep + '}}'
+            tools = ",".join('{"name":"t%d","inputSchema":{"type":"object","properties":{"x":%s}}}' % (i, deep) for i in range(20))
+            result = '{"tools":[%s],"resultType":"complete"}' % tools
+            return ("raw", '{"jsonrpc":"2.0","id":%s,"result":%s}' % (json.dumps(rid), result))
         if method == "tools/list" and a == "ir-list" and modern:
             return ok(input_required({"q": question()}, "s"))
         if method == "subscriptions/listen":

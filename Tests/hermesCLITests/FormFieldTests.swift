@@ -111,4 +111,18 @@ import Testing
         #expect(TerminalElicitation.isInternationalized(host: "a.XN--p1ai", url: "https://user@a.XN--p1ai:8443/"))
         #expect(!TerminalElicitation.isInternationalized(host: "example.com", url: "https://example.com/xn--not-the-host"))
     }
+
+    /// Limits no answer meets make a field hermes does not ask (it would fail three times); a
+    /// default is offered only when the field would take it; titles stay with their own values.
+    @Test func impossibleLimitsBadDefaultsAndShiftedTitles() throws {
+        #expect(FormField(name: "f", schema: ["type": "string", "minLength": 5, "maxLength": 2], required: true) == nil)
+        #expect(FormField(name: "f", schema: ["type": "number", "minimum": 9, "maximum": 1], required: true) == nil)
+        #expect(FormField(name: "f", schema: ["type": "array", "items": ["enum": ["a", "b"]], "minItems": 3], required: true) == nil)
+        #expect(try field(["type": "integer", "minimum": 1, "maximum": 5, "default": 9]).fallback == nil)
+        #expect(try field(["type": "integer", "minimum": 1, "maximum": 5, "default": 3]).fallback == .int(3))
+        #expect(try field(["type": "string", "enum": ["a", "b"], "default": "z"]).fallback == nil)
+        let titled = try field(["type": "string", "enum": ["a", 7, "c"], "enumNames": ["Alpha", "Seven", "Charlie"]])
+        #expect(titled.choices.map(\.value) == ["a", "c"])
+        #expect(titled.choices.map(\.title) == ["Alpha", "Charlie"])
+    }
 }

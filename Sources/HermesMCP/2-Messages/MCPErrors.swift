@@ -85,7 +85,7 @@ public enum MCPErrors {
     /// The session is gone but the credentials are fine: reconnect and retry, no OAuth involved.
     public static func isSessionLost(_ error: any Error) -> Bool {
         switch error {
-        case MCPTransportError.sessionExpired, MCPTransportError.closed, MCPTransportError.streamBroken: return true
+        case MCPTransportError.sessionExpired, MCPTransportError.closed: return true
         default:
             let text = "\(error)".lowercased()
             return ["invalid or expired session", "expired session", "session expired", "session not found",

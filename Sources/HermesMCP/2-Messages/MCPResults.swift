@@ -34,6 +34,35 @@ enum MCPResults {
     struct ToolsPage: Decodable {
         let tools: [Tool]
         let nextCursor: String?
+
+        private enum Keys: String, CodingKey { case tools, nextCursor }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Keys.self)
+            tools = try c.decode([ListedTool].self, forKey: .tools).map(\.tool)
+            nextCursor = try c.decodeIfPresent(String.self, forKey: .nextCursor)
+        }
+    }
+
+    /// A tool as a server lists it, its schemas read as plain JSON (`PlainValue`) and not through
+    /// the Swift SDK's `Value` decoder, which spends a regular expression on every string: a list
+    /// of many tools, the largest thing most servers send, cost seconds of CPU. Its `_meta` is not
+    /// read (hermes uses none of it).
+    struct ListedTool: Decodable {
+        let tool: Tool
+
+        private enum Keys: String, CodingKey { case name, title, description, inputSchema, outputSchema, annotations, icons }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Keys.self)
+            tool = Tool(name: try c.decode(String.self, forKey: .name),
+                        title: try c.decodeIfPresent(String.self, forKey: .title),
+                        description: try c.decodeIfPresent(String.self, forKey: .description),
+                        inputSchema: try c.decode(PlainValue.self, forKey: .inputSchema).value,
+                        annotations: try c.decodeIfPresent(Tool.Annotations.self, forKey: .annotations) ?? .init(),
+                        outputSchema: try c.decodeIfPresent(PlainValue.self, forKey: .outputSchema)?.value,
+                        icons: try c.decodeIfPresent([Icon].self, forKey: .icons))
+        }
     }
 
     struct ToolCall: Decodable {

@@ -13,7 +13,9 @@ public enum MCPTransportError: Error, CustomStringConvertible, Sendable {
     case unreachable(String)
     case closed(String)
     /// A reply stream that broke after the server had accepted the request (2026-07-28): the
-    /// request is lost, not refused, and is asked again with a new id.
+    /// request is lost, not refused, and is asked again with a new id on the same connection
+    /// (`MCPRequests`; there is no session to replace, and replacing the connection would end
+    /// every other request's stream with it).
     case streamBroken(String)
     /// The server answered, but with something hermes cannot use (a reply that is not the
     /// JSON-RPC response MCP defines, a line or reply past hermes' size limit, an event stream that

@@ -52,9 +52,13 @@ enum ReplyCheck {
                 ? "not JSON" : "JSON but not a JSON-RPC message"
             return .garbage("\(what): \(excerpt(data))")
         }
-        if envelope.method != nil { return .fromServer }
+        let tooDeep = JSONDepth.exceeds(data)
+        if envelope.method != nil {
+            return tooDeep ? .garbage("a message nesting deeper than \(JSONDepth.limit) levels: \(excerpt(data))") : .fromServer
+        }
         guard let id = envelope.id else { return .garbage("a JSON object with neither an id nor a method: \(excerpt(data))") }
         guard let method = methodOf(id) else { return .stray(id) }
+        if tooDeep { return .unusable(id, "the reply to \(method) nests deeper than \(JSONDepth.limit) levels, more than any MCP result needs") }
         if let problem = problem(in: data, answering: method) { return .unusable(id, problem) }
         return .answer(id)
     }
@@ -130,19 +134,24 @@ enum ReplyCheck {
     private struct ResultType: Sendable {
         let whole: @Sendable (Data) throws -> Bool
         let alone: @Sendable (Data) throws -> Void
+
+        init<R: Decodable>(_: R.Type) {
+            whole = { data in
+                let reply = try JSONDecoder().decode(TypedReply<R>.self, from: data)
+                return reply.jsonrpc == "2.0" && reply.result != nil
+            }
+            alone = { _ = try JSONDecoder().decode(R.self, from: $0) }
+        }
     }
 
     private static let results: [String: ResultType] = Dictionary(uniqueKeysWithValues: [
-        decoder(Initialize.self), decoder(ListTools.self), decoder(CallTool.self), decoder(ListResources.self),
+        decoder(Initialize.self), ("tools/list", ResultType(MCPResults.ToolsPage.self)), decoder(CallTool.self), decoder(ListResources.self),
         decoder(ReadResource.self), decoder(ListResourceTemplates.self), decoder(ListPrompts.self),
         decoder(GetPrompt.self), decoder(Ping.self),
     ])
 
     private static func decoder<M: MCP.Method>(_: M.Type) -> (String, ResultType) {
-        (M.name, ResultType(whole: { data in
-            let reply = try JSONDecoder().decode(TypedReply<M.Result>.self, from: data)
-            return reply.jsonrpc == "2.0" && reply.result != nil
-        }, alone: { _ = try JSONDecoder().decode(M.Result.self, from: $0) }))
+        (M.name, ResultType(M.Result.self))
     }
 
     private struct TypedReply<R: Decodable>: Decodable {

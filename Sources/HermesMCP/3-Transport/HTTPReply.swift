@@ -38,8 +38,14 @@ final class HTTPReply: @unchecked Sendable {
     init(request: ReplyCheck.Request?, lineLimit: Int, deliver: @escaping @Sendable (_ message: Data, _ isAnswer: Bool) -> Void) {
         self.request = request
         self.deliver = deliver
-        self.sse = SSEParser(lineLimit: lineLimit)
+        // An event is bounded like a line: a long-lived stream has no bound on its whole.
+        self.sse = SSEParser(lineLimit: lineLimit, eventLimit: lineLimit)
+        self.bodyLimit = lineLimit
     }
+
+    /// The most of a body that is not an event stream kept (a long-lived request's reply has no
+    /// bound at the transfer).
+    private let bodyLimit: Int
 
     /// One piece of the body, on libcurl's thread; true when the transfer should end.
     func take(status: Int, contentType: String?, chunk: Data) -> Bool {
@@ -56,6 +62,10 @@ final class HTTPReply: @unchecked Sendable {
             return body.count >= Self.errorDetail
         }
         guard eventStream else {
+            guard body.count + chunk.count <= bodyLimit else {
+                failure = .malformed("the reply to \(request?.method ?? "a stream") is larger than \(bodyLimit >> 20) MiB")
+                return true
+            }
             body.append(chunk)
             return false
         }
@@ -131,7 +141,9 @@ final class HTTPReply: @unchecked Sendable {
     /// it, and its reply (an event stream, or a body trickling in) has not delivered the response.
     var stall: String? {
         lock.withLock {
-            guard let status, (200..<300).contains(status), !answered, let method = request?.method else { return nil }
+            // A subscription's stream is never answered while it lasts: no request's stall.
+            guard let status, (200..<300).contains(status), !answered, let method = request?.method,
+                  method != "subscriptions/listen" else { return nil }
             let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
             let what = "the server accepted \(method) (HTTP \(status), \(contentType ?? "no content type"))"
             return isEventStream

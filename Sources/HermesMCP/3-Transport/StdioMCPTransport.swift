@@ -71,6 +71,8 @@ public actor StdioMCPTransport: Transport {
     public func receive() -> AsyncThrowingStream<Data, Swift.Error> { stream }
 
     public func send(_ data: Data) async throws {
+        // A request given up before it went out stays unsent: its cancellation may already have.
+        try Task.checkCancellation()
         let request = ReplyCheck.request(in: data)
         // Before writing: the reply may be read before `write` returns.
         if let request { replies.sent(request) }
@@ -152,13 +154,20 @@ final class PendingReplies: @unchecked Sendable {
     private var waiting: [ID: (method: String, ignoredBefore: Int)] = [:]
     private var ignored = 0
     private var latest: String?
+    /// Requests given up lately, whose answers may still come: not the server's fault when they do.
+    private var forgotten: [ID] = []
+    private static let forgottenKept = 64
 
     func sent(_ request: ReplyCheck.Request) {
         lock.withLock { waiting[request.id] = (request.method, ignored) }
     }
 
     func forget(_ id: ID) {
-        _ = lock.withLock { waiting.removeValue(forKey: id) }
+        lock.withLock {
+            guard waiting.removeValue(forKey: id) != nil else { return }
+            forgotten.append(id)
+            if forgotten.count > Self.forgottenKept { forgotten.removeFirst() }
+        }
     }
 
     /// What to hand the SDK for `line`: the line, a rejection in its place, or nothing. Called by
@@ -176,7 +185,11 @@ final class PendingReplies: @unchecked Sendable {
                 waiting[id] = nil
                 return ReplyCheck.rejection(of: id, reason: reason)
             case .stray(let id):
-                note("a response to no waiting request (id \(id))")
+                if let late = forgotten.firstIndex(of: id) {
+                    forgotten.remove(at: late)
+                } else {
+                    note("a response to no waiting request (id \(id))")
+                }
                 return nil
             case .garbage(let what):
                 note("a line that is \(what)")
@@ -188,7 +201,9 @@ final class PendingReplies: @unchecked Sendable {
     /// Useless lines the server wrote since the oldest waiting request was sent.
     var stall: String? {
         lock.withLock {
-            guard let oldest = waiting.values.map(\.ignoredBefore).min(), ignored > oldest, let latest else { return nil }
+            // A subscription waits for as long as it lasts: it says nothing about a stall.
+            guard let oldest = waiting.values.filter({ $0.method != "subscriptions/listen" }).map(\.ignoredBefore).min(),
+                  ignored > oldest, let latest else { return nil }
             return "instead of answering, the server wrote \(ignored - oldest) line(s) that hermes could not use, the last: \(latest)"
         }
     }

@@ -49,8 +49,10 @@ enum LifecycleNegotiator {
                 return ProtocolRevision.isStateless(pinned)
                     ? try await discover(session, version: pinned, deadline: deadline, probing: false)!
                     : try await initialize(session, offering: pinned, exactly: true, onInitialized: onInitialized)
-            } catch let refusal as RPCError {
-                // The server answered, and not in the pinned revision: every try would get the same.
+            } catch let refusal as RPCError where refusal.code == RPCError.unsupportedVersion
+                        || (refusal.code == RPCError.methodNotFound && ProtocolRevision.isStateless(pinned)) {
+                // The server does not speak the pinned revision: every try would get the same.
+                // (Any other error, a busy server's say, is what it is, and may pass.)
                 throw PinnedRevisionRefused(server: session.server, pinned: pinned, refusal: refusal)
             }
         }

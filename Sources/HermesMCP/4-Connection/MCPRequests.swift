@@ -94,8 +94,18 @@ public struct MCPRequests: Sendable {
             return try ResultDecoding.decode(R.self, from: reply, method: method)
         }
         var loop = InputRequiredLoop(method: method, params: params, server: session.server)
+        var reissued = false
         while true {
-            let reply = try await session.request(method, params: loop.params, meta: envelope, upkeep: upkeep, onProgress: onProgress)
+            let reply: Data
+            do {
+                reply = try await session.request(method, params: loop.params, meta: envelope, upkeep: upkeep, onProgress: onProgress)
+            } catch MCPTransportError.streamBroken(let why) {
+                // "A broken response stream loses the in-flight request; clients MUST re-issue
+                // it as a new request with a new request ID": this round, once.
+                guard !reissued else { throw MCPTransportError.streamBroken(why) }
+                reissued = true
+                continue
+            }
             let kind = try ResultDecoding.decode(MCPResults.Kind.self, from: reply, method: method).resultType ?? "complete"
             switch kind {
             case "complete":

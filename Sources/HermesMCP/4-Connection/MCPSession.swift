@@ -226,13 +226,8 @@ public actor MCPSession {
         // A server's own log lines: for whoever debugs it (HERMES_DEBUG), cleaned and cut short.
         if method == "notifications/message" {
             if case .object(let fields)? = params {
-                let level: String = if case .string(let text)? = fields["level"] { text } else { "info" }
-                let data: String = switch fields["data"] {
-                case .string(let text)?: text
-                case let other?: "\(other)"
-                case nil: ""
-                }
-                MCPLogging.runtime.debug("'\(server)' logs (\(ServerText.clipped(level, limit: 20))): \(ServerText.clipped(data, limit: 500))")
+                // Made into text only when debug lines are wanted (a chatty server's data may be large).
+                MCPLogging.runtime.debug("\(Self.logLine(server: server, fields))")
             }
             return
         }
@@ -241,7 +236,13 @@ public actor MCPSession {
         // their own, and a list fetched again needlessly costs little).
         if case .object(let fields)? = params, case .object(let meta)? = fields["_meta"],
            let named = meta[EnvelopeKey.subscriptionID] {
-            guard case .int(let id) = named, listens.contains(id) else { return }
+            // The listen request's id, as a number or (as some servers echo ids) its digits.
+            let id: Int? = switch named {
+            case .int(let n): n
+            case .string(let text): Int(text)
+            default: nil
+            }
+            guard let id, listens.contains(id) else { return }
         }
         if method == "notifications/progress", case .object(let fields)? = params,
            let token = fields["progressToken"], case .int(let id) = token, let sink = progress[id] {
@@ -272,10 +273,22 @@ public actor MCPSession {
     /// never cancelled.
     struct Abandon {
         let notifies: Bool
+        /// What MCP forbids cancelling: the handshake of each lifecycle.
+        static let neverCancelled: Set<String> = ["initialize", "server/discover"]
 
         init(method: String, stateless: Bool, transport: any Transport) {
-            notifies = method != "initialize" && !(stateless && transport is HTTPMCPTransport)
+            notifies = !Self.neverCancelled.contains(method) && !(stateless && transport is HTTPMCPTransport)
         }
+    }
+
+    private static func logLine(server: String, _ fields: [String: Value]) -> String {
+        let level: String = if case .string(let text)? = fields["level"] { text } else { "info" }
+        let data: String = switch fields["data"] {
+        case .string(let text)?: String(text.prefix(600))
+        case let other?: String("\(other)".prefix(600))
+        case nil: ""
+        }
+        return "'\(server)' logs (\(ServerText.clipped(level, limit: 20))): \(ServerText.clipped(data, limit: 500))"
     }
 
     // MARK: JSON

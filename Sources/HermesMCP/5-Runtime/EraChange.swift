@@ -11,6 +11,8 @@ import MCP
 enum EraChange {
     /// JSON-RPC errors a server that speaks the revision answers a well-formed request with: a
     /// 400 carrying one of them is about the request, not the revision.
+    /// Not -32600: it is what the SDK's stateful server answers a 2026-07-28 request without a
+    /// session ("Bad Request: Missing session ID"), the very sign of a server of the other era.
     private static let aboutTheRequest: Set<Int> = [-32_700, -32_602, -32_601, -32_603, RPCError.headerMismatch, RPCError.missingCapability]
 
     /// -32022 on any transport, or a 400 whose body is not one of those errors: a 2026-07-28

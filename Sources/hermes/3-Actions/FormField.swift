@@ -27,7 +27,8 @@ struct FormField: Sendable {
     let description: String?
     let kind: Kind
     let required: Bool
-    let fallback: Value?
+    /// The schema's default, when it is an answer the field takes (else none is offered).
+    private(set) var fallback: Value?
     let choices: [Choice]
     let format: FieldFormat?
     let minLength: Int?
@@ -44,7 +45,7 @@ struct FormField: Sendable {
         self.required = required
         title = Self.text(schema["title"]) ?? name
         description = Self.text(schema["description"])
-        fallback = schema["default"]
+        fallback = nil
         let type = Self.text(schema["type"]) ?? "string"
         if type == "array" {
             guard case .object(let items)? = schema["items"] else { return nil }
@@ -69,6 +70,30 @@ struct FormField: Sendable {
         maximum = Self.number(schema["maximum"])
         minItems = Self.count(schema["minItems"])
         maxItems = Self.count(schema["maxItems"])
+        // Limits no answer can meet: asking would only fail three times. Not a field MCP has.
+        if let minLength, let maxLength, minLength > maxLength { return nil }
+        if let minimum, let maximum, minimum > maximum { return nil }
+        if let minItems, minItems > (maxItems ?? choices.count) || minItems > choices.count, kind == .choices { return nil }
+        if let value = schema["default"], accepts(value) { fallback = value }
+    }
+
+    /// Whether `value` is an answer this field takes (a default must be one to be offered).
+    private func accepts(_ value: Value) -> Bool {
+        switch (kind, value) {
+        case (.text, .string(let text)):
+            if case .value = readText(text) { return true }
+            return false
+        case (.integer, .int(let n)): return inBounds(Double(n)) == nil
+        case (.number, .int(let n)): return inBounds(Double(n)) == nil
+        case (.number, .double(let d)): return d.isFinite && inBounds(d) == nil
+        case (.boolean, .bool): return true
+        case (.choice, .string(let text)): return choices.contains { $0.value == text }
+        case (.choices, .array(let items)):
+            let values = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
+            guard values.count == items.count, values.allSatisfy({ v in choices.contains { $0.value == v } }) else { return false }
+            return values.count >= (minItems ?? 0) && values.count <= (maxItems ?? Int.max)
+        default: return false
+        }
     }
 
     // MARK: reading an answer
@@ -215,10 +240,13 @@ struct FormField: Sendable {
     /// `enum` (titled by `enumNames` when it has one per value), else `oneOf`/`anyOf` of `{const, title}`.
     private static func choices(_ schema: [String: Value]) -> [Choice] {
         if case .array(let values)? = schema["enum"] {
-            let strings = values.prefix(maxChoices + 1).compactMap(text)
-            let names: [String] = if case .array(let list)? = schema["enumNames"] { list.prefix(maxChoices + 1).compactMap(text) } else { [] }
-            let titled = names.count == strings.count
-            return strings.enumerated().map { Choice(value: $1, title: titled ? names[$0] : $1) }
+            // Each value with the title at its own place (a value that is no string drops its
+            // title with it, so no title moves onto another value).
+            let names: [Value] = if case .array(let list)? = schema["enumNames"], list.count == values.count { list } else { [] }
+            return values.prefix(maxChoices + 1).enumerated().compactMap { index, value in
+                guard let text = text(value) else { return nil }
+                return Choice(value: text, title: names.isEmpty ? text : (Self.text(names[index]) ?? text))
+            }
         }
         for key in ["oneOf", "anyOf"] {
             guard case .array(let options)? = schema[key] else { continue }

@@ -135,6 +135,8 @@ struct TerminalElicitation: Sendable {
             }
             fields.append(field)
         }
+        // Every field was one hermes cannot ask, and none was required: nothing to fill in.
+        guard !fields.isEmpty else { return confirm("Accept?", default: true) ? .accept([:]) : .decline }
         var content: [String: Value] = [:]
         for field in fields {
             guard case .value(let value) = askField(field) else { return .cancel }
