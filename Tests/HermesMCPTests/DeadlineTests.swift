@@ -47,7 +47,8 @@ import Testing
         #expect(failed.tries == 1)
         #expect(failed.seconds >= 2 && failed.seconds <= seconds)
         #expect(seconds < 2 + 3, "took \(seconds) s")
-        #expect("\(failed)".contains("timed out waiting for initialize"), "\(failed)")
+        // Which answer it was waiting for depends on how far a loaded machine got: discover first, then initialize.
+        #expect("\(failed)".contains("timed out waiting for initialize") || "\(failed)".contains("timed out waiting for server/discover"), "\(failed)")
         // Before the task is shut down: the deadline itself stopped it.
         let pid = try #require(((try? String(contentsOfFile: pids, encoding: .utf8)) ?? "").split(separator: "\n").first.flatMap { Int32($0) })
         #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"), "the silent server \(pid) still runs (or is a zombie)")
