@@ -14,8 +14,8 @@ import Testing
 
     /// A home whose config.yaml names the two HTTP peers and a stdio one; the stdio server carries
     /// `mark` in its environment so that a survivor can be found anywhere.
-    func home(modern: EraPeer, legacy: EraPeer, mark: String) throws -> [String: String] {
-        let (command, args) = try EraPeer.stdio(mode: "dual")
+    func home(modern: EraPeer, legacy: EraPeer, mark: String) async throws -> [String: String] {
+        let (command, args) = try await EraPeer.stdio(mode: "dual", direct: true)
         try dir.write("home/config.yaml", """
             mcp_servers:
               modern:
@@ -55,7 +55,7 @@ import Testing
         let legacy = try await EraPeer(mode: "stateful")
         defer { legacy.stop() }
         let mark = "hermes-chost-\(UUID().uuidString)"
-        let env = try home(modern: modern, legacy: legacy, mark: mark)
+        let env = try await home(modern: modern, legacy: legacy, mark: mark)
         let exe = try await compile(library: checked ? try await libraryForChecking() : lib)
         let program = try checked ? Self.underValgrind(exe, servers, environment: env) : Interactive(exe, servers, environment: env)
         let result = await program.finish(timeout: 400)
@@ -109,7 +109,7 @@ import Testing
         let legacy = try await EraPeer(mode: "stateful")
         defer { legacy.stop() }
         let mark = "hermes-chost-\(UUID().uuidString)"
-        let env = try home(modern: modern, legacy: legacy, mark: mark)
+        let env = try await home(modern: modern, legacy: legacy, mark: mark)
         let exe = dir.file("mcp_close_race")
         let cc = try await CCompiler.compile(source: Build.packageRoot + "/Tests/CPrograms/mcp_close_race.c", output: exe,
                                              flags: ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", include],

@@ -22,7 +22,7 @@ import Testing
     /// on stdio).
     @Test(arguments: ["legacy"])
     func aStdioCallThatTimesOutIsCalledOffAtTheServer(mode: String) async throws {
-        let (command, args) = try EraPeer.stdio(mode: mode)
+        let (command, args) = try await EraPeer.stdio(mode: mode)
         let (task, dir) = try Self.task("command: \(command)\nargs: [\(args.joined(separator: ", "))]", timeout: 2)
         _ = try await task.connection()
         let answer = await MCPOperations(task: task).callTool("hang", arguments: [:])

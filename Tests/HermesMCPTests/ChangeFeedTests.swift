@@ -48,7 +48,7 @@ import Testing
 
     @Test(arguments: [("dual", "2026-07-28"), ("legacy", "2025-11-25")])
     func overStdio(mode: String, expected: String) async throws {
-        let (command, args) = try EraPeer.stdio(mode: mode)
+        let (command, args) = try await EraPeer.stdio(mode: mode)
         try await followsAnAddedTool("command: \(command)\nargs: [\(args.joined(separator: ", "))]", expected: expected)
     }
 }

@@ -12,7 +12,7 @@ import Testing
     /// initialize revisions (one Python start each; the SDK's costs a second of CPU) pinned to 2026-07-28.
     @Test(arguments: [("modern", "2025-11-25", "it speaks 2026-07-28"), ("plain", "2026-07-28", "Method not found")])
     func aStdioServerRefusingThePinIsAFinalErrorNamingIt(mode: String, pinned: String, says: String) async throws {
-        let (command, args) = mode == "plain" ? (try Peers.python, [Peers.script("plain_stdio_server.py")]) : try EraPeer.stdio(mode: mode)
+        let (command, args) = mode == "plain" ? (try Peers.python, [Peers.script("plain_stdio_server.py")]) : try await EraPeer.stdio(mode: mode)
         let (task, _) = try ProtocolEraTests.task("command: \(command)\nargs: [\(args.joined(separator: ", "))]\nprotocol_version: \"\(pinned)\"")
         await #expect {
             _ = try await task.connection()

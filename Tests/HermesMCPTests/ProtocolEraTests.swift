@@ -55,7 +55,7 @@ import Testing
 
     @Test(arguments: [("dual", "2026-07-28"), ("modern", "2026-07-28"), ("legacy", "2025-11-25")])
     func eachStdioServerInItsOwnRevision(mode: String, expected: String) async throws {
-        let (command, args) = try EraPeer.stdio(mode: mode)
+        let (command, args) = try await EraPeer.stdio(mode: mode)
         let (task, _) = try Self.task("command: \(command)\nargs: [\(args.joined(separator: ", "))]")
         await Self.fiveOperations(MCPOperations(task: task), greeting: "hello from the era peer")
         #expect(try await task.connection().protocolVersion == expected)

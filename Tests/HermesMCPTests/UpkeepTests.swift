@@ -102,7 +102,7 @@ import Testing
 
     /// Neither idleness nor age ends a server while a call runs: the 2 s call outlives both limits.
     @Test func aCallInFlightHoldsOffStoppingAndReplacing() async throws {
-        let (command, args) = try EraPeer.stdio(mode: "legacy")
+        let (command, args) = try await EraPeer.stdio(mode: "legacy")
         let (task, _) = try Self.task("command: \(command)\nargs: [\(args.joined(separator: ", "))]\nidle_timeout_seconds: 0.3\nmax_lifetime_seconds: 0.3")
         let first = try await Self.pid(task)
         let answer = await MCPOperations(task: task).callTool("progress", arguments: ["steps": 4, "delay_ms": 500])

@@ -52,8 +52,14 @@ public final class EraPeer: @unchecked Sendable {
         guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw URLError(.badServerResponse) }
     }
 
-    /// The command line of the same server over stdio, for a config's `command:`/`args:`.
-    public static func stdio(mode: String) throws -> (command: String, args: [String]) {
-        (try Peers.python, [Peers.script("era_server.py"), "--transport", "stdio", "--mode", mode])
+    /// The command line of the same server over stdio, for a config's `command:`/`args:`. Started
+    /// through the peer zygote (no SDK import per start) unless `direct`: tests about processes
+    /// (what a host leaves behind) need the server itself to be hermes' child.
+    public static func stdio(mode: String, direct: Bool = false) async throws -> (command: String, args: [String]) {
+        let server = [Peers.script("era_server.py"), "--transport", "stdio", "--mode", mode]
+        if !direct, let launcher = try await PeerZygote.launcher(server[0], Array(server.dropFirst())) {
+            return (try Peers.python, launcher)
+        }
+        return (try Peers.python, server)
     }
 }

@@ -13,6 +13,13 @@ enum PeerZygote {
     /// a start that failed is not retried (every peer would fail the same way).
     private static let socketPath: Task<String, Error> = Task { try await start() }
 
+    /// The command line (after the interpreter) of a stdio server hermes itself starts, run by the
+    /// zygote through Tests/PythonPeers/zygote_exec.py; nil when the zygote is off.
+    static func launcher(_ script: String, _ arguments: [String]) async throws -> [String]? {
+        guard !disabled else { return nil }
+        return [Peers.script("zygote_exec.py"), try await socketPath.value, script] + arguments
+    }
+
     /// Starts `script` (a path) with `arguments` as a peer re-parented to this process.
     static func spawn(_ script: String, _ arguments: [String]) async throws -> Child {
         let path = try await socketPath.value

@@ -108,3 +108,19 @@ import Testing
         #expect(cpu < 5, "\(cpu) CPU-s")
     }
 }
+
+/// Ctrl-C at a server's question ends `hermes mcp call` at once (it was swallowed: the signal was
+/// raised on a dispatch thread that blocks it, and the call waited for its timeout).
+@Suite(.timeLimit(.minutes(2))) struct QuestionInterruptTests {
+    @Test func ctrlCAtAQuestionEndsTheCall() async throws {
+        let peer = try await Hostile2026Tests.peer("ir-escapes")
+        defer { peer.stop() }
+        let start = Date()
+        let result = try await Hostile2026Tests.onTerminal(try Hostile2026Tests.home(peer), "h ask", """
+            [{"expect": "Accept? [Y/n]: "}, {"send": "\\u0003"}]
+            """)
+        let seconds = Date().timeIntervalSince(start)
+        #expect(result.status != 0 && result.status != 1 && result.status != 99, "exit \(result.status): \(result.stdout.suffix(300))")
+        #expect(seconds < 15, "took \(seconds) s")
+    }
+}
