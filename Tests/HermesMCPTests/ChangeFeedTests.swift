@@ -52,3 +52,32 @@ import Testing
         try await followsAnAddedTool("command: \(command)\nargs: [\(args.joined(separator: ", "))]", expected: expected)
     }
 }
+
+/// The standalone GET stream of a 2025-11-25 session that the server closes is opened again with
+/// `Last-Event-ID`, and what the server sent meanwhile is replayed to the host.
+@Suite(.timeLimit(.minutes(2))) struct StandaloneStreamResumptionTests {
+    @Test func aClosedGETStreamIsTakenUpWhereItEnded() async throws {
+        let peer = try await EraPeer(mode: "stateful", arguments: ["--resumable"])
+        defer { peer.stop() }
+        let (task, _) = try ProtocolEraTests.task("url: \(peer.url)")
+        let heard = Recorded<[MCPChange]>()
+        await task.onChange { heard.record($0) }
+        _ = try await task.connection()
+        #expect(try await waitUntil(timeout: 10, poll: 0.1) { try await peer.log().contains { $0.method == "GET" } })
+        // An event on the stream first: the SDK's GET stream has no priming event, so a place to
+        // resume from exists only once something was sent on it.
+        let ops = MCPOperations(task: task)
+        #expect(await ops.callTool("add_tool", arguments: ["name": "first"]) == #"{"result": "tool first added"}"#)
+        #expect(try await waitUntil(timeout: 10, poll: 0.1) { heard.values.contains([.tools]) }, "\(heard.values)")
+        let before = heard.values.filter { $0 == [.tools] }.count
+        #expect(await ops.callTool("drop_listen", arguments: [:]) == #"{"result": "dropped"}"#)
+        let resumed = try await waitUntil(timeout: 15, poll: 0.1) {
+            try await peer.log().contains { $0.method == "GET" && $0.headers["last-event-id"] != nil }
+        }
+        let gets = try await peer.log().filter { $0.method == "GET" }.map(\.headers)
+        #expect(resumed, "GETs: \(gets)")
+        // The change announced while the stream was down arrives as the server's own notification.
+        #expect(try await waitUntil(timeout: 10, poll: 0.1) { heard.values.filter { $0 == [.tools] }.count > before }, "\(heard.values)")
+        await task.shutdown()
+    }
+}

@@ -158,6 +158,15 @@ def register(mcp):
         return "answered after the break"
 
     @mcp.tool()
+    async def drop_listen(ctx: Context) -> str:
+        """Close the session's standalone GET stream (resumable servers only), then announce a
+        changed tool list while it is down: a client that comes back with Last-Event-ID gets it."""
+        await ctx.close_standalone_sse_stream()
+        await anyio.sleep(0.3)
+        await ctx.session.send_tool_list_changed()
+        return "dropped"
+
+    @mcp.tool()
     def move_header(header: str) -> str:
         """Re-register `regional` with its argument mirrored in Mcp-Param-<header>, announcing
         nothing: a client's next call with the old header gets -32020 (and should re-list)."""

@@ -66,6 +66,10 @@ public actor HTTPMCPTransport: Transport {
 
     public func setProtocolVersion(_ version: String) { protocolVersion = version }
 
+    /// Where the standalone stream of this session ended (its last event id), to ask the server
+    /// for what it sent after that when the stream is opened again (2025-11-25 resumability).
+    private var standalonePlace: (session: String, eventID: String)?
+
     /// The standalone event stream of the `initialize` revisions (a GET on the MCP URL, within the
     /// session): the server's notifications and requests come through `receive()`; returns when the
     /// server ends the stream. 2026-07-28 has no such stream (`subscriptions/listen` instead).
@@ -74,10 +78,17 @@ public actor HTTPMCPTransport: Transport {
         h["Accept"] = "text/event-stream"
         if let sessionID { h["Mcp-Session-Id"] = sessionID }
         if let protocolVersion { h["MCP-Protocol-Version"] = protocolVersion }
+        // Events ids belong to a session: a new session starts its stream afresh.
+        if let place = standalonePlace, place.session == sessionID { h["Last-Event-ID"] = place.eventID }
         let presented = try await credential()
         if let presented { h.merge(presented.headers(method: "GET", url: url)) { _, new in new } }
         let continuation = self.continuation
         let reply = HTTPReply(request: nil, lineLimit: Self.maxLine) { message, _ in continuation.yield(message) }
+        defer {
+            if let session = sessionID, let id = reply.lastEventID, id.utf8.count <= 1024, HeaderSyntax.isVisibleASCII(id) {
+                standalonePlace = (session, id)
+            }
+        }
         var request = HTTPRequest(method: "GET", url: url, headers: h, timeout: timeout)
         request.longLived = true
         let response = try await run(request, into: reply)

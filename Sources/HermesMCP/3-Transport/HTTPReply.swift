@@ -82,6 +82,9 @@ final class HTTPReply: @unchecked Sendable {
         return false
     }
 
+    /// The id of the last event read, once the exchange is over (a standalone stream's place).
+    var lastEventID: String? { sse.lastEventID }
+
     /// Where a stream that ended before the answer can be taken up again (2025-11-25
     /// resumability): the id of its last event and the pause the server asked for.
     struct Resumption: Sendable, Equatable {
