@@ -246,9 +246,9 @@ extension HTTPMCPTransport {
     /// Times a request's stream is taken up again before hermes gives up on it (each within the
     /// call's deadline, which bounds them all).
     static let maxResumptions = 20
-    /// The pause before taking a stream up again when the server named none, and the longest one
-    /// hermes honours.
-    static let defaultRetry = 500, longestRetry = 10_000
+    /// The server's `retry:` is honoured as MCP requires; the call's deadline bounds the wait, and
+    /// an hour bounds the arithmetic.
+    static let defaultRetry = 500, longestRetry = 3_600_000
 
     /// The rest of the reply to `sent`, from a GET with `Last-Event-ID` (MCP 2025-11-25
     /// resumability), after the pause the server asked for; again while each stream ends unanswered.
