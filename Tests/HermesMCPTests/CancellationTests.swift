@@ -105,3 +105,20 @@ import Testing
         await task.shutdown()
     }
 }
+
+/// A stdio server that stops reading its input: the pipe fills, and a large request waits for
+/// room only as long as its call does (it blocked a thread forever before, past every timeout).
+@Suite(.timeLimit(.minutes(2))) struct DeafStdioServerTests {
+    @Test func aServerThatStopsReadingCostsTheCallItsTimeoutAndNothingMore() async throws {
+        let (task, _) = try CancellationTests.task("command: \(try Peers.python)\nargs: [\(Peers.script("hostile_mcp_stdio.py")), deaf, tools/list]", timeout: 3)
+        _ = try await task.connection()
+        let ops = MCPOperations(task: task)
+        let start = ContinuousClock.now
+        // Far more than a pipe holds (64 KiB): the write cannot finish while nobody reads.
+        let answer = await ops.callTool("echo", arguments: ["text": .string(String(repeating: "a", count: 400_000))])
+        let spent = ContinuousClock.now - start
+        #expect(answer.contains("\"error\""), "\(answer)")
+        #expect(spent < .seconds(10), "took \(spent)")
+        await task.shutdown()
+    }
+}

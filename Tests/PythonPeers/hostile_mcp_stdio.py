@@ -10,6 +10,7 @@ method other than METHOD (default tools/list) is answered properly (one tool, `e
     wrong-id        a well-formed response to another request id
     not-json        a line that is not JSON, and no answer
     banner          a line that is not JSON before anything else, then proper answers throughout
+    deaf            answers METHOD, then reads nothing more (for LIMIT seconds): the pipe to it fills
 
 Endless output stops after LIMIT seconds or when hermes stops reading, so the server always ends.
 Each start appends a line to the file $HOSTILE_STARTS names, if any, so a test can count retries.
@@ -70,6 +71,10 @@ def main():
         if method != target or attack == "banner":
             send({"jsonrpc": "2.0", "id": rid, "result": proper(method, params)})
             continue
+        if attack == "deaf":
+            send({"jsonrpc": "2.0", "id": rid, "result": proper(method, params)})
+            time.sleep(LIMIT)
+            return
         if attack == "endless-line":
             chunk = "x" * (1 << 20)
             end = time.monotonic() + LIMIT

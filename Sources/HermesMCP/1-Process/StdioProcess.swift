@@ -45,6 +45,9 @@ public final class StdioProcess: @unchecked Sendable {
                 throw error
             }
             toChild = [input.readEnd.rawValue, input.writeEnd.rawValue]
+            // hermes' end only (the child's is another open file): a server that stops reading
+            // must not block the thread that writes to it (StdioMCPTransport waits instead).
+            _ = fcntl(toChild[1], F_SETFL, fcntl(toChild[1], F_GETFL) | O_NONBLOCK)
         } catch {
             throw SpawnError(description: "could not create pipes for \(command)")
         }
@@ -101,6 +104,15 @@ public final class StdioProcess: @unchecked Sendable {
     static let tagVariable = "HERMES_MCP_SERVER_TAG"
     let tag: String
 
+    private let inputLock = NSLock()
+    private var inputOpen = true
+
+    /// Runs `body` with the server's stdin (non-blocking) while it is open, nil once `shutdown`
+    /// closed it: a write never lands on the number of a descriptor opened since.
+    public func withInput<T>(_ body: (Int32?) -> T) -> T {
+        inputLock.withLock { body(inputOpen ? input.fileDescriptor : nil) }
+    }
+
     private init(pid: pid_t, command: String, tag: String, input: FileHandle, output: FileHandle) {
         self.tag = tag
         self.pid = pid
@@ -136,7 +148,10 @@ public final class StdioProcess: @unchecked Sendable {
     public func shutdown(grace: Double = 2) -> ShutdownReport {
         // The tree is read again before each signal: a server may fork at any moment.
         var descendants = Set(ProcessTree.descendants(of: pid))
-        try? input.close()
+        inputLock.withLock {
+            inputOpen = false
+            try? input.close()
+        }
         var stage = ShutdownReport.Stage.stdinClosed
         // Most servers exit as soon as their input ends (the Python SDK's ignore SIGTERM until then).
         if !waitForExit(min(grace, 0.5)) {

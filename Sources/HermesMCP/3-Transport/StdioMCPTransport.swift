@@ -70,28 +70,67 @@ public actor StdioMCPTransport: Transport {
 
     public func receive() -> AsyncThrowingStream<Data, Swift.Error> { stream }
 
+    /// One message at a time on the pipe: a line waiting for room must not be cut into by another.
+    private var writing = false
+    private var writeTurns: [CheckedContinuation<Void, Never>] = []
+
+    /// Writes `data` as one line. The pipe does not block: while the server reads nothing the
+    /// write waits (a pause growing to 50 ms) for as long as the caller does, so a server that
+    /// stops reading costs the call its timeout, never a thread. A line abandoned half written
+    /// would garble the next one: the server is then stopped (and started again by the next call).
     public func send(_ data: Data) async throws {
         // A request given up before it went out stays unsent: its cancellation may already have.
+        try Task.checkCancellation()
+        await takeTurn()
+        defer { passTurn() }
         try Task.checkCancellation()
         let request = ReplyCheck.request(in: data)
         // Before writing: the reply may be read before `write` returns.
         if let request { replies.sent(request) }
         var line = data
         line.append(0x0A)
-        let fd = process.input.fileDescriptor
-        let ok = line.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
+        var offset = 0, pause = 1
+        while offset < line.count {
+            let (n, error) = process.withInput { fd -> (Int, Int32) in
+                guard let fd else { return (-1, EBADF) }
+                let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+                return (n, n < 0 ? errno : 0)
             }
-            return true
+            if n > 0 {
+                offset += n
+                pause = 1
+                continue
+            }
+            if n < 0 && error == EINTR { continue }
+            guard n < 0 && (error == EAGAIN || error == EWOULDBLOCK) else {
+                if let request { replies.forget(request.id) }
+                throw MCPTransportError.closed("the stdio server '\(process.command)' is not reading its input")
+            }
+            do {
+                try await Task.sleep(for: .milliseconds(pause))
+            } catch {
+                if let request { replies.forget(request.id) }
+                if offset > 0 {
+                    let why = "the stdio server '\(process.command)' stopped reading its input in the middle of a message, so hermes stopped it"
+                    closed.fire(reason: why)
+                    Task { await self.disconnect() }
+                }
+                throw error
+            }
+            pause = min(pause * 2, 50)
         }
-        if !ok {
-            if let request { replies.forget(request.id) }
-            throw MCPTransportError.closed("the stdio server '\(process.command)' is not reading its input")
+    }
+
+    private func takeTurn() async {
+        guard writing else {
+            writing = true
+            return
         }
+        await withCheckedContinuation { writeTurns.append($0) }
+    }
+
+    private func passTurn() {
+        if writeTurns.isEmpty { writing = false } else { writeTurns.removeFirst().resume() }
     }
 }
 
