@@ -124,3 +124,25 @@ import Testing
         #expect(seconds < 15, "took \(seconds) s")
     }
 }
+
+/// A change stream that never stops sending list_changed: hermes leaves it once a second holds
+/// more than FloodGate.perSecond messages and comes back after a pause (it read all of it before,
+/// queueing faster than it could handle: 10 MB of memory a second and both cores busy).
+@Suite(.timeLimit(.minutes(2))) struct ListenTorrentTests {
+    @Test func aTorrentOfChangesIsLeftAndTakenUpLater() async throws {
+        let peer = try await Hostile2026Tests.peer("listen-torrent")
+        defer { peer.stop() }
+        let home = try Hostile2026Tests.home(peer)
+        let task = try Hostile2026StreamTests.task(home, "h")
+        let heard = Heard<[MCPChange]>()
+        await task.onChange { heard.record($0) }
+        _ = try await task.connection()
+        let left = try await waitUntil(timeout: 20, poll: 0.2) {
+            (try await Hostile2026Tests.requests(peer)["subscriptions/listen"] ?? 0) >= 2
+        }
+        #expect(left, "the stream was never left")
+        await task.shutdown()
+        let listings = try await Hostile2026Tests.requests(peer)["tools/list"] ?? 0
+        #expect(listings < 30, "\(listings) tool listings")
+    }
+}

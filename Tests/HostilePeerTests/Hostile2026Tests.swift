@@ -405,9 +405,12 @@ import Testing
         }
         await task.shutdown()
         let listings = try await Self.requests(peer)["tools/list"] ?? 0
-        // Notifications heard while a listing runs are merged into one more listing.
-        #expect(listings <= 10, "\(listings) tool listings for one flood")
-        #expect(try await Self.requests(peer)["subscriptions/listen"] == 1)
+        // Notifications heard while a listing runs are merged into one more listing; a flood of
+        // more than FloodGate.perSecond makes hermes leave the stream and come back after a pause
+        // that grows, so each stream costs a few listings.
+        let listens = try await Self.requests(peer)["subscriptions/listen"] ?? 0
+        #expect(listings <= 10 * listens, "\(listings) tool listings for \(listens) floods")
+        #expect(listens >= 1 && listens <= 6, "\(listens) listens")
     }
 
     /// A listen stream that ends at once, every time: it is opened again after pauses that grow.
@@ -425,8 +428,9 @@ import Testing
         // 1, 2, 4 s apart: four in ten seconds; a fixed second apart would be ten.
         #expect(times.count >= 3 && times.count <= 5, "\(times)")
         let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
-        // Growing overall (1, 2, 4 s); one pause stretched by a loaded machine must not fail it.
-        #expect(gaps.count >= 2 && gaps.last! > gaps.first! * 2.5, "pauses \(gaps)")
+        // Growing (1, 2, 4 s): the last pause is the 4 s one, however a loaded machine stretched
+        // the others; with a fixed pause there would be ten opens, and none of 4 s.
+        #expect(gaps.count >= 2 && gaps.last! >= 3.5, "pauses \(gaps)")
     }
 }
 

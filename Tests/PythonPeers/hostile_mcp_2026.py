@@ -43,6 +43,8 @@ of `echo` echoes `text`. Attacks:
                          $defs, additionalProperties, on the root or an object (invalid)
   listen-flood           subscriptions/listen: the acknowledgement, 2,000 tools/list_changed, then silence
   listen-end             subscriptions/listen: answered complete at once, every time
+  listen-torrent         subscriptions/listen: the acknowledgement, then tools/list_changed as fast
+                         as the socket takes them, until the client leaves
   listen-cancel          subscriptions/listen: the acknowledgement, then the server ends the
                          subscription (stdio: notifications/cancelled naming the listen request)
   listen-foreign         subscriptions/listen: the acknowledgement, then tools/list_changed naming
@@ -250,6 +252,9 @@ class Attack:
                 return ("sse", [ack] + [changed] * 2000, False)
             if a == "listen-end":
                 return ok(stamped({}))
+            if a == "listen-torrent":
+                changed = {"jsonrpc": "2.0", "method": "notifications/tools/list_changed", "params": {"_meta": sid}}
+                return ("torrent", ack, changed)
             if a == "listen-cancel":
                 ended = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": rid}}
                 return ("sse", [ack, ended], False)
@@ -373,6 +378,15 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, "application/json", action[1].encode())
         elif kind == "hold":
             self.wait_for_client()
+        elif kind == "torrent":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            self.wfile.write(("data: " + json.dumps(action[1]) + "\n\n").encode())
+            event = ("data: " + json.dumps(action[2]) + "\n\n").encode() * 100
+            end = time.monotonic() + LIMIT
+            while time.monotonic() < end:
+                self.wfile.write(event)
         elif kind == "break":
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")

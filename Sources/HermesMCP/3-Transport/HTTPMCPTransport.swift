@@ -83,7 +83,7 @@ public actor HTTPMCPTransport: Transport {
         let presented = try await credential()
         if let presented { h.merge(presented.headers(method: "GET", url: url)) { _, new in new } }
         let continuation = self.continuation
-        let reply = HTTPReply(request: nil, lineLimit: Self.maxLine) { message, _ in continuation.yield(message) }
+        let reply = HTTPReply(request: nil, lineLimit: Self.maxLine, longLived: true) { message, _ in continuation.yield(message) }
         defer {
             if let session = sessionID, let id = reply.lastEventID, id.utf8.count <= 1024, HeaderSyntax.isVisibleASCII(id) {
                 standalonePlace = (session, id)
@@ -137,7 +137,8 @@ public actor HTTPMCPTransport: Transport {
         // raced the header, got a 400, and the whole connect was tried again.
         let held = HeldMessages()
         let holdAll = sent?.method == "initialize"
-        let reply = HTTPReply(request: sent, lineLimit: Self.maxLine) { message, isAnswer in
+        let longLived = sent?.method == "subscriptions/listen"
+        let reply = HTTPReply(request: sent, lineLimit: Self.maxLine, longLived: longLived) { message, isAnswer in
             if holdAll || isAnswer { held.append(message) } else { continuation.yield(message) }
         }
         let response: HermesOAuth.HTTPResponse
@@ -146,7 +147,7 @@ public actor HTTPMCPTransport: Transport {
             // 2026-07-28 closing the stream is how a client cancels.
             var request = HTTPRequest(method: "POST", url: url, headers: h, body: data, timeout: timeout)
             // A 2026-07-28 subscription's reply is the change stream itself: it lasts for days.
-            request.longLived = sent?.method == "subscriptions/listen"
+            request.longLived = longLived
             response = try await run(request, into: reply)
         } catch {
             // A stream that broke after its events had ids is taken up where it broke.

@@ -35,8 +35,14 @@ final class HTTPReply: @unchecked Sendable {
     /// object it usually is to be read whole (see `ServerErrorText`).
     static let errorDetail = ServerErrorText.window
 
-    init(request: ReplyCheck.Request?, lineLimit: Int, deliver: @escaping @Sendable (_ message: Data, _ isAnswer: Bool) -> Void) {
+    /// A stream that lasts (a change feed) is left when the server floods it (`FloodGate`); its
+    /// reader opens it again after a pause that grows.
+    private var flood: FloodGate?
+
+    init(request: ReplyCheck.Request?, lineLimit: Int, longLived: Bool = false,
+         deliver: @escaping @Sendable (_ message: Data, _ isAnswer: Bool) -> Void) {
         self.request = request
+        flood = longLived ? FloodGate() : nil
         self.deliver = deliver
         // An event is bounded like a line: a long-lived stream has no bound on its whole.
         self.sse = SSEParser(lineLimit: lineLimit, eventLimit: lineLimit)
@@ -162,6 +168,10 @@ final class HTTPReply: @unchecked Sendable {
         let id = request?.id, method = request?.method
         switch ReplyCheck.classify(message, methodOf: { $0 == id ? method : nil }) {
         case .fromServer:
+            if flood?.admit() == false {
+                failure = .malformed("the server sent more than \(FloodGate.perSecond) messages in a second on its \(request?.method ?? "event") stream, so hermes left it for a while")
+                return
+            }
             deliver(message, false)
         case .answer:
             lock.withLock { answered = true }

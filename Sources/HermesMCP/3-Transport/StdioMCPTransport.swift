@@ -30,6 +30,9 @@ public actor StdioMCPTransport: Transport {
         let (closed, replies, received) = (self.closed, self.replies, self.received)
         Thread { [weak self] in
             var lines = LineSplitter(limit: Self.maxLine)
+            // The server's own messages beyond a flood are dropped (a response always passes):
+            // what cannot be taken as fast as it comes must not queue without end.
+            var flood = FloodGate(), dropped = 0
             var chunk = [UInt8](repeating: 0, count: 65536)
             var cut: String?
             reading: while true {
@@ -40,7 +43,13 @@ public actor StdioMCPTransport: Transport {
                 do {
                     let complete = try chunk.withUnsafeBytes { try lines.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
                     for line in complete where line.contains(where: { $0 != 0x0D && $0 != 0x20 }) {
-                        if let message = replies.screen(line) { continuation.yield(message) }
+                        guard let (message, fromServer) = replies.screened(line) else { continue }
+                        if fromServer, !flood.admit() {
+                            dropped += 1
+                            if dropped == 1 { MCPLogging.runtime.warning("the stdio server '\(command)' sends more than \(FloodGate.perSecond) messages a second; hermes drops the excess") }
+                            continue
+                        }
+                        continuation.yield(message)
                     }
                 } catch {
                     cut = "the stdio server '\(command)' sent \(error), so hermes stopped it"
@@ -211,18 +220,21 @@ final class PendingReplies: @unchecked Sendable {
 
     /// What to hand the SDK for `line`: the line, a rejection in its place, or nothing. Called by
     /// the one thread reading the server's output; the decoding happens outside the lock.
-    func screen(_ line: Data) -> Data? {
+    func screen(_ line: Data) -> Data? { screened(line)?.message }
+
+    /// `screen`, and whether the message is the server's own (a request or notification).
+    func screened(_ line: Data) -> (message: Data, fromServer: Bool)? {
         let verdict = ReplyCheck.classify(line) { id in lock.withLock { waiting[id]?.method } }
         return lock.withLock {
             switch verdict {
             case .fromServer:
-                return line
+                return (line, true)
             case .answer(let id):
                 waiting[id] = nil
-                return line
+                return (line, false)
             case .unusable(let id, let reason):
                 waiting[id] = nil
-                return ReplyCheck.rejection(of: id, reason: reason)
+                return (ReplyCheck.rejection(of: id, reason: reason), false)
             case .stray(let id):
                 if let late = forgotten.firstIndex(of: id) {
                     forgotten.remove(at: late)

@@ -46,8 +46,21 @@ public actor MCPSession {
 
     public func onNotification(_ sink: @escaping @Sendable (String, Value?) -> Void) { notificationSink = sink }
 
-    /// Since when nothing has been asked of the server; nil while a request is under way.
-    public var idleSince: ContinuousClock.Instant? { working.isEmpty ? lastActivity : nil }
+    /// Operations between being handed this connection and their end (`enterUse`/`leaveUse`).
+    private var users = 0
+
+    /// Since when nothing has been asked of the server; nil while a request or operation is under way.
+    public var idleSince: ContinuousClock.Instant? { working.isEmpty && users == 0 ? lastActivity : nil }
+
+    public func enterUse() {
+        users += 1
+        lastActivity = .now
+    }
+
+    public func leaveUse() {
+        users = max(users - 1, 0)
+        lastActivity = .now
+    }
 
     /// Starts reading the server's messages; requests may be sent once it has.
     public func start() {

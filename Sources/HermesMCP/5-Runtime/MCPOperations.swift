@@ -164,9 +164,25 @@ public struct MCPOperations: Sendable {
         }
         let deadline = Deadline(seconds: task.config.timeout)
         do {
-            return try await withTimeout(deadline, what: "MCP call \(operation)", lost: connection.lost, stall: connection.stall) { try await body(connection) }
+            return try await attempt(connection, operation, deadline, body)
         } catch {
             return await answer(for: error, operation: operation, connection: connection, retry: body, deadline: deadline)
+        }
+    }
+
+    /// One try of the operation on `connection`, within `deadline`. The server counts as in use
+    /// from here on, before the request is even made: idle recycling must not stop it between
+    /// the connection handed out and the request sent.
+    private func attempt(_ connection: MCPConnection, _ operation: String, _ deadline: Deadline,
+                         _ body: @escaping @Sendable (MCPConnection) async throws -> MCPAnswer) async throws -> MCPAnswer {
+        await connection.session.enterUse()
+        do {
+            let answer = try await withTimeout(deadline, what: "MCP call \(operation)", lost: connection.lost, stall: connection.stall) { try await body(connection) }
+            await connection.session.leaveUse()
+            return answer
+        } catch {
+            await connection.session.leaveUse()
+            throw error
         }
     }
 
@@ -182,7 +198,7 @@ public struct MCPOperations: Sendable {
             guard recovery.retry else { return reauthAnswer(recovery.failure) }
             do {
                 let fresh = try await task.reconnect(after: connection?.generation ?? 0, within: deadline)
-                return try await withTimeout(deadline, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) }
+                return try await attempt(fresh, operation, deadline, body)
             } catch {
                 guard MCPErrors.isAuthFailure(error) else { return Self.failure(error) }
                 // Refused again with the token the recovery just handed out: only a login helps.
@@ -193,7 +209,7 @@ public struct MCPOperations: Sendable {
         if MCPErrors.isSessionLost(error), let connection {
             do {
                 let fresh = try await task.reconnect(after: connection.generation, within: deadline)
-                return try await withTimeout(deadline, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) }
+                return try await attempt(fresh, operation, deadline, body)
             } catch {
                 return MCPErrors.isAuthFailure(error) ? reauthAnswer() : Self.failure(error)
             }
@@ -215,7 +231,7 @@ public struct MCPOperations: Sendable {
         MCPLogging.runtime.info("'\(task.name)' refused protocol revision \(connection.protocolVersion) (\(ServerText.clipped(ServerText.clean("\(refusal)")))): negotiating again")
         do {
             let fresh = try await task.renegotiate(after: connection.generation, within: deadline)
-            return try await withTimeout(deadline, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) }
+            return try await attempt(fresh, operation, deadline, body)
         } catch {
             return MCPErrors.isAuthFailure(error) ? reauthAnswer() : Self.failure(error)
         }
@@ -238,7 +254,7 @@ public struct MCPOperations: Sendable {
             do {
                 let fresh = try await task.reconnect(after: generation, within: deadline)
                 generation = fresh.generation
-                return try await withTimeout(deadline, what: "MCP call \(operation)", lost: fresh.lost, stall: fresh.stall) { try await body(fresh) }
+                return try await attempt(fresh, operation, deadline, body)
             } catch {
                 guard let next = Self.scopeChallenge(error) else {
                     return MCPErrors.isAuthFailure(error) ? reauthAnswer(error as? OAuthFailure) : Self.failure(error)
