@@ -115,3 +115,12 @@ func readLine(_ handle: FileHandle, timeout: Double = 20) -> String {
 private func descriptorTarget(_ fd: Int32) -> String? {
     try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")
 }
+
+/// A binary resource is named in the answer, as hermes-agent names it, not read as an empty text.
+@Suite struct BinaryResourceTests {
+    @Test func aBlobIsNamedNotDropped() async throws {
+        let (task, _) = try CancellationTests.task("command: \(try Peers.python)\nargs: [\(Peers.script("plain_stdio_server.py"))]", timeout: 20)
+        #expect(await MCPOperations(task: task).readResource("hermes://logo") == #"{"result": "[binary data, 8 bytes]"}"#)
+        await task.shutdown()
+    }
+}

@@ -131,6 +131,8 @@ def answer(method, params):
                                "uri": "hermes://greeting"}]}
     if method == "resources/read":
         uri = params.get("uri")
+        if uri == "hermes://logo":  # binary contents (not listed, so listings stay as they were)
+            return {"contents": [{"blob": "aGVybWVz", "mimeType": "image/png", "uri": uri}]}
         if uri != "hermes://greeting":
             raise Failure(-32602, f"Unknown resource: {uri}", {"uri": uri})
         return {"contents": [{"mimeType": "text/plain", "text": GREETING, "uri": uri}]}

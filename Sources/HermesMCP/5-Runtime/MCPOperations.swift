@@ -71,7 +71,9 @@ public struct MCPOperations: Sendable {
     public func resource(_ uri: String) async -> MCPAnswer {
         await perform("resources/read \(uri)") { connection in
             let contents = try await connection.requests.readResource(uri)
-            let text = contents.compactMap(\.text).joined(separator: "\n")
+            // Binary contents are named, not dropped (a binary resource read as "" looks like an
+            // empty file), in hermes-agent's words for them.
+            let text = contents.compactMap { $0.text ?? $0.blob.map { "[binary data, \($0.utf8.count) bytes]" } }.joined(separator: "\n")
             return .success(["result": .string(text)])
         }
     }

@@ -128,7 +128,7 @@ struct TerminalElicitation: Sendable {
             guard case .object(let property)? = properties[name] else { continue }
             guard let field = FormField(name: name, schema: property, required: required.contains(name)) else {
                 guard !required.contains(name) else {
-                    say("  hermes cannot ask the field '\(ServerText.clipped(name, limit: 40))' (not a kind MCP forms have). Declined.")
+                    say("  hermes cannot ask the field '\(ServerText.clipped(name, limit: 40))' (an object, a list without choices, more than \(FormField.maxChoices) choices, or limits no answer meets). Declined.")
                     return .decline
                 }
                 continue
