@@ -85,17 +85,19 @@ import Testing
         let left = Self.survivors(mark)
         for pid in left { kill(Int32(pid)!, SIGKILL) }
         #expect(left.isEmpty, "left alive: \(left)")
-        // Both lifecycles were really spoken.
+        // Both lifecycles were really spoken (where asked).
         #expect(try await modern.log().contains { $0.headers["mcp-protocol-version"] == "2026-07-28" })
-        #expect(try await legacy.log().contains { $0.rpc == "initialize" })
+        if servers.contains("legacy") { #expect(try await legacy.log().contains { $0.rpc == "initialize" }) }
     }
 
     @Test func aCHostUsesEveryServerAndLeavesNoProcess() async throws {
         try await hostChecks(servers: ["modern", "legacy", "local"], checked: false)
     }
 
+    /// The C side is the same for every server: under valgrind (some 20 s of CPU a server) one
+    /// HTTP server and the stdio one; the plain run above has all three.
     @Test func theSameUnderValgrindOrASanitizer() async throws {
-        try await hostChecks(servers: ["modern", "legacy", "local"], checked: true)
+        try await hostChecks(servers: ["modern", "local"], checked: true)
     }
 
     /// A close while other threads are inside calls on the handle: the call stuck in a tool
