@@ -192,14 +192,32 @@ public final class StdioProcess: @unchecked Sendable {
             ? ProcessTree.descendants(of: me)
             : ((try? ProcessTree.parentTable()) ?? []).map(\.pid).filter { $0 != me }
         return candidates.filter { candidate in
-            guard let environ = FileManager.default.contents(atPath: "/proc/\(candidate)/environ") else { return false }
-            let bytes = [UInt8](environ)
+            guard let bytes = Self.environment(of: candidate) else { return false }
             guard bytes.count >= needle.count else { return false }
             for start in 0...(bytes.count - needle.count) where (start == 0 || bytes[start - 1] == 0) && bytes[start] == needle[0] {
                 if Array(bytes[start..<(start + needle.count)]) == needle { return true }
             }
             return false
         }
+    }
+
+    /// A process' environment block, as /proc shows it (at most 1 MiB). Read with plain system
+    /// calls: Foundation's `FileManager.contents(atPath:)` lost its 4 KiB buffer (valgrind:
+    /// definitely lost) when a process went away while being read, which a scan of every
+    /// process meets.
+    private static func environment(of pid: pid_t) -> [UInt8]? {
+        let fd = open("/proc/\(pid)/environ", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        while bytes.count < 1 << 20 {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
     }
 
     private func waitForExit(_ seconds: Double) -> Bool {
