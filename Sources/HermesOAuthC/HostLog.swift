@@ -11,8 +11,7 @@ struct HostLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = HostLogHandler.level
 
-    static let level: Logger.Level = ProcessInfo.processInfo.environment["HERMES_DEBUG"].map { !$0.isEmpty && $0 != "0" } == true
-        ? .debug : .warning
+    static let level: Logger.Level = HermesLog.debug ? .debug : .warning
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }

@@ -1,4 +1,5 @@
 import Foundation
+import HermesOAuth
 import Logging
 
 /// The SDK logs through the transport's logger; its routine complaints (a stream that ended with
@@ -9,8 +10,7 @@ enum MCPLogging {
 
     static func quietLogger(_ label: String) -> Logger {
         var logger = Logger(label: label)
-        let debug = ProcessInfo.processInfo.environment["HERMES_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
-        logger.logLevel = debug ? .debug : .critical
+        logger.logLevel = HermesLog.debug ? .debug : .critical
         return logger
     }
 }

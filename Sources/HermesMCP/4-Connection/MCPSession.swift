@@ -27,8 +27,8 @@ public actor MCPSession {
     /// session lives), and when the last one started or ended: what idle means for recycling a server.
     private var working: Set<Int> = []
     private var lastActivity = ContinuousClock.now
-    /// How each waiting request is called off if hermes stops waiting (`Abandon`).
-    private var abandon: [Int: Abandon] = [:]
+    /// Waiting requests the server is to be told of if hermes stops waiting (`announcesCancel`).
+    private var cancelNoticed: Set<Int> = []
     /// Open `subscriptions/listen` requests: the ids a stdio server's change notifications and its
     /// end of a subscription name.
     private var listens: Set<Int> = []
@@ -105,7 +105,7 @@ public actor MCPSession {
             lastActivity = .now
         }
         stateless = meta[EnvelopeKey.protocolVersion] != nil
-        abandon[id] = Abandon(method: method, stateless: stateless, transport: transport)
+        if Self.announcesCancel(of: method, stateless: stateless, transport: transport) { cancelNoticed.insert(id) }
         if method == "subscriptions/listen" { listens.insert(id) }
         var meta = meta
         if let onProgress {
@@ -136,10 +136,9 @@ public actor MCPSession {
     /// hermes stops waiting for request `id` (the caller's timeout, or it went away): the wait ends
     /// at once, and the server is told, where the revision and transport say how.
     private func giveUp(_ id: Int) async {
-        let how = abandon[id]
-        let wasWaiting = waiting[id] != nil
+        let tell = waiting[id] != nil && cancelNoticed.contains(id)
         fail(id, CancellationError())
-        guard wasWaiting, ended == nil, let how, how.notifies else { return }
+        guard tell, ended == nil else { return }
         try? await notify("notifications/cancelled", params: [
             "requestId": .int(id), "reason": .string("hermes stopped waiting for the answer"),
         ])
@@ -168,7 +167,7 @@ public actor MCPSession {
         waiting = [:]
         progress = [:]
         working = []
-        abandon = [:]
+        cancelNoticed = []
         listens = []
         for continuation in all.values { continuation.resume(throwing: error) }
     }
@@ -222,7 +221,7 @@ public actor MCPSession {
     /// matches replies to waiting requests (stdio, HTTP+SSE) stops waiting for this one, or its
     /// list would grow by each request given up for as long as the host lives.
     private func settled(_ id: Int) {
-        abandon[id] = nil
+        cancelNoticed.remove(id)
         listens.remove(id)
         (transport as? any MatchesReplies)?.replies.forget(.number(id))
     }
@@ -279,19 +278,13 @@ public actor MCPSession {
         if let data = try? Self.encode(reply) { try? await transport.send(data) }
     }
 
-    /// How a request is called off: on 2026-07-28 over HTTP, ending its exchange is the whole of
-    /// it (the transport does that when the sending task is cancelled); everywhere else the server
-    /// is sent `notifications/cancelled` naming it, as stdio requires and the `initialize`
-    /// revisions ask of HTTP too (a dropped connection is no cancellation there). `initialize` is
-    /// never cancelled.
-    struct Abandon {
-        let notifies: Bool
-        /// What MCP forbids cancelling: the handshake of each lifecycle.
-        static let neverCancelled: Set<String> = ["initialize", "server/discover"]
-
-        init(method: String, stateless: Bool, transport: any Transport) {
-            notifies = !Self.neverCancelled.contains(method) && !(stateless && transport is HTTPMCPTransport)
-        }
+    /// Whether a request given up is announced with `notifications/cancelled`: on 2026-07-28 over
+    /// HTTP, ending its exchange is the whole of it (the transport does that when the sending task
+    /// is cancelled); everywhere else the server is told, as stdio requires and the `initialize`
+    /// revisions ask of HTTP too (a dropped connection is no cancellation there). The handshake of
+    /// each lifecycle is never cancelled.
+    private static func announcesCancel(of method: String, stateless: Bool, transport: any Transport) -> Bool {
+        method != "initialize" && method != "server/discover" && !(stateless && transport is HTTPMCPTransport)
     }
 
     private static func logLine(server: String, _ fields: [String: Value]) -> String {

@@ -9,8 +9,7 @@ struct CLILogHandler: LogHandler {
     var logLevel: Logger.Level
 
     init(label: String) {
-        logLevel = ProcessInfo.processInfo.environment["HERMES_DEBUG"].map { !$0.isEmpty && $0 != "0" } == true
-            ? .debug : .warning
+        logLevel = HermesLog.debug ? .debug : .warning
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {

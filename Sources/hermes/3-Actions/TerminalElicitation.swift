@@ -99,9 +99,7 @@ struct TerminalElicitation: Sendable {
     /// (Foundation shows a punycode host decoded, so both are looked at).
     static func isInternationalized(host: String, url: String) -> Bool {
         if host.unicodeScalars.contains(where: { !$0.isASCII }) { return true }
-        let afterScheme = url.range(of: "://").map { url[$0.upperBound...] } ?? Substring(url)
-        let authority = afterScheme.prefix { !"/?#".contains($0) }
-        let name = authority.split(separator: "@").last ?? ""
+        let name = spelledHost(of: url) ?? ""
         return (name.split(separator: ".") + host.split(separator: ".")).contains { $0.lowercased().hasPrefix("xn--") }
     }
 
